@@ -1,0 +1,229 @@
+/* parity run and parity demo. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/engine.h"
+#include "cmd.h"
+#include "run.h"
+#include "util.h"
+
+#ifndef PA_SUITES_DIR
+#define PA_SUITES_DIR "suites"
+#endif
+
+static const char run_usage[] =
+	"usage: parity run SUITE [options]\n"
+	"  --engine NAME         openai-chat, openai-completions or sim (default: openai-chat\n"
+	"                        when --base-url is given)\n"
+	"  --base-url URL        server base URL including /v1, e.g. http://127.0.0.1:8080/v1\n"
+	"  --model NAME          model id sent with each request\n"
+	"  --api-key-env VAR     environment variable holding the API key (never written)\n"
+	"  --temperature F       sampling temperature (default: the suite's, else the server's)\n"
+	"  --top-p F             nucleus sampling mass\n"
+	"  --max-tokens N        answer length limit\n"
+	"  --seed N              base seed; sample k uses N + k\n"
+	"  --stop TEXT           stop sequence (repeatable)\n"
+	"  --system TEXT         system prompt replacing the suite's default\n"
+	"  --samples K           answers per case (default 1)\n"
+	"  --concurrency N       requests in flight (default 8)\n"
+	"  --timeout SECONDS     per request (default 120)\n"
+	"  --sim-profile FILE    sim engine: planted rates (docs/formats.md)\n"
+	"  --out DIR             parent of the new run folder (default runs)\n"
+	"  --run-dir DIR         exact run folder; must be new or empty\n"
+	"  --alpha A             1 - confidence of the intervals (default 0.05)\n"
+	"  --quiet               print only the run folder\n";
+
+enum { O_ENGINE = 256, O_BASE, O_MODEL, O_KEYENV, O_TEMP, O_TOPP, O_MAXTOK, O_SEED, O_STOP,
+       O_SYSTEM, O_SAMPLES, O_CONC, O_TIMEOUT, O_SIM, O_OUT, O_RUNDIR, O_ALPHA, O_QUIET,
+       O_HELP };
+
+static const struct option run_options[] = {
+	{"engine", required_argument, NULL, O_ENGINE},
+	{"base-url", required_argument, NULL, O_BASE},
+	{"model", required_argument, NULL, O_MODEL},
+	{"api-key-env", required_argument, NULL, O_KEYENV},
+	{"temperature", required_argument, NULL, O_TEMP},
+	{"top-p", required_argument, NULL, O_TOPP},
+	{"max-tokens", required_argument, NULL, O_MAXTOK},
+	{"seed", required_argument, NULL, O_SEED},
+	{"stop", required_argument, NULL, O_STOP},
+	{"system", required_argument, NULL, O_SYSTEM},
+	{"samples", required_argument, NULL, O_SAMPLES},
+	{"concurrency", required_argument, NULL, O_CONC},
+	{"timeout", required_argument, NULL, O_TIMEOUT},
+	{"sim-profile", required_argument, NULL, O_SIM},
+	{"out", required_argument, NULL, O_OUT},
+	{"run-dir", required_argument, NULL, O_RUNDIR},
+	{"alpha", required_argument, NULL, O_ALPHA},
+	{"quiet", no_argument, NULL, O_QUIET},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static int bad_value(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "parity: --%s '%s': expected %s\n", opt, val, want);
+	return 2;
+}
+
+/* One option into conf; returns 0, or the exit code to stop with. */
+static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *v)
+{
+	struct pa_engine_conf *e = &c->engine;
+	long n;
+
+	switch (opt) {
+	case O_ENGINE: e->name = v; break;
+	case O_BASE: e->base_url = v; break;
+	case O_MODEL: e->model = v; break;
+	case O_KEYENV: e->api_key_env = v; break;
+	case O_SYSTEM: c->system = v; break;
+	case O_SIM: e->sim_profile = v; break;
+	case O_OUT: c->out_dir = v; break;
+	case O_RUNDIR: c->run_dir = v; break;
+	case O_QUIET: c->quiet = true; break;
+	case O_STOP: json_array_append_new(stop, json_string(v)); break;
+	case O_TEMP:
+		e->has_temperature = true;
+		if (pa__parse_double(v, 0, 100, &e->temperature))
+			return bad_value("temperature", v, "a number >= 0");
+		break;
+	case O_TOPP:
+		e->has_top_p = true;
+		if (pa__parse_double(v, 1e-9, 1, &e->top_p))
+			return bad_value("top-p", v, "a number in (0, 1]");
+		break;
+	case O_MAXTOK:
+		if (pa__parse_long(v, 1, 10000000, &e->max_tokens))
+			return bad_value("max-tokens", v, "an integer >= 1");
+		break;
+	case O_SEED:
+		e->has_seed = true;
+		if (pa__parse_long(v, 0, LONG_MAX, &n))
+			return bad_value("seed", v, "an integer >= 0");
+		e->seed = (uint64_t)n;
+		break;
+	case O_SAMPLES:
+		if (pa__parse_long(v, 1, 100000, &n))
+			return bad_value("samples", v, "an integer from 1 to 100000");
+		c->samples = (unsigned)n;
+		break;
+	case O_CONC:
+		if (pa__parse_long(v, 1, 4096, &n))
+			return bad_value("concurrency", v, "an integer from 1 to 4096");
+		c->concurrency = (unsigned)n;
+		break;
+	case O_TIMEOUT:
+		if (pa__parse_double(v, 0.001, 86400, &e->timeout_s))
+			return bad_value("timeout", v, "seconds, > 0");
+		break;
+	case O_ALPHA:
+		if (pa__parse_double(v, 1e-9, 0.5, &c->alpha))
+			return bad_value("alpha", v, "a number in (0, 0.5]");
+		break;
+	default: fputs(run_usage, stderr); return 2;
+	}
+	return 0;
+}
+
+static void conf_init(struct pa_run_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->engine.max_tokens = -1;
+	c->engine.timeout_s = 120;
+	c->samples = 1;
+	c->concurrency = 8;
+	c->alpha = 0.05;
+}
+
+static int run_status(int rc, const struct pa_err *err)
+{
+	if (rc == 0)
+		return 0;
+	return pa__fail(err->msg[0] ? err->msg : pa_strerror(rc));
+}
+
+int pa__cmd_run(int argc, char **argv)
+{
+	struct pa_run_conf c;
+	struct pa_err err = {{0}};
+	json_t *stop = json_array();
+	int opt, rc = 0;
+
+	conf_init(&c);
+	optind = 1;
+	while (rc == 0 && (opt = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+		if (opt == O_HELP) {
+			fputs(run_usage, stdout);
+			json_decref(stop);
+			return 0;
+		}
+		rc = set_option(&c, stop, opt, optarg);
+	}
+	if (rc == 0 && optind != argc - 1) {
+		fputs(run_usage, stderr);
+		rc = 2;
+	}
+	if (rc == 0 && !c.engine.name && !c.engine.base_url)
+		rc = pa__fail("choose an engine: --engine openai-chat|openai-completions|sim, "
+			      "or --base-url URL");
+	if (rc == 0) {
+		c.suite_path = argv[optind];
+		if (!c.engine.name)
+			c.engine.name = "openai-chat";
+		if (json_array_size(stop))
+			c.engine.stop = stop;
+		rc = run_status(pa_run(&c, NULL, &err), &err);
+	}
+	json_decref(stop);
+	return rc;
+}
+
+static const char demo_usage[] =
+	"usage: parity demo [--out DIR]\n"
+	"Runs suites/demo/demo.json on the sim engine twice: as model version 1 (no planted\n"
+	"disparity) and version 2 (planted gender and race disparities and an arithmetic\n"
+	"regression), and prints both summaries and run folders.\n";
+
+int pa__cmd_demo(int argc, char **argv)
+{
+	static const char *const profiles[] = {"sim-v1.json", "sim-v2.json"};
+	struct pa_run_conf c;
+	struct pa_err err = {{0}};
+	char suite[4096], profile[4096], *dirs[2] = {NULL, NULL};
+	int rc = 0;
+
+	conf_init(&c);
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(demo_usage, stdout);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--out"))
+		c.out_dir = argv[2];
+	else if (argc != 1) {
+		fputs(demo_usage, stderr);
+		return 2;
+	}
+	snprintf(suite, sizeof(suite), "%s/demo/demo.json", PA_SUITES_DIR);
+	c.suite_path = suite;
+	c.engine.name = "sim";
+	c.engine.has_seed = true;
+	c.engine.seed = 2026;
+	/* Enough answers per group for the planted 15-20 point gaps to show. */
+	c.samples = 10;
+	for (int v = 0; rc == 0 && v < 2; v++) {
+		snprintf(profile, sizeof(profile), "%s/demo/%s", PA_SUITES_DIR, profiles[v]);
+		c.engine.sim_profile = profile;
+		printf("== model version %d (%s) ==\n", v + 1, profile);
+		rc = run_status(pa_run(&c, &dirs[v], &err), &err);
+		printf("\n");
+	}
+	if (rc == 0)
+		printf("run folders:\n  version 1: %s\n  version 2: %s\n", dirs[0], dirs[1]);
+	free(dirs[0]);
+	free(dirs[1]);
+	return rc;
+}

@@ -1,0 +1,372 @@
+/* The run pipeline (run.h): validate everything, then make the run folder,
+ * stream cases through the scheduler into results.jsonl, and summarise. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parity/report.h"
+#include "parity/result.h"
+#include "parity/sched.h"
+#include "case.h"
+#include "run.h"
+#include "util.h"
+
+#define MAX_BODY (8u << 20)
+
+struct run {
+	const struct pa_run_conf *conf;
+	struct pa_suite suite;
+	struct pa_engine engine;
+	struct pa_results results;
+	void **scratch;
+	char *dir, run_id[128], started[32], ended[32];
+	json_t *models_listed;
+	char *model_reported;
+	/* The cursor over item x variant x sample. */
+	size_t item;
+	uint64_t variant;
+	unsigned sample;
+	uint64_t planned, done, errors;
+};
+
+/* Suite defaults fill what the command line left unset. */
+static void apply_defaults(struct run *r, struct pa_engine_conf *ec)
+{
+	const struct pa_defaults *d = &r->suite.defaults;
+
+	if (!ec->has_temperature && d->has_temperature) {
+		ec->has_temperature = true;
+		ec->temperature = d->temperature;
+	}
+	if (!ec->has_top_p && d->has_top_p) {
+		ec->has_top_p = true;
+		ec->top_p = d->top_p;
+	}
+	if (ec->max_tokens < 0)
+		ec->max_tokens = d->max_tokens;
+	if (!ec->stop)
+		ec->stop = d->stop;
+	ec->suite = &r->suite;
+}
+
+/* --system replaces the default system prompt; it is a template too. */
+static int apply_system(struct run *r, struct pa_err *err)
+{
+	char where[256];
+	int rc;
+
+	if (!r->conf->system)
+		return 0;
+	r->suite.defaults.system = r->conf->system;
+	for (size_t i = 0; i < r->suite.n_items; i++) {
+		snprintf(where, sizeof(where), "--system (item '%s')", r->suite.items[i].id);
+		if ((rc = pa__case_check_templates(&r->suite, &r->suite.items[i], where, err)))
+			return rc;
+	}
+	return 0;
+}
+
+static int make_run_id(struct run *r)
+{
+	unsigned char rnd[3] = {0};
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (f) {
+		if (fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd))
+			rnd[0] = (unsigned char)getpid();
+		fclose(f);
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(r->run_id, sizeof(r->run_id), "%s-%.64s-%02x%02x%02x", stamp, r->suite.id, rnd[0],
+		 rnd[1], rnd[2]);
+	return 0;
+}
+
+/* The run folder must be new or empty: parity never mixes two runs. */
+static int make_dir(struct run *r, struct pa_err *err)
+{
+	const struct pa_run_conf *c = r->conf;
+
+	make_run_id(r);
+	r->dir = c->run_dir ? strdup(c->run_dir)
+			    : pa__path_join(c->out_dir ? c->out_dir : "runs", r->run_id);
+	if (!r->dir)
+		return PA_ENOMEM;
+	if (!pa__dir_is_vacant(r->dir))
+		return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", r->dir);
+	return pa__mkdir_p(r->dir, err);
+}
+
+/* A copy of the suite (and its items file) makes the folder self-contained. */
+static int copy_suite(struct run *r, struct pa_err *err)
+{
+	const struct pa_suite *s = &r->suite;
+	const char *rel = json_string_value(json_object_get(s->root, "items_file"));
+	char *sdir = pa__path_join(r->dir, "suite"), *to = NULL, *tdir = NULL;
+	int rc = PA_ENOMEM;
+
+	if (!sdir || (rc = pa__mkdir_p(sdir, err)))
+		goto out;
+	rc = PA_ENOMEM;
+	if (!(to = pa__path_join(sdir, pa__basename(s->path))))
+		goto out;
+	if ((rc = pa__copy_file(s->path, to, err)) || !rel)
+		goto out;
+	free(to);
+	rc = PA_ENOMEM;
+	if (rel[0] == '/')
+		rel = pa__basename(rel);
+	if (!(to = pa__path_join(sdir, rel)) || !(tdir = pa__dirname(to)))
+		goto out;
+	if ((rc = pa__mkdir_p(tdir, err)) == 0)
+		rc = pa__copy_file(s->items_path, to, err);
+out:
+	free(tdir);
+	free(to);
+	free(sdir);
+	return rc;
+}
+
+static json_t *params_json(const struct run *r)
+{
+	const struct pa_engine_conf *e = &r->engine.conf;
+	const char *sys = r->suite.defaults.system;
+
+	return json_pack("{s:o, s:o, s:o, s:o, s:O?, s:o, s:i, s:i, s:f, s:o}", "temperature",
+			 e->has_temperature ? json_real(e->temperature) : json_null(), "top_p",
+			 e->has_top_p ? json_real(e->top_p) : json_null(), "max_tokens",
+			 e->max_tokens > 0 ? json_integer(e->max_tokens) : json_null(), "seed",
+			 e->has_seed ? json_integer((json_int_t)(e->seed & INT64_MAX)) : json_null(),
+			 "stop", e->stop, "system", sys ? json_string(sys) : json_null(), "samples",
+			 r->conf->samples, "concurrency", r->conf->concurrency, "timeout_s",
+			 e->timeout_s, "sim_profile",
+			 e->sim_profile ? json_string(e->sim_profile) : json_null());
+}
+
+static json_t *suite_json(const struct pa_suite *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I}", "id", s->id, "version",
+			 s->version, "path", s->path, "sha256", s->sha256, "items_file",
+			 s->items_path, "items_sha256", s->items_path ? s->items_sha256 : NULL,
+			 "cases", (json_int_t)s->n_cases);
+}
+
+static json_t *engine_json(const struct run *r)
+{
+	const struct pa_engine_conf *e = &r->engine.conf;
+
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:O?, s:s?}", "name", e->name, "base_url",
+			 e->base_url, "model", e->model, "model_reported", r->model_reported,
+			 "models_listed", r->models_listed, "api_key_env", e->api_key_env);
+}
+
+static int write_manifest(struct run *r, const char *status, struct pa_err *err)
+{
+	char host[256] = "", *text = NULL, *path = pa__path_join(r->dir, "manifest.json");
+	json_t *m;
+	int rc = PA_ENOMEM;
+
+	gethostname(host, sizeof(host) - 1);
+	m = json_pack("{s:i, s:{s:s, s:s}, s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:s, s:{s:I, s:I, "
+		      "s:I}}",
+		      "parity_manifest", 1, "tool", "name", "parity", "version", PA_VERSION,
+		      "run_id", r->run_id, "status", status, "suite", suite_json(&r->suite),
+		      "engine", engine_json(r), "parameters", params_json(r), "started_at",
+		      r->started, "ended_at", r->ended[0] ? r->ended : NULL, "host", host,
+		      "counts", "planned", (json_int_t)r->planned, "records",
+		      (json_int_t)r->done, "errors", (json_int_t)r->errors);
+	if (m && path && (text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS)))
+		rc = pa__write_file_atomic(path, text, strlen(text), err);
+	free(text);
+	free(path);
+	json_decref(m);
+	return rc;
+}
+
+static int next_job(void *ud, struct pa_job *job, struct pa_err *err)
+{
+	struct run *r = ud;
+	int rc;
+
+	while (r->item < r->suite.n_items && r->variant >= r->suite.items[r->item].n_cases) {
+		r->item++;
+		r->variant = 0;
+	}
+	if (r->item >= r->suite.n_items)
+		return 0;
+	if ((rc = pa_case_build(&r->suite, r->item, r->variant, &job->c, err)) ||
+	    (rc = pa_job_init(job, &r->engine, r->sample)))
+		return rc < 0 ? rc : PA_ENOMEM;
+	if (++r->sample == r->conf->samples) {
+		r->sample = 0;
+		r->variant++;
+	}
+	return 1;
+}
+
+static int job_done(void *ud, struct pa_job *job, struct pa_reply *reply, double latency_ms,
+		    struct pa_err *err)
+{
+	struct run *r = ud;
+	signed char v[PA_MAX_SCORERS];
+	json_t *rec = pa_record_new(&r->suite, &r->engine, job, reply, latency_ms);
+	int rc;
+
+	if (!rec)
+		return pa_errf(err, PA_ENOMEM, "out of memory");
+	pa_score_text(&r->suite, job->c.item, r->scratch, reply->error ? NULL : reply->text,
+		      reply->len, v);
+	json_object_set_new(rec, "scores", pa_scores_json(&r->suite, job->c.item, v));
+	rc = pa_results_append(&r->results, rec, err);
+	json_decref(rec);
+	r->done++;
+	r->errors += reply->error != NULL;
+	if (!r->model_reported && reply->model)
+		r->model_reported = strdup(reply->model);
+	return rc;
+}
+
+static int execute(struct run *r, struct pa_err *err)
+{
+	struct pa_sched_conf sc = {.concurrency = r->conf->concurrency,
+				   .timeout_s = r->engine.conf.timeout_s,
+				   .max_body = MAX_BODY};
+	char *path = pa__path_join(r->dir, "results.jsonl");
+	double t0 = pa__mono_ms(), secs;
+	int rc;
+
+	if (!path || !(r->scratch = pa_scorer_scratch_new(&r->suite.scorers))) {
+		free(path);
+		return PA_ENOMEM;
+	}
+	rc = pa_results_open(&r->results, path, err);
+	free(path);
+	if (rc == 0)
+		rc = pa_sched_run(&r->engine, &sc, next_job, job_done, r, err);
+	if (pa_results_close(&r->results, rc ? NULL : err) < 0 && rc == 0)
+		rc = PA_EIO;
+	secs = (pa__mono_ms() - t0) / 1000;
+	if (!r->conf->quiet)
+		fprintf(stderr, "parity: %llu records, %llu errors in %.2f s (%.0f req/s)\n",
+			(unsigned long long)r->done, (unsigned long long)r->errors, secs,
+			secs > 0 ? (double)r->done / secs : 0.0);
+	return rc;
+}
+
+static int prepare(struct run *r, struct pa_err *err)
+{
+	struct pa_engine_conf ec = r->conf->engine;
+	int rc;
+
+	if ((rc = pa_suite_load(&r->suite, r->conf->suite_path, err)) ||
+	    (rc = apply_system(r, err)))
+		return rc;
+	apply_defaults(r, &ec);
+	if ((rc = pa_engine_open(&r->engine, &ec, err)))
+		return rc;
+	r->planned = r->suite.n_cases * r->conf->samples;
+	return 0;
+}
+
+int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
+{
+	struct run r = {.conf = conf};
+	struct pa_run_dir done = {0};
+	int rc;
+
+	pa__now_iso(r.started);
+	/* Everything that can be wrong with the input is found before the
+	 * folder exists. */
+	if ((rc = prepare(&r, err)) || (rc = make_dir(&r, err)) || (rc = copy_suite(&r, err)))
+		goto out;
+	if (r.engine.ops->http)
+		r.models_listed = pa_engine_list_models(&r.engine);
+	if ((rc = write_manifest(&r, "running", err)) || (rc = execute(&r, err)))
+		goto out;
+	pa__now_iso(r.ended);
+	if ((rc = write_manifest(&r, "complete", err)) ||
+	    (rc = pa_run_dir_open(&done, r.dir, err)) ||
+	    (rc = pa_run_dir_summarise(&done, conf->alpha, conf->quiet, err)))
+		goto out;
+	printf("run folder: %s\n", r.dir);
+	if (run_dir_out) {
+		*run_dir_out = r.dir;
+		r.dir = NULL;
+	}
+out:
+	pa_run_dir_release(&done);
+	pa_scorer_scratch_free(&r.suite.scorers, r.scratch);
+	pa_engine_close(&r.engine);
+	pa_suite_release(&r.suite);
+	json_decref(r.models_listed);
+	free(r.model_reported);
+	free(r.dir);
+	return rc;
+}
+
+int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err)
+{
+	char *mpath = pa__path_join(dir, "manifest.json"), *suite = NULL, *res = NULL;
+	const char *spath;
+	json_error_t je;
+	int rc = PA_ENOMEM;
+
+	memset(r, 0, sizeof(*r));
+	if (!mpath || !(r->dir = strdup(dir)))
+		goto out;
+	if (!(r->manifest = json_load_file(mpath, 0, &je))) {
+		rc = pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %s", dir, je.text);
+		goto out;
+	}
+	spath = json_string_value(json_object_get(json_object_get(r->manifest, "suite"), "path"));
+	if (!spath) {
+		rc = pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: /suite/path: expected a string", dir);
+		goto out;
+	}
+	rc = PA_ENOMEM;
+	if (!(suite = pa__path_join(dir, "suite")) || !(res = pa__path_join(dir, "results.jsonl")))
+		goto out;
+	free(mpath);
+	if (!(mpath = pa__path_join(suite, pa__basename(spath))))
+		goto out;
+	if ((rc = pa_suite_load(&r->suite, mpath, err)) == 0)
+		rc = pa_results_load(res, &r->records, err);
+out:
+	free(mpath);
+	free(suite);
+	free(res);
+	return rc;
+}
+
+void pa_run_dir_release(struct pa_run_dir *r)
+{
+	if (!r)
+		return;
+	json_decref(r->manifest);
+	json_decref(r->records);
+	pa_suite_release(&r->suite);
+	free(r->dir);
+	memset(r, 0, sizeof(*r));
+}
+
+int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err)
+{
+	const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
+	const struct pa_reporter_ops *fmts[] = {pa_reporter_find("json"), pa_reporter_find("text")};
+	json_t *summary = NULL;
+	int rc = pa_summary_build(&r->suite, r->records, id, alpha, &summary, err);
+
+	for (size_t i = 0; rc == 0 && i < sizeof(fmts) / sizeof(*fmts); i++)
+		rc = pa_report_write(fmts[i], r->dir, summary, err);
+	if (rc == 0 && !quiet)
+		rc = fmts[1]->write(summary, stdout, err);
+	json_decref(summary);
+	return rc;
+}

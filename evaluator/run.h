@@ -1,0 +1,41 @@
+/* Private: the run pipeline (suite -> scheduler -> results -> summary) and
+ * access to finished run folders, shared by the run, demo, score and
+ * summary commands. */
+#ifndef PA_RUN_H
+#define PA_RUN_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "parity/engine.h"
+#include "parity/suite.h"
+
+struct pa_run_conf {
+	const char *suite_path;
+	struct pa_engine_conf engine; /* CLI settings; unset ones come from the suite */
+	const char *system;           /* --system: replaces the suite's default */
+	unsigned samples, concurrency;
+	const char *out_dir, *run_dir;
+	double alpha;
+	bool quiet;
+};
+
+/* Runs a suite end to end and prints the summary. On success *run_dir_out
+ * (when not NULL) is the run folder, owned by the caller. Input errors
+ * return PA_EINVAL before anything is written. */
+int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err);
+
+/* A finished run folder: its manifest, suite copy and records. */
+struct pa_run_dir {
+	char *dir;
+	json_t *manifest, *records;
+	struct pa_suite suite;
+};
+
+int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);
+void pa_run_dir_release(struct pa_run_dir *r);
+/* Recomputes summary.json and summary.txt; prints the table unless quiet. */
+int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err);
+
+#endif

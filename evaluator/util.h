@@ -1,0 +1,51 @@
+/* Private helpers shared by the evaluator modules: hashing, files, time,
+ * and a growing buffer with a size cap (curl's dynbuf: data from the
+ * network never grows without bound). */
+#ifndef PA_UTIL_H
+#define PA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parity/common.h"
+
+#define PA_SHA256_HEX 65
+
+struct pa_buf {
+	char *p;
+	size_t len, cap, max;
+};
+
+void pa__buf_init(struct pa_buf *b, size_t max);
+/* Returns PA_ENOMEM, or PA_EINVAL when the cap would be passed. */
+int pa__buf_add(struct pa_buf *b, const void *data, size_t len);
+void pa__buf_reset(struct pa_buf *b);
+void pa__buf_release(struct pa_buf *b);
+
+void pa__sha256_hex(const void *data, size_t len, char out[PA_SHA256_HEX]);
+int pa__sha256_file(const char *path, char out[PA_SHA256_HEX], struct pa_err *err);
+
+/* Reads a whole file; *data is NUL-terminated and owned by the caller. */
+int pa__read_file(const char *path, char **data, size_t *len, struct pa_err *err);
+/* Writes via a temporary file and rename(2), so readers see old or new. */
+int pa__write_file_atomic(const char *path, const char *data, size_t len, struct pa_err *err);
+int pa__copy_file(const char *from, const char *to, struct pa_err *err);
+int pa__mkdir_p(const char *path, struct pa_err *err);
+/* 1 when path is missing or an empty directory, 0 otherwise. */
+int pa__dir_is_vacant(const char *path);
+
+/* Returns a malloc'ed "a/b" (b as is when absolute); NULL on ENOMEM. */
+char *pa__path_join(const char *a, const char *b);
+/* Returns a malloc'ed directory part of path ("." when none). */
+char *pa__dirname(const char *path);
+const char *pa__basename(const char *path);
+
+/* UTC time as 2026-11-26T23:27:33Z. */
+void pa__now_iso(char out[32]);
+double pa__mono_ms(void);
+
+/* Bounded number parsing (strtonum-like); 0 or PA_EINVAL. */
+int pa__parse_long(const char *s, long min, long max, long *out);
+int pa__parse_double(const char *s, double min, double max, double *out);
+
+#endif

@@ -1,0 +1,104 @@
+/* parity: engines, the models parity talks to.
+ *
+ * An engine is one file in evaluator/engines/ exporting one
+ * `const struct pa_engine_ops` and one row in evaluator/engine.c's table.
+ * HTTP engines only build request bodies and parse answers; the scheduler
+ * owns every transfer. Local engines (sim) answer directly. */
+#ifndef PARITY_ENGINE_H
+#define PARITY_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "parity/common.h"
+#include "parity/suite.h"
+
+/* Settings of a run's engine; strings are borrowed. */
+struct pa_engine_conf {
+	const char *name;
+	const char *base_url;    /* ends with /v1 for OpenAI-compatible servers */
+	const char *model;       /* requested model id */
+	const char *api_key_env; /* name of the variable holding the key */
+	const char *sim_profile; /* sim engine: profile file */
+	const struct pa_suite *suite;
+	bool has_temperature, has_top_p, has_seed;
+	double temperature, top_p;
+	long max_tokens; /* -1: the server's default */
+	uint64_t seed;
+	const json_t *stop; /* array of strings or NULL */
+	double timeout_s;
+};
+
+/* One request: a case, its sample index and the chat messages. */
+struct pa_job {
+	struct pa_case c;
+	unsigned sample;
+	uint64_t seed;     /* per-sample seed: conf seed + sample */
+	json_t *messages;  /* [{"role","content"}...], owned */
+	char *prompt;      /* completions engines: the flat prompt, owned */
+};
+
+/* What came back. All strings owned; release with pa_reply_release(). */
+struct pa_reply {
+	char *text; /* NULL when the request failed */
+	size_t len;
+	char *finish_reason, *model, *error;
+	long prompt_tokens, completion_tokens; /* -1: not reported */
+	long http_status;                      /* 0: no HTTP */
+};
+
+struct pa_engine;
+
+struct pa_engine_ops {
+	const char *name;
+	const char *summary;
+	bool http;         /* requests go through the scheduler's curl multi */
+	bool flat_prompt;  /* sends job->prompt instead of job->messages */
+	const char *path;  /* appended to base_url */
+	int (*open)(struct pa_engine *e, struct pa_err *err); /* may be NULL */
+	void (*close)(struct pa_engine *e);                    /* may be NULL */
+	/* HTTP engines: the JSON request body (owned by the caller). */
+	int (*build)(const struct pa_engine *e, const struct pa_job *job, char **body,
+		     struct pa_err *err);
+	/* HTTP engines: a 2xx body into r (text, finish_reason, model, usage). */
+	int (*parse)(const struct pa_engine *e, const char *body, size_t len, struct pa_reply *r,
+		     struct pa_err *err);
+	/* Local engines: answer job directly. */
+	int (*answer)(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
+		      struct pa_err *err);
+};
+
+struct pa_engine {
+	const struct pa_engine_ops *ops;
+	struct pa_engine_conf conf;
+	char *url;     /* base_url + ops->path, owned */
+	char *api_key; /* from the environment; never written anywhere */
+	void *priv;
+};
+
+/* Every engine, NULL-terminated, for listings. */
+const struct pa_engine_ops *const *pa_engine_list(void);
+const struct pa_engine_ops *pa_engine_find(const char *name);
+
+/* Opens the engine named in conf; release with pa_engine_close(). */
+int pa_engine_open(struct pa_engine *e, const struct pa_engine_conf *conf, struct pa_err *err);
+void pa_engine_close(struct pa_engine *e);
+
+/* Fills job from a case: messages, flat prompt, seed. Release with
+ * pa_job_release(), which also releases the case. */
+int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample);
+void pa_job_release(struct pa_job *job);
+
+void pa_reply_release(struct pa_reply *r);
+/* The "error" message of an error body (OpenAI, llama.cpp, Ollama shapes),
+ * or NULL; owned by the caller. */
+char *pa_error_message(const char *body, size_t len);
+
+/* GET {base_url}/models: the ids the server lists, as a JSON array (new
+ * reference), or NULL when it does not answer. */
+json_t *pa_engine_list_models(const struct pa_engine *e);
+
+#endif

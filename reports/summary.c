@@ -1,0 +1,221 @@
+/* The group summary (report.h): counts per outcome x axis x group and per
+ * outcome x domain, then rates and intervals from scorers/stats. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/report.h"
+#include "parity/stats.h"
+
+struct tally {
+	unsigned long long n, pos, unscored;
+};
+
+/* Counts for one outcome scorer over every axis of the suite. */
+struct outcome_counts {
+	int scorer;
+	struct tally **by_group; /* [axis][group] */
+	json_t *domains;         /* domain -> [n, pos, unscored] */
+};
+
+static int group_index(const struct pa_axis *ax, const char *name)
+{
+	for (size_t g = 0; g < ax->n_groups; g++)
+		if (!strcmp(ax->groups[g].name, name))
+			return (int)g;
+	return -1;
+}
+
+static void count(struct tally *t, const json_t *v)
+{
+	if (json_is_boolean(v)) {
+		t->n++;
+		t->pos += json_is_true(v);
+	} else {
+		t->unscored++;
+	}
+}
+
+static void count_domain(json_t *domains, const char *domain, const json_t *v)
+{
+	json_t *d = json_object_get(domains, domain);
+
+	if (!d) {
+		d = json_pack("[i,i,i]", 0, 0, 0);
+		json_object_set_new(domains, domain, d);
+	}
+	for (int i = 0; i < 3; i++) {
+		bool hit = i == 0 ? json_is_boolean(v) : i == 1 ? json_is_true(v) : !json_is_boolean(v);
+		json_t *c = json_array_get(d, (size_t)i);
+
+		json_integer_set(c, json_integer_value(c) + hit);
+	}
+}
+
+static void tally_record(const struct pa_suite *s, struct outcome_counts *oc, const json_t *rec)
+{
+	const json_t *v = json_object_get(json_object_get(rec, "scores"), s->scorers.v[oc->scorer].name);
+	const json_t *groups = json_object_get(rec, "groups");
+	const char *domain = json_string_value(json_object_get(rec, "domain"));
+
+	count_domain(oc->domains, domain ? domain : "general", v);
+	for (size_t a = 0; a < s->n_axes; a++) {
+		const char *g = json_string_value(json_object_get(groups, s->axes[a].name));
+		int k = g ? group_index(&s->axes[a], g) : -1;
+
+		if (k >= 0)
+			count(&oc->by_group[a][k], v);
+	}
+}
+
+static json_t *interval(double lo, double hi)
+{
+	return json_pack("[f,f]", lo, hi);
+}
+
+static json_t *group_json(const struct pa_axis *ax, size_t g, const struct tally *t,
+			  double alpha)
+{
+	const struct tally *r = &t[ax->ref];
+	double lo, hi, dlo = 0, dhi = 0;
+	double rate = t[g].n ? (double)t[g].pos / (double)t[g].n : 0;
+	double rref = r->n ? (double)r->pos / (double)r->n : 0;
+	json_t *o;
+
+	pa_wilson(t[g].pos, t[g].n, alpha, &lo, &hi);
+	o = json_pack("{s:s, s:I, s:I, s:I}", "group", ax->groups[g].name, "n", (json_int_t)t[g].n,
+		      "positive", (json_int_t)t[g].pos, "unscored", (json_int_t)t[g].unscored);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "rate", t[g].n ? json_real(rate) : json_null());
+	json_object_set_new(o, "ci", interval(lo, hi));
+	if (t[g].n && r->n) {
+		pa_newcombe_diff(t[g].pos, t[g].n, r->pos, r->n, alpha, &dlo, &dhi);
+		json_object_set_new(o, "diff", json_real(rate - rref));
+		json_object_set_new(o, "diff_ci", interval(dlo, dhi));
+	} else {
+		json_object_set_new(o, "diff", json_null());
+		json_object_set_new(o, "diff_ci", json_null());
+	}
+	return o;
+}
+
+static int emit_axes(const struct pa_suite *s, const struct outcome_counts *oc, double alpha,
+		     json_t *out)
+{
+	for (size_t a = 0; a < s->n_axes; a++) {
+		const struct pa_axis *ax = &s->axes[a];
+		unsigned long long seen = 0;
+		json_t *groups, *entry;
+
+		for (size_t g = 0; g < ax->n_groups; g++)
+			seen += oc->by_group[a][g].n + oc->by_group[a][g].unscored;
+		if (!seen)
+			continue;
+		groups = json_array();
+		for (size_t g = 0; groups && g < ax->n_groups; g++)
+			json_array_append_new(groups, group_json(ax, g, oc->by_group[a], alpha));
+		entry = json_pack("{s:s, s:s, s:s, s:o}", "outcome", s->scorers.v[oc->scorer].name,
+				  "axis", ax->name, "reference", ax->groups[ax->ref].name, "groups",
+				  groups);
+		if (!entry || json_array_append_new(out, entry))
+			return PA_ENOMEM;
+	}
+	return 0;
+}
+
+static int emit_domains(const struct pa_suite *s, const struct outcome_counts *oc, double alpha,
+			json_t *out)
+{
+	const char *d;
+	json_t *c;
+
+	json_object_foreach(oc->domains, d, c) {
+		json_int_t n = json_integer_value(json_array_get(c, 0));
+		json_int_t pos = json_integer_value(json_array_get(c, 1));
+		double lo, hi;
+
+		pa_wilson((uint64_t)pos, (uint64_t)n, alpha, &lo, &hi);
+		if (json_array_append_new(
+			    out, json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "outcome",
+					   s->scorers.v[oc->scorer].name, "domain", d, "n", n,
+					   "positive", pos, "unscored",
+					   json_integer_value(json_array_get(c, 2)), "rate",
+					   n ? json_real((double)pos / (double)n) : json_null(),
+					   "ci", interval(lo, hi))))
+			return PA_ENOMEM;
+	}
+	return 0;
+}
+
+static void counts_release(const struct pa_suite *s, struct outcome_counts *oc)
+{
+	for (size_t a = 0; oc->by_group && a < s->n_axes; a++)
+		free(oc->by_group[a]);
+	free(oc->by_group);
+	json_decref(oc->domains);
+}
+
+static int counts_init(const struct pa_suite *s, struct outcome_counts *oc, int scorer)
+{
+	oc->scorer = scorer;
+	oc->domains = json_object();
+	oc->by_group = calloc(s->n_axes + 1, sizeof(*oc->by_group));
+	if (!oc->domains || !oc->by_group)
+		return PA_ENOMEM;
+	for (size_t a = 0; a < s->n_axes; a++)
+		if (!(oc->by_group[a] = calloc(s->axes[a].n_groups, sizeof(struct tally))))
+			return PA_ENOMEM;
+	return 0;
+}
+
+/* Summarises one outcome scorer: only records of items whose outcome it is. */
+static int summarise_outcome(const struct pa_suite *s, const json_t *records, int scorer,
+			     double alpha, json_t *axes, json_t *domains)
+{
+	struct outcome_counts oc = {0};
+	const char *name = s->scorers.v[scorer].name;
+	json_t *rec;
+	size_t i;
+	int rc = counts_init(s, &oc, scorer);
+
+	json_array_foreach(records, i, rec) {
+		const char *o = json_string_value(json_object_get(rec, "outcome"));
+
+		if (rc == 0 && o && !strcmp(o, name))
+			tally_record(s, &oc, rec);
+	}
+	if (rc == 0)
+		rc = emit_axes(s, &oc, alpha, axes);
+	if (rc == 0)
+		rc = emit_domains(s, &oc, alpha, domains);
+	counts_release(s, &oc);
+	return rc;
+}
+
+int pa_summary_build(const struct pa_suite *s, const json_t *records, const char *run_id,
+		     double alpha, json_t **out, struct pa_err *err)
+{
+	json_t *axes = json_array(), *domains = json_array();
+	uint64_t used = 0;
+	int rc = (axes && domains) ? 0 : PA_ENOMEM;
+
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].outcome_scorer >= 0)
+			used |= 1ull << s->items[i].outcome_scorer;
+	for (size_t k = 0; rc == 0 && k < s->scorers.n; k++)
+		if (used >> k & 1)
+			rc = summarise_outcome(s, records, (int)k, alpha, axes, domains);
+	if (rc == 0)
+		*out = json_pack("{s:i, s:s, s:s, s:s, s:f, s:I, s:o, s:o}", "parity_summary",
+				 PA_SUMMARY_VERSION, "run_id", run_id ? run_id : "", "suite", s->id,
+				 "suite_version", s->version, "alpha", alpha, "records",
+				 (json_int_t)json_array_size(records), "outcomes", axes, "domains",
+				 domains);
+	else {
+		json_decref(axes);
+		json_decref(domains);
+	}
+	if (rc == 0 && !*out)
+		rc = PA_ENOMEM;
+	return rc ? pa_errf(err, rc, "summary: out of memory") : 0;
+}
