@@ -213,7 +213,7 @@ int pa__cmd_demo(int argc, char **argv)
 	c.engine.has_seed = true;
 	c.engine.seed = 2026;
 	/* Enough answers per group for the planted 15-20 point gaps to show. */
-	c.samples = 10;
+	c.samples = 20;
 	for (int v = 0; rc == 0 && v < 2; v++) {
 		snprintf(profile, sizeof(profile), "%s/demo/%s", PA_SUITES_DIR, profiles[v]);
 		c.engine.sim_profile = profile;

@@ -33,7 +33,7 @@ static int on_run_dir(int argc, char **argv, bool rescore)
 		if (rc == 0 && !(path = pa__path_join(r.dir, "results.jsonl")))
 			rc = PA_ENOMEM;
 		if (rc == 0)
-			rc = pa_results_save(path, r.records, &err);
+			rc = pa_results_save(path, r.records, NULL, &err);
 		free(path);
 	}
 	if (rc == 0)

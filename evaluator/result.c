@@ -179,9 +179,28 @@ out:
 	return rc;
 }
 
+static const char genesis[65] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+
+char *pa_results_chain(json_t *rec, uint64_t *n, char head[65])
+{
+	char *line;
+
+	if (json_object_set_new(rec, "seq", json_integer((json_int_t)*n)) ||
+	    json_object_set_new(rec, "prev", json_string(head)))
+		return NULL;
+	line = json_dumps(rec, JSON_COMPACT);
+	if (line) {
+		pa__sha256_hex(line, strlen(line), head);
+		(*n)++;
+	}
+	return line;
+}
+
 int pa_results_open(struct pa_results *w, const char *path, struct pa_err *err)
 {
 	memset(w, 0, sizeof(*w));
+	memcpy(w->head, genesis, sizeof(genesis));
 	if (!(w->path = strdup(path)))
 		return PA_ENOMEM;
 	if (!(w->f = fopen(path, "ab")))
@@ -189,10 +208,10 @@ int pa_results_open(struct pa_results *w, const char *path, struct pa_err *err)
 	return 0;
 }
 
-int pa_results_append(struct pa_results *w, const json_t *rec, struct pa_err *err)
+int pa_results_append(struct pa_results *w, json_t *rec, struct pa_err *err)
 {
 	/* One write per record, flushed, so a crash can tear at most the last line. */
-	char *line = json_dumps(rec, JSON_COMPACT);
+	char *line = pa_results_chain(rec, &w->n, w->head);
 	size_t n;
 	int rc = 0;
 
@@ -203,7 +222,6 @@ int pa_results_append(struct pa_results *w, const json_t *rec, struct pa_err *er
 	if (fwrite(line, 1, n + 1, w->f) != n + 1 || fflush(w->f) != 0)
 		rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", w->path, strerror(errno));
 	free(line);
-	w->n += rc == 0;
 	return rc;
 }
 
@@ -216,7 +234,9 @@ int pa_results_close(struct pa_results *w, struct pa_err *err)
 	if (w->f && fclose(w->f) != 0 && rc == 0)
 		rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", w->path, strerror(errno));
 	free(w->path);
-	memset(w, 0, sizeof(*w));
+	/* n and head stay: the manifest records them. */
+	w->f = NULL;
+	w->path = NULL;
 	return rc;
 }
 
@@ -260,16 +280,19 @@ int pa_results_load(const char *path, json_t **records, struct pa_err *err)
 	return rc;
 }
 
-int pa_results_save(const char *path, const json_t *records, struct pa_err *err)
+int pa_results_save(const char *path, const json_t *records, char head[65], struct pa_err *err)
 {
 	struct pa_buf b;
 	json_t *rec;
 	size_t i;
+	uint64_t n = 0;
+	char h[65];
 	int rc = 0;
 
+	memcpy(h, genesis, sizeof(genesis));
 	pa__buf_init(&b, SIZE_MAX / 2);
 	json_array_foreach(records, i, rec) {
-		char *line = json_dumps(rec, JSON_COMPACT);
+		char *line = pa_results_chain(rec, &n, h);
 
 		if (!line || pa__buf_add(&b, line, strlen(line)) || pa__buf_add(&b, "\n", 1))
 			rc = PA_ENOMEM;
@@ -279,6 +302,8 @@ int pa_results_save(const char *path, const json_t *records, struct pa_err *err)
 	}
 	if (rc == 0)
 		rc = pa__write_file_atomic(path, b.p ? b.p : "", b.len, err);
+	if (rc == 0 && head)
+		memcpy(head, h, sizeof(h));
 	pa__buf_release(&b);
 	return rc;
 }

@@ -175,13 +175,15 @@ static int write_manifest(struct run *r, const char *status, struct pa_err *err)
 
 	gethostname(host, sizeof(host) - 1);
 	m = json_pack("{s:i, s:{s:s, s:s}, s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:s, s:{s:I, s:I, "
-		      "s:I}}",
+		      "s:I}, s:{s:s, s:I, s:s}}",
 		      "parity_manifest", 1, "tool", "name", "parity", "version", PA_VERSION,
 		      "run_id", r->run_id, "status", status, "suite", suite_json(&r->suite),
 		      "engine", engine_json(r), "parameters", params_json(r), "started_at",
 		      r->started, "ended_at", r->ended[0] ? r->ended : NULL, "host", host,
 		      "counts", "planned", (json_int_t)r->planned, "records",
-		      (json_int_t)r->done, "errors", (json_int_t)r->errors);
+		      (json_int_t)r->done, "errors", (json_int_t)r->errors, "results", "file",
+		      "results.jsonl", "records", (json_int_t)r->results.n, "chain_head",
+		      r->results.head);
 	if (m && path && (text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS)))
 		rc = pa__write_file_atomic(path, text, strlen(text), err);
 	free(text);

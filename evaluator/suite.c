@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/report.h"
 #include "parity/suite.h"
 #include "case.h"
 #include "util.h"
@@ -326,8 +327,7 @@ static int load_items_file(struct pa_suite *s, const char *file, json_t *seen, s
 		lineno++;
 		if (strspn(line, " \t\r\n") == (size_t)got)
 			continue;
-		snprintf(where, sizeof(where), "suite '%s': items '%s':%zu: ", file, s->items_path,
-			 lineno);
+		snprintf(where, sizeof(where), "suite '%s': %s:%zu: ", file, rel, lineno);
 		obj = json_loadb(line, (size_t)got, 0, &je);
 		if (!obj) {
 			rc = BAD("%scolumn %d: %s", where, je.column, je.text);
@@ -336,7 +336,7 @@ static int load_items_file(struct pa_suite *s, const char *file, json_t *seen, s
 		json_array_append_new(s->jsonl_items, obj);
 		if ((rc = grow_items(s, 1)))
 			break;
-		where[strlen(where) - 2] = '\0'; /* drop ": " so pointers follow the line */
+		/* JSON pointers then read "file:line: /prompt: ...". */
 		rc = load_item(s, &s->items[s->n_items], obj, seen, where, err);
 		if (rc == 0)
 			s->n_items++;
@@ -346,6 +346,21 @@ static int load_items_file(struct pa_suite *s, const char *file, json_t *seen, s
 	if (rc == 0 && (rc = pa__sha256_file(s->items_path, s->items_sha256, err)))
 		return rc;
 	return rc;
+}
+
+/* "metrics": benchmark metrics computed in the summary (report.h). */
+static int check_metrics(const struct pa_suite *s, const char *file, struct pa_err *err)
+{
+	const json_t *m = json_object_get(s->root, "metrics"), *name;
+	size_t i;
+
+	if (!m)
+		return 0;
+	if (!json_is_array(m))
+		return BAD("suite '%s': /metrics: expected an array of metric names", file);
+	json_array_foreach(m, i, name) if (!pa_metric_find(json_string_value(name))) return BAD(
+		"suite '%s': /metrics/%zu: expected the name of a metric parity computes", file, i);
+	return 0;
 }
 
 static int load_header(struct pa_suite *s, const char *file, struct pa_err *err)
@@ -361,7 +376,7 @@ static int load_header(struct pa_suite *s, const char *file, struct pa_err *err)
 			   file);
 	if (opt_string(s->root, "version", &s->version, "", err) || !s->version)
 		return BAD("suite '%s': /version: expected a string", file);
-	return 0;
+	return check_metrics(s, file, err);
 }
 
 int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err)

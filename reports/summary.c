@@ -192,10 +192,34 @@ static int summarise_outcome(const struct pa_suite *s, const json_t *records, in
 	return rc;
 }
 
+/* {"name": figures} for each metric the suite lists. */
+static int compute_metrics(const struct pa_suite *s, const json_t *records, double alpha,
+			   json_t **out, struct pa_err *err)
+{
+	const json_t *names = json_object_get(s->root, "metrics"), *name;
+	size_t i;
+	int rc = 0;
+
+	if (!(*out = json_object()))
+		return PA_ENOMEM;
+	json_array_foreach(names, i, name) {
+		const struct pa_metric_ops *m = pa_metric_find(json_string_value(name));
+		json_t *v = NULL;
+
+		if (!m)
+			return pa_errf(err, PA_EINVAL, "suite '%s': /metrics/%zu: unknown metric",
+				       s->id, i);
+		if ((rc = m->compute(s, records, alpha, &v, err)) ||
+		    (rc = json_object_set_new(*out, m->name, v) ? PA_ENOMEM : 0))
+			return rc;
+	}
+	return 0;
+}
+
 int pa_summary_build(const struct pa_suite *s, const json_t *records, const char *run_id,
 		     double alpha, json_t **out, struct pa_err *err)
 {
-	json_t *axes = json_array(), *domains = json_array();
+	json_t *axes = json_array(), *domains = json_array(), *metrics = NULL;
 	uint64_t used = 0;
 	int rc = (axes && domains) ? 0 : PA_ENOMEM;
 
@@ -206,14 +230,18 @@ int pa_summary_build(const struct pa_suite *s, const json_t *records, const char
 		if (used >> k & 1)
 			rc = summarise_outcome(s, records, (int)k, alpha, axes, domains);
 	if (rc == 0)
-		*out = json_pack("{s:i, s:s, s:s, s:s, s:f, s:I, s:o, s:o}", "parity_summary",
+		rc = compute_metrics(s, records, alpha, &metrics, err);
+	if (rc == 0)
+		*out = json_pack("{s:i, s:s, s:s, s:s, s:f, s:I, s:o, s:o, s:o}", "parity_summary",
 				 PA_SUMMARY_VERSION, "run_id", run_id ? run_id : "", "suite", s->id,
 				 "suite_version", s->version, "alpha", alpha, "records",
 				 (json_int_t)json_array_size(records), "outcomes", axes, "domains",
-				 domains);
+				 domains, "metrics", metrics);
 	else {
 		json_decref(axes);
 		json_decref(domains);
+		json_decref(metrics);
+		return rc == PA_EINVAL ? rc : pa_errf(err, rc, "summary: out of memory");
 	}
 	if (rc == 0 && !*out)
 		rc = PA_ENOMEM;

@@ -21,6 +21,18 @@
 int pa_summary_build(const struct pa_suite *s, const json_t *records, const char *run_id,
 		     double alpha, json_t **out, struct pa_err *err);
 
+/* A benchmark's own metric (BBQ bias scores, CrowS-Pairs percent
+ * stereotyped...), computed from the records when a suite lists it in
+ * "metrics". One file in reports/ and one row in reports/metric.c. */
+struct pa_metric_ops {
+	const char *name;
+	/* A new JSON object with the metric's figures and their inputs. */
+	int (*compute)(const struct pa_suite *s, const json_t *records, double alpha,
+		       json_t **out, struct pa_err *err);
+};
+
+const struct pa_metric_ops *pa_metric_find(const char *name);
+
 struct pa_reporter_ops {
 	const char *name; /* --format value */
 	const char *file; /* name in the run folder */

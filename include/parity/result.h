@@ -27,21 +27,31 @@ json_t *pa_scores_json(const struct pa_suite *s, const struct pa_item *it, const
  * each record's "scores". */
 int pa_score_records(const struct pa_suite *s, json_t *records, struct pa_err *err);
 
-/* Appends records to a results.jsonl, one line each, flushed at once. */
+/* Appends records to a results.jsonl, one line each, flushed at once.
+ * Records are chained: each carries "seq" (0, 1, ...) and "prev", the
+ * sha256 of the previous line's bytes (without its newline; 64 zeros for
+ * the first), so a removed, reordered or edited record breaks the chain.
+ * head is the sha256 of the last line written. */
 struct pa_results {
 	FILE *f;
 	char *path;
 	uint64_t n;
+	char head[65];
 };
 
+/* Sets rec's "seq" and "prev" from the chain state and returns its line
+ * (without newline, owned by the caller); advances *n and head. */
+char *pa_results_chain(json_t *rec, uint64_t *n, char head[65]);
+
 int pa_results_open(struct pa_results *w, const char *path, struct pa_err *err);
-int pa_results_append(struct pa_results *w, const json_t *rec, struct pa_err *err);
-/* Closes and syncs; returns PA_EIO when buffered data could not be written. */
+int pa_results_append(struct pa_results *w, json_t *rec, struct pa_err *err);
+/* Closes and syncs, keeping n and head; PA_EIO when data could not be written. */
 int pa_results_close(struct pa_results *w, struct pa_err *err);
 
 /* Reads a results.jsonl into a new array (*records owned by the caller). */
 int pa_results_load(const char *path, json_t **records, struct pa_err *err);
-/* Replaces a results.jsonl atomically with records. */
-int pa_results_save(const char *path, const json_t *records, struct pa_err *err);
+/* Replaces a results.jsonl atomically with records, chaining them anew;
+ * head (may be NULL) receives the new chain head. */
+int pa_results_save(const char *path, const json_t *records, char head[65], struct pa_err *err);
 
 #endif
