@@ -69,6 +69,8 @@ json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e,
 					    nullable_count(r->completion_tokens)));
 	rc |= json_object_set_new(rec, "model", nullable_string(r->model));
 	rc |= json_object_set_new(rec, "latency_ms", json_real(round(latency_ms * 1000) / 1000));
+	if (r->ttft_ms >= 0 && e->conf.stream)
+		rc |= json_object_set_new(rec, "ttft_ms", json_real(round(r->ttft_ms * 1000) / 1000));
 	rc |= json_object_set_new(rec, "http_status", json_integer(r->http_status));
 	rc |= json_object_set_new(rec, "error", nullable_string(r->error));
 	if (rc) {

@@ -14,7 +14,7 @@ struct slot {
 	struct pa_job job;
 	struct pa_buf body;
 	char *request;
-	double t0;
+	double t0, first_byte;
 	bool too_big;
 };
 
@@ -55,6 +55,8 @@ static size_t on_data(char *data, size_t size, size_t n, void *ud)
 {
 	struct slot *s = ud;
 
+	if (s->first_byte < 0 && size * n)
+		s->first_byte = pa__mono_ms();
 	if (pa__buf_add(&s->body, data, size * n)) {
 		s->too_big = true;
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
@@ -174,6 +176,7 @@ static int http_start(struct http *x, pa_sched_next_fn next, pa_sched_done_fn do
 	curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->request);
 	curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE, (long)strlen(s->request));
 	s->t0 = pa__mono_ms();
+	s->first_byte = -1;
 	if (curl_multi_add_handle(x->multi, s->h) != CURLM_OK)
 		return pa_errf(err, PA_ENET, "cannot start a transfer");
 	x->n_free--;
@@ -187,6 +190,7 @@ static void http_reply(struct http *x, struct slot *s, CURLcode res, struct pa_r
 	char *msg;
 
 	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
+	r->ttft_ms = -1;
 	if (s->too_big) {
 		r->error = errorf("response over %zu bytes", x->conf->max_body);
 	} else if (res != CURLE_OK) {
@@ -199,6 +203,8 @@ static void http_reply(struct http *x, struct slot *s, CURLcode res, struct pa_r
 		pa_reply_release(r);
 		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
 		r->error = one_line(strdup(perr.msg));
+	} else if (x->e->conf.stream && s->first_byte >= 0) {
+		r->ttft_ms = s->first_byte - s->t0;
 	}
 }
 

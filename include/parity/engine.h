@@ -30,6 +30,7 @@ struct pa_engine_conf {
 	uint64_t seed;
 	const json_t *stop; /* array of strings or NULL */
 	double timeout_s;
+	bool stream; /* ask for a streamed answer (SSE, NDJSON) */
 };
 
 /* One request: a case, its sample index and the chat messages. */
@@ -48,6 +49,7 @@ struct pa_reply {
 	char *finish_reason, *model, *error;
 	long prompt_tokens, completion_tokens; /* -1: not reported */
 	long http_status;                      /* 0: no HTTP */
+	double ttft_ms; /* streamed answers: time to the first body bytes; else -1 */
 };
 
 struct pa_engine;

@@ -14,7 +14,7 @@ int pa_wilson(uint64_t k, uint64_t n, double alpha, double *lo, double *hi);
 
 /* Newcombe hybrid-score interval (method 10) for p1 - p2. */
 int pa_newcombe_diff(uint64_t k1, uint64_t n1, uint64_t k2, uint64_t n2, double alpha, double *lo,
-		     double *hi);
+                     double *hi);
 
 /* ---- distributions ---- */
 
@@ -56,8 +56,7 @@ int pa_mcnemar_chi2(uint64_t b, uint64_t c, int correction, double *stat, double
  * (tables no more likely than the observed one, relative tolerance 1e-7).
  * The odds ratio is a*d / (b*c): INFINITY when b*c = 0, NAN (with p = 1)
  * when a row or column is empty. Either output may be NULL. */
-int pa_fisher_exact(uint64_t a, uint64_t b, uint64_t c, uint64_t d, double *odds_ratio,
-                    double *p);
+int pa_fisher_exact(uint64_t a, uint64_t b, uint64_t c, uint64_t d, double *odds_ratio, double *p);
 
 /* ---- asymptotic tests ---- */
 
@@ -173,8 +172,7 @@ int pa_bootstrap_mean(const double *x, size_t n, size_t reps, double alpha, uint
  * present. stat is the observed difference; p the two-sided Monte-Carlo
  * p-value (1 + hits) / (1 + reps); se its Monte-Carlo standard error.
  * stat and se may be NULL. Allocates; may return PA_ENOMEM. */
-int pa_perm_test_strat(const double *y, const uint8_t *group, const size_t *set_start,
-                       size_t nsets, size_t reps, uint64_t seed, double *stat, double *p,
-                       double *se);
+int pa_perm_test_strat(const double *y, const uint8_t *group, const size_t *set_start, size_t nsets,
+                       size_t reps, uint64_t seed, double *stat, double *p, double *se);
 
 #endif
