@@ -55,7 +55,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *ud)
 {
 	struct slot *s = ud;
 
-	if (s->first_byte < 0 && size * n)
+	if (s->first_byte < 0 && size != 0 && n != 0)
 		s->first_byte = pa__mono_ms();
 	if (pa__buf_add(&s->body, data, size * n)) {
 		s->too_big = true;
