@@ -18,7 +18,8 @@ static const char run_usage[] =
 	"usage: parity run SUITE [options]\n"
 	"  --engine NAME         openai-chat, openai-completions or sim (default: openai-chat\n"
 	"                        when --base-url is given)\n"
-	"  --base-url URL        server base URL including /v1, e.g. http://127.0.0.1:8080/v1\n"
+	"  --base-url URL        server base URL including /v1, e.g. http://127.0.0.1:8080/v1;\n"
+	"                        repeat to balance over several servers\n"
 	"  --model NAME          model id sent with each request\n"
 	"  --api-key-env VAR     environment variable holding the API key (never written)\n"
 	"  --temperature F       sampling temperature (default: the suite's, else the server's)\n"
@@ -29,7 +30,12 @@ static const char run_usage[] =
 	"  --system TEXT         system prompt replacing the suite's default\n"
 	"  --samples K           answers per case (default 1)\n"
 	"  --concurrency N       requests in flight (default 8)\n"
-	"  --timeout SECONDS     per request (default 120)\n"
+	"  --timeout SECONDS     per attempt (default 120)\n"
+	"  --retries N           retries of 429, 5xx, timeouts, resets (default 4)\n"
+	"  --retry-max-time S    no retry after S seconds since the first attempt (default 600)\n"
+	"  --rpm N, --tpm N      requests / tokens per minute (default: unlimited)\n"
+	"  --no-adaptive         keep --concurrency even when the server signals overload\n"
+	"  --stream              ask for streamed answers (records time to first byte)\n"
 	"  --sim-profile FILE    sim engine: planted rates (docs/formats.md)\n"
 	"  --out DIR             parent of the new run folder (default runs)\n"
 	"  --run-dir DIR         exact run folder; must be new or empty\n"
@@ -38,7 +44,7 @@ static const char run_usage[] =
 
 enum { O_ENGINE = 256, O_BASE, O_MODEL, O_KEYENV, O_TEMP, O_TOPP, O_MAXTOK, O_SEED, O_STOP,
        O_SYSTEM, O_SAMPLES, O_CONC, O_TIMEOUT, O_SIM, O_OUT, O_RUNDIR, O_ALPHA, O_QUIET,
-       O_HELP };
+       O_HELP, O_RETRIES, O_RETRY_MAX, O_RPM, O_TPM, O_NO_ADAPTIVE, O_STREAM };
 
 static const struct option run_options[] = {
 	{"engine", required_argument, NULL, O_ENGINE},
@@ -59,6 +65,12 @@ static const struct option run_options[] = {
 	{"run-dir", required_argument, NULL, O_RUNDIR},
 	{"alpha", required_argument, NULL, O_ALPHA},
 	{"quiet", no_argument, NULL, O_QUIET},
+	{"retries", required_argument, NULL, O_RETRIES},
+	{"retry-max-time", required_argument, NULL, O_RETRY_MAX},
+	{"rpm", required_argument, NULL, O_RPM},
+	{"tpm", required_argument, NULL, O_TPM},
+	{"no-adaptive", no_argument, NULL, O_NO_ADAPTIVE},
+	{"stream", no_argument, NULL, O_STREAM},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -69,6 +81,22 @@ static int bad_value(const char *opt, const char *val, const char *want)
 	return 2;
 }
 
+/* The first --base-url is the engine's; later ones are balanced with it. */
+static int add_base_url(struct pa_engine_conf *e, const char *v)
+{
+	static const char *more[64];
+
+	if (!e->base_url) {
+		e->base_url = v;
+		return 0;
+	}
+	if (e->n_more_urls == sizeof(more) / sizeof(*more))
+		return bad_value("base-url", v, "at most 65 base URLs");
+	more[e->n_more_urls++] = v;
+	e->more_urls = more;
+	return 0;
+}
+
 /* One option into conf; returns 0, or the exit code to stop with. */
 static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *v)
 {
@@ -77,7 +105,26 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
 
 	switch (opt) {
 	case O_ENGINE: e->name = v; break;
-	case O_BASE: e->base_url = v; break;
+	case O_BASE: return add_base_url(e, v);
+	case O_NO_ADAPTIVE: c->adaptive = false; break;
+	case O_STREAM: e->stream = true; break;
+	case O_RETRIES:
+		if (pa__parse_long(v, 0, 100, &n))
+			return bad_value("retries", v, "an integer from 0 to 100");
+		c->retries = (unsigned)n;
+		break;
+	case O_RETRY_MAX:
+		if (pa__parse_double(v, 0, 7 * 86400, &c->retry_max_s))
+			return bad_value("retry-max-time", v, "seconds, >= 0");
+		break;
+	case O_RPM:
+		if (pa__parse_double(v, 0.001, 1e9, &c->rpm))
+			return bad_value("rpm", v, "requests per minute, > 0");
+		break;
+	case O_TPM:
+		if (pa__parse_double(v, 1, 1e12, &c->tpm))
+			return bad_value("tpm", v, "tokens per minute, >= 1");
+		break;
 	case O_MODEL: e->model = v; break;
 	case O_KEYENV: e->api_key_env = v; break;
 	case O_SYSTEM: c->system = v; break;
@@ -137,6 +184,9 @@ static void conf_init(struct pa_run_conf *c)
 	c->samples = 1;
 	c->concurrency = 8;
 	c->alpha = 0.05;
+	c->retries = 4;
+	c->retry_max_s = 600;
+	c->adaptive = true;
 }
 
 static int run_status(int rc, const struct pa_err *err)

@@ -31,9 +31,10 @@ const struct pa_engine_ops *pa_engine_find(const char *name)
 	return NULL;
 }
 
-static int open_http(struct pa_engine *e, struct pa_err *err)
+/* base + ops->path, without doubled slashes; NULL on bad input. */
+static int endpoint_url(const struct pa_engine *e, const char *base, char **out,
+			struct pa_err *err)
 {
-	const char *base = e->conf.base_url;
 	size_t n;
 
 	if (!base || !*base)
@@ -46,10 +47,28 @@ static int open_http(struct pa_engine *e, struct pa_err *err)
 	n = strlen(base);
 	while (n && base[n - 1] == '/')
 		n--;
-	if (!(e->url = malloc(n + strlen(e->ops->path) + 1)))
+	if (!(*out = malloc(n + strlen(e->ops->path) + 1)))
 		return PA_ENOMEM;
-	memcpy(e->url, base, n);
-	strcpy(e->url + n, e->ops->path);
+	memcpy(*out, base, n);
+	strcpy(*out + n, e->ops->path);
+	return 0;
+}
+
+static int open_http(struct pa_engine *e, struct pa_err *err)
+{
+	size_t n = 1 + e->conf.n_more_urls;
+	int rc;
+
+	if (!(e->urls = calloc(n, sizeof(*e->urls))))
+		return PA_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *base = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
+
+		if ((rc = endpoint_url(e, base, &e->urls[i], err)))
+			return rc;
+		e->n_urls++;
+	}
+	e->url = e->urls[0];
 	if (e->conf.api_key_env) {
 		const char *key = getenv(e->conf.api_key_env);
 
@@ -89,8 +108,12 @@ void pa_engine_close(struct pa_engine *e)
 	if (e->api_key)
 		memset(e->api_key, 0, strlen(e->api_key));
 	free(e->api_key);
-	free(e->url);
+	for (size_t i = 0; i < e->n_urls; i++)
+		free(e->urls[i]);
+	free(e->urls);
 	e->api_key = e->url = NULL;
+	e->urls = NULL;
+	e->n_urls = 0;
 }
 
 static json_t *message(const char *role, const char *content)
@@ -146,6 +169,7 @@ void pa_reply_release(struct pa_reply *r)
 	free(r->finish_reason);
 	free(r->model);
 	free(r->error);
+	json_decref(r->attempts);
 	memset(r, 0, sizeof(*r));
 }
 

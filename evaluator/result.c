@@ -73,6 +73,8 @@ json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e,
 		rc |= json_object_set_new(rec, "ttft_ms", json_real(round(r->ttft_ms * 1000) / 1000));
 	rc |= json_object_set_new(rec, "http_status", json_integer(r->http_status));
 	rc |= json_object_set_new(rec, "error", nullable_string(r->error));
+	if (r->attempts)
+		rc |= json_object_set(rec, "attempts", r->attempts);
 	if (rc) {
 		json_decref(rec);
 		return NULL;

@@ -138,8 +138,7 @@ static json_t *params_json(const struct run *r)
 {
 	const struct pa_engine_conf *e = &r->engine.conf;
 	const char *sys = r->suite.defaults.system;
-
-	return json_pack("{s:o, s:o, s:o, s:o, s:O?, s:o, s:i, s:i, s:f, s:o}", "temperature",
+	json_t *p = json_pack("{s:o, s:o, s:o, s:o, s:O?, s:o, s:i, s:i, s:f, s:o}", "temperature",
 			 e->has_temperature ? json_real(e->temperature) : json_null(), "top_p",
 			 e->has_top_p ? json_real(e->top_p) : json_null(), "max_tokens",
 			 e->max_tokens > 0 ? json_integer(e->max_tokens) : json_null(), "seed",
@@ -148,6 +147,14 @@ static json_t *params_json(const struct run *r)
 			 r->conf->samples, "concurrency", r->conf->concurrency, "timeout_s",
 			 e->timeout_s, "sim_profile",
 			 e->sim_profile ? json_string(e->sim_profile) : json_null());
+
+	if (p && json_object_update_new(p, json_pack("{s:b, s:i, s:f, s:f, s:f, s:b}", "stream",
+						      e->stream, "retries", r->conf->retries,
+						      "retry_max_s", r->conf->retry_max_s, "rpm",
+						      r->conf->rpm, "tpm", r->conf->tpm, "adaptive",
+						      r->conf->adaptive)))
+		return NULL;
+	return p;
 }
 
 static json_t *suite_json(const struct pa_suite *s)
@@ -161,10 +168,14 @@ static json_t *suite_json(const struct pa_suite *s)
 static json_t *engine_json(const struct run *r)
 {
 	const struct pa_engine_conf *e = &r->engine.conf;
+	json_t *urls = json_array();
 
-	return json_pack("{s:s, s:s?, s:s?, s:s?, s:O?, s:s?}", "name", e->name, "base_url",
-			 e->base_url, "model", e->model, "model_reported", r->model_reported,
-			 "models_listed", r->models_listed, "api_key_env", e->api_key_env);
+	for (size_t i = 0; urls && e->base_url && i <= e->n_more_urls; i++)
+		json_array_append_new(urls, json_string(i ? e->more_urls[i - 1] : e->base_url));
+	return json_pack("{s:s, s:s?, s:o, s:s?, s:s?, s:O?, s:s?}", "name", e->name, "base_url",
+			 e->base_url, "base_urls", urls, "model", e->model, "model_reported",
+			 r->model_reported, "models_listed", r->models_listed, "api_key_env",
+			 e->api_key_env);
 }
 
 static int write_manifest(struct run *r, const char *status, struct pa_err *err)
@@ -237,9 +248,17 @@ static int job_done(void *ud, struct pa_job *job, struct pa_reply *reply, double
 
 static int execute(struct run *r, struct pa_err *err)
 {
-	struct pa_sched_conf sc = {.concurrency = r->conf->concurrency,
+	const struct pa_run_conf *c = r->conf;
+	struct pa_sched_conf sc = {.concurrency = c->concurrency,
 				   .timeout_s = r->engine.conf.timeout_s,
-				   .max_body = MAX_BODY};
+				   .max_body = MAX_BODY,
+				   .max_attempts = 1 + c->retries,
+				   .retry_max_s = c->retry_max_s,
+				   .backoff_base_s = 0.5,
+				   .backoff_cap_s = 30,
+				   .rpm = c->rpm,
+				   .tpm = c->tpm,
+				   .adaptive = c->adaptive};
 	char *path = pa__path_join(r->dir, "results.jsonl");
 	double t0 = pa__mono_ms(), secs;
 	int rc;

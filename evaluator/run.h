@@ -16,6 +16,10 @@ struct pa_run_conf {
 	struct pa_engine_conf engine; /* CLI settings; unset ones come from the suite */
 	const char *system;           /* --system: replaces the suite's default */
 	unsigned samples, concurrency;
+	unsigned retries;     /* further attempts after a retryable failure */
+	double retry_max_s;   /* no retry after this long since the first attempt */
+	double rpm, tpm;      /* rate limits, 0: none */
+	bool adaptive;        /* AIMD below --concurrency on 429/503/timeouts */
 	const char *out_dir, *run_dir;
 	double alpha;
 	bool quiet;

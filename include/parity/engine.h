@@ -20,6 +20,8 @@
 struct pa_engine_conf {
 	const char *name;
 	const char *base_url;    /* ends with /v1 for OpenAI-compatible servers */
+	const char *const *more_urls; /* further base URLs to balance over, or NULL */
+	size_t n_more_urls;
 	const char *model;       /* requested model id */
 	const char *api_key_env; /* name of the variable holding the key */
 	const char *sim_profile; /* sim engine: profile file */
@@ -50,6 +52,7 @@ struct pa_reply {
 	long prompt_tokens, completion_tokens; /* -1: not reported */
 	long http_status;                      /* 0: no HTTP */
 	double ttft_ms; /* streamed answers: time to the first body bytes; else -1 */
+	json_t *attempts; /* HTTP: [{"status", "error", "ms"}...] of every attempt */
 };
 
 struct pa_engine;
@@ -77,6 +80,8 @@ struct pa_engine {
 	const struct pa_engine_ops *ops;
 	struct pa_engine_conf conf;
 	char *url;     /* base_url + ops->path, owned */
+	char **urls;   /* every base URL + ops->path (urls[0] == url), owned */
+	size_t n_urls;
 	char *api_key; /* from the environment; never written anywhere */
 	void *priv;
 };

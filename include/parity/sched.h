@@ -1,18 +1,46 @@
 /* parity: the scheduler. One thread drives one libcurl multi handle with
  * up to `concurrency` transfers in flight on reused connections (curl's
  * tool_operate.c pattern: CURLOPT_PRIVATE maps a finished transfer back to
- * its job). Local engines are called in the same loop. */
+ * its job; a retry is re-queued after a delay). Local engines are called
+ * in the same loop.
+ *
+ * Retries: 429, 500-504, timeouts and connection failures are retried with
+ * exponential backoff and full jitter, honouring Retry-After, up to
+ * max_attempts and retry_max_s; other statuses never are. Every attempt is
+ * kept in the reply. Adaptive concurrency (AIMD): the window starts at
+ * `concurrency`, halves on 429, 503 and timeouts (at most once a second)
+ * and grows by one per window of successes back to `concurrency`. Rate
+ * limits are token buckets refilled continuously. Several endpoints are
+ * balanced by least requests in flight; one that fails is benched for a
+ * while. */
 #ifndef PARITY_SCHED_H
 #define PARITY_SCHED_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "parity/engine.h"
 
+struct pa_sched_stats {
+	unsigned long long started, retries, errors;
+	unsigned in_flight;
+	double window; /* current adaptive concurrency */
+};
+
 struct pa_sched_conf {
-	unsigned concurrency; /* transfers in flight, >= 1 */
-	double timeout_s;     /* per request, whole transfer */
+	unsigned concurrency; /* upper bound of transfers in flight, >= 1 */
+	double timeout_s;     /* per attempt, whole transfer */
 	size_t max_body;      /* answers larger than this fail their case */
+	unsigned max_attempts; /* 1 + retries; 0 means 1 */
+	double retry_max_s;    /* no new attempt after this long since the first */
+	double backoff_base_s, backoff_cap_s;
+	double rpm, tpm; /* requests and tokens per minute; 0: unlimited */
+	bool adaptive;
+	/* Set (by a signal handler) to stop dispatching; in-flight requests
+	 * finish. May be NULL. */
+	volatile sig_atomic_t *stop;
+	struct pa_sched_stats *stats; /* updated live when not NULL */
 };
 
 /* Produces the next job into *job (case and messages): 1 when it did, 0
@@ -27,5 +55,9 @@ typedef int (*pa_sched_done_fn)(void *ud, struct pa_job *job, struct pa_reply *r
  * Returns negative only when next, done or the transport setup failed. */
 int pa_sched_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched_next_fn next,
 		 pa_sched_done_fn done, void *ud, struct pa_err *err);
+
+/* Delay before attempt `attempt` (1 = first retry): full jitter over
+ * min(cap, base * 2^(attempt-1)), u in [0, 1). Exposed for tests. */
+double pa_sched_backoff(double base, double cap, unsigned attempt, double u);
 
 #endif
