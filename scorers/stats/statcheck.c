@@ -115,26 +115,29 @@ static int get_reals(struct ctx *c, json_t *e, const char *field, size_t *n, dou
         return 0;
 }
 
+/* An array field of n counts, read as numbers and checked integral. */
 static int get_counts(struct ctx *c, json_t *e, const char *field, size_t n, uint64_t **out)
 {
-        json_t *a = json_object_get(e, field), *v;
+        double *v;
         size_t i;
+        int rc;
 
         *out = NULL;
-        if (!a)
-                return bad(c, "missing \"%s\"", field);
-        if (!json_is_array(a) || json_array_size(a) != n)
-                return bad(c, "\"%s\" must be an array of %zu counts", field, n);
-        if (!(*out = malloc(n * sizeof(**out))))
-                return bad(c, "out of memory");
-        json_array_foreach(a, i, v)
-        {
-                if (json_count(v, &(*out)[i]) < 0) {
-                        free(*out);
-                        *out = NULL;
-                        return bad(c, "\"%s\"[%zu] must be a nonnegative integer", field, i);
-                }
+        if ((rc = get_reals(c, e, field, &n, &v)) < 0)
+                return rc;
+        for (i = 0; i < n && v[i] >= 0 && v[i] <= COUNT_MAX && v[i] == floor(v[i]); i++)
+                ;
+        if (i < n)
+                rc = bad(c, "\"%s\"[%zu] must be a nonnegative integer", field, i);
+        else if (!(*out = malloc(n * sizeof(**out))))
+                rc = bad(c, "out of memory");
+        if (rc < 0) {
+                free(v);
+                return rc;
         }
+        for (i = 0; i < n; i++)
+                (*out)[i] = (uint64_t)v[i];
+        free(v);
         return 0;
 }
 

@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""Writes tests/data/stat_vectors.json, reference values for scorers/stats.
+
+Same format as shared/reference/stat_vectors.json, plus the edge cases that
+file lacks: k = 0, k = n, n = 1, n up to 10^6, p-values far below 1e-12,
+McNemar with b = c = 0, Fisher tables with zero cells. Fisher items carry an
+extra "odds_ratio" where it is finite.
+
+Run with Debian's interpreter, which has SciPy 1.10 and statsmodels 0.13:
+    /usr/bin/python3 tests/data/gen_stat_vectors.py > tests/data/stat_vectors.json
+"""
+import json
+import math
+import sys
+import warnings
+
+import numpy as np
+import scipy
+from scipy import optimize, stats
+from statsmodels.stats.contingency_tables import cochrans_q, mcnemar
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import (confint_proportions_2indep,
+                                          proportion_confint, proportions_ztest)
+
+SEED = 20240611
+
+
+def r12(x):
+    """12 significant digits, as the shared file."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError("non-finite reference value %r" % x)
+    return float("%.12g" % x)
+
+
+def wilson(rng):
+    cases = [(0, 10, .05), (10, 10, .05), (0, 1, .05), (1, 1, .05), (1, 2, .05),
+             (1, 1000000, .05), (999999, 1000000, .05), (500000, 1000000, .05),
+             (3, 100000, .01), (37, 100000, .001), (60, 100, .05), (45, 100, .05),
+             (912, 1508, .05), (7, 10, .1), (0, 1000000, .05), (5, 9, .5)]
+    for _ in range(8):
+        n = int(rng.integers(1, 5000))
+        cases.append((int(rng.integers(0, n + 1)), n, float(rng.choice([.01, .05, .1]))))
+    out = []
+    for k, n, a in cases:
+        lo, hi = proportion_confint(k, n, alpha=a, method="wilson")
+        out.append({"successes": k, "trials": n, "alpha": a, "lower": r12(lo), "upper": r12(hi)})
+    return out
+
+
+def newcombe(rng):
+    cases = [(60, 100, 45, 100, .05), (0, 10, 0, 10, .05), (10, 10, 0, 10, .05),
+             (0, 1, 1, 1, .05), (1, 1, 1, 1, .05), (0, 20, 5, 20, .01),
+             (500000, 1000000, 499000, 1000000, .05), (3, 100000, 9, 100000, .05),
+             (100000, 100000, 99990, 100000, .05)]
+    for _ in range(8):
+        n1, n2 = (int(v) for v in rng.integers(1, 3000, size=2))
+        cases.append((int(rng.integers(0, n1 + 1)), n1, int(rng.integers(0, n2 + 1)), n2, .05))
+    out = []
+    for k1, n1, k2, n2, a in cases:
+        lo, hi = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", alpha=a)
+        out.append({"k1": k1, "n1": n1, "k2": k2, "n2": n2, "alpha": a,
+                    "lower": r12(lo), "upper": r12(hi)})
+    return out
+
+
+def fisher(rng):
+    tables = [[[60, 40], [45, 55]], [[0, 5], [5, 0]], [[5, 0], [0, 5]], [[0, 10], [3, 7]],
+              [[0, 0], [3, 4]], [[3, 0], [4, 0]], [[1, 0], [0, 0]], [[100, 0], [0, 100]],
+              [[5, 5], [5, 5]], [[10, 10], [10, 11]], [[1, 9], [11, 3]],
+              [[5000, 5100], [4900, 5000]], [[50000, 49500], [49000, 50200]],
+              [[300000, 200000], [200000, 300000]], [[2, 7], [8, 2]], [[0, 1], [1, 0]]]
+    for _ in range(8):
+        tables.append([[int(v) for v in rng.integers(0, 80, size=2)] for _ in range(2)])
+    out = []
+    for t in tables:
+        odds, p = stats.fisher_exact(t)
+        item = {"table": t, "p": r12(p)}
+        if math.isfinite(odds):
+            item["odds_ratio"] = r12(odds)
+        out.append(item)
+    return out
+
+
+def chi2(rng):
+    tables = [[[60, 40], [45, 55]], [[60, 40], [45, 55], [50, 50]],
+              [[1, 0], [0, 1]], [[500000, 500000], [501000, 499000]],
+              [[100000, 1000], [1000, 100000]], [[1, 99], [2, 98], [0, 100]],
+              [[int(10 + 3 * i), int(200 - 5 * i)] for i in range(20)]]
+    for _ in range(6):
+        rows = int(rng.integers(2, 7))
+        tables.append([[int(v) for v in rng.integers(1, 300, size=2)] for _ in range(rows)])
+    out = []
+    for t in tables:
+        c, p, dof, _ = stats.chi2_contingency(t, correction=False)
+        out.append({"table": t, "chi2": r12(c), "dof": int(dof), "p": r12(p)})
+    return out
+
+
+def mcnemar_items(rng):
+    bcs = [(0, 0), (0, 1), (1, 0), (25, 10), (30, 14), (7, 7), (0, 40), (500, 0),
+           (500000, 499000), (100000, 101000), (1, 1), (3, 4)]
+    for _ in range(6):
+        bcs.append(tuple(int(v) for v in rng.integers(0, 60, size=2)))
+    out = []
+    for i, (b, c) in enumerate(bcs):
+        t = [[100 + i, b], [c, 65 + 2 * i]]
+        p = mcnemar(t, exact=True).pvalue
+        out.append({"table": t, "b": b, "c": c, "p": r12(p)})
+    return out
+
+
+def cochran_items(rng):
+    # The worked example: pattern counts over 3 groups.
+    pats = {(1, 1, 1): 50, (0, 0, 0): 30, (1, 0, 0): 8, (0, 1, 0): 2, (0, 0, 1): 3,
+            (1, 1, 0): 4, (1, 0, 1): 6, (0, 1, 1): 1}
+    mats = [[list(p) for p, n in pats.items() for _ in range(n)],
+            [[0, 1], [1, 0], [0, 0], [1, 1], [0, 1]],
+            [[1, 0], [1, 0], [1, 0], [1, 0]]]
+    for subj, k, pr in [(2000, 6, (.3, .32, .35, .3, .31, .4)), (40, 3, (.5, .5, .5)),
+                        (500, 2, (.2, .25)), (25, 8, (.5,) * 8)]:
+        base = rng.random(subj)[:, None]
+        mats.append((rng.random((subj, k)) < (np.array(pr) + base * .5) / 1.5).astype(int)
+                    .tolist())
+    out = []
+    for m in mats:
+        r = cochrans_q(np.array(m))
+        out.append({"matrix": m, "q": r12(r.statistic), "df": int(r.df), "p": r12(r.pvalue)})
+    return out
+
+
+def ztest(rng):
+    cases = [(60, 100, 45, 100), (0, 10, 3, 10), (10, 10, 7, 10), (1, 1, 0, 1),
+             (500000, 1000000, 498000, 1000000), (50, 100000, 150, 100000),
+             (900000, 1000000, 100, 1000)]
+    for _ in range(6):
+        n1, n2 = (int(v) for v in rng.integers(1, 5000, size=2))
+        cases.append((int(rng.integers(0, n1 + 1)), n1, int(rng.integers(0, n2 + 1)), n2))
+    out = []
+    for k1, n1, k2, n2 in cases:
+        z, p = proportions_ztest([k1, k2], [n1, n2])
+        out.append({"k1": k1, "n1": n1, "k2": k2, "n2": n2, "z": r12(z), "p": r12(p)})
+    return out
+
+
+def power_items():
+    cases = [(.6, .5, .05, .8), (.5, .6, .05, .8), (.5, .49, .05, .8), (.1, .05, .01, .9),
+             (.02, .01, .05, .8), (.99, .9, .001, .95), (.3, .7, .05, .5), (.5, .45, .1, .99)]
+    out = []
+    for p1, p2, a, pw in cases:
+        h = 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p2))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            n = NormalIndPower().solve_power(h, alpha=a, power=pw, ratio=1)
+        # statsmodels' root finder may stop early: keep only tight solutions.
+        crit = stats.norm.isf(a / 2)
+        exact = optimize.brentq(lambda m: stats.norm.sf(crit - abs(h) * math.sqrt(m / 2)) +
+                                stats.norm.cdf(-crit - abs(h) * math.sqrt(m / 2)) - pw,
+                                1e-6, 1e12, xtol=1e-14, rtol=1e-15)
+        if abs(n - exact) > 1e-7 * exact:
+            raise SystemExit("statsmodels power did not converge for %r" % ((p1, p2, a, pw),))
+        out.append({"p1": p1, "p2": p2, "alpha": a, "power": pw, "cohens_h": r12(h),
+                    "n_per_group": r12(n)})
+    return out
+
+
+def binom_items(rng):
+    cases = [(0, 10, .5), (10, 10, .5), (0, 1, .5), (1, 1, .3), (912, 1508, .5),
+             (10, 35, .5), (0, 40, .8), (500800, 1000000, .5), (1100, 1000000, .001),
+             (499000, 1000000, .5), (3, 100000, .0001), (100000, 100000, .5),
+             (50, 100, .5), (4, 10, .4), (7, 21, 1 / 3), (0, 5, 0.0), (5, 5, 1.0)]
+    for _ in range(8):
+        n = int(rng.integers(1, 3000))
+        cases.append((int(rng.integers(0, n + 1)), n, float(rng.choice([.1, .3, .5, .77]))))
+    out = []
+    for k, n, p0 in cases:
+        p = stats.binomtest(k, n, p0).pvalue
+        out.append({"k": k, "n": n, "p0": p0, "p": r12(p)})
+    return out
+
+
+def p_adjust_items(rng):
+    lists = [[0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216],
+             [0.03], [0.0, 1.0, 0.5], [0.01, 0.01, 0.01, 0.2, 0.2],
+             [float(v) for v in rng.random(200) ** 3]]
+    out = []
+    for p in lists:
+        p = [r12(v) for v in p]
+        item = {"p": p}
+        for key, method in (("bh", "fdr_bh"), ("holm", "holm"), ("bonferroni", "bonferroni")):
+            item[key] = [r12(v) for v in multipletests(p, method=method)[1]]
+        out.append(item)
+    return out
+
+
+def impact_items():
+    cases = [([60, 45], [100, 100]), ([60, 45, 50], [100, 100, 100]),
+             ([0, 5], [10, 10]), ([10, 3], [10, 10]), ([1], [1]),
+             ([1, 500000], [1000000, 1000000])]
+    out = []
+    for sel, tot in cases:
+        rates = [s / t for s, t in zip(sel, tot)]
+        top = max(rates)
+        out.append({"selected": sel, "total": tot, "rates": [r12(r) for r in rates],
+                    "impact_ratio": [r12(r / top) for r in rates]})
+    return out
+
+
+def main():
+    rng = np.random.default_rng(SEED)
+    doc = {
+        "generated_by": "tests/data/gen_stat_vectors.py: scipy %s / statsmodels %s"
+                        % (scipy.__version__, __import__("statsmodels").__version__),
+        "seed": SEED,
+        "wilson": wilson(rng),
+        "newcombe_diff": newcombe(rng),
+        "fisher_exact_two_sided": fisher(rng),
+        "chi2_independence": chi2(rng),
+        "mcnemar_exact": mcnemar_items(rng),
+        "cochrans_q": cochran_items(rng),
+        "two_proportion_z": ztest(rng),
+        "power_two_proportions": power_items(),
+        "binom_two_sided": binom_items(rng),
+        "p_adjust": p_adjust_items(rng),
+        "impact_ratio": impact_items(),
+    }
+    json.dump(doc, sys.stdout, indent=1, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
