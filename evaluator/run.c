@@ -10,6 +10,7 @@
 #include "parity/report.h"
 #include "parity/result.h"
 #include "parity/sched.h"
+#include "parity/stats.h"
 #include "case.h"
 #include "run.h"
 #include "util.h"
@@ -377,12 +378,39 @@ void pa_run_dir_release(struct pa_run_dir *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err)
+/* Pre-registered thresholds, when the run has them, decide the findings. */
+static void analysis_conf(const json_t *manifest, double alpha, struct pa_analysis_conf *c)
+{
+	const json_t *t = json_object_get(json_object_get(manifest, "thresholds"), "content");
+	const char *corr = json_string_value(json_object_get(t, "correction"));
+
+	pa_analysis_conf_init(c);
+	c->alpha = alpha;
+	if (json_is_number(json_object_get(t, "alpha")))
+		c->alpha = json_number_value(json_object_get(t, "alpha"));
+	if (json_is_number(json_object_get(t, "min_diff")))
+		c->min_diff = json_number_value(json_object_get(t, "min_diff"));
+	if (json_is_number(json_object_get(t, "min_impact_ratio")))
+		c->min_impact_ratio = json_number_value(json_object_get(t, "min_impact_ratio"));
+	if (corr && !strcmp(corr, "holm"))
+		c->correction = PA_ADJ_HOLM;
+}
+
+int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,
+		       struct pa_err *err)
 {
 	const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
+	struct pa_analysis_conf c;
+
+	analysis_conf(r->manifest, alpha, &c);
+	return pa_summary_analyse(&r->suite, r->records, id, &c, summary, err);
+}
+
+int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err)
+{
 	const struct pa_reporter_ops *fmts[] = {pa_reporter_find("json"), pa_reporter_find("text")};
 	json_t *summary = NULL;
-	int rc = pa_summary_build(&r->suite, r->records, id, alpha, &summary, err);
+	int rc = pa_run_dir_summary(r, alpha, &summary, err);
 
 	for (size_t i = 0; rc == 0 && i < sizeof(fmts) / sizeof(*fmts); i++)
 		rc = pa_report_write(fmts[i], r->dir, summary, err);

@@ -39,6 +39,10 @@ struct pa_run_dir {
 
 int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);
 void pa_run_dir_release(struct pa_run_dir *r);
+/* The summary with its analysis, as summary.json holds it; thresholds
+ * pre-registered in the manifest take precedence over alpha. */
+int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,
+		       struct pa_err *err);
 /* Recomputes summary.json and summary.txt; prints the table unless quiet. */
 int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err);
 

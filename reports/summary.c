@@ -5,6 +5,7 @@
 
 #include "parity/report.h"
 #include "parity/stats.h"
+#include "summary.h"
 
 struct tally {
 	unsigned long long n, pos, unscored;
@@ -72,24 +73,23 @@ static json_t *interval(double lo, double hi)
 	return json_pack("[f,f]", lo, hi);
 }
 
-static json_t *group_json(const struct pa_axis *ax, size_t g, const struct tally *t,
-			  double alpha)
+json_t *pa__group_json(const char *name, uint64_t pos, uint64_t n, uint64_t unscored,
+		       uint64_t ref_pos, uint64_t ref_n, double alpha)
 {
-	const struct tally *r = &t[ax->ref];
 	double lo, hi, dlo = 0, dhi = 0;
-	double rate = t[g].n ? (double)t[g].pos / (double)t[g].n : 0;
-	double rref = r->n ? (double)r->pos / (double)r->n : 0;
+	double rate = n ? (double)pos / (double)n : 0;
+	double rref = ref_n ? (double)ref_pos / (double)ref_n : 0;
 	json_t *o;
 
-	pa_wilson(t[g].pos, t[g].n, alpha, &lo, &hi);
-	o = json_pack("{s:s, s:I, s:I, s:I}", "group", ax->groups[g].name, "n", (json_int_t)t[g].n,
-		      "positive", (json_int_t)t[g].pos, "unscored", (json_int_t)t[g].unscored);
+	pa_wilson(pos, n, alpha, &lo, &hi);
+	o = json_pack("{s:s, s:I, s:I, s:I}", "group", name, "n", (json_int_t)n, "positive",
+		      (json_int_t)pos, "unscored", (json_int_t)unscored);
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "rate", t[g].n ? json_real(rate) : json_null());
+	json_object_set_new(o, "rate", n ? json_real(rate) : json_null());
 	json_object_set_new(o, "ci", interval(lo, hi));
-	if (t[g].n && r->n) {
-		pa_newcombe_diff(t[g].pos, t[g].n, r->pos, r->n, alpha, &dlo, &dhi);
+	if (n && ref_n) {
+		pa_newcombe_diff(pos, n, ref_pos, ref_n, alpha, &dlo, &dhi);
 		json_object_set_new(o, "diff", json_real(rate - rref));
 		json_object_set_new(o, "diff_ci", interval(dlo, dhi));
 	} else {
@@ -97,6 +97,13 @@ static json_t *group_json(const struct pa_axis *ax, size_t g, const struct tally
 		json_object_set_new(o, "diff_ci", json_null());
 	}
 	return o;
+}
+
+static json_t *group_json(const struct pa_axis *ax, size_t g, const struct tally *t,
+			  double alpha)
+{
+	return pa__group_json(ax->groups[g].name, t[g].pos, t[g].n, t[g].unscored,
+			      t[ax->ref].pos, t[ax->ref].n, alpha);
 }
 
 static int emit_axes(const struct pa_suite *s, const struct outcome_counts *oc, double alpha,

@@ -5,6 +5,7 @@
 #ifndef PARITY_REPORT_H
 #define PARITY_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -14,12 +15,40 @@
 
 #define PA_SUMMARY_VERSION 1
 
+/* How findings are decided (docs/analysis.md justifies the defaults). */
+struct pa_analysis_conf {
+	double alpha;            /* 0.05: level of tests and intervals */
+	int correction;          /* enum pa_p_adjust: PA_ADJ_BH (default) or PA_ADJ_HOLM */
+	double min_diff;         /* 0.05: practical threshold on |rate difference| */
+	double min_impact_ratio; /* 0.8: the four-fifths rule, reported per group */
+	double power;            /* 0.8: for the minimum detectable effect */
+	unsigned perm_reps;      /* 10000: permutation test resamples */
+	unsigned boot_reps;      /* 2000: bootstrap resamples */
+	uint64_t seed;           /* resampling seed, recorded */
+};
+
+/* The defaults above. */
+void pa_analysis_conf_init(struct pa_analysis_conf *c);
+
 /* Builds summary.json's object from a run's records (docs/formats.md):
  * per outcome and axis, each group's rate with a Wilson interval and its
  * difference to the reference group with a Newcombe interval; per outcome
  * and domain, the rate. *out is a new reference. */
 int pa_summary_build(const struct pa_suite *s, const json_t *records, const char *run_id,
 		     double alpha, json_t **out, struct pa_err *err);
+/* The same with the paired disparity analysis of reports/analysis.c:
+ * per-group tests, corrected p-values, flags and minimum detectable
+ * effects, intersections of crossed axes, and "findings". */
+int pa_summary_analyse(const struct pa_suite *s, const json_t *records, const char *run_id,
+		       const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
+
+/* Regression statistics between two runs of the same suite
+ * (reports/regression.c): records paired by (case_id, sample); per outcome
+ * and domain, accuracy of each, McNemar exact p, the accuracy delta with a
+ * bootstrap interval clustered by item, corrected across domains. *out is
+ * a new reference. */
+int pa_regression_build(const struct pa_suite *s, const json_t *base, const json_t *cand,
+			const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 
 /* A benchmark's own metric (BBQ bias scores, CrowS-Pairs percent
  * stereotyped...), computed from the records when a suite lists it in
