@@ -9,6 +9,7 @@ int pa__cmd_demo(int argc, char **argv);
 int pa__cmd_suite(int argc, char **argv);
 int pa__cmd_score(int argc, char **argv);
 int pa__cmd_summary(int argc, char **argv);
+int pa__cmd_analyze(int argc, char **argv);
 int pa__cmd_engines(int argc, char **argv);
 
 /* Prints "parity: MSG" on stderr and returns 2. */

@@ -1,11 +1,14 @@
 /* parity score|summary RUN_DIR, and parity engines. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parity/engine.h"
+#include "parity/report.h"
 #include "parity/result.h"
+#include "parity/stats.h"
 #include "cmd.h"
 #include "run.h"
 #include "util.h"
@@ -50,6 +53,85 @@ int pa__cmd_score(int argc, char **argv)
 int pa__cmd_summary(int argc, char **argv)
 {
 	return on_run_dir(argc, argv, false);
+}
+
+static const char analyze_usage[] =
+	"usage: parity analyze RUN_DIR [--alpha A] [--min-diff D] [--correction bh|holm]\n"
+	"                              [--seed N] [--quiet]\n"
+	"Recomputes the paired disparity analysis (summary.json, summary.txt). Without\n"
+	"options, the thresholds pre-registered with the run apply, else the defaults\n"
+	"(alpha 0.05, min-diff 0.05, bh).\n";
+
+static int analyze_options(int argc, char **argv, struct pa_analysis_conf *c, bool *quiet,
+			   bool *given)
+{
+	static const struct option opts[] = {
+		{"alpha", required_argument, NULL, 'a'}, {"min-diff", required_argument, NULL, 'd'},
+		{"correction", required_argument, NULL, 'c'}, {"seed", required_argument, NULL, 's'},
+		{"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	long seed;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(analyze_usage, stdout);
+			return 0;
+		} else if (opt == 'a' && pa__parse_double(optarg, 1e-9, 0.5, &c->alpha)) {
+			return pa__fail("--alpha: expected a number in (0, 0.5]");
+		} else if (opt == 'd' && pa__parse_double(optarg, 0, 1, &c->min_diff)) {
+			return pa__fail("--min-diff: expected a number in [0, 1]");
+		} else if (opt == 'c') {
+			if (strcmp(optarg, "bh") && strcmp(optarg, "holm"))
+				return pa__fail("--correction: expected bh or holm");
+			c->correction = strcmp(optarg, "bh") ? PA_ADJ_HOLM : PA_ADJ_BH;
+		} else if (opt == 's') {
+			if (pa__parse_long(optarg, 0, LONG_MAX, &seed))
+				return pa__fail("--seed: expected an integer >= 0");
+			c->seed = (uint64_t)seed;
+		} else if (opt == 'q') {
+			*quiet = true;
+			continue;
+		} else if (opt == '?') {
+			fputs(analyze_usage, stderr);
+			return 2;
+		}
+		*given = true;
+	}
+	if (optind != argc - 1) {
+		fputs(analyze_usage, stderr);
+		return 2;
+	}
+	return -1;
+}
+
+int pa__cmd_analyze(int argc, char **argv)
+{
+	struct pa_analysis_conf c;
+	struct pa_run_dir r;
+	struct pa_err err = {{0}};
+	bool quiet = false, given = false;
+	json_t *summary = NULL;
+	int rc;
+
+	pa_analysis_conf_init(&c);
+	if ((rc = analyze_options(argc, argv, &c, &quiet, &given)) >= 0)
+		return rc;
+	rc = pa_run_dir_open(&r, argv[optind], &err);
+	/* Options given on the command line replace the run's thresholds. */
+	if (rc == 0 && given)
+		rc = pa_summary_analyse(&r.suite, r.records,
+					json_string_value(json_object_get(r.manifest, "run_id")),
+					&c, &summary, &err);
+	if (rc == 0 && summary)
+		rc = pa_run_dir_write_summary(&r, summary, quiet, &err);
+	else if (rc == 0)
+		rc = pa_run_dir_summarise(&r, c.alpha, quiet, &err);
+	json_decref(summary);
+	pa_run_dir_release(&r);
+	return rc ? pa__fail(err.msg[0] ? err.msg : pa_strerror(rc)) : 0;
 }
 
 int pa__cmd_engines(int argc, char **argv)

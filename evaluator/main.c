@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{"suite", pa__cmd_suite, "lint or expand a suite file"},
 	{"score", pa__cmd_score, "re-score a run folder without calling the model"},
 	{"summary", pa__cmd_summary, "recompute and print a run folder's group summary"},
+	{"analyze", pa__cmd_analyze, "recompute the paired disparity analysis with other thresholds"},
 	{"engines", pa__cmd_engines, "list the engines"},
 	{"version", cmd_version, "print the version"},
 	{NULL, NULL, NULL},

@@ -406,16 +406,26 @@ int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summar
 	return pa_summary_analyse(&r->suite, r->records, id, &c, summary, err);
 }
 
-int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err)
+int pa_run_dir_write_summary(const struct pa_run_dir *r, const json_t *summary, bool quiet,
+			     struct pa_err *err)
 {
 	const struct pa_reporter_ops *fmts[] = {pa_reporter_find("json"), pa_reporter_find("text")};
-	json_t *summary = NULL;
-	int rc = pa_run_dir_summary(r, alpha, &summary, err);
+	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < sizeof(fmts) / sizeof(*fmts); i++)
 		rc = pa_report_write(fmts[i], r->dir, summary, err);
 	if (rc == 0 && !quiet)
 		rc = fmts[1]->write(summary, stdout, err);
+	return rc;
+}
+
+int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err)
+{
+	json_t *summary = NULL;
+	int rc = pa_run_dir_summary(r, alpha, &summary, err);
+
+	if (rc == 0)
+		rc = pa_run_dir_write_summary(r, summary, quiet, err);
 	json_decref(summary);
 	return rc;
 }

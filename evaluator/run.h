@@ -43,6 +43,9 @@ void pa_run_dir_release(struct pa_run_dir *r);
  * pre-registered in the manifest take precedence over alpha. */
 int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,
 		       struct pa_err *err);
+/* Writes summary.json and summary.txt; prints the table unless quiet. */
+int pa_run_dir_write_summary(const struct pa_run_dir *r, const json_t *summary, bool quiet,
+			     struct pa_err *err);
 /* Recomputes summary.json and summary.txt; prints the table unless quiet. */
 int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err);
 
