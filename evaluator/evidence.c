@@ -1,0 +1,256 @@
+/* Evidence for a run (evidence.h): provenance and thresholds recorded when
+ * the run starts, and the seal written when it ends. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evidence_int.h"
+
+int pa_evidence_prepare(const struct pa_provenance *p, const struct pa_suite *s,
+                        struct pa_thresholds *t, struct pa_err *err)
+{
+        int rc;
+
+        memset(t, 0, sizeof(*t));
+        if (!p->thresholds)
+                return 0;
+        if ((rc = pa_thresholds_load(t, p->thresholds, err)) ||
+            (rc = pa_thresholds_check_suite(t, s, err)))
+                pa_thresholds_release(t);
+        return rc;
+}
+
+int pa_evidence_register(struct pa_thresholds *t, const char *run_dir, struct pa_err *err)
+{
+        char *path = pa__path_join(run_dir, PA_THRESHOLDS_FILE);
+        struct pa_thresholds had = {0};
+        int rc;
+
+        if (!path)
+                return PA_ENOMEM;
+        if (access(path, F_OK) != 0) {
+                rc = t->set ? pa__write_file_atomic(path, t->text, t->len, err) : 0;
+        } else if ((rc = pa_thresholds_load(&had, path, err)) == 0) {
+                if (!t->set) {
+                        *t = had; /* --resume: the folder's registration stands */
+                        memset(&had, 0, sizeof(had));
+                } else if (strcmp(had.sha256, t->sha256)) {
+                        rc = pa_errf(err, PA_EINVAL,
+                                     "thresholds '%s' differ from those registered in '%s' (sha256 "
+                                     "%.12s...)",
+                                     t->name, run_dir, had.sha256);
+                }
+        }
+        pa_thresholds_release(&had);
+        free(path);
+        return rc;
+}
+
+static json_t *nullable(const char *s)
+{
+        return s ? json_string(s) : json_null();
+}
+
+int pa_evidence_annotate(json_t *m, const struct pa_provenance *p, const struct pa_thresholds *t)
+{
+        json_t *th = json_null();
+        int rc = 0;
+
+        if (t && t->set)
+                th =
+                    json_pack("{s:s, s:s, s:O, s:o}", "file", PA_THRESHOLDS_FILE, "sha256",
+                              t->sha256, "content", t->root, "resolved", pa_thresholds_resolved(t));
+        rc |= json_object_set_new(
+            m, "operator",
+            json_pack("{s:o, s:o, s:o}", "organisation", nullable(p->operator_org), "person",
+                      nullable(p->operator_person), "role", nullable(p->operator_role)));
+        rc |= json_object_set_new(m, "purpose", nullable(p->purpose));
+        rc |= json_object_set_new(m, "data_source", nullable(p->data_source));
+        rc |= json_object_set_new(m, "thresholds", th);
+        return rc ? PA_ENOMEM : 0;
+}
+
+/* ---- the files of a folder ---- */
+
+bool pa__evidence_unlisted(const char *rel)
+{
+        return !strcmp(rel, "manifest.json") || !strcmp(rel, PA_SIG_FILE) ||
+               !strcmp(rel, PA_ATTEST_FILE);
+}
+
+static int add_file(const char *path, const char *rel, off_t size, json_t *files,
+                    struct pa_err *err)
+{
+        char hex[PA_SHA256_HEX];
+        int rc = pa__sha256_file(path, hex, err);
+
+        if (rc == 0 &&
+            json_object_set_new(files, rel,
+                                json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)size)))
+                rc = PA_ENOMEM;
+        return rc;
+}
+
+static int walk(const char *dir, const char *prefix, json_t *files, struct pa_err *err)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int rc = 0;
+
+        if (!d)
+                return pa_errf(err, PA_EIO, "cannot read folder '%s': %s", dir, strerror(errno));
+        while (rc == 0 && (de = readdir(d))) {
+                char *path, *rel;
+                struct stat st;
+
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                path = pa__path_join(dir, de->d_name);
+                rel = prefix[0] ? pa__path_join(prefix, de->d_name) : strdup(de->d_name);
+                if (!path || !rel)
+                        rc = PA_ENOMEM;
+                else if (lstat(path, &st) != 0)
+                        rc = pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
+                else if (S_ISDIR(st.st_mode))
+                        rc = walk(path, rel, files, err);
+                else if (!S_ISREG(st.st_mode))
+                        rc = pa_errf(err, PA_EINVAL,
+                                     "'%s': not a regular file (links and special files are not "
+                                     "allowed in a run folder)",
+                                     path);
+                else if (!pa__evidence_unlisted(rel))
+                        rc = add_file(path, rel, st.st_size, files, err);
+                free(path);
+                free(rel);
+        }
+        closedir(d);
+        return rc;
+}
+
+int pa__evidence_files(const char *dir, json_t **files, struct pa_err *err)
+{
+        int rc;
+
+        if (!(*files = json_object()))
+                return PA_ENOMEM;
+        if ((rc = walk(dir, "", *files, err))) {
+                json_decref(*files);
+                *files = NULL;
+        }
+        return rc;
+}
+
+/* ---- sealing ---- */
+
+static int write_audit(struct pa__ev *e, struct pa_err *err)
+{
+        struct pa_audit_facts facts = {
+            .chain_ok = e->chain.intact, .sealed = true, .thresholds = e->th.set};
+        json_t *audit = NULL;
+        char *text = NULL, *path = NULL;
+        size_t len = 0;
+        int rc = pa__ev_audit(e, &facts, &audit, err);
+
+        if (rc == 0 && (rc = pa_canonical_dump(audit, &text, &len)) == 0)
+                rc = (path = pa__path_join(e->dir, PA_AUDIT_FILE))
+                         ? pa__write_file_atomic(path, text, len, err)
+                         : PA_ENOMEM;
+        json_decref(audit);
+        free(text);
+        free(path);
+        return rc;
+}
+
+/* The canonical manifest with "files", "sealed_at" and "seal". */
+static int write_manifest(struct pa__ev *e, struct pa_err *err)
+{
+        char now[32], hex[PA_SHA256_HEX], *text = NULL, *path = NULL;
+        json_t *files = NULL, *m = e->manifest;
+        size_t len = 0;
+        int rc;
+
+        if ((rc = pa__evidence_files(e->dir, &files, err)))
+                return rc;
+        pa__now_iso(now);
+        json_object_del(m, "seal");
+        if (json_object_set_new(m, "files", files) ||
+            json_object_set_new(m, "sealed_at", json_string(now)) ||
+            (rc = pa_canonical_dump(m, &text, &len)))
+                return PA_ENOMEM;
+        pa__sha256_hex(text, len, hex);
+        free(text);
+        text = NULL;
+        if (json_object_set_new(m, "seal",
+                                json_pack("{s:s, s:s}", "alg", "sha256", "sha256", hex)) ||
+            (rc = pa_canonical_dump(m, &text, &len)) ||
+            !(path = pa__path_join(e->dir, "manifest.json")))
+                rc = PA_ENOMEM;
+        else
+                rc = pa__write_file_atomic(path, text, len, err);
+        free(text);
+        free(path);
+        return rc;
+}
+
+static int seal_opened(struct pa__ev *e, struct pa_err *err)
+{
+        struct pa__findings f = {0};
+        int rc = 0;
+
+        pa__ev_check_content(e, &f);
+        if (f.n)
+                rc = pa_errf(err, PA_EINVAL, "refusing to seal '%s': %s%s", e->dir, f.first,
+                             f.n > 1 ? " (and more: parity verify lists them)" : "");
+        if (rc == 0)
+                rc = write_audit(e, err);
+        if (rc == 0)
+                rc = write_manifest(e, err);
+        return rc;
+}
+
+int pa_evidence_seal(const char *run_dir, struct pa_err *err)
+{
+        struct pa__ev e;
+        struct pa__findings f = {0};
+        int rc = pa__ev_open(&e, run_dir, false, &f, err);
+
+        if (rc == 0 && f.n)
+                rc = pa_errf(err, PA_EINVAL, "refusing to seal '%s': %s", run_dir, f.first);
+        if (rc == 0)
+                rc = seal_opened(&e, err);
+        pa__ev_release(&e);
+        return rc;
+}
+
+int pa_evidence_reseal(const char *run_dir, struct pa_err *err)
+{
+        struct pa__ev e;
+        struct pa__findings f = {0};
+        json_t *res;
+        char now[32];
+        int rc = pa__ev_open(&e, run_dir, false, &f, err);
+
+        if (rc == 0 && (f.n || !e.chain.intact || !e.suite_ok))
+                rc = pa_errf(err, PA_EINVAL, "refusing to seal '%s': %s", run_dir,
+                             f.n ? f.first : "results.jsonl: broken chain");
+        if (rc)
+                goto out;
+        pa__now_iso(now);
+        res = json_pack("{s:s, s:I, s:s}", "file", "results.jsonl", "records",
+                        (json_int_t)e.chain.records, "chain_head", e.chain.head);
+        /* The suite copy it was scored with: the run's, or one edited since. */
+        if (!res || json_object_set_new(e.manifest, "results", res) ||
+            json_object_set_new(e.manifest, "rescored_at", json_string(now)) ||
+            json_object_set_new(e.manifest, "rescored_suite",
+                                json_pack("{s:s, s:s?}", "sha256", e.suite.sha256, "items_sha256",
+                                          e.suite.items_path ? e.suite.items_sha256 : NULL)))
+                rc = PA_ENOMEM;
+        else
+                rc = seal_opened(&e, err);
+out:
+        pa__ev_release(&e);
+        return rc;
+}
