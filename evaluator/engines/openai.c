@@ -1,10 +1,23 @@
 /* OpenAI-compatible engines: /v1/chat/completions and /v1/completions, as
  * served by vLLM, SGLang, llama.cpp's server, LM Studio, LiteLLM,
- * OpenRouter and TGI's Messages API. */
+ * OpenRouter and TGI's Messages API.
+ *
+ * With conf.stream the request asks for server-sent events and parse()
+ * reads the whole buffered stream (the scheduler keeps the body, capped,
+ * and times the first byte): the text is the concatenation of the chunks'
+ * delta.content (chat) or choices[0].text (completions), finish_reason the
+ * last one given, usage from the chunk that carries it. A stream must end
+ * with "data: [DONE]" or have given a finish_reason (llama.cpp's native
+ * route sends no [DONE]); otherwise it was cut short. Which parser runs is
+ * decided by the body, not the request: a server that ignores "stream"
+ * and answers JSON is understood, and so is one that streams unasked. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parity/engine.h"
+#include "identity.h"
+#include "util.h"
 
 /* Generation parameters shared by both routes; unset ones are left out so
  * the server's defaults apply, as with the OpenAI SDK. */
@@ -23,7 +36,11 @@ static int add_params(const struct pa_engine *e, json_t *req)
 		rc |= json_object_set_new(req, "max_tokens", json_integer(c->max_tokens));
 	if (c->stop && json_array_size(c->stop))
 		rc |= json_object_set(req, "stop", (json_t *)c->stop);
-	rc |= json_object_set_new(req, "stream", json_false());
+	rc |= json_object_set_new(req, "stream", json_boolean(c->stream));
+	/* The usage chunk is opt-in on OpenAI and vLLM; llama.cpp always sends it. */
+	if (c->stream)
+		rc |= json_object_set_new(req, "stream_options",
+					  json_pack("{s:b}", "include_usage", 1));
 	return rc ? PA_ENOMEM : 0;
 }
 
@@ -66,10 +83,19 @@ static long usage_field(const json_t *usage, const char *key)
 	return json_is_integer(v) ? (long)json_integer_value(v) : -1;
 }
 
+/* The "error" of an answer that carries one instead of choices. */
+static int answer_error(const json_t *root, struct pa_err *err)
+{
+	const json_t *e = json_object_get(root, "error");
+	const char *msg = json_string_value(json_is_object(e) ? json_object_get(e, "message") : e);
+
+	return pa_errf(err, PA_EPROTO, "error in answer: %s", msg ? msg : "(no message)");
+}
+
 /* Both routes answer {"choices": [...], "model", "usage"}; only where the
  * text sits differs. */
-static int parse_common(const char *body, size_t len, struct pa_reply *r, bool chat,
-			struct pa_err *err)
+static int parse_json(const char *body, size_t len, struct pa_reply *r, bool chat,
+		      struct pa_err *err)
 {
 	json_error_t je;
 	json_t *root = json_loadb(body, len, 0, &je);
@@ -83,8 +109,10 @@ static int parse_common(const char *body, size_t len, struct pa_reply *r, bool c
 	text = chat ? json_object_get(json_object_get(choice, "message"), "content")
 		    : json_object_get(choice, "text");
 	if (!json_is_string(text)) {
-		rc = pa_errf(err, PA_EPROTO, "answer has no %s",
-			     chat ? "choices[0].message.content" : "choices[0].text");
+		rc = json_object_get(root, "error") && !choice
+			     ? answer_error(root, err)
+			     : pa_errf(err, PA_EPROTO, "answer has no %s",
+				       chat ? "choices[0].message.content" : "choices[0].text");
 		goto out;
 	}
 	r->len = json_string_length(text);
@@ -104,18 +132,303 @@ out:
 	return rc;
 }
 
+/* What the chunks of one stream add up to. */
+struct sse {
+	struct pa_buf text, data; /* the answer; the pending event's data */
+	char *finish_reason, *model;
+	long prompt_tokens, completion_tokens;
+	bool chat, done;
+	size_t events, data_line; /* line of the pending event's first data */
+};
+
+static int set_string(char **dst, const json_t *v)
+{
+	if (!json_is_string(v))
+		return 0;
+	free(*dst);
+	return (*dst = strdup(json_string_value(v))) ? 0 : PA_ENOMEM;
+}
+
+/* The choice with index 0 (chunks of n > 1 interleave choices). */
+static const json_t *first_choice(const json_t *chunk)
+{
+	const json_t *choices = json_object_get(chunk, "choices"), *c;
+	size_t i;
+
+	json_array_foreach(choices, i, c) {
+		const json_t *idx = json_object_get(c, "index");
+
+		if (!idx || (json_is_integer(idx) && json_integer_value(idx) == 0))
+			return c;
+	}
+	return NULL;
+}
+
+static int sse_chunk(struct sse *s, const json_t *chunk, struct pa_err *err)
+{
+	const json_t *c = first_choice(chunk), *usage = json_object_get(chunk, "usage"), *t;
+
+	if (!json_is_object(chunk))
+		return pa_errf(err, PA_EPROTO, "malformed stream event at line %zu: not an object",
+			       s->data_line);
+	if (json_object_get(chunk, "error") && !c)
+		return answer_error(chunk, err);
+	t = s->chat ? json_object_get(json_object_get(c, "delta"), "content")
+		    : json_object_get(c, "text");
+	if (json_is_string(t) && pa__buf_add(&s->text, json_string_value(t), json_string_length(t)))
+		return pa_errf(err, PA_ENOMEM, "out of memory");
+	if (set_string(&s->finish_reason, json_object_get(c, "finish_reason")) ||
+	    set_string(&s->model, json_object_get(chunk, "model")))
+		return PA_ENOMEM;
+	if (json_is_object(usage)) {
+		s->prompt_tokens = usage_field(usage, "prompt_tokens");
+		s->completion_tokens = usage_field(usage, "completion_tokens");
+	}
+	return 0;
+}
+
+/* The pending event's data: [DONE], or one JSON chunk. */
+static int sse_dispatch(struct sse *s, struct pa_err *err)
+{
+	json_t *chunk;
+	int rc;
+
+	if (!s->data.p || s->done) {
+		pa__buf_release(&s->data);
+		return 0;
+	}
+	s->events++;
+	if (!strcmp(s->data.p, "[DONE]")) {
+		s->done = true;
+		return 0;
+	}
+	if (!(chunk = json_loadb(s->data.p, s->data.len, 0, NULL)))
+		return pa_errf(err, PA_EPROTO, "malformed stream event at line %zu", s->data_line);
+	rc = sse_chunk(s, chunk, err);
+	json_decref(chunk);
+	pa__buf_release(&s->data);
+	return rc;
+}
+
+/* A field name ("data", "event", "id", "retry", or another word). */
+static bool field_name(const char *p, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(p[i] == '_' || p[i] == '-' || (p[i] >= 'a' && p[i] <= 'z') ||
+		      (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* One line of the stream (without its end of line). */
+static int sse_line(struct sse *s, const char *p, size_t n, size_t lineno, struct pa_err *err)
+{
+	const char *colon = memchr(p, ':', n), *v;
+	size_t name = colon ? (size_t)(colon - p) : n, vn;
+
+	if (n == 0)
+		return sse_dispatch(s, err);
+	if (p[0] == ':') /* a comment, e.g. ": ping" keep-alives */
+		return 0;
+	if (!field_name(p, name))
+		return pa_errf(err, PA_EPROTO, "not an event stream: line %zu: '%.*s'", lineno,
+			       (int)(n < 40 ? n : 40), p);
+	if (name != 4 || memcmp(p, "data", 4))
+		return 0; /* event:, id:, retry: and unknown fields are ignored */
+	v = colon ? colon + 1 : p + n;
+	vn = (size_t)(p + n - v);
+	if (vn && *v == ' ') {
+		v++;
+		vn--;
+	}
+	if (s->data.p && pa__buf_add(&s->data, "\n", 1))
+		return PA_ENOMEM;
+	if (!s->data.p)
+		s->data_line = lineno;
+	if (pa__buf_add(&s->data, v, vn))
+		return PA_ENOMEM;
+	return 0;
+}
+
+static int sse_finish(struct sse *s, struct pa_reply *r, struct pa_err *err)
+{
+	if (!s->events)
+		return pa_errf(err, PA_EPROTO, "empty event stream");
+	if (!s->done && !s->finish_reason)
+		return pa_errf(err, PA_EPROTO,
+			       "truncated stream: no [DONE] and no finish_reason after %zu events",
+			       s->events);
+	if (!s->text.p && pa__buf_add(&s->text, "", 0))
+		return PA_ENOMEM;
+	r->text = s->text.p;
+	r->len = s->text.len;
+	s->text.p = NULL;
+	r->finish_reason = s->finish_reason;
+	r->model = s->model;
+	s->finish_reason = s->model = NULL;
+	r->prompt_tokens = s->prompt_tokens;
+	r->completion_tokens = s->completion_tokens;
+	return 0;
+}
+
+static int parse_sse(const char *body, size_t len, struct pa_reply *r, bool chat,
+		     struct pa_err *err)
+{
+	struct sse s = {.chat = chat, .prompt_tokens = -1, .completion_tokens = -1};
+	size_t lineno = 0;
+	int rc = 0;
+
+	pa__buf_init(&s.text, len + 1);
+	pa__buf_init(&s.data, len + 1);
+	for (size_t i = 0; rc == 0 && i < len && !s.done;) {
+		size_t j = i;
+
+		while (j < len && body[j] != '\n' && body[j] != '\r')
+			j++;
+		rc = sse_line(&s, body + i, j - i, ++lineno, err);
+		/* "\r\n", "\n" and "\r" all end a line. */
+		if (j < len && body[j] == '\r' && j + 1 < len && body[j + 1] == '\n')
+			j++;
+		i = j + 1;
+	}
+	/* A last event without its blank line still counts. */
+	if (rc == 0)
+		rc = sse_dispatch(&s, err);
+	if (rc == 0)
+		rc = sse_finish(&s, r, err);
+	if (rc == PA_ENOMEM)
+		pa_errf(err, rc, "out of memory");
+	pa__buf_release(&s.text);
+	pa__buf_release(&s.data);
+	free(s.finish_reason);
+	free(s.model);
+	return rc;
+}
+
+enum body_kind { BODY_JSON, BODY_SSE, BODY_OTHER };
+
+static enum body_kind sniff(const char *b, size_t len, size_t *skip)
+{
+	static const char *const sse[] = {"data:", ":", "event:", "id:", "retry:"};
+	size_t i = 0;
+
+	if (len >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+		i++;
+	*skip = i;
+	if (i < len && (b[i] == '{' || b[i] == '['))
+		return BODY_JSON;
+	for (size_t k = 0; k < sizeof(sse) / sizeof(*sse); k++)
+		if (len - i >= strlen(sse[k]) && !memcmp(b + i, sse[k], strlen(sse[k])))
+			return BODY_SSE;
+	return BODY_OTHER;
+}
+
+static int parse_any(const char *body, size_t len, struct pa_reply *r, bool chat,
+		     struct pa_err *err)
+{
+	char head[41];
+	size_t skip, n;
+
+	switch (sniff(body, len, &skip)) {
+	case BODY_JSON: return parse_json(body, len, r, chat, err);
+	case BODY_SSE: return parse_sse(body + skip, len - skip, r, chat, err);
+	default: break;
+	}
+	if (skip == len)
+		return pa_errf(err, PA_EPROTO, "empty answer");
+	n = len - skip < sizeof(head) - 1 ? len - skip : sizeof(head) - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)body[skip + i];
+
+		head[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	head[n] = '\0';
+	return pa_errf(err, PA_EPROTO, "answer is neither JSON nor an event stream: '%s'", head);
+}
+
 static int chat_parse(const struct pa_engine *e, const char *body, size_t len, struct pa_reply *r,
 		      struct pa_err *err)
 {
 	(void)e;
-	return parse_common(body, len, r, true, err);
+	return parse_any(body, len, r, true, err);
 }
 
 static int completions_parse(const struct pa_engine *e, const char *body, size_t len,
 			     struct pa_reply *r, struct pa_err *err)
 {
 	(void)e;
-	return parse_common(body, len, r, false, err);
+	return parse_any(body, len, r, false, err);
+}
+
+/* GET {base}/models: the ids (at most 100) and the entry of the requested
+ * model, or of the only one, with llama.cpp's "meta" (n_params...). */
+static void identify_models(const struct pa_engine *e, json_t *id)
+{
+	char *url = pa__url_join(e->conf.base_url, "/models");
+	json_t *root = url ? pa__probe(e, id, url, NULL, NULL) : NULL;
+	json_t *data = json_object_get(root, "data"), *m, *ids = json_array(), *served = NULL;
+	size_t i;
+
+	json_array_foreach(data, i, m) {
+		const char *mid = json_string_value(json_object_get(m, "id"));
+
+		if (mid && i < 100)
+			json_array_append_new(ids, json_string(mid));
+		if (mid && e->conf.model && !strcmp(mid, e->conf.model))
+			served = m;
+	}
+	if (!served && json_array_size(data) == 1)
+		served = json_array_get(data, 0);
+	if (json_is_array(data))
+		json_object_set_new(id, "models",
+				    json_pack("{s:I, s:O, s:O?}", "count",
+					      (json_int_t)json_array_size(data), "ids", ids, "served",
+					      served));
+	json_decref(ids);
+	json_decref(root);
+	free(url);
+}
+
+/* llama.cpp's GET /props (beside /v1): build, slots, context, the model
+ * file's name (not its path: it may hold a user name), template hash. */
+static void identify_props(const struct pa_engine *e, json_t *id)
+{
+	char *root = pa__url_root(e->conf.base_url), *url = root ? pa__url_join(root, "/props") : NULL;
+	json_t *p = url ? pa__probe(e, id, url, NULL, NULL) : NULL, *out = json_object(), *v;
+	const char *path = json_string_value(json_object_get(p, "model_path"));
+	const char *tmpl = json_string_value(json_object_get(p, "chat_template"));
+	char hex[PA_SHA256_HEX];
+
+	if (json_is_object(p) && out) {
+		if (path)
+			json_object_set_new(out, "model_file", json_string(pa__basename(path)));
+		if ((v = json_object_get(p, "build_info")))
+			json_object_set(out, "build_info", v);
+		if ((v = json_object_get(p, "total_slots")))
+			json_object_set(out, "total_slots", v);
+		v = json_object_get(json_object_get(p, "default_generation_settings"), "n_ctx");
+		if (v || (v = json_object_get(p, "n_ctx")))
+			json_object_set(out, "n_ctx", v);
+		if (tmpl) {
+			pa__sha256_hex(tmpl, strlen(tmpl), hex);
+			json_object_set_new(out, "chat_template_sha256", json_string(hex));
+		}
+		json_object_set(id, "props", out);
+	}
+	json_decref(out);
+	json_decref(p);
+	free(url);
+	free(root);
+}
+
+static void openai_identify(const struct pa_engine *e, json_t *id)
+{
+	identify_models(e, id);
+	identify_props(e, id);
 }
 
 const struct pa_engine_ops pa_engine_openai_chat = {
@@ -125,6 +438,7 @@ const struct pa_engine_ops pa_engine_openai_chat = {
 	.path = "/chat/completions",
 	.build = chat_build,
 	.parse = chat_parse,
+	.identify = openai_identify,
 };
 
 const struct pa_engine_ops pa_engine_openai_completions = {
@@ -135,4 +449,5 @@ const struct pa_engine_ops pa_engine_openai_completions = {
 	.path = "/completions",
 	.build = completions_build,
 	.parse = completions_parse,
+	.identify = openai_identify,
 };
