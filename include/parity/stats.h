@@ -165,6 +165,18 @@ uint64_t pa_rng_below(struct pa_rng *r, uint64_t bound);
 int pa_bootstrap_mean(const double *x, size_t n, size_t reps, double alpha, uint64_t seed,
                       double *lo, double *hi, double *sd);
 
+/* Cluster bootstrap of a ratio: the percentile interval for
+ * sum(num) / sum(den) when the n clusters (items) are resampled with
+ * replacement, reps times, seeded. num[j] is cluster j's total (e.g. the
+ * sum of its paired differences), den[j] > 0 its size (its number of
+ * pairs), so each replicate's statistic is "sum of differences / number of
+ * pairs in the resample" and units inside a cluster stay together. With
+ * every den[j] = 1 this is pa_bootstrap_mean, draw for draw. sd (may be
+ * NULL) is the standard deviation of the replicates. n >= 1, reps >= 2.
+ * Allocates; may return PA_ENOMEM. */
+int pa_bootstrap_ratio(const double *num, const double *den, size_t n, size_t reps, double alpha,
+                       uint64_t seed, double *lo, double *hi, double *sd);
+
 /* Stratified permutation test of mean(y | group 1) - mean(y | group 0),
  * permuting the 0/1 group labels within each set (counterfactual set) only.
  * Set j holds items set_start[j] .. set_start[j+1] - 1; set_start has

@@ -1,4 +1,4 @@
-/* Bootstrap and stratified permutation. Replicate i always draws from RNG
+/* Bootstrap (plain and cluster/ratio) and stratified permutation. Replicate i always draws from RNG
  * stream i and its result lands in slot i (or in an integer count), so the
  * answer is the same for any OpenMP thread count. */
 #include <math.h>
@@ -30,40 +30,64 @@ static double percentile(const double *v, size_t n, double q)
         return v[i] + (pos - f) * (v[i + 1] - v[i]);
 }
 
-int pa_bootstrap_mean(const double *x, size_t n, size_t reps, double alpha, uint64_t seed,
-                      double *lo, double *hi, double *sd)
+/* Percentile interval and SD of sum(num[j]) / sum(den[j]) over reps
+ * resamples of the n units; den NULL counts every unit as 1. Replicate i
+ * draws from stream i, so units are summed in the same order whatever the
+ * thread count. */
+static int bootstrap(const double *num, const double *den, size_t n, size_t reps, double alpha,
+                     uint64_t seed, double *lo, double *hi, double *sd)
 {
-        double *means, mean = 0, ss = 0;
+        double *stat, mean = 0, ss = 0;
         size_t i;
 
-        if (!x || n == 0 || reps < 2 || !pa__alpha_ok(alpha) || !lo || !hi)
+        if (!num || n == 0 || reps < 2 || !pa__alpha_ok(alpha) || !lo || !hi)
                 return PA_EINVAL;
-        means = malloc(reps * sizeof(*means));
-        if (!means)
+        for (i = 0; i < n; i++)
+                if (!isfinite(num[i]) || (den && !(den[i] > 0 && isfinite(den[i]))))
+                        return PA_EINVAL;
+        stat = malloc(reps * sizeof(*stat));
+        if (!stat)
                 return PA_ENOMEM;
 #pragma omp parallel for schedule(static) if (reps * n >= PARALLEL_MIN)
         for (i = 0; i < reps; i++) {
                 struct pa_rng r;
-                double sum = 0;
-                size_t j;
+                double sum = 0, w = 0;
+                size_t j, k;
 
                 pa_rng_seed(&r, seed, i);
-                for (j = 0; j < n; j++)
-                        sum += x[pa_rng_below(&r, n)];
-                means[i] = sum / (double)n;
+                for (j = 0; j < n; j++) {
+                        k = (size_t)pa_rng_below(&r, n);
+                        sum += num[k];
+                        w += den ? den[k] : 1;
+                }
+                stat[i] = sum / w;
         }
         for (i = 0; i < reps; i++)
-                mean += means[i];
+                mean += stat[i];
         mean /= (double)reps;
         for (i = 0; i < reps; i++)
-                ss += (means[i] - mean) * (means[i] - mean);
-        qsort(means, reps, sizeof(*means), by_value);
-        *lo = percentile(means, reps, alpha / 2);
-        *hi = percentile(means, reps, 1 - alpha / 2);
+                ss += (stat[i] - mean) * (stat[i] - mean);
+        qsort(stat, reps, sizeof(*stat), by_value);
+        *lo = percentile(stat, reps, alpha / 2);
+        *hi = percentile(stat, reps, 1 - alpha / 2);
         if (sd)
                 *sd = sqrt(ss / (double)(reps - 1));
-        free(means);
+        free(stat);
         return 0;
+}
+
+int pa_bootstrap_mean(const double *x, size_t n, size_t reps, double alpha, uint64_t seed,
+                      double *lo, double *hi, double *sd)
+{
+        return bootstrap(x, NULL, n, reps, alpha, seed, lo, hi, sd);
+}
+
+int pa_bootstrap_ratio(const double *num, const double *den, size_t n, size_t reps, double alpha,
+                       uint64_t seed, double *lo, double *hi, double *sd)
+{
+        if (!den)
+                return PA_EINVAL;
+        return bootstrap(num, den, n, reps, alpha, seed, lo, hi, sd);
 }
 
 struct perm {
