@@ -29,142 +29,138 @@ struct spec {
 };
 
 struct sets {
-	size_t n, cap, k;
-	json_t *index, *where; /* key -> set number; set -> {"item_id", "sample", "context"} */
+	size_t n, k;
 	double *sum;
 	unsigned *cnt;
-	bool multi; /* several samples a case */
+	size_t *first; /* a record of each set, to name it */
+	bool multi;    /* several samples a case */
 };
 
-static const char *group_of(const json_t *rec, const struct pa_axis *ax, size_t *g)
+/* Position of each spec axis among the item's axes; false when the item
+ * lacks one. */
+static bool spec_positions(const struct pa_suite *s, const struct spec *sp, const struct pa_item *it,
+			   size_t pos[2])
 {
-	const char *name = json_string_value(json_object_get(json_object_get(rec, "groups"), ax->name));
+	for (size_t i = 0; i < sp->n_axes; i++) {
+		size_t k;
 
-	for (*g = 0; name && *g < ax->n_groups; (*g)++)
-		if (!strcmp(ax->groups[*g].name, name))
-			return name;
-	return NULL;
+		for (k = 0; k < it->n_axes && it->axes[k] != sp->axes[i]; k++)
+			;
+		if (k == it->n_axes)
+			return false;
+		pos[i] = k;
+	}
+	(void)s;
+	return true;
 }
 
-/* The group of rec in the spec's (possibly crossed) axis, or -1. */
-static long spec_group(const struct pa_suite *s, const struct spec *sp, const json_t *rec)
+/* The group of record r in the spec's (possibly crossed) axis, or -1. */
+static long spec_group(const struct pa_suite *s, const struct spec *sp, const struct pa_table *t,
+		       size_t r)
 {
-	size_t g0, g1 = 0;
+	size_t pos[2];
 
-	if (!group_of(rec, &s->axes[sp->axes[0]], &g0))
+	if (!spec_positions(s, sp, &s->items[t->item[r]], pos))
 		return -1;
-	if (sp->n_axes == 2 && !group_of(rec, &s->axes[sp->axes[1]], &g1))
-		return -1;
-	return (long)(sp->n_axes == 2 ? g0 * s->axes[sp->axes[1]].n_groups + g1 : g0);
+	if (sp->n_axes == 1)
+		return (long)pa_table_group(s, t, r, pos[0]);
+	return (long)(pa_table_group(s, t, r, pos[0]) * s->axes[sp->axes[1]].n_groups +
+		      pa_table_group(s, t, r, pos[1]));
 }
 
-static bool in_spec(const struct spec *sp, const char *axis, const struct pa_suite *s)
+/* The groups of r's item outside the spec, as one number. */
+static uint64_t context_of(const struct pa_suite *s, const struct spec *sp,
+			   const struct pa_table *t, size_t r)
 {
-	for (size_t i = 0; i < sp->n_axes; i++)
-		if (!strcmp(s->axes[sp->axes[i]].name, axis))
-			return true;
-	return false;
-}
+	const struct pa_item *it = &s->items[t->item[r]];
+	uint64_t ctx = 0;
 
-/* "item\x1fsample\x1faxis=group..." of the groups outside the spec. */
-static json_t *context_of(const struct pa_suite *s, const struct spec *sp, const json_t *rec)
-{
-	const char *axis;
-	json_t *g, *ctx = json_object();
+	for (size_t k = 0; k < it->n_axes; k++) {
+		bool in = it->axes[k] == sp->axes[0] || (sp->n_axes == 2 && it->axes[k] == sp->axes[1]);
 
-	json_object_foreach(json_object_get(rec, "groups"), axis, g) if (!in_spec(sp, axis, s))
-		json_object_set(ctx, axis, g);
+		if (!in)
+			ctx = ctx * s->axes[it->axes[k]].n_groups + pa_table_group(s, t, r, k);
+	}
 	return ctx;
 }
 
-static int grow(struct sets *t)
+struct keyed {
+	uint32_t item, sample;
+	uint64_t ctx;
+	size_t r;
+};
+
+static int by_key(const void *a, const void *b)
 {
-	size_t cap = t->cap ? 2 * t->cap : 64;
-	double *sum = realloc(t->sum, cap * t->k * sizeof(*sum));
-	unsigned *cnt;
+	const struct keyed *x = a, *y = b;
 
-	if (!sum)
-		return PA_ENOMEM;
-	t->sum = sum;
-	if (!(cnt = realloc(t->cnt, cap * t->k * sizeof(*cnt))))
-		return PA_ENOMEM;
-	t->cnt = cnt;
-	memset(t->sum + t->cap * t->k, 0, (cap - t->cap) * t->k * sizeof(*sum));
-	memset(t->cnt + t->cap * t->k, 0, (cap - t->cap) * t->k * sizeof(*cnt));
-	t->cap = cap;
-	return 0;
-}
-
-static int add_record(struct sets *t, const struct pa_suite *s, const struct spec *sp,
-		      const json_t *rec, const json_t *v)
-{
-	long g = spec_group(s, sp, rec);
-	json_t *ctx, *where, *slot;
-	char *ckey, key[2048];
-	long long sample = t->multi ? 0 : json_integer_value(json_object_get(rec, "sample"));
-	size_t i;
-
-	if (g < 0 || !json_is_boolean(v))
-		return 0;
-	ctx = context_of(s, sp, rec);
-	ckey = ctx ? json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	snprintf(key, sizeof(key), "%s\x1f%lld\x1f%s",
-		 json_string_value(json_object_get(rec, "item_id")), sample, ckey ? ckey : "");
-	free(ckey);
-	slot = json_object_get(t->index, key);
-	if (slot) {
-		i = (size_t)json_integer_value(slot);
-		json_decref(ctx);
-	} else {
-		if (t->n == t->cap && grow(t)) {
-			json_decref(ctx);
-			return PA_ENOMEM;
-		}
-		i = t->n++;
-		json_object_set_new(t->index, key, json_integer((json_int_t)i));
-		where = json_pack("{s:O, s:I, s:o}", "item_id", json_object_get(rec, "item_id"),
-				  "sample", (json_int_t)sample, "context", ctx);
-		json_array_append_new(t->where, where);
-	}
-	t->sum[i * t->k + (size_t)g] += json_is_true(v);
-	t->cnt[i * t->k + (size_t)g]++;
-	return 0;
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	if (x->ctx != y->ctx)
+		return x->ctx < y->ctx ? -1 : 1;
+	if (x->sample != y->sample)
+		return x->sample < y->sample ? -1 : 1;
+	return x->r < y->r ? -1 : x->r > y->r;
 }
 
 static void sets_release(struct sets *t)
 {
-	json_decref(t->index);
-	json_decref(t->where);
 	free(t->sum);
 	free(t->cnt);
+	free(t->first);
 }
 
-static int collect(const struct pa_suite *s, const struct spec *sp, const json_t *records,
-		   const char *outcome, struct sets *t)
+/* Sorts the outcome's records by (item, context, sample) and sums each
+ * run of equal keys into one set. */
+static int fill_sets(const struct pa_suite *s, const struct spec *sp, const struct pa_table *tb,
+		     int scorer, struct keyed *kv, size_t m, struct sets *t)
 {
-	const json_t *rec;
-	size_t i;
-	int rc = 0;
+	size_t cap = m ? m : 1;
+
+	t->sum = calloc(cap * t->k, sizeof(*t->sum));
+	t->cnt = calloc(cap * t->k, sizeof(*t->cnt));
+	t->first = calloc(cap, sizeof(*t->first));
+	if (!t->sum || !t->cnt || !t->first)
+		return PA_ENOMEM;
+	qsort(kv, m, sizeof(*kv), by_key);
+	for (size_t i = 0; i < m; i++) {
+		size_t r = kv[i].r, g = (size_t)spec_group(s, sp, tb, r);
+		signed char v = tb->v[r * tb->nsc + (size_t)scorer];
+
+		if (i == 0 || kv[i].item != kv[i - 1].item || kv[i].ctx != kv[i - 1].ctx ||
+		    kv[i].sample != kv[i - 1].sample)
+			t->first[t->n++] = r;
+		t->sum[(t->n - 1) * t->k + g] += v == PA_TRUE;
+		t->cnt[(t->n - 1) * t->k + g]++;
+	}
+	return 0;
+}
+
+static int collect(const struct pa_suite *s, const struct spec *sp, const struct pa_table *tb,
+		   int scorer, struct sets *t)
+{
+	struct keyed *kv = malloc((tb->n ? tb->n : 1) * sizeof(*kv));
+	size_t m = 0;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	t->k = sp->k;
-	t->index = json_object();
-	t->where = json_array();
-	if (!t->index || !t->where)
+	if (!kv)
 		return PA_ENOMEM;
-	json_array_foreach(records, i, rec) {
-		const char *o = json_string_value(json_object_get(rec, "outcome"));
-
-		if (o && !strcmp(o, outcome) && json_integer_value(json_object_get(rec, "sample")) > 0)
+	for (size_t r = 0; r < tb->n; r++)
+		if (s->items[tb->item[r]].outcome_scorer == scorer && tb->sample[r] > 0)
 			t->multi = true;
+	for (size_t r = 0; r < tb->n; r++) {
+		if (s->items[tb->item[r]].outcome_scorer != scorer ||
+		    tb->v[r * tb->nsc + (size_t)scorer] == PA_NA || spec_group(s, sp, tb, r) < 0)
+			continue;
+		kv[m++] = (struct keyed){.item = tb->item[r],
+					 .sample = t->multi ? 0 : tb->sample[r],
+					 .ctx = context_of(s, sp, tb, r),
+					 .r = r};
 	}
-	json_array_foreach(records, i, rec) {
-		const char *o = json_string_value(json_object_get(rec, "outcome"));
-
-		if (rc == 0 && o && !strcmp(o, outcome))
-			rc = add_record(t, s, sp, rec,
-					json_object_get(json_object_get(rec, "scores"), outcome));
-	}
+	rc = fill_sets(s, sp, tb, scorer, kv, m, t);
+	free(kv);
 	return rc;
 }
 
@@ -188,8 +184,8 @@ static bool complete(const struct sets *t, size_t i)
 struct comparison {
 	json_t *entry, *group; /* in the summary (borrowed) */
 	double p, diff;
-	uint64_t n, ref_n;
-	double ref_rate;
+	double min_p;     /* the smallest p-value the test could give on this design */
+	double sets, sd;  /* paired differences per set: count and standard deviation */
 };
 
 struct run_tests {
@@ -223,8 +219,31 @@ static uint64_t mix(uint64_t seed, const char *a, const char *b)
 	return h;
 }
 
+/* Count and standard deviation of the per-set differences (group minus
+ * reference, case-level rates): the test's unit, hence the MDE's. */
+static void pair_spread(const struct sets *t, size_t g, size_t ref, struct comparison *cmp)
+{
+	double sum = 0, sq = 0, n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		size_t jr = i * t->k + ref, jg = i * t->k + g;
+		double d;
+
+		if (!t->cnt[jr] || !t->cnt[jg])
+			continue;
+		d = t->multi ? t->sum[jg] / t->cnt[jg] - t->sum[jr] / t->cnt[jr]
+			     : (double)value(t, i, g) - (double)value(t, i, ref);
+		sum += d;
+		sq += d * d;
+		n++;
+	}
+	cmp->sets = n;
+	cmp->sd = n > 1 ? sqrt(fmax(0, (sq - sum * sum / n) / (n - 1))) : 0;
+}
+
 /* McNemar on the sets where both groups have an answer. */
-static void paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *out, double *p)
+static void paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *out, double *p,
+			   double *min_p)
 {
 	uint64_t b = 0, c = 0, n = 0;
 	double midp = 1;
@@ -239,6 +258,8 @@ static void paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *o
 		c += vr == 0 && vg == 1;
 	}
 	pa_mcnemar_exact(b, c, p, &midp);
+	/* All discordant sets on one side: 2 * 0.5^(b + c). */
+	*min_p = fmin(1, ldexp(2.0, -(int)fmin(b + c, 1000)));
 	json_object_set_new(out, "test", json_string("mcnemar_exact"));
 	json_object_set_new(out, "pairs", json_pack("{s:I, s:I, s:I}", "n", (json_int_t)n,
 						    "ref_only", (json_int_t)b, "group_only",
@@ -249,7 +270,7 @@ static void paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *o
 /* Permutation of group labels within sets, on case-level rates. */
 static int paired_permutation(const struct sets *t, size_t g, size_t ref,
 			      const struct pa_analysis_conf *c, uint64_t seed, json_t *out,
-			      double *p)
+			      double *p, double *min_p)
 {
 	double *y = malloc(2 * t->n * sizeof(*y) + 1), stat = 0, se = 0;
 	uint8_t *grp = malloc(2 * t->n + 1);
@@ -271,6 +292,9 @@ static int paired_permutation(const struct sets *t, size_t g, size_t ref,
 		start[++m] = k;
 	}
 	*p = 1;
+	/* Label swaps within m sets give at most 2^m arrangements; the two most
+	 * extreme bound the p-value, as does the Monte-Carlo count. */
+	*min_p = fmax(fmin(1, ldexp(2.0, -(int)fmin(m, 1000))), 1.0 / (c->perm_reps + 1.0));
 	rc = m ? pa_perm_test_strat(y, grp, start, m, c->perm_reps, seed, &stat, p, &se) : 0;
 	json_object_set_new(out, "test", json_string("permutation_stratified"));
 	json_object_set_new(out, "pairs", json_pack("{s:I}", "n", (json_int_t)m));
@@ -305,25 +329,28 @@ static int compare_groups(const struct sets *t, const struct spec *sp, json_t *e
 		return 0;
 	for (size_t g = 0; rc == 0 && g < sp->k; g++) {
 		json_t *ge = json_array_get(groups, g);
-		struct comparison cmp = {.entry = entry, .group = ge, .ref_n = nref,
-					 .ref_rate = rref};
-		uint64_t pos;
+		struct comparison cmp = {.entry = entry, .group = ge, .min_p = 0};
+		uint64_t pos, n;
 		double rate;
 
-		if (g == sp->ref || rate_of(ge, &rate, &cmp.n, &pos))
+		if (g == sp->ref || rate_of(ge, &rate, &n, &pos))
 			continue;
+		pair_spread(t, g, sp->ref, &cmp);
 		cmp.diff = rate - rref;
 		json_object_set_new(ge, "ratio", rref > 0 ? json_real(rate / rref) : json_null());
 		if (t->multi)
 			rc = paired_permutation(t, g, sp->ref, c,
 						mix(c->seed, label, json_string_value(json_object_get(ge, "group"))),
-						ge, &cmp.p);
+						ge, &cmp.p, &cmp.min_p);
 		else
-			paired_mcnemar(t, g, sp->ref, ge, &cmp.p);
+			paired_mcnemar(t, g, sp->ref, ge, &cmp.p, &cmp.min_p);
 		if (rc == 0 && json_integer_value(json_object_get(json_object_get(ge, "pairs"), "n")) == 0) {
 			/* No counterfactual pairs (answers failed): compare the groups unpaired. */
-			pa_fisher_exact(pos, cmp.n - pos, pref, nref - pref, NULL, &cmp.p);
+			pa_fisher_exact(pos, n - pos, pref, nref - pref, NULL, &cmp.p);
 			json_object_set_new(ge, "test", json_string("fisher_exact"));
+			cmp.min_p = 0;
+			cmp.sets = (double)(n < nref ? n : nref);
+			cmp.sd = sqrt(rate * (1 - rate) + rref * (1 - rref));
 		}
 		json_object_set_new(ge, "p", json_real(cmp.p));
 		if (rc == 0)
@@ -332,8 +359,28 @@ static int compare_groups(const struct sets *t, const struct spec *sp, json_t *e
 	return rc;
 }
 
+/* {"item_id", "sample", "context": {axis: group}} naming set i. */
+static json_t *where(const struct pa_suite *s, const struct spec *sp, const struct pa_table *tb,
+		     const struct sets *t, size_t i)
+{
+	size_t r = t->first[i];
+	const struct pa_item *it = &s->items[tb->item[r]];
+	json_t *ctx = json_object();
+
+	for (size_t k = 0; ctx && k < it->n_axes; k++) {
+		const struct pa_axis *ax = &s->axes[it->axes[k]];
+
+		if (it->axes[k] != sp->axes[0] && !(sp->n_axes == 2 && it->axes[k] == sp->axes[1]))
+			json_object_set_new(ctx, ax->name,
+					    json_string(ax->groups[pa_table_group(s, tb, r, k)].name));
+	}
+	return json_pack("{s:s, s:o, s:o}", "item_id", it->id, "sample",
+			 t->multi ? json_null() : json_integer(tb->sample[r]), "context", ctx);
+}
+
 /* All groups at once, the flip rate and the sets that flipped. */
-static int omnibus(const struct sets *t, const struct spec *sp, json_t *entry)
+static int omnibus(const struct pa_suite *s, const struct pa_table *tb, const struct sets *t,
+		   const struct spec *sp, json_t *entry)
 {
 	size_t n = 0, flips = 0;
 	uint8_t *x = malloc(t->n * t->k + 1);
@@ -357,7 +404,7 @@ static int omnibus(const struct sets *t, const struct spec *sp, json_t *entry)
 		n++;
 		flips += differs;
 		if (differs && json_array_size(flipped) < MAX_FLIPPED) {
-			json_t *w = json_deep_copy(json_array_get(t->where, i)), *o = json_object();
+			json_t *w = where(s, sp, tb, t, i), *o = json_object();
 
 			for (size_t g = 0; g < t->k; g++)
 				json_object_set_new(o, json_string_value(json_object_get(json_array_get(json_object_get(entry, "groups"), g), "group")),
@@ -379,7 +426,6 @@ static int omnibus(const struct sets *t, const struct spec *sp, json_t *entry)
 	json_object_set_new(entry, "flips", json_integer((json_int_t)flips));
 	json_object_set_new(entry, "flipped", flipped);
 	json_object_set_new(entry, "case_level", json_string(t->multi ? "majority_of_samples" : "single_sample"));
-	(void)sp;
 	return 0;
 }
 
@@ -406,16 +452,18 @@ static int impact_ratios(const struct spec *sp, json_t *entry)
 	return 0;
 }
 
-static int analyse_entry(const struct pa_suite *s, const json_t *records, const struct spec *sp,
+static int analyse_entry(const struct pa_suite *s, const struct pa_table *tb, const struct spec *sp,
 			 json_t *entry, const struct pa_analysis_conf *c, struct run_tests *rt)
 {
 	struct sets t;
-	int rc = collect(s, sp, records, json_string_value(json_object_get(entry, "outcome")), &t);
+	int scorer = pa_scorer_set_find(&s->scorers, json_string_value(json_object_get(entry, "outcome")));
+	int rc = scorer < 0 ? PA_EINVAL : collect(s, sp, tb, scorer, &t);
 
+	if (rc)
+		return rc;
+	rc = compare_groups(&t, sp, entry, c, rt);
 	if (rc == 0)
-		rc = compare_groups(&t, sp, entry, c, rt);
-	if (rc == 0)
-		rc = omnibus(&t, sp, entry);
+		rc = omnibus(s, tb, &t, sp, entry);
 	if (rc == 0)
 		rc = impact_ratios(sp, entry);
 	sets_release(&t);
@@ -451,27 +499,25 @@ static bool crossed(const struct pa_suite *s, int outcome, size_t a, size_t b)
 }
 
 /* The summary entry of an intersection "a+b": its groups are "ga+gb". */
-static json_t *crossed_entry(const struct pa_suite *s, const struct spec *sp, const char *outcome,
-			     const json_t *records, double alpha)
+static json_t *crossed_entry(const struct pa_suite *s, const struct spec *sp, int scorer,
+			     const struct pa_table *tb, double alpha)
 {
 	const struct pa_axis *A = &s->axes[sp->axes[0]], *B = &s->axes[sp->axes[1]];
 	uint64_t *t = calloc(3 * sp->k, sizeof(*t)); /* n, pos, unscored per group */
-	json_t *groups = json_array(), *rec, *entry = NULL;
+	json_t *groups = json_array(), *entry = NULL;
 	char name[512], ref[512];
-	size_t i;
 
 	if (!t || !groups)
 		goto out;
-	json_array_foreach(records, i, rec) {
-		const char *o = json_string_value(json_object_get(rec, "outcome"));
-		const json_t *v = json_object_get(json_object_get(rec, "scores"), outcome);
-		long g = o && !strcmp(o, outcome) ? spec_group(s, sp, rec) : -1;
+	for (size_t r = 0; r < tb->n; r++) {
+		signed char v = tb->v[r * tb->nsc + (size_t)scorer];
+		long g = s->items[tb->item[r]].outcome_scorer == scorer ? spec_group(s, sp, tb, r) : -1;
 
 		if (g < 0)
 			continue;
-		t[3 * g] += json_is_boolean(v);
-		t[3 * g + 1] += json_is_true(v);
-		t[3 * g + 2] += !json_is_boolean(v);
+		t[3 * g] += v != PA_NA;
+		t[3 * g + 1] += v == PA_TRUE;
+		t[3 * g + 2] += v == PA_NA;
 	}
 	for (size_t g = 0; g < sp->k; g++) {
 		snprintf(name, sizeof(name), "%s+%s", A->groups[g / B->n_groups].name,
@@ -482,15 +528,15 @@ static json_t *crossed_entry(const struct pa_suite *s, const struct spec *sp, co
 	}
 	snprintf(name, sizeof(name), "%s+%s", A->name, B->name);
 	snprintf(ref, sizeof(ref), "%s+%s", A->groups[A->ref].name, B->groups[B->ref].name);
-	entry = json_pack("{s:s, s:s, s:[s,s], s:s, s:O}", "outcome", outcome, "axis", name, "axes",
-			  A->name, B->name, "reference", ref, "groups", groups);
+	entry = json_pack("{s:s, s:s, s:[s,s], s:s, s:O}", "outcome", s->scorers.v[scorer].name,
+			  "axis", name, "axes", A->name, B->name, "reference", ref, "groups", groups);
 out:
 	free(t);
 	json_decref(groups);
 	return entry;
 }
 
-static int add_intersections(const struct pa_suite *s, const json_t *records, double alpha,
+static int add_intersections(const struct pa_suite *s, const struct pa_table *tb, double alpha,
 			     json_t *outcomes)
 {
 	for (size_t k = 0; k < s->scorers.n; k++) {
@@ -503,7 +549,7 @@ static int add_intersections(const struct pa_suite *s, const json_t *records, do
 					continue;
 				sp.k = s->axes[a].n_groups * s->axes[b].n_groups;
 				sp.ref = s->axes[a].ref * s->axes[b].n_groups + s->axes[b].ref;
-				e = crossed_entry(s, &sp, s->scorers.v[k].name, records, alpha);
+				e = crossed_entry(s, &sp, (int)k, tb, alpha);
 				if (!e || json_array_append_new(outcomes, e))
 					return PA_ENOMEM;
 			}
@@ -549,38 +595,56 @@ static json_t *finding(const struct comparison *cmp)
 			 json_object_get(g, "p_adjusted"));
 }
 
-/* Minimum detectable difference from the reference rate at the level each
- * comparison effectively gets (alpha / m, conservative for BH and Holm). */
-static json_t *mde(const struct comparison *cmp, double alpha_eff, double power)
+/* Minimum detectable difference at the level each comparison effectively
+ * gets (alpha / m, conservative for BH and Holm), in the test's own unit:
+ * the normal approximation to the paired difference over the sets. With
+ * one sample a case (McNemar) it is no less than what the exact test needs
+ * when every discordant set moves the same way: log2(2 / level) sets. With
+ * several (permutation) the sets must be enough for 2 / 2^sets < level. */
+static json_t *mde(const struct comparison *cmp, bool exact_binary, double level, double power)
 {
-	double n = (double)(cmp->n < cmp->ref_n ? cmp->n : cmp->ref_n), h, p2;
-	double p1 = cmp->ref_rate < 0.01 ? 0.01 : cmp->ref_rate > 0.99 ? 0.99 : cmp->ref_rate;
+	double z = pa_norm_quantile(1 - level / 2) + pa_norm_quantile(power), need;
 
-	if (n < 2 || pa_mde_two_prop(n, p1, alpha_eff, power, &h, &p2))
+	if (cmp->sets < 2 || (!exact_binary && ldexp(2.0, -(int)fmin(cmp->sets, 1000)) >= level))
 		return json_null();
-	return json_real(fabs(p2 - p1));
+	need = z * cmp->sd / sqrt(cmp->sets);
+	if (exact_binary)
+		need = fmax(need, log2(2 / level) / cmp->sets);
+	return need <= 1 ? json_real(need) : json_null();
 }
 
+/* Corrects the testable comparisons together and flags them. A comparison
+ * whose smallest attainable p-value is not below alpha can never be flagged
+ * and is left out of the family (Tarone), so it does not make the others
+ * harder to flag; it is reported with "testable": false. */
 static int correct_and_flag(const struct run_tests *rt, const struct pa_analysis_conf *c,
-			    json_t *findings)
+			    json_t *findings, size_t *m_out)
 {
 	double *p = malloc((rt->n + 1) * sizeof(*p)), *adj = malloc((rt->n + 1) * sizeof(*adj));
+	size_t m = 0, k = 0;
 	int rc = PA_ENOMEM;
 
 	if (!p || !adj)
 		goto out;
 	for (size_t i = 0; i < rt->n; i++)
-		p[i] = rt->v[i].p;
-	if (rt->n && (rc = pa_p_adjust(p, rt->n, (enum pa_p_adjust)c->correction, adj)))
+		if (rt->v[i].min_p < c->alpha)
+			p[m++] = rt->v[i].p;
+	if (m && (rc = pa_p_adjust(p, m, (enum pa_p_adjust)c->correction, adj)))
 		goto out;
 	rc = 0;
 	for (size_t i = 0; i < rt->n; i++) {
 		const struct comparison *cmp = &rt->v[i];
-		bool flag = adj[i] < c->alpha && fabs(cmp->diff) >= c->min_diff;
+		bool testable = cmp->min_p < c->alpha;
+		double a = testable ? adj[k++] : NAN;
+		bool flag = testable && a < c->alpha && fabs(cmp->diff) >= c->min_diff;
 		const json_t *ratio = json_object_get(cmp->group, "ratio");
 
-		json_object_set_new(cmp->group, "p_adjusted", json_real(adj[i]));
-		json_object_set_new(cmp->group, "mde", mde(cmp, c->alpha / (double)rt->n, c->power));
+		json_object_set_new(cmp->group, "testable", json_boolean(testable));
+		json_object_set_new(cmp->group, "p_adjusted", testable ? json_real(a) : json_null());
+		json_object_set_new(cmp->group, "mde",
+				    testable ? mde(cmp, !strcmp(json_string_value(json_object_get(cmp->group, "test")), "mcnemar_exact"),
+						   c->alpha / (double)m, c->power)
+					     : json_null());
 		json_object_set_new(cmp->group, "four_fifths",
 				    json_boolean(!json_is_number(ratio) ||
 						 json_number_value(ratio) >= c->min_impact_ratio));
@@ -588,6 +652,7 @@ static int correct_and_flag(const struct run_tests *rt, const struct pa_analysis
 		if (flag && json_array_append_new(findings, finding(cmp)))
 			rc = PA_ENOMEM;
 	}
+	*m_out = m;
 out:
 	free(p);
 	free(adj);
@@ -602,30 +667,51 @@ static const char *correction_name(int c)
 int pa_summary_analyse(const struct pa_suite *s, const json_t *records, const char *run_id,
 		       const struct pa_analysis_conf *c, json_t **out, struct pa_err *err)
 {
+	struct pa_table t;
+	int rc = pa_table_from_records(&t, s, records, err);
+
+	if (rc == 0)
+		rc = pa__summary_analyse(s, &t, records, run_id, c, out, err);
+	pa_table_release(&t);
+	return rc;
+}
+
+int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t,
+			     const char *run_id, const struct pa_analysis_conf *c, json_t **out,
+			     struct pa_err *err)
+{
+	return pa__summary_analyse(s, t, NULL, run_id, c, out, err);
+}
+
+int pa__summary_analyse(const struct pa_suite *s, const struct pa_table *tb, const json_t *records,
+			const char *run_id, const struct pa_analysis_conf *c, json_t **out,
+			struct pa_err *err)
+{
 	struct run_tests rt = {0};
 	json_t *sum = NULL, *outcomes, *entry, *findings = json_array();
-	size_t i;
-	int rc = findings ? pa_summary_build(s, records, run_id, c->alpha, &sum, err) : PA_ENOMEM;
+	size_t i, m = 0;
+	int rc = findings ? pa__summary_build(s, tb, records, run_id, c->alpha, &sum, err)
+			  : PA_ENOMEM;
 
 	if (rc)
 		goto out;
 	outcomes = json_object_get(sum, "outcomes");
-	if ((rc = add_intersections(s, records, c->alpha, outcomes)))
+	if ((rc = add_intersections(s, tb, c->alpha, outcomes)))
 		goto out;
 	json_array_foreach(outcomes, i, entry) {
 		struct spec sp;
 
 		if ((rc = entry_spec(s, entry, &sp)) ||
-		    (rc = analyse_entry(s, records, &sp, entry, c, &rt)))
+		    (rc = analyse_entry(s, tb, &sp, entry, c, &rt)))
 			goto out;
 	}
-	if ((rc = correct_and_flag(&rt, c, findings)))
+	if ((rc = correct_and_flag(&rt, c, findings, &m)))
 		goto out;
 	json_object_set_new(sum, "analysis",
 			    json_pack("{s:f, s:s, s:f, s:f, s:f, s:I, s:i, s:i, s:I}", "alpha",
 				      c->alpha, "correction", correction_name(c->correction),
 				      "min_diff", c->min_diff, "min_impact_ratio", c->min_impact_ratio,
-				      "power", c->power, "comparisons", (json_int_t)rt.n, "perm_reps",
+				      "power", c->power, "comparisons", (json_int_t)m, "perm_reps",
 				      c->perm_reps, "boot_reps", c->boot_reps, "seed",
 				      (json_int_t)(c->seed & INT64_MAX)));
 	json_object_set(sum, "findings", findings);

@@ -18,25 +18,17 @@ struct outcome_counts {
 	json_t *domains;         /* domain -> [n, pos, unscored] */
 };
 
-static int group_index(const struct pa_axis *ax, const char *name)
+static void count(struct tally *t, signed char v)
 {
-	for (size_t g = 0; g < ax->n_groups; g++)
-		if (!strcmp(ax->groups[g].name, name))
-			return (int)g;
-	return -1;
-}
-
-static void count(struct tally *t, const json_t *v)
-{
-	if (json_is_boolean(v)) {
-		t->n++;
-		t->pos += json_is_true(v);
-	} else {
+	if (v == PA_NA) {
 		t->unscored++;
+		return;
 	}
+	t->n++;
+	t->pos += v == PA_TRUE;
 }
 
-static void count_domain(json_t *domains, const char *domain, const json_t *v)
+static void count_domain(json_t *domains, const char *domain, signed char v)
 {
 	json_t *d = json_object_get(domains, domain);
 
@@ -45,27 +37,22 @@ static void count_domain(json_t *domains, const char *domain, const json_t *v)
 		json_object_set_new(domains, domain, d);
 	}
 	for (int i = 0; i < 3; i++) {
-		bool hit = i == 0 ? json_is_boolean(v) : i == 1 ? json_is_true(v) : !json_is_boolean(v);
+		bool hit = i == 0 ? v != PA_NA : i == 1 ? v == PA_TRUE : v == PA_NA;
 		json_t *c = json_array_get(d, (size_t)i);
 
 		json_integer_set(c, json_integer_value(c) + hit);
 	}
 }
 
-static void tally_record(const struct pa_suite *s, struct outcome_counts *oc, const json_t *rec)
+static void tally_record(const struct pa_suite *s, struct outcome_counts *oc,
+			 const struct pa_table *t, size_t r)
 {
-	const json_t *v = json_object_get(json_object_get(rec, "scores"), s->scorers.v[oc->scorer].name);
-	const json_t *groups = json_object_get(rec, "groups");
-	const char *domain = json_string_value(json_object_get(rec, "domain"));
+	const struct pa_item *it = &s->items[t->item[r]];
+	signed char v = t->v[r * t->nsc + (size_t)oc->scorer];
 
-	count_domain(oc->domains, domain ? domain : "general", v);
-	for (size_t a = 0; a < s->n_axes; a++) {
-		const char *g = json_string_value(json_object_get(groups, s->axes[a].name));
-		int k = g ? group_index(&s->axes[a], g) : -1;
-
-		if (k >= 0)
-			count(&oc->by_group[a][k], v);
-	}
+	count_domain(oc->domains, it->domain, v);
+	for (size_t k = 0; k < it->n_axes; k++)
+		count(&oc->by_group[it->axes[k]][pa_table_group(s, t, r, k)], v);
 }
 
 static json_t *interval(double lo, double hi)
@@ -176,21 +163,15 @@ static int counts_init(const struct pa_suite *s, struct outcome_counts *oc, int 
 }
 
 /* Summarises one outcome scorer: only records of items whose outcome it is. */
-static int summarise_outcome(const struct pa_suite *s, const json_t *records, int scorer,
+static int summarise_outcome(const struct pa_suite *s, const struct pa_table *t, int scorer,
 			     double alpha, json_t *axes, json_t *domains)
 {
 	struct outcome_counts oc = {0};
-	const char *name = s->scorers.v[scorer].name;
-	json_t *rec;
-	size_t i;
 	int rc = counts_init(s, &oc, scorer);
 
-	json_array_foreach(records, i, rec) {
-		const char *o = json_string_value(json_object_get(rec, "outcome"));
-
-		if (rc == 0 && o && !strcmp(o, name))
-			tally_record(s, &oc, rec);
-	}
+	for (size_t r = 0; rc == 0 && r < t->n; r++)
+		if (s->items[t->item[r]].outcome_scorer == scorer)
+			tally_record(s, &oc, t, r);
 	if (rc == 0)
 		rc = emit_axes(s, &oc, alpha, axes);
 	if (rc == 0)
@@ -226,6 +207,24 @@ static int compute_metrics(const struct pa_suite *s, const json_t *records, doub
 int pa_summary_build(const struct pa_suite *s, const json_t *records, const char *run_id,
 		     double alpha, json_t **out, struct pa_err *err)
 {
+	struct pa_table t;
+	int rc = pa_table_from_records(&t, s, records, err);
+
+	if (rc == 0)
+		rc = pa__summary_build(s, &t, records, run_id, alpha, out, err);
+	pa_table_release(&t);
+	return rc;
+}
+
+int pa_summary_build_table(const struct pa_suite *s, const struct pa_table *t, const char *run_id,
+			   double alpha, json_t **out, struct pa_err *err)
+{
+	return pa__summary_build(s, t, NULL, run_id, alpha, out, err);
+}
+
+int pa__summary_build(const struct pa_suite *s, const struct pa_table *t, const json_t *records,
+		      const char *run_id, double alpha, json_t **out, struct pa_err *err)
+{
 	json_t *axes = json_array(), *domains = json_array(), *metrics = NULL;
 	uint64_t used = 0;
 	int rc = (axes && domains) ? 0 : PA_ENOMEM;
@@ -235,14 +234,14 @@ int pa_summary_build(const struct pa_suite *s, const json_t *records, const char
 			used |= 1ull << s->items[i].outcome_scorer;
 	for (size_t k = 0; rc == 0 && k < s->scorers.n; k++)
 		if (used >> k & 1)
-			rc = summarise_outcome(s, records, (int)k, alpha, axes, domains);
+			rc = summarise_outcome(s, t, (int)k, alpha, axes, domains);
 	if (rc == 0)
 		rc = compute_metrics(s, records, alpha, &metrics, err);
 	if (rc == 0)
 		*out = json_pack("{s:i, s:s, s:s, s:s, s:f, s:I, s:o, s:o, s:o}", "parity_summary",
 				 PA_SUMMARY_VERSION, "run_id", run_id ? run_id : "", "suite", s->id,
 				 "suite_version", s->version, "alpha", alpha, "records",
-				 (json_int_t)json_array_size(records), "outcomes", axes, "domains",
+				 (json_int_t)t->n, "outcomes", axes, "domains",
 				 domains, "metrics", metrics);
 	else {
 		json_decref(axes);

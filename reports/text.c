@@ -37,6 +37,8 @@ static void print_group(FILE *f, const json_t *g, bool is_ref)
 		num(json_array_get(dci, 0)), num(json_array_get(dci, 1)));
 	if (json_is_number(json_object_get(g, "p_adjusted")))
 		fprintf(f, "  %8.2g", num(json_object_get(g, "p_adjusted")));
+	else if (json_is_false(json_object_get(g, "testable")))
+		fprintf(f, "  untestable (too few sets to reach alpha)");
 	if (json_is_number(json_object_get(g, "mde")))
 		fprintf(f, "  %5.3f", num(json_object_get(g, "mde")));
 	fprintf(f, "%s\n", json_is_true(json_object_get(g, "flag")) ? "  FLAG" : "");

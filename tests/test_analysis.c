@@ -227,6 +227,13 @@ static void intersections_and_unscored(void **state)
 	assert_string_equal(json_string_value(json_object_get(g, "group")), "woman+older");
 	assert_int_equal(json_integer_value(json_object_get(g, "unscored")), 1);
 	assert_int_equal(json_integer_value(json_object_get(g, "n")), 0);
+	/* One set cannot give p < 0.05: untestable, not counted, not flagged. */
+	g = json_array_get(json_object_get(e, "groups"), 3); /* woman+young */
+	assert_true(json_is_false(json_object_get(g, "testable")));
+	assert_true(json_is_null(json_object_get(g, "p_adjusted")));
+	assert_false(json_is_true(json_object_get(g, "flag")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(sum, "analysis"),
+							    "comparisons")), 0);
 	e = entry(sum, "gender");
 	g = json_array_get(json_object_get(e, "groups"), 1);
 	assert_int_equal(json_integer_value(json_object_get(g, "n")), 2);
