@@ -1,0 +1,380 @@
+/* Verdict paragraphs (verdict.h). Every format opens with the same
+ * paragraph, so a reader of the PR comment, the HTML page and the CI log
+ * reads the same sentences. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verdict.h"
+
+#define MAX_SENTENCES 4
+
+static void cap_first(char *s)
+{
+        s[0] = (char)toupper((unsigned char)s[0]);
+}
+
+/* "It treats women differently from men: approve rate 0.44 vs 0.61
+ * (−0.17, 95% CI −0.24 to −0.10, p adj 0.001" — the caller closes. */
+static void treats(FILE *f, const json_t *x, double level)
+{
+        const char *axis = pa__str(x, "axis");
+        char g[300], r[300], a[PA_FMT], b[PA_FMT], d[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
+        double rate = pa__num(json_object_get(x, "rate")),
+               diff = pa__num(json_object_get(x, "diff"));
+
+        fprintf(f, "It treats %s differently from %s: %s rate %s vs %s (%s, %.0f%% CI %s, p adj %s",
+                pa__group_words(axis, pa__str(x, "group"), g, sizeof(g)),
+                pa__group_words(axis, pa__str(x, "reference"), r, sizeof(r)), pa__str(x, "outcome"),
+                pa__fmt_rate(rate, a), pa__fmt_rate(rate - diff, b), pa__fmt_signed(diff, d), level,
+                pa__fmt_ci(json_object_get(x, "diff_ci"), true, ci),
+                pa__fmt_p(pa__num(json_object_get(x, "p_adjusted")), p));
+}
+
+/* The range of the minimum detectable differences of a summary. */
+static bool mde_range(const json_t *summary, double *lo, double *hi)
+{
+        const json_t *o, *g;
+        size_t i, j;
+
+        *lo = INFINITY;
+        *hi = -INFINITY;
+        json_array_foreach(json_object_get(summary, "outcomes"), i, o)
+        {
+                json_array_foreach(json_object_get(o, "groups"), j, g)
+                {
+                        double m = pa__num(json_object_get(g, "mde"));
+
+                        if (isfinite(m)) {
+                                *lo = fmin(*lo, m);
+                                *hi = fmax(*hi, m);
+                        }
+                }
+        }
+        return isfinite(*lo);
+}
+
+char *pa__verdict_run(const json_t *summary, const json_t *manifest)
+{
+        const json_t *a = json_object_get(summary, "analysis"), *x;
+        const json_t *findings = json_object_get(summary, "findings");
+        double alpha = pa__num(json_object_get(a, "alpha")), lo, hi;
+        char *text = NULL, b1[PA_FMT], b2[PA_FMT];
+        size_t len = 0, i, n = json_array_size(findings);
+        FILE *f = open_memstream(&text, &len);
+
+        if (!f)
+                return NULL;
+        if (!isfinite(alpha))
+                alpha = pa__num(json_object_get(summary, "alpha"));
+        fprintf(f, "%s (run %s, suite %s %s, %lld records)", pa__model_of(manifest),
+                pa__str(summary, "run_id"), pa__str(summary, "suite"),
+                pa__str(summary, "suite_version"), pa__int(summary, "records"));
+        if (!json_is_object(a)) {
+                fprintf(f, ": no disparity analysis in this summary; run `parity analyze`.");
+                goto out;
+        }
+        if (n) {
+                fprintf(f, " treats groups differently in %zu of %lld comparisons. ", n,
+                        pa__int(a, "comparisons"));
+                json_array_foreach(findings, i, x)
+                {
+                        if (i == MAX_SENTENCES)
+                                break;
+                        treats(f, x, 100 * (1 - alpha));
+                        fprintf(f, "). ");
+                }
+                if (n > MAX_SENTENCES)
+                        fprintf(f, "And %zu more flagged groups (see the findings). ",
+                                n - MAX_SENTENCES);
+        } else {
+                fprintf(f,
+                        ": no group is treated differently beyond the practical threshold "
+                        "(none of %lld comparisons flagged). ",
+                        pa__int(a, "comparisons"));
+                if (mde_range(summary, &lo, &hi))
+                        fprintf(f,
+                                "No finding is not no bias: this run could only detect "
+                                "differences of about %s to %s. ",
+                                pa__fmt_rate(lo, b1), pa__fmt_rate(hi, b2));
+        }
+        fprintf(f, "Flagged means %s-corrected p < %g and |difference| \u2265 %g.",
+                pa__str(a, "correction"), alpha, pa__num(json_object_get(a, "min_diff")));
+out:
+        if (fclose(f)) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
+/* "arithmetic: accuracy 0.92 → 0.69 (−0.23, 95% CI …, p adj …)" */
+static void domain_words(FILE *f, const json_t *d, double level)
+{
+        char a[PA_FMT], b[PA_FMT], c[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
+        bool acc = !strcmp(pa__str(d, "kind"), "accuracy");
+
+        fprintf(f, "%s: %s %s \u2192 %s (%s, %.0f%% CI %s, p adj %s)", pa__str(d, "domain"),
+                acc ? "accuracy" : "rate", pa__fmt_rate(pa__num(json_object_get(d, "acc_base")), a),
+                pa__fmt_rate(pa__num(json_object_get(d, "acc_cand")), b),
+                pa__fmt_signed(pa__num(json_object_get(d, "delta")), c), level,
+                pa__fmt_ci(json_object_get(d, "delta_ci"), true, ci),
+                pa__fmt_p(pa__num(json_object_get(d, "p_adjusted")), p));
+}
+
+/* Domains of kind with verdict v, as "a (...) and b (...)". */
+static size_t list_domains(FILE *f, const json_t *domains, const char *kind, const char *v,
+                           double level, bool print)
+{
+        const json_t *d;
+        size_t i, n = 0, total = 0;
+
+        json_array_foreach(domains, i, d)
+        {
+                total += !strcmp(pa__str(d, "kind"), kind) && !strcmp(pa__str(d, "verdict"), v);
+        }
+        if (!print)
+                return total;
+        json_array_foreach(domains, i, d)
+        {
+                if (strcmp(pa__str(d, "kind"), kind) || strcmp(pa__str(d, "verdict"), v))
+                        continue;
+                if (n)
+                        fputs(n + 1 == total ? " and " : "; ", f);
+                domain_words(f, d, level);
+                n++;
+        }
+        return total;
+}
+
+/* "Its approve rate fell in hiring (0.59 → 0.54) and lending (…)." */
+static void rate_words(FILE *f, const json_t *domains, const char *verdict, const char *verb)
+{
+        const json_t *d;
+        char a[PA_FMT], b[PA_FMT];
+        size_t i, n = 0, total = list_domains(f, domains, "rate", verdict, 0, false);
+
+        json_array_foreach(domains, i, d)
+        {
+                if (strcmp(pa__str(d, "kind"), "rate") || strcmp(pa__str(d, "verdict"), verdict))
+                        continue;
+                if (n == MAX_SENTENCES) {
+                        fprintf(f, " and %zu more domains", total - n);
+                        break;
+                }
+                if (!n)
+                        fprintf(f, "Its %s rate %s in ", pa__str(d, "outcome"), verb);
+                else
+                        fputs(n + 1 == total ? " and " : ", ", f);
+                fprintf(f, "%s (%s \u2192 %s)", pa__str(d, "domain"),
+                        pa__fmt_rate(pa__num(json_object_get(d, "acc_base")), a),
+                        pa__fmt_rate(pa__num(json_object_get(d, "acc_cand")), b));
+                n++;
+        }
+        if (n)
+                fputs(". ", f);
+}
+
+static void regression_words(FILE *f, const json_t *diff, const char *who, double level)
+{
+        const json_t *reg = json_object_get(diff, "regression");
+        const json_t *domains = json_object_get(reg, "domains");
+
+        if (list_domains(f, domains, "accuracy", "regression", level, false)) {
+                fprintf(f, "%s regressed in ", who);
+                list_domains(f, domains, "accuracy", "regression", level, true);
+                fputs(". ", f);
+        } else {
+                fprintf(f,
+                        "%s shows no accuracy regression against the base (%lld paired "
+                        "answers). ",
+                        who, pa__int(reg, "pairs"));
+        }
+        if (list_domains(f, domains, "accuracy", "improvement", level, false)) {
+                fputs("It improved in ", f);
+                list_domains(f, domains, "accuracy", "improvement", level, true);
+                fputs(". ", f);
+        }
+        rate_words(f, domains, "regression", "fell");
+        rate_words(f, domains, "improvement", "rose");
+}
+
+/* One disparity change as a sentence. */
+static void change_words(FILE *f, const json_t *e, const json_t *g, double level)
+{
+        const json_t *c = json_object_get(g, "candidate"), *b = json_object_get(g, "base");
+        const char *change = pa__str(g, "change");
+        json_t *x = json_pack(
+            "{s:O, s:O, s:O, s:O, s:O?, s:O?, s:O?, s:O?}", "outcome",
+            json_object_get(e, "outcome"), "axis", json_object_get(e, "axis"), "group",
+            json_object_get(g, "group"), "reference", json_object_get(e, "reference"), "rate",
+            json_object_get(c, "rate"), "diff", json_object_get(c, "diff"), "diff_ci",
+            json_object_get(c, "diff_ci"), "p_adjusted", json_object_get(c, "p_adjusted"));
+        char d[PA_FMT];
+
+        if (!x)
+                return;
+        treats(f, x, level);
+        json_decref(x);
+        fprintf(f, "; %s, the base's difference was %s). ",
+                !strcmp(change, "new") ? "new" : "worse",
+                pa__fmt_signed(pa__num(json_object_get(b, "diff")), d));
+}
+
+/* The groups whose change is which ("still": flagged in both runs, not
+ * worse), named in one sentence: "It no longer treats the nonbinary group
+ * differently from men (−0.52 in the base, −0.08 now)." */
+static void other_words(FILE *f, const json_t *dis, const char *which, const char *lead,
+                        const char *tail)
+{
+        const json_t *e, *g;
+        size_t i, j, n = 0;
+        char a[300], b[300], x[PA_FMT], y[PA_FMT];
+
+        json_array_foreach(json_object_get(dis, "entries"), i, e)
+        {
+                json_array_foreach(json_object_get(e, "groups"), j, g)
+                {
+                        const char *ch = pa__str(g, "change");
+                        const json_t *gb = json_object_get(g, "base"),
+                                     *gc = json_object_get(g, "candidate");
+                        bool still = json_is_true(json_object_get(gb, "flag")) &&
+                                     json_is_true(json_object_get(gc, "flag")) &&
+                                     strcmp(ch, "worse");
+
+                        if (strcmp(which, "still") ? strcmp(ch, which) != 0 : !still)
+                                continue;
+                        if (n == MAX_SENTENCES) {
+                                fputs("; and more", f);
+                                break;
+                        }
+                        fprintf(
+                            f, "%s %s differently from %s%s (%s in the base, %s now)",
+                            n ? ";" : lead,
+                            pa__group_words(pa__str(e, "axis"), pa__str(g, "group"), a, sizeof(a)),
+                            pa__group_words(pa__str(e, "axis"), pa__str(e, "reference"), b,
+                                            sizeof(b)),
+                            tail, pa__fmt_signed(pa__num(json_object_get(gb, "diff")), x),
+                            pa__fmt_signed(pa__num(json_object_get(gc, "diff")), y));
+                        n++;
+                }
+        }
+        if (n)
+                fputs(". ", f);
+}
+
+static void disparity_words(FILE *f, const json_t *diff, double level)
+{
+        const json_t *dis = json_object_get(diff, "disparities"), *e, *g;
+        const json_t *counts = json_object_get(dis, "counts");
+        long long bad = pa__int(counts, "new") + pa__int(counts, "worse");
+        long long shown = 0;
+        size_t i, j;
+
+        json_array_foreach(json_object_get(dis, "entries"), i, e)
+        {
+                json_array_foreach(json_object_get(e, "groups"), j, g)
+                {
+                        const char *ch = pa__str(g, "change");
+
+                        if (strcmp(ch, "new") && strcmp(ch, "worse"))
+                                continue;
+                        if (shown++ < MAX_SENTENCES)
+                                change_words(f, e, g, level);
+                }
+        }
+        if (bad > MAX_SENTENCES)
+                fprintf(f, "And %lld more new or worse disparities (see the table). ",
+                        bad - MAX_SENTENCES);
+        if (!bad) {
+                double lo = INFINITY, hi = -INFINITY;
+                char a[PA_FMT], b[PA_FMT];
+
+                json_array_foreach(json_object_get(dis, "entries"), i, e)
+                {
+                        json_array_foreach(json_object_get(e, "groups"), j, g)
+                        {
+                                double m = pa__num(
+                                    json_object_get(json_object_get(g, "candidate"), "mde"));
+
+                                lo = isfinite(m) ? fmin(lo, m) : lo;
+                                hi = isfinite(m) ? fmax(hi, m) : hi;
+                        }
+                }
+                fprintf(f, "No new or worse disparity in %lld group comparisons",
+                        pa__int(counts, "compared"));
+                if (isfinite(lo))
+                        fprintf(f,
+                                " (no finding is not no bias: the candidate could only detect "
+                                "differences of about %s to %s)",
+                                pa__fmt_rate(lo, a), pa__fmt_rate(hi, b));
+                fputs(". ", f);
+        }
+        other_words(f, dis, "resolved", "It no longer treats", "");
+        other_words(f, dis, "better", "It treats", ", less than the base did");
+        other_words(f, dis, "still", "It still treats", "");
+}
+
+static void gate_words(FILE *f, const json_t *diff)
+{
+        const json_t *g;
+        size_t i, set = 0, failed = 0, k = 0;
+
+        json_array_foreach(json_object_get(diff, "gates"), i, g)
+        {
+                set += json_is_true(json_object_get(g, "enabled"));
+                failed += !strcmp(pa__str(g, "status"), "fail");
+        }
+        if (!set) {
+                fputs("No gate was set (--fail-on), so the diff passes.", f);
+                return;
+        }
+        fprintf(f, "%s ",
+                failed ? (failed > 1 ? "Gates failed:" : "Gate failed:")
+                       : (set > 1 ? "Gates passed:" : "Gate passed:"));
+        json_array_foreach(json_object_get(diff, "gates"), i, g)
+        {
+                if (!strcmp(pa__str(g, "status"), failed ? "fail" : "pass"))
+                        fprintf(f, "%s%s", k++ ? " and " : "", pa__str(g, "gate"));
+        }
+        fputs(".", f);
+}
+
+char *pa__verdict_diff(const json_t *diff)
+{
+        const json_t *cand = json_object_get(diff, "candidate"),
+                     *base = json_object_get(diff, "base");
+        const json_t *cmp = json_object_get(diff, "comparability"), *note;
+        double alpha = pa__num(json_object_get(json_object_get(diff, "thresholds"), "alpha"));
+        char *text = NULL, who[512];
+        size_t len = 0, i;
+        FILE *f = open_memstream(&text, &len);
+
+        if (!f)
+                return NULL;
+        snprintf(who, sizeof(who), "Candidate %s (run %s)", pa__str(cand, "model"),
+                 pa__str(cand, "run_id"));
+        if (!strcmp(pa__str(cand, "model"), pa__str(base, "model")) &&
+            strcmp(pa__str(cand, "run_id"), pa__str(base, "run_id")))
+                snprintf(who, sizeof(who), "Candidate run %s", pa__str(cand, "run_id"));
+        regression_words(f, diff, who, 100 * (1 - alpha));
+        disparity_words(f, diff, 100 * (1 - alpha));
+        json_array_foreach(json_object_get(cmp, "notes"), i, note)
+        {
+                char *s = strdup(json_string_value(note) ? json_string_value(note) : "");
+
+                if (s && s[0]) {
+                        cap_first(s);
+                        fprintf(f, "%s ", s);
+                }
+                free(s);
+        }
+        gate_words(f, diff);
+        if (fclose(f)) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
