@@ -7,10 +7,18 @@
 int pa__cmd_run(int argc, char **argv);
 int pa__cmd_demo(int argc, char **argv);
 int pa__cmd_suite(int argc, char **argv);
+int pa__cmd_import(int argc, char **argv);
 int pa__cmd_score(int argc, char **argv);
 int pa__cmd_summary(int argc, char **argv);
 int pa__cmd_analyze(int argc, char **argv);
 int pa__cmd_engines(int argc, char **argv);
+int pa__cmd_merge(int argc, char **argv);
+int pa__cmd_verify(int argc, char **argv);
+int pa__cmd_sign(int argc, char **argv);
+int pa__cmd_attest(int argc, char **argv);
+int pa__cmd_audit(int argc, char **argv);
+int pa__cmd_diff(int argc, char **argv);
+int pa__cmd_report(int argc, char **argv);
 
 /* Prints "parity: MSG" on stderr and returns 2. */
 int pa__fail(const char *msg);

@@ -8,6 +8,7 @@
 #include "parity/engine.h"
 #include "cmd.h"
 #include "run.h"
+#include "shard.h"
 #include "util.h"
 
 #ifndef PA_SUITES_DIR
@@ -16,9 +17,11 @@
 
 static const char run_usage[] =
 	"usage: parity run SUITE [options]\n"
-	"  --engine NAME         openai-chat, openai-completions or sim (default: openai-chat\n"
-	"                        when --base-url is given)\n"
+	"  --engine NAME         openai-chat, openai-completions, ollama-chat, ollama-generate,\n"
+	"                        exec, replay or sim (default: openai-chat when --base-url is\n"
+	"                        given; exec with --exec-command; replay with --replay-from)\n"
 	"  --base-url URL        server base URL including /v1, e.g. http://127.0.0.1:8080/v1;\n"
+	"                        Ollama's native engines without /v1 (http://127.0.0.1:11434);\n"
 	"                        repeat to balance over several servers\n"
 	"  --model NAME          model id sent with each request\n"
 	"  --api-key-env VAR     environment variable holding the API key (never written)\n"
@@ -37,14 +40,39 @@ static const char run_usage[] =
 	"  --no-adaptive         keep --concurrency even when the server signals overload\n"
 	"  --stream              ask for streamed answers (records time to first byte)\n"
 	"  --sim-profile FILE    sim engine: planted rates (docs/formats.md)\n"
+	"  --exec-command CMD    exec engine: the command run per case (split like a shell's\n"
+	"                        words, not run by one; docs/engines.md)\n"
+	"  --exec-prompt WHERE   exec engine: the prompt on 'stdin' (default) or as the last 'arg'\n"
+	"  --replay-from DIR     replay engine: answer from the run folder DIR's records\n"
+	"  --no-fingerprint      skip the canary prompts of the served-model identity\n"
 	"  --out DIR             parent of the new run folder (default runs)\n"
 	"  --run-dir DIR         exact run folder; must be new or empty\n"
+	"  --resume DIR          continue the interrupted run in DIR: same SUITE, engine, model\n"
+	"                        and generation settings; runs only what DIR lacks\n"
+	"  --cache DIR           reuse answers from the response cache in DIR, store new ones\n"
+	"  --no-cache            no response cache (the default; the last of the two wins)\n"
+	"  --shard I/N           run only shard I of N (0 <= I < N); parity merge joins them\n"
+	"  --progress-interval S progress line every S seconds when stderr is not a terminal\n"
+	"                        (default 10; 0: none)\n"
+	"  --verbose             one line per failed case on stderr\n"
 	"  --alpha A             1 - confidence of the intervals (default 0.05)\n"
-	"  --quiet               print only the run folder\n";
+	"  --thresholds FILE     pre-registered thresholds (docs/formats.md), copied and\n"
+	"                        hashed into the manifest before the first request\n"
+	"  --operator NAME       the person responsible for the run (manifest \"operator\")\n"
+	"  --operator-org ORG    their organisation\n"
+	"  --operator-role ROLE  their role\n"
+	"  --purpose TEXT        why the run was made (manifest \"purpose\")\n"
+	"  --data-source TEXT    a note on the data used (manifest \"data_source\")\n"
+	"  --quiet               print only errors and the run folder\n";
 
 enum { O_ENGINE = 256, O_BASE, O_MODEL, O_KEYENV, O_TEMP, O_TOPP, O_MAXTOK, O_SEED, O_STOP,
        O_SYSTEM, O_SAMPLES, O_CONC, O_TIMEOUT, O_SIM, O_OUT, O_RUNDIR, O_ALPHA, O_QUIET,
-       O_HELP, O_RETRIES, O_RETRY_MAX, O_RPM, O_TPM, O_NO_ADAPTIVE, O_STREAM };
+       O_HELP, O_RETRIES, O_RETRY_MAX, O_RPM, O_TPM, O_NO_ADAPTIVE, O_STREAM, O_RESUME,
+       O_CACHE, O_NO_CACHE, O_SHARD, O_PROGRESS, O_VERBOSE, O_EXEC_CMD, O_EXEC_PROMPT,
+       O_REPLAY, O_NO_FP };
+
+/* Evidence (docs/evidence.md). */
+enum { O_THRESHOLDS = 512, O_OPERATOR, O_OPERATOR_ORG, O_OPERATOR_ROLE, O_PURPOSE, O_DATA_SOURCE };
 
 static const struct option run_options[] = {
 	{"engine", required_argument, NULL, O_ENGINE},
@@ -64,6 +92,12 @@ static const struct option run_options[] = {
 	{"out", required_argument, NULL, O_OUT},
 	{"run-dir", required_argument, NULL, O_RUNDIR},
 	{"alpha", required_argument, NULL, O_ALPHA},
+	{"thresholds", required_argument, NULL, O_THRESHOLDS},
+	{"operator", required_argument, NULL, O_OPERATOR},
+	{"operator-org", required_argument, NULL, O_OPERATOR_ORG},
+	{"operator-role", required_argument, NULL, O_OPERATOR_ROLE},
+	{"purpose", required_argument, NULL, O_PURPOSE},
+	{"data-source", required_argument, NULL, O_DATA_SOURCE},
 	{"quiet", no_argument, NULL, O_QUIET},
 	{"retries", required_argument, NULL, O_RETRIES},
 	{"retry-max-time", required_argument, NULL, O_RETRY_MAX},
@@ -71,6 +105,16 @@ static const struct option run_options[] = {
 	{"tpm", required_argument, NULL, O_TPM},
 	{"no-adaptive", no_argument, NULL, O_NO_ADAPTIVE},
 	{"stream", no_argument, NULL, O_STREAM},
+	{"resume", required_argument, NULL, O_RESUME},
+	{"cache", required_argument, NULL, O_CACHE},
+	{"no-cache", no_argument, NULL, O_NO_CACHE},
+	{"shard", required_argument, NULL, O_SHARD},
+	{"progress-interval", required_argument, NULL, O_PROGRESS},
+	{"verbose", no_argument, NULL, O_VERBOSE},
+	{"exec-command", required_argument, NULL, O_EXEC_CMD},
+	{"exec-prompt", required_argument, NULL, O_EXEC_PROMPT},
+	{"replay-from", required_argument, NULL, O_REPLAY},
+	{"no-fingerprint", no_argument, NULL, O_NO_FP},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -97,6 +141,17 @@ static int add_base_url(struct pa_engine_conf *e, const char *v)
 	return 0;
 }
 
+static int set_shard(struct pa_run_conf *c, const char *v)
+{
+	struct pa__shard sh;
+
+	if (pa__shard_parse(v, &sh))
+		return bad_value("shard", v, "I/N with 0 <= I < N <= 1000000");
+	c->shard_index = sh.index;
+	c->shard_count = sh.count;
+	return 0;
+}
+
 /* One option into conf; returns 0, or the exit code to stop with. */
 static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *v)
 {
@@ -105,6 +160,12 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
 
 	switch (opt) {
 	case O_ENGINE: e->name = v; break;
+	case O_THRESHOLDS: c->prov.thresholds = v; break;
+	case O_OPERATOR: c->prov.operator_person = v; break;
+	case O_OPERATOR_ORG: c->prov.operator_org = v; break;
+	case O_OPERATOR_ROLE: c->prov.operator_role = v; break;
+	case O_PURPOSE: c->prov.purpose = v; break;
+	case O_DATA_SOURCE: c->prov.data_source = v; break;
 	case O_BASE: return add_base_url(e, v);
 	case O_NO_ADAPTIVE: c->adaptive = false; break;
 	case O_STREAM: e->stream = true; break;
@@ -129,9 +190,26 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
 	case O_KEYENV: e->api_key_env = v; break;
 	case O_SYSTEM: c->system = v; break;
 	case O_SIM: e->sim_profile = v; break;
+	case O_EXEC_CMD: e->exec_command = v; break;
+	case O_REPLAY: e->replay_from = v; break;
+	case O_NO_FP: e->no_fingerprint = true; break;
+	case O_EXEC_PROMPT:
+		if (strcmp(v, "stdin") && strcmp(v, "arg"))
+			return bad_value("exec-prompt", v, "stdin or arg");
+		e->exec_prompt_arg = !strcmp(v, "arg");
+		break;
 	case O_OUT: c->out_dir = v; break;
 	case O_RUNDIR: c->run_dir = v; break;
 	case O_QUIET: c->quiet = true; break;
+	case O_VERBOSE: c->verbose = true; break;
+	case O_RESUME: c->resume_dir = v; break;
+	case O_CACHE: c->cache_dir = v; break;
+	case O_NO_CACHE: c->cache_dir = NULL; break;
+	case O_SHARD: return set_shard(c, v);
+	case O_PROGRESS:
+		if (pa__parse_double(v, 0, 86400, &c->progress_s))
+			return bad_value("progress-interval", v, "seconds, >= 0");
+		break;
 	case O_STOP: json_array_append_new(stop, json_string(v)); break;
 	case O_TEMP:
 		e->has_temperature = true;
@@ -187,12 +265,13 @@ static void conf_init(struct pa_run_conf *c)
 	c->retries = 4;
 	c->retry_max_s = 600;
 	c->adaptive = true;
+	c->progress_s = 10;
 }
 
 static int run_status(int rc, const struct pa_err *err)
 {
-	if (rc == 0)
-		return 0;
+	if (rc >= 0)
+		return rc; /* 0, or 130/143 after SIGINT/SIGTERM */
 	return pa__fail(err->msg[0] ? err->msg : pa_strerror(rc));
 }
 
@@ -217,8 +296,12 @@ int pa__cmd_run(int argc, char **argv)
 		fputs(run_usage, stderr);
 		rc = 2;
 	}
+	if (rc == 0 && c.resume_dir && (c.run_dir || c.out_dir))
+		rc = pa__fail("--resume names the run folder: no --run-dir or --out with it");
+	if (rc == 0 && !c.engine.name)
+		c.engine.name = c.engine.exec_command ? "exec" : c.engine.replay_from ? "replay" : NULL;
 	if (rc == 0 && !c.engine.name && !c.engine.base_url)
-		rc = pa__fail("choose an engine: --engine openai-chat|openai-completions|sim, "
+		rc = pa__fail("choose an engine: --engine NAME (parity engines lists them), "
 			      "or --base-url URL");
 	if (rc == 0) {
 		c.suite_path = argv[optind];
@@ -261,7 +344,7 @@ int pa__cmd_demo(int argc, char **argv)
 	c.suite_path = suite;
 	c.engine.name = "sim";
 	c.engine.has_seed = true;
-	c.engine.seed = 2026;
+	c.engine.seed = 1;
 	/* Enough answers per group for the planted 15-20 point gaps to show. */
 	c.samples = 20;
 	for (int v = 0; rc == 0 && v < 2; v++) {

@@ -10,10 +10,18 @@
 extern const struct pa_engine_ops pa_engine_openai_chat;
 extern const struct pa_engine_ops pa_engine_openai_completions;
 extern const struct pa_engine_ops pa_engine_sim;
+extern const struct pa_engine_ops pa_engine_ollama_chat;
+extern const struct pa_engine_ops pa_engine_ollama_generate;
+extern const struct pa_engine_ops pa_engine_exec;
+extern const struct pa_engine_ops pa_engine_replay;
 
 static const struct pa_engine_ops *const engine_table[] = {
 	&pa_engine_openai_chat,
 	&pa_engine_openai_completions,
+	&pa_engine_ollama_chat,
+	&pa_engine_ollama_generate,
+	&pa_engine_exec,
+	&pa_engine_replay,
 	&pa_engine_sim,
 	NULL,
 };

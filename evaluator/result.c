@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "parity/result.h"
@@ -193,7 +194,8 @@ char *pa_results_chain(json_t *rec, uint64_t *n, char head[65])
 	if (json_object_set_new(rec, "seq", json_integer((json_int_t)*n)) ||
 	    json_object_set_new(rec, "prev", json_string(head)))
 		return NULL;
-	line = json_dumps(rec, JSON_COMPACT);
+	/* Ten digits: latencies are rounded to the microsecond. */
+	line = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (line) {
 		pa__sha256_hex(line, strlen(line), head);
 		(*n)++;
@@ -309,5 +311,98 @@ int pa_results_save(const char *path, const json_t *records, char head[65], stru
 	if (rc == 0 && head)
 		memcpy(head, h, sizeof(h));
 	pa__buf_release(&b);
+	return rc;
+}
+
+/* One newline-terminated line of an existing file, checked against the
+ * chain; advances *n and head. 1 when it is not a JSON object. */
+static int resume_line(const char *path, size_t lineno, const char *line, size_t len,
+		       uint64_t *n, char head[65], json_t **rec, struct pa_err *err)
+{
+	json_t *seq, *prev;
+
+	*rec = json_loadb(line, len, 0, NULL);
+	if (!json_is_object(*rec)) {
+		json_decref(*rec);
+		*rec = NULL;
+		return 1;
+	}
+	seq = json_object_get(*rec, "seq");
+	prev = json_object_get(*rec, "prev");
+	if (!json_is_integer(seq) || json_integer_value(seq) != (json_int_t)*n ||
+	    !json_is_string(prev) || strcmp(json_string_value(prev), head))
+		return pa_errf(err, PA_EINVAL,
+			       "results '%s': line %zu: broken chain: expected seq %llu after %.12s",
+			       path, lineno, (unsigned long long)*n, head);
+	pa__sha256_hex(line, len, head);
+	(*n)++;
+	return 0;
+}
+
+/* Reads and checks every line; *good is the length of the sound part. */
+static int resume_scan(FILE *f, const char *path, bool repair, pa_results_each_fn each,
+		       void *ud, uint64_t *n, char head[65], off_t *good, struct pa_err *err)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t got;
+	struct stat st;
+	int rc = 0;
+
+	if (fstat(fileno(f), &st) != 0)
+		return pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
+	while (rc == 0 && (got = getline(&line, &cap, f)) > 0) {
+		bool complete = line[got - 1] == '\n', last = *good + got >= st.st_size;
+		json_t *rec = NULL;
+
+		lineno++;
+		if (!complete)
+			rc = 1;
+		else if (got > 1) /* blank lines are passed over */
+			rc = resume_line(path, lineno, line, (size_t)got - 1, n, head, &rec, err);
+		if (rc == 1 && repair && last) {
+			rc = 0; /* the torn tail: everything from *good on */
+			break;
+		}
+		if (rc == 1)
+			rc = pa_errf(err, PA_EINVAL, "results '%s': line %zu: %s", path, lineno,
+				     complete ? "not a JSON object" : "no newline at the end");
+		if (rc == 0 && rec && each)
+			rc = each(ud, rec, err);
+		json_decref(rec);
+		*good += got;
+	}
+	if (rc == 0 && ferror(f))
+		rc = pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
+	free(line);
+	return rc;
+}
+
+int pa_results_resume(struct pa_results *w, const char *path, bool repair,
+		      pa_results_each_fn each, void *ud, uint64_t *torn, struct pa_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char head[65];
+	uint64_t n = 0;
+	off_t good = 0, size = 0;
+	int rc = 0;
+
+	memcpy(head, genesis, sizeof(genesis));
+	if (!f && errno != ENOENT)
+		return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if (f) {
+		rc = resume_scan(f, path, repair, each, ud, &n, head, &good, err);
+		if (fseeko(f, 0, SEEK_END) == 0)
+			size = ftello(f);
+		fclose(f);
+	}
+	if (rc == 0 && size > good && truncate(path, good) != 0)
+		rc = pa_errf(err, PA_EIO, "cannot truncate '%s': %s", path, strerror(errno));
+	if (torn)
+		*torn = rc == 0 && size > good ? (uint64_t)(size - good) : 0;
+	if (rc == 0 && w && (rc = pa_results_open(w, path, err)) == 0) {
+		w->n = n;
+		memcpy(w->head, head, sizeof(head));
+	}
 	return rc;
 }

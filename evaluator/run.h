@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "parity/engine.h"
+#include "parity/evidence.h"
 #include "parity/suite.h"
 
 struct pa_run_conf {
@@ -21,13 +22,21 @@ struct pa_run_conf {
 	double rpm, tpm;      /* rate limits, 0: none */
 	bool adaptive;        /* AIMD below --concurrency on 429/503/timeouts */
 	const char *out_dir, *run_dir;
+	struct pa_provenance prov; /* --operator*, --purpose, --data-source, --thresholds */
 	double alpha;
 	bool quiet;
+	bool verbose;              /* one line per failed case on stderr */
+	double progress_s;         /* plain progress line interval when stderr is no TTY; 0: none */
+	const char *resume_dir;    /* --resume: continue this run folder (docs/shards.md) */
+	const char *cache_dir;     /* --cache: response cache folder, or NULL */
+	unsigned shard_index, shard_count; /* --shard i/n; count 0: the whole suite */
 };
 
 /* Runs a suite end to end and prints the summary. On success *run_dir_out
  * (when not NULL) is the run folder, owned by the caller. Input errors
- * return PA_EINVAL before anything is written. */
+ * return PA_EINVAL before anything is written. A run stopped by SIGINT or
+ * SIGTERM writes its manifest with status "interrupted" and returns the
+ * exit status 128 + the signal (130, 143): a positive value. */
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err);
 
 /* A finished run folder: its manifest, suite copy and records. */

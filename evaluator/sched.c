@@ -102,7 +102,7 @@ static int local_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_s
 
 	while (!stopping(conf)) {
 		struct pa_job job = {0};
-		struct pa_reply reply = {0};
+		struct pa_reply reply = {.ttft_ms = -1};
 		struct pa_err aerr = {{0}};
 		double t0 = pa__mono_ms();
 
@@ -326,8 +326,14 @@ static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud,
 	pa__limits_observe(&x->lim, s->endpoint, res, reply.http_status, reply.completion_tokens,
 			   now);
 	delay = reply.error ? retry_delay(x, s, res, reply.http_status, now) : -1;
-	if (delay >= 0 && !stopping(x->conf)) {
+	if (delay >= 0) {
 		pa_reply_release(&reply);
+		/* Stopping: a failure that would be retried is dropped like the
+		 * waiting retries, so a resume asks it again. */
+		if (stopping(x->conf)) {
+			slot_clear(s);
+			return 0;
+		}
 		s->state = WAITING;
 		s->wake_at = now + delay;
 		x->waiting++;

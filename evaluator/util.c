@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +68,29 @@ static void hex(const unsigned char *md, unsigned n, char *out)
 	out[2 * n] = '\0';
 }
 
+static EVP_MD *sha256_md;
+
+static void fetch_sha256(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* OpenSSL 3 looks the algorithm up on every EVP_sha256() digest; case ids
+ * hash once a request, so fetch it once. */
+static const EVP_MD *sha256(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fetch_sha256);
+	return sha256_md ? sha256_md : EVP_sha256();
+}
+
 void pa__sha256_hex(const void *data, size_t len, char out[PA_SHA256_HEX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
 
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	EVP_Digest(data, len, md, &n, sha256(), NULL);
 	hex(md, n, out);
 }
 
@@ -89,7 +107,7 @@ int pa__sha256_file(const char *path, char out[PA_SHA256_HEX], struct pa_err *er
 		pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
 		goto fail;
 	}
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(ctx, sha256(), NULL);
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		EVP_DigestUpdate(ctx, chunk, got);
 	if (ferror(f)) {

@@ -3,7 +3,8 @@
 
 static int json_write(const json_t *summary, FILE *f, struct pa_err *err)
 {
-	if (json_dumpf(summary, f, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) ||
+	/* 15 digits: a third party recomputing a figure gets it to 1e-15. */
+	if (json_dumpf(summary, f, JSON_INDENT(1) | JSON_REAL_PRECISION(15)) ||
 	    fputc('\n', f) == EOF)
 		return pa_errf(err, PA_EIO, "cannot write summary.json");
 	return 0;

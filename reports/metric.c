@@ -4,7 +4,14 @@
 
 #include "parity/report.h"
 
+extern const struct pa_metric_ops pa_metric_bbq;
+extern const struct pa_metric_ops pa_metric_crows;
+extern const struct pa_metric_ops pa_metric_discrim;
+
 static const struct pa_metric_ops *const metric_table[] = {
+	&pa_metric_bbq,
+	&pa_metric_crows,
+	&pa_metric_discrim,
 	NULL,
 };
 

@@ -7,11 +7,13 @@
 extern const struct pa_scorer_ops pa_scorer_regex;
 extern const struct pa_scorer_ops pa_scorer_exact;
 extern const struct pa_scorer_ops pa_scorer_contains;
+extern const struct pa_scorer_ops pa_scorer_choice;
 
 static const struct pa_scorer_ops *const scorer_table[] = {
 	&pa_scorer_regex,
 	&pa_scorer_exact,
 	&pa_scorer_contains,
+	&pa_scorer_choice,
 	NULL,
 };
 

@@ -33,6 +33,10 @@ struct pa_engine_conf {
 	const json_t *stop; /* array of strings or NULL */
 	double timeout_s;
 	bool stream; /* ask for a streamed answer (SSE, NDJSON) */
+	const char *exec_command; /* exec engine: the command line (docs/engines.md) */
+	bool exec_prompt_arg;     /* exec engine: prompt as the last argument, not stdin */
+	const char *replay_from;  /* replay engine: an earlier run folder */
+	bool no_fingerprint;      /* identity: skip the canary prompts */
 };
 
 /* One request: a case, its sample index and the chat messages. */
@@ -74,6 +78,10 @@ struct pa_engine_ops {
 	/* Local engines: answer job directly. */
 	int (*answer)(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
 		      struct pa_err *err);
+	/* HTTP engines: what the server says it serves (model list, metadata,
+	 * digests) into the object id, through evaluator/identity.h's probes.
+	 * Failures leave keys out; never fatal. May be NULL. */
+	void (*identify)(const struct pa_engine *e, json_t *id);
 };
 
 struct pa_engine {

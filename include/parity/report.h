@@ -30,6 +30,27 @@ struct pa_analysis_conf {
 /* The defaults above. */
 void pa_analysis_conf_init(struct pa_analysis_conf *c);
 
+/* A run's records as the summary needs them, a few bytes each: the item,
+ * the variant (which fixes the groups), the sample and each scorer's
+ * verdict. Built as records are written, so the end of a run need not
+ * read results.jsonl back; or from JSON records. */
+struct pa_table {
+	size_t n, cap, nsc;
+	uint32_t *item, *variant, *sample;
+	signed char *v; /* n x nsc: PA_TRUE, PA_FALSE or PA_NA */
+};
+
+void pa_table_init(struct pa_table *t, size_t n_scorers);
+int pa_table_add(struct pa_table *t, uint32_t item, uint32_t variant, uint32_t sample,
+		 const signed char *verdicts);
+/* From results.jsonl records; a record whose item or groups are not in the
+ * suite is PA_EINVAL naming it. */
+int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,
+			  struct pa_err *err);
+void pa_table_release(struct pa_table *t);
+/* Group index on the item's k-th axis of record r. */
+size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t r, size_t k);
+
 /* Builds summary.json's object from a run's records (docs/formats.md):
  * per outcome and axis, each group's rate with a Wilson interval and its
  * difference to the reference group with a Newcombe interval; per outcome
@@ -41,6 +62,12 @@ int pa_summary_build(const struct pa_suite *s, const json_t *records, const char
  * effects, intersections of crossed axes, and "findings". */
 int pa_summary_analyse(const struct pa_suite *s, const json_t *records, const char *run_id,
 		       const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
+/* The same two from a table. */
+int pa_summary_build_table(const struct pa_suite *s, const struct pa_table *t, const char *run_id,
+			   double alpha, json_t **out, struct pa_err *err);
+int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t,
+			     const char *run_id, const struct pa_analysis_conf *c, json_t **out,
+			     struct pa_err *err);
 
 /* Regression statistics between two runs of the same suite
  * (reports/regression.c): records paired by (case_id, sample); per outcome
@@ -62,15 +89,37 @@ struct pa_metric_ops {
 
 const struct pa_metric_ops *pa_metric_find(const char *name);
 
-struct pa_reporter_ops {
-	const char *name; /* --format value */
-	const char *file; /* name in the run folder */
-	int (*write)(const json_t *summary, FILE *f, struct pa_err *err);
+/* What a reporter renders: a run (its summary, with the manifest and
+ * audit.json when the folder has them) or a diff of two runs (diff.json,
+ * docs/reports.md). All borrowed; exactly one of summary and diff is set. */
+struct pa_report_doc {
+	const json_t *summary;  /* a run's summary.json, or NULL */
+	const json_t *manifest; /* the run's manifest.json, or NULL */
+	const json_t *audit;    /* the run's audit.json, or NULL */
+	const json_t *diff;     /* a diff.json, or NULL */
 };
 
+/* One output format. A format for runs sets file and write (or render); a
+ * format for diffs sets diff_file and render. Unused hooks are NULL. */
+struct pa_reporter_ops {
+	const char *name; /* --format value */
+	const char *file; /* name in the run folder; NULL: no run view */
+	int (*write)(const json_t *summary, FILE *f, struct pa_err *err);
+	const char *diff_file; /* name in a diff folder; NULL: no diff view */
+	/* The whole document; when set, used instead of write. */
+	int (*render)(const struct pa_report_doc *doc, FILE *f, struct pa_err *err);
+};
+
+/* The format called name for runs, or NULL. */
 const struct pa_reporter_ops *pa_reporter_find(const char *name);
+/* The format called name for diffs, or NULL. */
+const struct pa_reporter_ops *pa_reporter_find_diff(const char *name);
 /* Writes one format into dir/ops->file atomically. */
 int pa_report_write(const struct pa_reporter_ops *ops, const char *dir, const json_t *summary,
 		    struct pa_err *err);
+/* Writes one format of doc into dir atomically: ops->file for a run,
+ * ops->diff_file for a diff; PA_ENOTSUP when the format has no such view. */
+int pa_report_write_doc(const struct pa_reporter_ops *ops, const char *dir,
+			const struct pa_report_doc *doc, struct pa_err *err);
 
 #endif

@@ -54,4 +54,20 @@ int pa_results_load(const char *path, json_t **records, struct pa_err *err);
  * head (may be NULL) receives the new chain head. */
 int pa_results_save(const char *path, const json_t *records, char head[65], struct pa_err *err);
 
+/* Called by pa_results_resume with each record read (borrowed); negative
+ * stops the reading with that code. */
+typedef int (*pa_results_each_fn)(void *ud, json_t *rec, struct pa_err *err);
+
+/* Reads an existing results.jsonl (a missing file is an empty one): checks
+ * the chain ("seq" is the line's index, "prev" the sha256 of the line
+ * before), passes every record to each (may be NULL) and, when w is not
+ * NULL, opens the file for appending with w->n and w->head continuing the
+ * chain (release with pa_results_close). A last line without its newline,
+ * or one that is not a JSON object, is what a kill in the middle of a write
+ * leaves: with repair it is cut off the file and *torn (may be NULL) gets
+ * its length in bytes; without repair it is an error like a bad line
+ * elsewhere or a broken chain (PA_EINVAL). */
+int pa_results_resume(struct pa_results *w, const char *path, bool repair,
+		      pa_results_each_fn each, void *ud, uint64_t *torn, struct pa_err *err);
+
 #endif
