@@ -5,7 +5,7 @@
 #include "parity/suite.h"
 
 /* Checks the item's prompt and system templates against its axes. */
-int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it,
-			     const char *where, struct pa_err *err);
+int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it, const char *where,
+                             struct pa_err *err);
 
 #endif

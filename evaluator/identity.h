@@ -27,7 +27,7 @@ json_t *pa__identity(const struct pa_engine *e);
  * Bodies over 4 MiB are dropped. The answer's Server header goes into
  * id["server"] when id is not NULL and has none yet. */
 json_t *pa__probe(const struct pa_engine *e, json_t *id, const char *url, const char *post,
-		  long *status);
+                  long *status);
 
 /* base without trailing slashes and without a final "/v1" (where llama.cpp
  * serves /props and Ollama /api/...); owned by the caller, NULL on ENOMEM. */

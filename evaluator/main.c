@@ -9,78 +9,78 @@
 #include "cmd.h"
 
 struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *help;
 };
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	printf("parity %s\n", PA_VERSION);
-	return 0;
+        (void)argc;
+        (void)argv;
+        printf("parity %s\n", PA_VERSION);
+        return 0;
 }
 
 static const struct command commands[] = {
-	{"run", pa__cmd_run, "run a suite against an engine into a new run folder"},
-	{"demo", pa__cmd_demo, "run the bundled demo suite on the sim engine as two model versions"},
-	{"suite", pa__cmd_suite, "lint, expand or list suites"},
-	{"import", pa__cmd_import, "turn BBQ, CrowS-Pairs, discrim-eval or HolisticBias into a suite"},
-	{"score", pa__cmd_score, "re-score a run folder without calling the model"},
-	{"summary", pa__cmd_summary, "recompute and print a run folder's group summary"},
-	{"analyze", pa__cmd_analyze, "recompute the paired disparity analysis with other thresholds"},
-	{"report", pa__cmd_report, "write report.md, report.html, junit.xml of a run or diff folder"},
-	{"diff", pa__cmd_diff, "compare two runs: regressions, disparity changes, flips; CI gate"},
-	{"verify", pa__cmd_verify, "re-check a run folder's hashes, chain, summary and signatures"},
-	{"sign", pa__cmd_sign, "sign a run folder's manifest with an OpenSSH Ed25519 key"},
-	{"attest", pa__cmd_attest, "write a signed in-toto attestation of a run folder"},
-	{"audit", pa__cmd_audit, "print and write the audit view (LL144 table, checklist)"},
-	{"merge", pa__cmd_merge, "join the run folders of a suite's shards into one"},
-	{"engines", pa__cmd_engines, "list the engines"},
-	{"version", cmd_version, "print the version"},
-	{NULL, NULL, NULL},
+    {"run", pa__cmd_run, "run a suite against an engine into a new run folder"},
+    {"demo", pa__cmd_demo, "run the bundled demo suite on the sim engine as two model versions"},
+    {"suite", pa__cmd_suite, "lint, expand or list suites"},
+    {"import", pa__cmd_import, "turn BBQ, CrowS-Pairs, discrim-eval or HolisticBias into a suite"},
+    {"score", pa__cmd_score, "re-score a run folder without calling the model"},
+    {"summary", pa__cmd_summary, "recompute and print a run folder's group summary"},
+    {"analyze", pa__cmd_analyze, "recompute the paired disparity analysis with other thresholds"},
+    {"report", pa__cmd_report, "write report.md, report.html, junit.xml of a run or diff folder"},
+    {"diff", pa__cmd_diff, "compare two runs: regressions, disparity changes, flips; CI gate"},
+    {"verify", pa__cmd_verify, "re-check a run folder's hashes, chain, summary and signatures"},
+    {"sign", pa__cmd_sign, "sign a run folder's manifest with an OpenSSH Ed25519 key"},
+    {"attest", pa__cmd_attest, "write a signed in-toto attestation of a run folder"},
+    {"audit", pa__cmd_audit, "print and write the audit view (LL144 table, checklist)"},
+    {"merge", pa__cmd_merge, "join the run folders of a suite's shards into one"},
+    {"engines", pa__cmd_engines, "list the engines"},
+    {"version", cmd_version, "print the version"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: parity <command> [options]\n\ncommands:\n");
-	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->help);
-	fprintf(f, "\n'parity <command> --help' describes one command; man parity(1) all.\n");
+        fprintf(f, "usage: parity <command> [options]\n\ncommands:\n");
+        for (const struct command *c = commands; c->name; c++)
+                fprintf(f, "  %-9s %s\n", c->name, c->help);
+        fprintf(f, "\n'parity <command> --help' describes one command; man parity(1) all.\n");
 }
 
 int pa__fail(const char *msg)
 {
-	fprintf(stderr, "parity: %s\n", msg);
-	return 2;
+        fprintf(stderr, "parity: %s\n", msg);
+        return 2;
 }
 
 int main(int argc, char **argv)
 {
-	int rc;
+        int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--version"))
-		return cmd_version(0, NULL);
-	for (const struct command *c = commands; c->name; c++) {
-		if (strcmp(c->name, argv[1]))
-			continue;
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return pa__fail("cannot initialise libcurl");
-		rc = c->fn(argc - 1, argv + 1);
-		curl_global_cleanup();
-		fflush(stdout);
-		return rc;
-	}
-	fprintf(stderr, "parity: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+        if (argc < 2) {
+                usage(stderr);
+                return 2;
+        }
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+                usage(stdout);
+                return 0;
+        }
+        if (!strcmp(argv[1], "--version"))
+                return cmd_version(0, NULL);
+        for (const struct command *c = commands; c->name; c++) {
+                if (strcmp(c->name, argv[1]))
+                        continue;
+                if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                        return pa__fail("cannot initialise libcurl");
+                rc = c->fn(argc - 1, argv + 1);
+                curl_global_cleanup();
+                fflush(stdout);
+                return rc;
+        }
+        fprintf(stderr, "parity: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
 }

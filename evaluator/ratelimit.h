@@ -12,18 +12,18 @@
 #include "parity/sched.h"
 
 struct pa_endpoint {
-	unsigned in_flight, fails;
-	double benched_until;
+        unsigned in_flight, fails;
+        double benched_until;
 };
 
 struct pa_limits {
-	const struct pa_sched_conf *conf;
-	double window, last_decrease;
-	double req_tokens, req_cap, req_rate; /* rate per ms; cap 0: unlimited */
-	double tok_tokens, tok_cap, tok_rate;
-	double last_refill;
-	size_t n_endpoints;
-	struct pa_endpoint *ep;
+        const struct pa_sched_conf *conf;
+        double window, last_decrease;
+        double req_tokens, req_cap, req_rate; /* rate per ms; cap 0: unlimited */
+        double tok_tokens, tok_cap, tok_rate;
+        double last_refill;
+        size_t n_endpoints;
+        struct pa_endpoint *ep;
 };
 
 int pa__limits_init(struct pa_limits *l, const struct pa_sched_conf *c, size_t n_endpoints);
@@ -34,10 +34,10 @@ bool pa__limits_allow(struct pa_limits *l, unsigned active, double now);
 size_t pa__limits_pick(struct pa_limits *l, double now);
 /* A transfer started: spends a request token and an estimate of its tokens. */
 void pa__limits_take(struct pa_limits *l, size_t ep, const char *request, long max_tokens,
-		     double now);
+                     double now);
 /* A transfer ended: adapts the window and benches a failing endpoint. */
 void pa__limits_observe(struct pa_limits *l, size_t ep, CURLcode res, long status,
-			long completion_tokens, double now);
+                        long completion_tokens, double now);
 /* Milliseconds until a token is available (0 when one is). */
 double pa__limits_wait_ms(struct pa_limits *l, double now);
 

@@ -13,23 +13,23 @@
 #include "parity/suite.h"
 
 struct pa_run_conf {
-	const char *suite_path;
-	struct pa_engine_conf engine; /* CLI settings; unset ones come from the suite */
-	const char *system;           /* --system: replaces the suite's default */
-	unsigned samples, concurrency;
-	unsigned retries;     /* further attempts after a retryable failure */
-	double retry_max_s;   /* no retry after this long since the first attempt */
-	double rpm, tpm;      /* rate limits, 0: none */
-	bool adaptive;        /* AIMD below --concurrency on 429/503/timeouts */
-	const char *out_dir, *run_dir;
-	struct pa_provenance prov; /* --operator*, --purpose, --data-source, --thresholds */
-	double alpha;
-	bool quiet;
-	bool verbose;              /* one line per failed case on stderr */
-	double progress_s;         /* plain progress line interval when stderr is no TTY; 0: none */
-	const char *resume_dir;    /* --resume: continue this run folder (docs/shards.md) */
-	const char *cache_dir;     /* --cache: response cache folder, or NULL */
-	unsigned shard_index, shard_count; /* --shard i/n; count 0: the whole suite */
+        const char *suite_path;
+        struct pa_engine_conf engine; /* CLI settings; unset ones come from the suite */
+        const char *system;           /* --system: replaces the suite's default */
+        unsigned samples, concurrency;
+        unsigned retries;   /* further attempts after a retryable failure */
+        double retry_max_s; /* no retry after this long since the first attempt */
+        double rpm, tpm;    /* rate limits, 0: none */
+        bool adaptive;      /* AIMD below --concurrency on 429/503/timeouts */
+        const char *out_dir, *run_dir;
+        struct pa_provenance prov; /* --operator*, --purpose, --data-source, --thresholds */
+        double alpha;
+        bool quiet;
+        bool verbose;           /* one line per failed case on stderr */
+        double progress_s;      /* plain progress line interval when stderr is no TTY; 0: none */
+        const char *resume_dir; /* --resume: continue this run folder (docs/shards.md) */
+        const char *cache_dir;  /* --cache: response cache folder, or NULL */
+        unsigned shard_index, shard_count; /* --shard i/n; count 0: the whole suite */
 };
 
 /* Runs a suite end to end and prints the summary. On success *run_dir_out
@@ -41,9 +41,9 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
 
 /* A finished run folder: its manifest, suite copy and records. */
 struct pa_run_dir {
-	char *dir;
-	json_t *manifest, *records;
-	struct pa_suite suite;
+        char *dir;
+        json_t *manifest, *records;
+        struct pa_suite suite;
 };
 
 int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);
@@ -51,10 +51,11 @@ void pa_run_dir_release(struct pa_run_dir *r);
 /* The summary with its analysis, as summary.json holds it; thresholds
  * pre-registered in the manifest take precedence over alpha. */
 int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,
-		       struct pa_err *err);
-/* Writes summary.json and summary.txt; prints the table unless quiet. */
+                       struct pa_err *err);
+/* Writes summary.json, summary.txt and the reports (report.md, report.html,
+ * junit.xml); prints the table unless quiet. */
 int pa_run_dir_write_summary(const struct pa_run_dir *r, const json_t *summary, bool quiet,
-			     struct pa_err *err);
+                             struct pa_err *err);
 /* Recomputes summary.json and summary.txt; prints the table unless quiet. */
 int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err);
 

@@ -16,441 +16,445 @@
 enum slot_state { FREE, ACTIVE, WAITING };
 
 struct slot {
-	CURL *h;
-	enum slot_state state;
-	struct pa_job job;
-	struct pa_buf body;
-	char *request;
-	json_t *attempts;
-	size_t endpoint;
-	unsigned tries;
-	double first_t0, t0, first_byte, wake_at;
-	bool too_big;
+        CURL *h;
+        enum slot_state state;
+        struct pa_job job;
+        struct pa_buf body;
+        char *request;
+        json_t *attempts;
+        size_t endpoint;
+        unsigned tries;
+        double first_t0, t0, first_byte, wake_at;
+        bool too_big;
 };
 
 struct http {
-	struct pa_engine *e;
-	const struct pa_sched_conf *conf;
-	struct pa_limits lim;
-	CURLM *multi;
-	struct curl_slist *headers;
-	struct slot *slots;
-	unsigned active, waiting;
-	uint64_t rng;
+        struct pa_engine *e;
+        const struct pa_sched_conf *conf;
+        struct pa_limits lim;
+        CURLM *multi;
+        struct curl_slist *headers;
+        struct slot *slots;
+        unsigned active, waiting;
+        uint64_t rng;
 };
 
 /* One line, whatever the server sent: messages go into JSONL and logs. */
 static char *one_line(char *s)
 {
-	for (char *p = s; p && *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	return s;
+        for (char *p = s; p && *p; p++)
+                if (*p == '\n' || *p == '\r' || *p == '\t')
+                        *p = ' ';
+        return s;
 }
 
 static char *errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *errorf(const char *fmt, ...)
 {
-	char buf[1024];
-	va_list ap;
+        char buf[1024];
+        va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return one_line(strdup(buf));
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        return one_line(strdup(buf));
 }
 
 double pa_sched_backoff(double base, double cap, unsigned attempt, double u)
 {
-	double ceiling = base * ldexp(1.0, (int)(attempt > 30 ? 30 : attempt) - 1);
+        double ceiling = base * ldexp(1.0, (int)(attempt > 30 ? 30 : attempt) - 1);
 
-	return u * (ceiling < cap ? ceiling : cap);
+        return u * (ceiling < cap ? ceiling : cap);
 }
 
 static double uniform(struct http *x)
 {
-	uint64_t z = (x->rng += 0x9e3779b97f4a7c15ull);
+        uint64_t z = (x->rng += 0x9e3779b97f4a7c15ull);
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
 }
 
 static size_t on_data(char *data, size_t size, size_t n, void *ud)
 {
-	struct slot *s = ud;
+        struct slot *s = ud;
 
-	if (s->first_byte < 0 && size != 0 && n != 0)
-		s->first_byte = pa__mono_ms();
-	if (pa__buf_add(&s->body, data, size * n)) {
-		s->too_big = true;
-		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
-	}
-	return size * n;
+        if (s->first_byte < 0 && size != 0 && n != 0)
+                s->first_byte = pa__mono_ms();
+        if (pa__buf_add(&s->body, data, size * n)) {
+                s->too_big = true;
+                return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+        }
+        return size * n;
 }
 
 static bool stopping(const struct pa_sched_conf *c)
 {
-	return c->stop && *c->stop;
+        return c->stop && *c->stop;
 }
 
 static int local_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched_next_fn next,
-		     pa_sched_done_fn done, void *ud, struct pa_err *err)
+                     pa_sched_done_fn done, void *ud, struct pa_err *err)
 {
-	int rc;
+        int rc;
 
-	while (!stopping(conf)) {
-		struct pa_job job = {0};
-		struct pa_reply reply = {.ttft_ms = -1};
-		struct pa_err aerr = {{0}};
-		double t0 = pa__mono_ms();
+        while (!stopping(conf)) {
+                struct pa_job job = {0};
+                struct pa_reply reply = {.ttft_ms = -1};
+                struct pa_err aerr = {{0}};
+                double t0 = pa__mono_ms();
 
-		if ((rc = next(ud, &job, err)) <= 0) {
-			pa_job_release(&job);
-			return rc;
-		}
-		if (e->ops->answer(e, &job, &reply, &aerr) < 0)
-			reply.error = one_line(strdup(aerr.msg));
-		if (conf->stats) {
-			conf->stats->started++;
-			conf->stats->errors += reply.error != NULL;
-		}
-		rc = done(ud, &job, &reply, pa__mono_ms() - t0, err);
-		pa_job_release(&job);
-		pa_reply_release(&reply);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+                if ((rc = next(ud, &job, err)) <= 0) {
+                        pa_job_release(&job);
+                        return rc;
+                }
+                if (e->ops->answer(e, &job, &reply, &aerr) < 0)
+                        reply.error = one_line(strdup(aerr.msg));
+                if (conf->stats) {
+                        conf->stats->started++;
+                        conf->stats->errors += reply.error != NULL;
+                }
+                rc = done(ud, &job, &reply, pa__mono_ms() - t0, err);
+                pa_job_release(&job);
+                pa_reply_release(&reply);
+                if (rc < 0)
+                        return rc;
+        }
+        return 0;
 }
 
 static int http_setup(struct http *x, struct pa_err *err)
 {
-	unsigned n = x->conf->concurrency;
-	char auth[4096];
+        unsigned n = x->conf->concurrency;
+        char auth[4096];
 
-	x->rng = (uint64_t)pa__mono_ms() ^ 0x5eedull;
-	x->multi = curl_multi_init();
-	x->slots = calloc(n, sizeof(*x->slots));
-	x->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	/* No "Expect: 100-continue" round trip before each body. */
-	x->headers = curl_slist_append(x->headers, "Expect:");
-	if (!x->multi || !x->slots || !x->headers ||
-	    pa__limits_init(&x->lim, x->conf, x->e->n_urls))
-		return pa_errf(err, PA_ENOMEM, "out of memory");
-	if (x->e->api_key) {
-		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", x->e->api_key) >=
-		    (int)sizeof(auth))
-			return pa_errf(err, PA_EINVAL, "API key too long");
-		x->headers = curl_slist_append(x->headers, auth);
-		memset(auth, 0, sizeof(auth));
-	}
-	curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)n * (long)x->e->n_urls);
-	for (unsigned i = 0; i < n; i++) {
-		struct slot *s = &x->slots[i];
+        x->rng = (uint64_t)pa__mono_ms() ^ 0x5eedull;
+        x->multi = curl_multi_init();
+        x->slots = calloc(n, sizeof(*x->slots));
+        x->headers = curl_slist_append(NULL, "Content-Type: application/json");
+        /* No "Expect: 100-continue" round trip before each body. */
+        x->headers = curl_slist_append(x->headers, "Expect:");
+        if (!x->multi || !x->slots || !x->headers ||
+            pa__limits_init(&x->lim, x->conf, x->e->n_urls))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (x->e->api_key) {
+                if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", x->e->api_key) >=
+                    (int)sizeof(auth))
+                        return pa_errf(err, PA_EINVAL, "API key too long");
+                x->headers = curl_slist_append(x->headers, auth);
+                memset(auth, 0, sizeof(auth));
+        }
+        curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)n * (long)x->e->n_urls);
+        for (unsigned i = 0; i < n; i++) {
+                struct slot *s = &x->slots[i];
 
-		if (!(s->h = curl_easy_init()))
-			return pa_errf(err, PA_ENOMEM, "out of memory");
-		pa__buf_init(&s->body, x->conf->max_body);
-		curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, x->headers);
-		curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
-		curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
-		curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
-		curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, (long)(x->conf->timeout_s * 1000));
-		curl_easy_setopt(s->h, CURLOPT_TCP_KEEPALIVE, 1L);
-		curl_easy_setopt(s->h, CURLOPT_ACCEPT_ENCODING, "");
-	}
-	return 0;
+                if (!(s->h = curl_easy_init()))
+                        return pa_errf(err, PA_ENOMEM, "out of memory");
+                pa__buf_init(&s->body, x->conf->max_body);
+                curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, x->headers);
+                curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
+                curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
+                curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+                curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
+                curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, (long)(x->conf->timeout_s * 1000));
+                curl_easy_setopt(s->h, CURLOPT_TCP_KEEPALIVE, 1L);
+                curl_easy_setopt(s->h, CURLOPT_ACCEPT_ENCODING, "");
+        }
+        return 0;
 }
 
 static void slot_clear(struct slot *s)
 {
-	pa_job_release(&s->job);
-	free(s->request);
-	json_decref(s->attempts);
-	s->request = NULL;
-	s->attempts = NULL;
-	s->tries = 0;
-	s->state = FREE;
+        pa_job_release(&s->job);
+        free(s->request);
+        json_decref(s->attempts);
+        s->request = NULL;
+        s->attempts = NULL;
+        s->tries = 0;
+        s->state = FREE;
 }
 
 static void http_teardown(struct http *x)
 {
-	for (unsigned i = 0; x->slots && i < x->conf->concurrency; i++) {
-		struct slot *s = &x->slots[i];
+        for (unsigned i = 0; x->slots && i < x->conf->concurrency; i++) {
+                struct slot *s = &x->slots[i];
 
-		if (s->h) {
-			curl_multi_remove_handle(x->multi, s->h);
-			curl_easy_cleanup(s->h);
-		}
-		slot_clear(s);
-		pa__buf_release(&s->body);
-	}
-	free(x->slots);
-	pa__limits_release(&x->lim);
-	curl_multi_cleanup(x->multi);
-	curl_slist_free_all(x->headers);
+                if (s->h) {
+                        curl_multi_remove_handle(x->multi, s->h);
+                        curl_easy_cleanup(s->h);
+                }
+                slot_clear(s);
+                pa__buf_release(&s->body);
+        }
+        free(x->slots);
+        pa__limits_release(&x->lim);
+        curl_multi_cleanup(x->multi);
+        curl_slist_free_all(x->headers);
 }
 
 /* Starts (or restarts) the slot's transfer on the best endpoint. */
 static int launch(struct http *x, struct slot *s, struct pa_err *err)
 {
-	double now = pa__mono_ms();
+        double now = pa__mono_ms();
 
-	s->endpoint = pa__limits_pick(&x->lim, now);
-	pa__buf_reset(&s->body);
-	s->too_big = false;
-	s->first_byte = -1;
-	s->t0 = now;
-	if (s->tries++ == 0)
-		s->first_t0 = now;
-	curl_easy_setopt(s->h, CURLOPT_URL, x->e->urls[s->endpoint]);
-	curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->request);
-	curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE, (long)strlen(s->request));
-	if (curl_multi_add_handle(x->multi, s->h) != CURLM_OK)
-		return pa_errf(err, PA_ENET, "cannot start a transfer");
-	pa__limits_take(&x->lim, s->endpoint, s->request, x->e->conf.max_tokens, now);
-	s->state = ACTIVE;
-	x->active++;
-	if (x->conf->stats)
-		x->conf->stats->started += s->tries == 1;
-	return 0;
+        s->endpoint = pa__limits_pick(&x->lim, now);
+        pa__buf_reset(&s->body);
+        s->too_big = false;
+        s->first_byte = -1;
+        s->t0 = now;
+        if (s->tries++ == 0)
+                s->first_t0 = now;
+        curl_easy_setopt(s->h, CURLOPT_URL, x->e->urls[s->endpoint]);
+        curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->request);
+        curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE, (long)strlen(s->request));
+        if (curl_multi_add_handle(x->multi, s->h) != CURLM_OK)
+                return pa_errf(err, PA_ENET, "cannot start a transfer");
+        pa__limits_take(&x->lim, s->endpoint, s->request, x->e->conf.max_tokens, now);
+        s->state = ACTIVE;
+        x->active++;
+        if (x->conf->stats)
+                x->conf->stats->started += s->tries == 1;
+        return 0;
 }
 
 /* Takes the next job into a free slot and starts it. Returns 1 when one
  * started, 0 when no job is left, negative on error. A job whose request
  * cannot be built finishes at once with that error. */
-static int start_new(struct http *x, struct slot *s, pa_sched_next_fn next,
-		     pa_sched_done_fn done, void *ud, struct pa_err *err)
+static int start_new(struct http *x, struct slot *s, pa_sched_next_fn next, pa_sched_done_fn done,
+                     void *ud, struct pa_err *err)
 {
-	struct pa_err berr = {{0}};
-	int rc = next(ud, &s->job, err);
+        struct pa_err berr = {{0}};
+        int rc = next(ud, &s->job, err);
 
-	if (rc <= 0) {
-		pa_job_release(&s->job);
-		return rc;
-	}
-	if (x->e->ops->build(x->e, &s->job, &s->request, &berr) < 0) {
-		struct pa_reply reply = {.error = one_line(strdup(berr.msg)), .ttft_ms = -1};
+        if (rc <= 0) {
+                pa_job_release(&s->job);
+                return rc;
+        }
+        if (x->e->ops->build(x->e, &s->job, &s->request, &berr) < 0) {
+                struct pa_reply reply = {.error = one_line(strdup(berr.msg)), .ttft_ms = -1};
 
-		rc = done(ud, &s->job, &reply, 0, err);
-		pa_reply_release(&reply);
-		slot_clear(s);
-		return rc < 0 ? rc : 1;
-	}
-	if (!(s->attempts = json_array()))
-		return pa_errf(err, PA_ENOMEM, "out of memory");
-	return launch(x, s, err) < 0 ? PA_ENET : 1;
+                rc = done(ud, &s->job, &reply, 0, err);
+                pa_reply_release(&reply);
+                slot_clear(s);
+                return rc < 0 ? rc : 1;
+        }
+        if (!(s->attempts = json_array()))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        return launch(x, s, err) < 0 ? PA_ENET : 1;
 }
 
 static bool retryable(CURLcode res, long status)
 {
-	switch (res) {
-	case CURLE_OK: return status == 429 || (status >= 500 && status <= 504);
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM: return true;
-	default: return false;
-	}
+        switch (res) {
+        case CURLE_OK:
+                return status == 429 || (status >= 500 && status <= 504);
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+                return true;
+        default:
+                return false;
+        }
 }
 
 /* The outcome of one attempt into r (error set when it failed). */
 static void attempt_reply(struct http *x, struct slot *s, CURLcode res, struct pa_reply *r)
 {
-	struct pa_err perr = {{0}};
-	char *msg;
+        struct pa_err perr = {{0}};
+        char *msg;
 
-	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
-	r->ttft_ms = -1;
-	if (s->too_big) {
-		r->error = errorf("response over %zu bytes", x->conf->max_body);
-	} else if (res != CURLE_OK) {
-		r->error = errorf("curl: %s", curl_easy_strerror(res));
-	} else if (r->http_status < 200 || r->http_status > 299) {
-		msg = s->body.p ? pa_error_message(s->body.p, s->body.len) : NULL;
-		r->error = errorf("http %ld: %s", r->http_status, msg ? msg : "(no error message)");
-		free(msg);
-	} else if (x->e->ops->parse(x->e, s->body.p ? s->body.p : "", s->body.len, r, &perr) < 0) {
-		pa_reply_release(r);
-		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
-		r->ttft_ms = -1;
-		r->error = one_line(strdup(perr.msg));
-	} else if (x->e->conf.stream && s->first_byte >= 0) {
-		r->ttft_ms = s->first_byte - s->t0;
-	}
+        curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
+        r->ttft_ms = -1;
+        if (s->too_big) {
+                r->error = errorf("response over %zu bytes", x->conf->max_body);
+        } else if (res != CURLE_OK) {
+                r->error = errorf("curl: %s", curl_easy_strerror(res));
+        } else if (r->http_status < 200 || r->http_status > 299) {
+                msg = s->body.p ? pa_error_message(s->body.p, s->body.len) : NULL;
+                r->error = errorf("http %ld: %s", r->http_status, msg ? msg : "(no error message)");
+                free(msg);
+        } else if (x->e->ops->parse(x->e, s->body.p ? s->body.p : "", s->body.len, r, &perr) < 0) {
+                pa_reply_release(r);
+                curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
+                r->ttft_ms = -1;
+                r->error = one_line(strdup(perr.msg));
+        } else if (x->e->conf.stream && s->first_byte >= 0) {
+                r->ttft_ms = s->first_byte - s->t0;
+        }
 }
 
 /* Delay before the next attempt in ms, or -1 when no retry is allowed. */
 static double retry_delay(struct http *x, struct slot *s, CURLcode res, long status, double now)
 {
-	const struct pa_sched_conf *c = x->conf;
-	curl_off_t after = -1;
-	double delay;
+        const struct pa_sched_conf *c = x->conf;
+        curl_off_t after = -1;
+        double delay;
 
-	if (s->too_big || !retryable(res, status) || s->tries >= (c->max_attempts ? c->max_attempts : 1))
-		return -1;
-	delay = 1000 * pa_sched_backoff(c->backoff_base_s, c->backoff_cap_s, s->tries, uniform(x));
-	/* curl parses both forms of Retry-After (seconds and HTTP-date). */
-	if (curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0 &&
-	    1000.0 * (double)after > delay)
-		delay = 1000.0 * (double)after;
-	if (now + delay - s->first_t0 > 1000 * c->retry_max_s)
-		return -1;
-	return delay;
+        if (s->too_big || !retryable(res, status) ||
+            s->tries >= (c->max_attempts ? c->max_attempts : 1))
+                return -1;
+        delay = 1000 * pa_sched_backoff(c->backoff_base_s, c->backoff_cap_s, s->tries, uniform(x));
+        /* curl parses both forms of Retry-After (seconds and HTTP-date). */
+        if (curl_easy_getinfo(s->h, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0 &&
+            1000.0 * (double)after > delay)
+                delay = 1000.0 * (double)after;
+        if (now + delay - s->first_t0 > 1000 * c->retry_max_s)
+                return -1;
+        return delay;
 }
 
-static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud,
-		  struct pa_err *err)
+static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud, struct pa_err *err)
 {
-	struct slot *s;
-	struct pa_reply reply = {0};
-	double now = pa__mono_ms(), delay;
-	CURLcode res = m->data.result;
-	int rc;
+        struct slot *s;
+        struct pa_reply reply = {0};
+        double now = pa__mono_ms(), delay;
+        CURLcode res = m->data.result;
+        int rc;
 
-	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-	curl_multi_remove_handle(x->multi, s->h);
-	x->active--;
-	attempt_reply(x, s, res, &reply);
-	json_array_append_new(s->attempts,
-			      json_pack("{s:i, s:o, s:f}", "status", (int)reply.http_status,
-					"error", reply.error ? json_string(reply.error) : json_null(),
-					"ms", round((now - s->t0) * 1000) / 1000));
-	pa__limits_observe(&x->lim, s->endpoint, res, reply.http_status, reply.completion_tokens,
-			   now);
-	delay = reply.error ? retry_delay(x, s, res, reply.http_status, now) : -1;
-	if (delay >= 0) {
-		pa_reply_release(&reply);
-		/* Stopping: a failure that would be retried is dropped like the
-		 * waiting retries, so a resume asks it again. */
-		if (stopping(x->conf)) {
-			slot_clear(s);
-			return 0;
-		}
-		s->state = WAITING;
-		s->wake_at = now + delay;
-		x->waiting++;
-		if (x->conf->stats)
-			x->conf->stats->retries++;
-		return 0;
-	}
-	reply.attempts = json_incref(s->attempts);
-	if (x->conf->stats)
-		x->conf->stats->errors += reply.error != NULL;
-	rc = done(ud, &s->job, &reply, now - s->t0, err);
-	pa_reply_release(&reply);
-	slot_clear(s);
-	return rc;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+        curl_multi_remove_handle(x->multi, s->h);
+        x->active--;
+        attempt_reply(x, s, res, &reply);
+        json_array_append_new(
+            s->attempts, json_pack("{s:i, s:o, s:f}", "status", (int)reply.http_status, "error",
+                                   reply.error ? json_string(reply.error) : json_null(), "ms",
+                                   round((now - s->t0) * 1000) / 1000));
+        pa__limits_observe(&x->lim, s->endpoint, res, reply.http_status, reply.completion_tokens,
+                           now);
+        delay = reply.error ? retry_delay(x, s, res, reply.http_status, now) : -1;
+        if (delay >= 0) {
+                pa_reply_release(&reply);
+                /* Stopping: a failure that would be retried is dropped like the
+                 * waiting retries, so a resume asks it again. */
+                if (stopping(x->conf)) {
+                        slot_clear(s);
+                        return 0;
+                }
+                s->state = WAITING;
+                s->wake_at = now + delay;
+                x->waiting++;
+                if (x->conf->stats)
+                        x->conf->stats->retries++;
+                return 0;
+        }
+        reply.attempts = json_incref(s->attempts);
+        if (x->conf->stats)
+                x->conf->stats->errors += reply.error != NULL;
+        rc = done(ud, &s->job, &reply, now - s->t0, err);
+        pa_reply_release(&reply);
+        slot_clear(s);
+        return rc;
 }
 
 /* Restarts waiting slots whose delay is over, while the limits allow. */
 static int wake(struct http *x, double now, struct pa_err *err)
 {
-	for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++) {
-		struct slot *s = &x->slots[i];
+        for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++) {
+                struct slot *s = &x->slots[i];
 
-		if (s->state != WAITING || s->wake_at > now || !pa__limits_allow(&x->lim, x->active, now))
-			continue;
-		x->waiting--;
-		if (launch(x, s, err) < 0)
-			return PA_ENET;
-	}
-	return 0;
+                if (s->state != WAITING || s->wake_at > now ||
+                    !pa__limits_allow(&x->lim, x->active, now))
+                        continue;
+                x->waiting--;
+                if (launch(x, s, err) < 0)
+                        return PA_ENET;
+        }
+        return 0;
 }
 
 /* A stop abandons retries not yet restarted: like requests in flight at a
  * kill, they have no record and a resume runs them again. */
 static void drop_waiting(struct http *x)
 {
-	for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++) {
-		if (x->slots[i].state == WAITING) {
-			slot_clear(&x->slots[i]);
-			x->waiting--;
-		}
-	}
+        for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++) {
+                if (x->slots[i].state == WAITING) {
+                        slot_clear(&x->slots[i]);
+                        x->waiting--;
+                }
+        }
 }
 
 static struct slot *free_slot(struct http *x)
 {
-	for (unsigned i = 0; i < x->conf->concurrency; i++)
-		if (x->slots[i].state == FREE)
-			return &x->slots[i];
-	return NULL;
+        for (unsigned i = 0; i < x->conf->concurrency; i++)
+                if (x->slots[i].state == FREE)
+                        return &x->slots[i];
+        return NULL;
 }
 
 /* How long to sleep in poll: until a socket acts, a retry is due, or a
  * rate-limit token arrives; at most a second so a stop is seen. */
 static int poll_ms(struct http *x, bool more, double now)
 {
-	double wait = 1000;
+        double wait = 1000;
 
-	for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++)
-		if (x->slots[i].state == WAITING && x->slots[i].wake_at - now < wait)
-			wait = x->slots[i].wake_at - now;
-	if (more || x->waiting) {
-		double t = pa__limits_wait_ms(&x->lim, now);
+        for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++)
+                if (x->slots[i].state == WAITING && x->slots[i].wake_at - now < wait)
+                        wait = x->slots[i].wake_at - now;
+        if (more || x->waiting) {
+                double t = pa__limits_wait_ms(&x->lim, now);
 
-		if (t < wait)
-			wait = t;
-	}
-	return wait < 0 ? 0 : (int)ceil(wait);
+                if (t < wait)
+                        wait = t;
+        }
+        return wait < 0 ? 0 : (int)ceil(wait);
 }
 
 static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done, void *ud,
-		    struct pa_err *err)
+                    struct pa_err *err)
 {
-	bool more = true;
-	int rc, running, left;
-	struct slot *s;
-	CURLMsg *m;
+        bool more = true;
+        int rc, running, left;
+        struct slot *s;
+        CURLMsg *m;
 
-	while ((more && !stopping(x->conf)) || x->active || x->waiting) {
-		double now = pa__mono_ms();
+        while ((more && !stopping(x->conf)) || x->active || x->waiting) {
+                double now = pa__mono_ms();
 
-		if (stopping(x->conf)) {
-			more = false;
-			drop_waiting(x);
-		}
-		if ((rc = wake(x, now, err)))
-			return rc;
-		while (more && (s = free_slot(x)) && pa__limits_allow(&x->lim, x->active, now)) {
-			if ((rc = start_new(x, s, next, done, ud, err)) < 0)
-				return rc;
-			more = rc > 0;
-		}
-		if (x->conf->stats) {
-			x->conf->stats->in_flight = x->active;
-			x->conf->stats->window = x->lim.window;
-		}
-		if (curl_multi_perform(x->multi, &running) != CURLM_OK)
-			return pa_errf(err, PA_ENET, "curl multi failed");
-		while ((m = curl_multi_info_read(x->multi, &left)))
-			if (m->msg == CURLMSG_DONE && (rc = finish(x, m, done, ud, err)) < 0)
-				return rc;
-		if (x->active || x->waiting)
-			curl_multi_poll(x->multi, NULL, 0, poll_ms(x, more, pa__mono_ms()), NULL);
-	}
-	return 0;
+                if (stopping(x->conf)) {
+                        more = false;
+                        drop_waiting(x);
+                }
+                if ((rc = wake(x, now, err)))
+                        return rc;
+                while (more && (s = free_slot(x)) && pa__limits_allow(&x->lim, x->active, now)) {
+                        if ((rc = start_new(x, s, next, done, ud, err)) < 0)
+                                return rc;
+                        more = rc > 0;
+                }
+                if (x->conf->stats) {
+                        x->conf->stats->in_flight = x->active;
+                        x->conf->stats->window = x->lim.window;
+                }
+                if (curl_multi_perform(x->multi, &running) != CURLM_OK)
+                        return pa_errf(err, PA_ENET, "curl multi failed");
+                while ((m = curl_multi_info_read(x->multi, &left)))
+                        if (m->msg == CURLMSG_DONE && (rc = finish(x, m, done, ud, err)) < 0)
+                                return rc;
+                if (x->active || x->waiting)
+                        curl_multi_poll(x->multi, NULL, 0, poll_ms(x, more, pa__mono_ms()), NULL);
+        }
+        return 0;
 }
 
 int pa_sched_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched_next_fn next,
-		 pa_sched_done_fn done, void *ud, struct pa_err *err)
+                 pa_sched_done_fn done, void *ud, struct pa_err *err)
 {
-	struct http x = {.e = e, .conf = conf};
-	int rc;
+        struct http x = {.e = e, .conf = conf};
+        int rc;
 
-	if (!e->ops->http)
-		return local_run(e, conf, next, done, ud, err);
-	rc = http_setup(&x, err);
-	if (rc == 0)
-		rc = http_run(&x, next, done, ud, err);
-	http_teardown(&x);
-	return rc;
+        if (!e->ops->http)
+                return local_run(e, conf, next, done, ud, err);
+        rc = http_setup(&x, err);
+        if (rc == 0)
+                rc = http_run(&x, next, done, ud, err);
+        http_teardown(&x);
+        return rc;
 }

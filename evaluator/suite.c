@@ -14,425 +14,433 @@
 
 static bool is_ident(const char *s)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
-		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
-			return false;
-	return true;
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+                      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+                        return false;
+        return true;
 }
 
 /* Optional string member: NULL when absent, error when not a string. */
 static int opt_string(const json_t *obj, const char *key, const char **out, const char *where,
-		      struct pa_err *err)
+                      struct pa_err *err)
 {
-	const json_t *v = json_object_get(obj, key);
+        const json_t *v = json_object_get(obj, key);
 
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!json_is_string(v))
-		return BAD("%s/%s: expected a string", where, key);
-	*out = json_string_value(v);
-	return 0;
+        *out = NULL;
+        if (!v)
+                return 0;
+        if (!json_is_string(v))
+                return BAD("%s/%s: expected a string", where, key);
+        *out = json_string_value(v);
+        return 0;
 }
 
 static int load_defaults(struct pa_suite *s, const char *file, struct pa_err *err)
 {
-	const json_t *d = json_object_get(s->root, "defaults");
-	const json_t *v;
-	char where[512];
+        const json_t *d = json_object_get(s->root, "defaults");
+        const json_t *v;
+        char where[512];
 
-	s->defaults.max_tokens = -1;
-	if (!d)
-		return 0;
-	snprintf(where, sizeof(where), "suite '%s': /defaults", file);
-	if (!json_is_object(d))
-		return BAD("%s: expected an object", where);
-	if (opt_string(d, "system", &s->defaults.system, where, err))
-		return PA_EINVAL;
-	if ((v = json_object_get(d, "temperature"))) {
-		if (!json_is_number(v) || json_number_value(v) < 0)
-			return BAD("%s/temperature: expected a number >= 0", where);
-		s->defaults.has_temperature = true;
-		s->defaults.temperature = json_number_value(v);
-	}
-	if ((v = json_object_get(d, "top_p"))) {
-		if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 1)
-			return BAD("%s/top_p: expected a number in (0, 1]", where);
-		s->defaults.has_top_p = true;
-		s->defaults.top_p = json_number_value(v);
-	}
-	if ((v = json_object_get(d, "max_tokens"))) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1)
-			return BAD("%s/max_tokens: expected an integer >= 1", where);
-		s->defaults.max_tokens = (long)json_integer_value(v);
-	}
-	if ((v = json_object_get(d, "stop"))) {
-		size_t i;
-		json_t *x;
+        s->defaults.max_tokens = -1;
+        if (!d)
+                return 0;
+        snprintf(where, sizeof(where), "suite '%s': /defaults", file);
+        if (!json_is_object(d))
+                return BAD("%s: expected an object", where);
+        if (opt_string(d, "system", &s->defaults.system, where, err))
+                return PA_EINVAL;
+        if ((v = json_object_get(d, "temperature"))) {
+                if (!json_is_number(v) || json_number_value(v) < 0)
+                        return BAD("%s/temperature: expected a number >= 0", where);
+                s->defaults.has_temperature = true;
+                s->defaults.temperature = json_number_value(v);
+        }
+        if ((v = json_object_get(d, "top_p"))) {
+                if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 1)
+                        return BAD("%s/top_p: expected a number in (0, 1]", where);
+                s->defaults.has_top_p = true;
+                s->defaults.top_p = json_number_value(v);
+        }
+        if ((v = json_object_get(d, "max_tokens"))) {
+                if (!json_is_integer(v) || json_integer_value(v) < 1)
+                        return BAD("%s/max_tokens: expected an integer >= 1", where);
+                s->defaults.max_tokens = (long)json_integer_value(v);
+        }
+        if ((v = json_object_get(d, "stop"))) {
+                size_t i;
+                json_t *x;
 
-		if (!json_is_array(v))
-			return BAD("%s/stop: expected an array of strings", where);
-		json_array_foreach(v, i, x) if (!json_is_string(x)) return BAD(
-			"%s/stop/%zu: expected a string", where, i);
-		s->defaults.stop = v;
-	}
-	return 0;
+                if (!json_is_array(v))
+                        return BAD("%s/stop: expected an array of strings", where);
+                json_array_foreach(v, i, x) if (!json_is_string(x)) return BAD(
+                    "%s/stop/%zu: expected a string", where, i);
+                s->defaults.stop = v;
+        }
+        return 0;
 }
 
 static int load_groups(struct pa_axis *ax, const json_t *groups, const char *where,
-		       struct pa_err *err)
+                       struct pa_err *err)
 {
-	const char *gname, *slot;
-	json_t *g, *text, *first = NULL;
-	size_t n = 0;
+        const char *gname, *slot;
+        json_t *g, *text, *first = NULL;
+        size_t n = 0;
 
-	if (!json_is_object(groups) || json_object_size(groups) < 2)
-		return BAD("%s/groups: expected an object with at least two groups", where);
-	ax->groups = calloc(json_object_size(groups), sizeof(*ax->groups));
-	if (!ax->groups)
-		return PA_ENOMEM;
-	json_object_foreach((json_t *)groups, gname, g) {
-		if (!is_ident(gname))
-			return BAD("%s/groups/%s: group names are letters, digits, '.', '_', '-'",
-				   where, gname);
-		if (!json_is_object(g))
-			return BAD("%s/groups/%s: expected an object of slot texts", where, gname);
-		json_object_foreach(g, slot, text) {
-			if (!json_is_string(text))
-				return BAD("%s/groups/%s/%s: expected a string", where, gname,
-					   slot);
-		}
-		/* Every group must realise the same slots, or some variants of an
-		 * item could not be written. */
-		if (first) {
-			json_object_foreach(first, slot, text) if (!json_object_get(g, slot)) return BAD(
-				"%s/groups/%s: missing slot '%s' that other groups define", where,
-				gname, slot);
-			if (json_object_size(g) != json_object_size(first))
-				return BAD("%s/groups/%s: defines slots the first group lacks", where,
-					   gname);
-		}
-		first = first ? first : g;
-		ax->groups[n].name = gname;
-		ax->groups[n].slots = g;
-		n++;
-	}
-	ax->n_groups = n;
-	return 0;
+        if (!json_is_object(groups) || json_object_size(groups) < 2)
+                return BAD("%s/groups: expected an object with at least two groups", where);
+        ax->groups = calloc(json_object_size(groups), sizeof(*ax->groups));
+        if (!ax->groups)
+                return PA_ENOMEM;
+        json_object_foreach((json_t *)groups, gname, g)
+        {
+                if (!is_ident(gname))
+                        return BAD("%s/groups/%s: group names are letters, digits, '.', '_', '-'",
+                                   where, gname);
+                if (!json_is_object(g))
+                        return BAD("%s/groups/%s: expected an object of slot texts", where, gname);
+                json_object_foreach(g, slot, text)
+                {
+                        if (!json_is_string(text))
+                                return BAD("%s/groups/%s/%s: expected a string", where, gname,
+                                           slot);
+                }
+                /* Every group must realise the same slots, or some variants of an
+                 * item could not be written. */
+                if (first) {
+                        json_object_foreach(first, slot, text) if (
+                            !json_object_get(g, slot)) return BAD("%s/groups/%s: missing slot '%s' "
+                                                                  "that other groups define",
+                                                                  where, gname, slot);
+                        if (json_object_size(g) != json_object_size(first))
+                                return BAD("%s/groups/%s: defines slots the first group lacks",
+                                           where, gname);
+                }
+                first = first ? first : g;
+                ax->groups[n].name = gname;
+                ax->groups[n].slots = g;
+                n++;
+        }
+        ax->n_groups = n;
+        return 0;
 }
 
 static int load_axes(struct pa_suite *s, const char *file, struct pa_err *err)
 {
-	const json_t *axes = json_object_get(s->root, "axes");
-	const char *name, *ref;
-	json_t *a;
-	char where[512];
-	int rc;
+        const json_t *axes = json_object_get(s->root, "axes");
+        const char *name, *ref;
+        json_t *a;
+        char where[512];
+        int rc;
 
-	if (!axes)
-		return 0;
-	if (!json_is_object(axes))
-		return BAD("suite '%s': /axes: expected an object", file);
-	s->axes = calloc(json_object_size(axes) + 1, sizeof(*s->axes));
-	if (!s->axes)
-		return PA_ENOMEM;
-	json_object_foreach((json_t *)axes, name, a) {
-		struct pa_axis *ax = &s->axes[s->n_axes++];
+        if (!axes)
+                return 0;
+        if (!json_is_object(axes))
+                return BAD("suite '%s': /axes: expected an object", file);
+        s->axes = calloc(json_object_size(axes) + 1, sizeof(*s->axes));
+        if (!s->axes)
+                return PA_ENOMEM;
+        json_object_foreach((json_t *)axes, name, a)
+        {
+                struct pa_axis *ax = &s->axes[s->n_axes++];
 
-		snprintf(where, sizeof(where), "suite '%s': /axes/%s", file, name);
-		if (!is_ident(name))
-			return BAD("%s: axis names are letters, digits, '.', '_', '-'", where);
-		if (!json_is_object(a))
-			return BAD("%s: expected an object with \"reference\" and \"groups\"",
-				   where);
-		ax->name = name;
-		if ((rc = load_groups(ax, json_object_get(a, "groups"), where, err)))
-			return rc;
-		if (opt_string(a, "reference", &ref, where, err))
-			return PA_EINVAL;
-		if (!ref)
-			return BAD("%s/reference: expected the name of one of its groups", where);
-		for (ax->ref = 0; ax->ref < ax->n_groups; ax->ref++)
-			if (!strcmp(ax->groups[ax->ref].name, ref))
-				break;
-		if (ax->ref == ax->n_groups)
-			return BAD("%s/reference: '%s' is not one of its groups", where, ref);
-	}
-	return 0;
+                snprintf(where, sizeof(where), "suite '%s': /axes/%s", file, name);
+                if (!is_ident(name))
+                        return BAD("%s: axis names are letters, digits, '.', '_', '-'", where);
+                if (!json_is_object(a))
+                        return BAD("%s: expected an object with \"reference\" and \"groups\"",
+                                   where);
+                ax->name = name;
+                if ((rc = load_groups(ax, json_object_get(a, "groups"), where, err)))
+                        return rc;
+                if (opt_string(a, "reference", &ref, where, err))
+                        return PA_EINVAL;
+                if (!ref)
+                        return BAD("%s/reference: expected the name of one of its groups", where);
+                for (ax->ref = 0; ax->ref < ax->n_groups; ax->ref++)
+                        if (!strcmp(ax->groups[ax->ref].name, ref))
+                                break;
+                if (ax->ref == ax->n_groups)
+                        return BAD("%s/reference: '%s' is not one of its groups", where, ref);
+        }
+        return 0;
 }
 
 static int find_axis(const struct pa_suite *s, const char *name)
 {
-	for (size_t i = 0; i < s->n_axes; i++)
-		if (!strcmp(s->axes[i].name, name))
-			return (int)i;
-	return -1;
+        for (size_t i = 0; i < s->n_axes; i++)
+                if (!strcmp(s->axes[i].name, name))
+                        return (int)i;
+        return -1;
 }
 
 static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
-		     const char *where, struct pa_err *err)
+                     const char *where, struct pa_err *err)
 {
-	const json_t *axes = json_object_get(obj, "axes");
-	json_t *a;
-	size_t i;
-	int k;
+        const json_t *axes = json_object_get(obj, "axes");
+        json_t *a;
+        size_t i;
+        int k;
 
-	it->n_cases = 1;
-	if (!axes)
-		return 0;
-	if (!json_is_array(axes) || json_array_size(axes) > PA_MAX_AXES)
-		return BAD("%s/axes: expected an array of at most %d axis names", where,
-			   PA_MAX_AXES);
-	json_array_foreach(axes, i, a) {
-		if (!json_is_string(a) || (k = find_axis(s, json_string_value(a))) < 0)
-			return BAD("%s/axes/%zu: expected the name of an axis in /axes", where, i);
-		for (size_t j = 0; j < i; j++)
-			if (it->axes[j] == (size_t)k)
-				return BAD("%s/axes/%zu: axis '%s' listed twice", where, i,
-					   json_string_value(a));
-		it->axes[it->n_axes++] = (size_t)k;
-		it->n_cases *= s->axes[k].n_groups;
-	}
-	return 0;
+        it->n_cases = 1;
+        if (!axes)
+                return 0;
+        if (!json_is_array(axes) || json_array_size(axes) > PA_MAX_AXES)
+                return BAD("%s/axes: expected an array of at most %d axis names", where,
+                           PA_MAX_AXES);
+        json_array_foreach(axes, i, a)
+        {
+                if (!json_is_string(a) || (k = find_axis(s, json_string_value(a))) < 0)
+                        return BAD("%s/axes/%zu: expected the name of an axis in /axes", where, i);
+                for (size_t j = 0; j < i; j++)
+                        if (it->axes[j] == (size_t)k)
+                                return BAD("%s/axes/%zu: axis '%s' listed twice", where, i,
+                                           json_string_value(a));
+                it->axes[it->n_axes++] = (size_t)k;
+                it->n_cases *= s->axes[k].n_groups;
+        }
+        return 0;
 }
 
 static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
-			const char *where, struct pa_err *err)
+                        const char *where, struct pa_err *err)
 {
-	const json_t *list = json_object_get(obj, "scorers");
-	json_t *x;
-	size_t i;
-	int k;
+        const json_t *list = json_object_get(obj, "scorers");
+        json_t *x;
+        size_t i;
+        int k;
 
-	it->outcome_scorer = -1;
-	if (it->outcome && (it->outcome_scorer = pa_scorer_set_find(&s->scorers, it->outcome)) < 0)
-		return BAD("%s/outcome: '%s' is not a scorer in /scorers", where, it->outcome);
-	if (!list) {
-		it->scorer_mask = s->scorers.n == 64 ? ~0ull : (1ull << s->scorers.n) - 1;
-		return 0;
-	}
-	if (!json_is_array(list))
-		return BAD("%s/scorers: expected an array of scorer names", where);
-	json_array_foreach(list, i, x) {
-		if (!json_is_string(x) || (k = pa_scorer_set_find(&s->scorers, json_string_value(x))) < 0)
-			return BAD("%s/scorers/%zu: expected the name of a scorer in /scorers",
-				   where, i);
-		it->scorer_mask |= 1ull << k;
-	}
-	if (it->outcome_scorer >= 0)
-		it->scorer_mask |= 1ull << it->outcome_scorer;
-	return 0;
+        it->outcome_scorer = -1;
+        if (it->outcome && (it->outcome_scorer = pa_scorer_set_find(&s->scorers, it->outcome)) < 0)
+                return BAD("%s/outcome: '%s' is not a scorer in /scorers", where, it->outcome);
+        if (!list) {
+                it->scorer_mask = s->scorers.n == 64 ? ~0ull : (1ull << s->scorers.n) - 1;
+                return 0;
+        }
+        if (!json_is_array(list))
+                return BAD("%s/scorers: expected an array of scorer names", where);
+        json_array_foreach(list, i, x)
+        {
+                if (!json_is_string(x) ||
+                    (k = pa_scorer_set_find(&s->scorers, json_string_value(x))) < 0)
+                        return BAD("%s/scorers/%zu: expected the name of a scorer in /scorers",
+                                   where, i);
+                it->scorer_mask |= 1ull << k;
+        }
+        if (it->outcome_scorer >= 0)
+                it->scorer_mask |= 1ull << it->outcome_scorer;
+        return 0;
 }
 
 static int load_item(struct pa_suite *s, struct pa_item *it, const json_t *obj, json_t *seen,
-		     const char *where, struct pa_err *err)
+                     const char *where, struct pa_err *err)
 {
-	int rc;
+        int rc;
 
-	if (!json_is_object(obj))
-		return BAD("%s: expected an object", where);
-	if (opt_string(obj, "id", &it->id, where, err) || opt_string(obj, "prompt", &it->prompt, where, err) ||
-	    opt_string(obj, "domain", &it->domain, where, err) ||
-	    opt_string(obj, "system", &it->system, where, err) ||
-	    opt_string(obj, "outcome", &it->outcome, where, err) ||
-	    opt_string(obj, "expected", &it->expected, where, err))
-		return PA_EINVAL;
-	if (!it->id || !*it->id)
-		return BAD("%s/id: expected a non-empty string", where);
-	if (!it->prompt)
-		return BAD("%s/prompt: expected a string", where);
-	if (json_object_get(seen, it->id))
-		return BAD("%s/id: '%s' is used by another item", where, it->id);
-	if (json_object_set_new(seen, it->id, json_true()))
-		return PA_ENOMEM;
-	if (!it->domain)
-		it->domain = "general";
-	if ((rc = item_axes(s, it, obj, where, err)) || (rc = item_scorers(s, it, obj, where, err)))
-		return rc;
-	if ((rc = pa__case_check_templates(s, it, where, err)))
-		return rc;
-	s->n_cases += it->n_cases;
-	return 0;
+        if (!json_is_object(obj))
+                return BAD("%s: expected an object", where);
+        if (opt_string(obj, "id", &it->id, where, err) ||
+            opt_string(obj, "prompt", &it->prompt, where, err) ||
+            opt_string(obj, "domain", &it->domain, where, err) ||
+            opt_string(obj, "system", &it->system, where, err) ||
+            opt_string(obj, "outcome", &it->outcome, where, err) ||
+            opt_string(obj, "expected", &it->expected, where, err))
+                return PA_EINVAL;
+        if (!it->id || !*it->id)
+                return BAD("%s/id: expected a non-empty string", where);
+        if (!it->prompt)
+                return BAD("%s/prompt: expected a string", where);
+        if (json_object_get(seen, it->id))
+                return BAD("%s/id: '%s' is used by another item", where, it->id);
+        if (json_object_set_new(seen, it->id, json_true()))
+                return PA_ENOMEM;
+        if (!it->domain)
+                it->domain = "general";
+        if ((rc = item_axes(s, it, obj, where, err)) || (rc = item_scorers(s, it, obj, where, err)))
+                return rc;
+        if ((rc = pa__case_check_templates(s, it, where, err)))
+                return rc;
+        s->n_cases += it->n_cases;
+        return 0;
 }
 
 static int grow_items(struct pa_suite *s, size_t extra)
 {
-	struct pa_item *v = realloc(s->items, (s->n_items + extra) * sizeof(*v));
+        struct pa_item *v = realloc(s->items, (s->n_items + extra) * sizeof(*v));
 
-	if (!v)
-		return PA_ENOMEM;
-	memset(v + s->n_items, 0, extra * sizeof(*v));
-	s->items = v;
-	return 0;
+        if (!v)
+                return PA_ENOMEM;
+        memset(v + s->n_items, 0, extra * sizeof(*v));
+        s->items = v;
+        return 0;
 }
 
-static int load_inline_items(struct pa_suite *s, const char *file, json_t *seen,
-			     struct pa_err *err)
+static int load_inline_items(struct pa_suite *s, const char *file, json_t *seen, struct pa_err *err)
 {
-	const json_t *items = json_object_get(s->root, "items");
-	json_t *obj;
-	size_t i;
-	char where[512];
-	int rc;
+        const json_t *items = json_object_get(s->root, "items");
+        json_t *obj;
+        size_t i;
+        char where[512];
+        int rc;
 
-	if (!items)
-		return 0;
-	if (!json_is_array(items))
-		return BAD("suite '%s': /items: expected an array of items", file);
-	if ((rc = grow_items(s, json_array_size(items))))
-		return rc;
-	json_array_foreach(items, i, obj) {
-		snprintf(where, sizeof(where), "suite '%s': /items/%zu", file, i);
-		if ((rc = load_item(s, &s->items[s->n_items], obj, seen, where, err)))
-			return rc;
-		s->n_items++;
-	}
-	return 0;
+        if (!items)
+                return 0;
+        if (!json_is_array(items))
+                return BAD("suite '%s': /items: expected an array of items", file);
+        if ((rc = grow_items(s, json_array_size(items))))
+                return rc;
+        json_array_foreach(items, i, obj)
+        {
+                snprintf(where, sizeof(where), "suite '%s': /items/%zu", file, i);
+                if ((rc = load_item(s, &s->items[s->n_items], obj, seen, where, err)))
+                        return rc;
+                s->n_items++;
+        }
+        return 0;
 }
 
 /* Items in a JSONL file beside the suite, one object a line. */
 static int load_items_file(struct pa_suite *s, const char *file, json_t *seen, struct pa_err *err)
 {
-	const json_t *v = json_object_get(s->root, "items_file");
-	const char *rel;
-	char *dir = NULL, *line = NULL, where[768];
-	size_t cap = 0, lineno = 0;
-	ssize_t got;
-	FILE *f = NULL;
-	int rc;
+        const json_t *v = json_object_get(s->root, "items_file");
+        const char *rel;
+        char *dir = NULL, *line = NULL, where[768];
+        size_t cap = 0, lineno = 0;
+        ssize_t got;
+        FILE *f = NULL;
+        int rc;
 
-	if (!v)
-		return 0;
-	if (!json_is_string(v))
-		return BAD("suite '%s': /items_file: expected a string", file);
-	rel = json_string_value(v);
-	if (!(dir = pa__dirname(s->path)) || !(s->items_path = pa__path_join(dir, rel))) {
-		free(dir);
-		return PA_ENOMEM;
-	}
-	free(dir);
-	if (!(s->jsonl_items = json_array()))
-		return PA_ENOMEM;
-	if (!(f = fopen(s->items_path, "rb")))
-		return BAD("suite '%s': /items_file: cannot open '%s': %s", file, s->items_path,
-			   strerror(errno));
-	rc = 0;
-	while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
-		json_error_t je;
-		json_t *obj;
+        if (!v)
+                return 0;
+        if (!json_is_string(v))
+                return BAD("suite '%s': /items_file: expected a string", file);
+        rel = json_string_value(v);
+        if (!(dir = pa__dirname(s->path)) || !(s->items_path = pa__path_join(dir, rel))) {
+                free(dir);
+                return PA_ENOMEM;
+        }
+        free(dir);
+        if (!(s->jsonl_items = json_array()))
+                return PA_ENOMEM;
+        if (!(f = fopen(s->items_path, "rb")))
+                return BAD("suite '%s': /items_file: cannot open '%s': %s", file, s->items_path,
+                           strerror(errno));
+        rc = 0;
+        while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
+                json_error_t je;
+                json_t *obj;
 
-		lineno++;
-		if (strspn(line, " \t\r\n") == (size_t)got)
-			continue;
-		snprintf(where, sizeof(where), "suite '%s': %s:%zu: ", file, rel, lineno);
-		obj = json_loadb(line, (size_t)got, 0, &je);
-		if (!obj) {
-			rc = BAD("%scolumn %d: %s", where, je.column, je.text);
-			break;
-		}
-		json_array_append_new(s->jsonl_items, obj);
-		if ((rc = grow_items(s, 1)))
-			break;
-		/* JSON pointers then read "file:line: /prompt: ...". */
-		rc = load_item(s, &s->items[s->n_items], obj, seen, where, err);
-		if (rc == 0)
-			s->n_items++;
-	}
-	free(line);
-	fclose(f);
-	if (rc == 0 && (rc = pa__sha256_file(s->items_path, s->items_sha256, err)))
-		return rc;
-	return rc;
+                lineno++;
+                if (strspn(line, " \t\r\n") == (size_t)got)
+                        continue;
+                snprintf(where, sizeof(where), "suite '%s': %s:%zu: ", file, rel, lineno);
+                obj = json_loadb(line, (size_t)got, 0, &je);
+                if (!obj) {
+                        rc = BAD("%scolumn %d: %s", where, je.column, je.text);
+                        break;
+                }
+                json_array_append_new(s->jsonl_items, obj);
+                if ((rc = grow_items(s, 1)))
+                        break;
+                /* JSON pointers then read "file:line: /prompt: ...". */
+                rc = load_item(s, &s->items[s->n_items], obj, seen, where, err);
+                if (rc == 0)
+                        s->n_items++;
+        }
+        free(line);
+        fclose(f);
+        if (rc == 0 && (rc = pa__sha256_file(s->items_path, s->items_sha256, err)))
+                return rc;
+        return rc;
 }
 
 /* "metrics": benchmark metrics computed in the summary (report.h). */
 static int check_metrics(const struct pa_suite *s, const char *file, struct pa_err *err)
 {
-	const json_t *m = json_object_get(s->root, "metrics"), *name;
-	size_t i;
+        const json_t *m = json_object_get(s->root, "metrics"), *name;
+        size_t i;
 
-	if (!m)
-		return 0;
-	if (!json_is_array(m))
-		return BAD("suite '%s': /metrics: expected an array of metric names", file);
-	json_array_foreach(m, i, name) if (!pa_metric_find(json_string_value(name))) return BAD(
-		"suite '%s': /metrics/%zu: expected the name of a metric parity computes", file, i);
-	return 0;
+        if (!m)
+                return 0;
+        if (!json_is_array(m))
+                return BAD("suite '%s': /metrics: expected an array of metric names", file);
+        json_array_foreach(m, i, name) if (!pa_metric_find(json_string_value(name))) return BAD(
+            "suite '%s': /metrics/%zu: expected the name of a metric parity computes", file, i);
+        return 0;
 }
 
 static int load_header(struct pa_suite *s, const char *file, struct pa_err *err)
 {
-	const json_t *v = json_object_get(s->root, "parity_suite");
+        const json_t *v = json_object_get(s->root, "parity_suite");
 
-	if (!json_is_object(s->root))
-		return BAD("suite '%s': /: expected an object", file);
-	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return BAD("suite '%s': /parity_suite: expected 1 (the format version)", file);
-	if (opt_string(s->root, "id", &s->id, "", err) || !s->id || !is_ident(s->id))
-		return BAD("suite '%s': /id: expected a string of letters, digits, '.', '_', '-'",
-			   file);
-	if (opt_string(s->root, "version", &s->version, "", err) || !s->version)
-		return BAD("suite '%s': /version: expected a string", file);
-	return check_metrics(s, file, err);
+        if (!json_is_object(s->root))
+                return BAD("suite '%s': /: expected an object", file);
+        if (!json_is_integer(v) || json_integer_value(v) != 1)
+                return BAD("suite '%s': /parity_suite: expected 1 (the format version)", file);
+        if (opt_string(s->root, "id", &s->id, "", err) || !s->id || !is_ident(s->id))
+                return BAD("suite '%s': /id: expected a string of letters, digits, '.', '_', '-'",
+                           file);
+        if (opt_string(s->root, "version", &s->version, "", err) || !s->version)
+                return BAD("suite '%s': /version: expected a string", file);
+        return check_metrics(s, file, err);
 }
 
 int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err)
 {
-	const char *file = pa__basename(path);
-	json_error_t je;
-	json_t *seen = NULL;
-	const json_t *scorers;
-	int rc;
+        const char *file = pa__basename(path);
+        json_error_t je;
+        json_t *seen = NULL;
+        const json_t *scorers;
+        int rc;
 
-	memset(s, 0, sizeof(*s));
-	if (!(s->path = strdup(path)))
-		return PA_ENOMEM;
-	s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!s->root) {
-		if (je.line < 1)
-			return BAD("suite '%s': %s", path, je.text);
-		return BAD("suite '%s': %d:%d: %s", file, je.line, je.column, je.text);
-	}
-	if ((rc = pa__sha256_file(path, s->sha256, err)) || (rc = load_header(s, file, err)) ||
-	    (rc = load_defaults(s, file, err)) || (rc = load_axes(s, file, err)))
-		return rc;
-	scorers = json_object_get(s->root, "scorers");
-	if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
-		return rc;
-	if (!(seen = json_object()))
-		return PA_ENOMEM;
-	if ((rc = load_inline_items(s, file, seen, err)) == 0)
-		rc = load_items_file(s, file, seen, err);
-	json_decref(seen);
-	if (rc == 0 && s->n_items == 0)
-		rc = BAD("suite '%s': /items: expected at least one item (in items or items_file)",
-			 file);
-	return rc;
+        memset(s, 0, sizeof(*s));
+        if (!(s->path = strdup(path)))
+                return PA_ENOMEM;
+        s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+        if (!s->root) {
+                if (je.line < 1)
+                        return BAD("suite '%s': %s", path, je.text);
+                return BAD("suite '%s': %d:%d: %s", file, je.line, je.column, je.text);
+        }
+        if ((rc = pa__sha256_file(path, s->sha256, err)) || (rc = load_header(s, file, err)) ||
+            (rc = load_defaults(s, file, err)) || (rc = load_axes(s, file, err)))
+                return rc;
+        scorers = json_object_get(s->root, "scorers");
+        if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
+                return rc;
+        if (!(seen = json_object()))
+                return PA_ENOMEM;
+        if ((rc = load_inline_items(s, file, seen, err)) == 0)
+                rc = load_items_file(s, file, seen, err);
+        json_decref(seen);
+        if (rc == 0 && s->n_items == 0)
+                rc = BAD("suite '%s': /items: expected at least one item (in items or items_file)",
+                         file);
+        return rc;
 }
 
 void pa_suite_release(struct pa_suite *s)
 {
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->n_axes; i++)
-		free(s->axes[i].groups);
-	free(s->axes);
-	free(s->items);
-	pa_scorer_set_release(&s->scorers);
-	json_decref(s->jsonl_items);
-	json_decref(s->root);
-	free(s->items_path);
-	free(s->path);
-	memset(s, 0, sizeof(*s));
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_axes; i++)
+                free(s->axes[i].groups);
+        free(s->axes);
+        free(s->items);
+        pa_scorer_set_release(&s->scorers);
+        json_decref(s->jsonl_items);
+        json_decref(s->root);
+        free(s->items_path);
+        free(s->path);
+        memset(s, 0, sizeof(*s));
 }
 
 long pa_suite_find_item(const struct pa_suite *s, const char *id)
 {
-	for (size_t i = 0; i < s->n_items; i++)
-		if (!strcmp(s->items[i].id, id))
-			return (long)i;
-	return -1;
+        for (size_t i = 0; i < s->n_items; i++)
+                if (!strcmp(s->items[i].id, id))
+                        return (long)i;
+        return -1;
 }

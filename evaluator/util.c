@@ -17,289 +17,289 @@
 
 void pa__buf_init(struct pa_buf *b, size_t max)
 {
-	b->p = NULL;
-	b->len = b->cap = 0;
-	b->max = max;
+        b->p = NULL;
+        b->len = b->cap = 0;
+        b->max = max;
 }
 
 int pa__buf_add(struct pa_buf *b, const void *data, size_t len)
 {
-	if (len > b->max || b->len > b->max - len)
-		return PA_EINVAL;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
+        if (len > b->max || b->len > b->max - len)
+                return PA_EINVAL;
+        if (b->len + len + 1 > b->cap) {
+                size_t cap = b->cap ? b->cap : 256;
+                char *p;
 
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return PA_ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
+                while (cap < b->len + len + 1)
+                        cap *= 2;
+                p = realloc(b->p, cap);
+                if (!p)
+                        return PA_ENOMEM;
+                b->p = p;
+                b->cap = cap;
+        }
+        memcpy(b->p + b->len, data, len);
+        b->len += len;
+        b->p[b->len] = '\0';
+        return 0;
 }
 
 void pa__buf_reset(struct pa_buf *b)
 {
-	b->len = 0;
-	if (b->p)
-		b->p[0] = '\0';
+        b->len = 0;
+        if (b->p)
+                b->p[0] = '\0';
 }
 
 void pa__buf_release(struct pa_buf *b)
 {
-	free(b->p);
-	pa__buf_init(b, b->max);
+        free(b->p);
+        pa__buf_init(b, b->max);
 }
 
 static void hex(const unsigned char *md, unsigned n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
+        static const char digits[] = "0123456789abcdef";
 
-	for (unsigned i = 0; i < n; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[2 * n] = '\0';
+        for (unsigned i = 0; i < n; i++) {
+                out[2 * i] = digits[md[i] >> 4];
+                out[2 * i + 1] = digits[md[i] & 15];
+        }
+        out[2 * n] = '\0';
 }
 
 static EVP_MD *sha256_md;
 
 static void fetch_sha256(void)
 {
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 /* OpenSSL 3 looks the algorithm up on every EVP_sha256() digest; case ids
  * hash once a request, so fetch it once. */
 static const EVP_MD *sha256(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	pthread_once(&once, fetch_sha256);
-	return sha256_md ? sha256_md : EVP_sha256();
+        pthread_once(&once, fetch_sha256);
+        return sha256_md ? sha256_md : EVP_sha256();
 }
 
 void pa__sha256_hex(const void *data, size_t len, char out[PA_SHA256_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
 
-	EVP_Digest(data, len, md, &n, sha256(), NULL);
-	hex(md, n, out);
+        EVP_Digest(data, len, md, &n, sha256(), NULL);
+        hex(md, n, out);
 }
 
 int pa__sha256_file(const char *path, char out[PA_SHA256_HEX], struct pa_err *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE], chunk[65536];
-	unsigned n = 0;
-	size_t got;
-	int rc = PA_EIO;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	FILE *f = fopen(path, "rb");
+        unsigned char md[EVP_MAX_MD_SIZE], chunk[65536];
+        unsigned n = 0;
+        size_t got;
+        int rc = PA_EIO;
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        FILE *f = fopen(path, "rb");
 
-	if (!f || !ctx) {
-		pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	EVP_DigestInit_ex(ctx, sha256(), NULL);
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		EVP_DigestUpdate(ctx, chunk, got);
-	if (ferror(f)) {
-		pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	EVP_DigestFinal_ex(ctx, md, &n);
-	hex(md, n, out);
-	rc = 0;
+        if (!f || !ctx) {
+                pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
+                goto fail;
+        }
+        EVP_DigestInit_ex(ctx, sha256(), NULL);
+        while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                EVP_DigestUpdate(ctx, chunk, got);
+        if (ferror(f)) {
+                pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
+                goto fail;
+        }
+        EVP_DigestFinal_ex(ctx, md, &n);
+        hex(md, n, out);
+        rc = 0;
 fail:
-	if (f)
-		fclose(f);
-	EVP_MD_CTX_free(ctx);
-	return rc;
+        if (f)
+                fclose(f);
+        EVP_MD_CTX_free(ctx);
+        return rc;
 }
 
 int pa__read_file(const char *path, char **data, size_t *len, struct pa_err *err)
 {
-	struct pa_buf b;
-	char chunk[65536];
-	size_t got;
-	FILE *f = fopen(path, "rb");
+        struct pa_buf b;
+        char chunk[65536];
+        size_t got;
+        FILE *f = fopen(path, "rb");
 
-	pa__buf_init(&b, SIZE_MAX / 2);
-	if (!f)
-		return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (pa__buf_add(&b, chunk, got) < 0) {
-			fclose(f);
-			pa__buf_release(&b);
-			return pa_errf(err, PA_ENOMEM, "'%s': out of memory", path);
-		}
-	}
-	if (ferror(f) || (!b.p && pa__buf_add(&b, "", 0) < 0)) {
-		fclose(f);
-		pa__buf_release(&b);
-		return pa_errf(err, PA_EIO, "cannot read '%s'", path);
-	}
-	fclose(f);
-	*data = b.p;
-	if (len)
-		*len = b.len;
-	return 0;
+        pa__buf_init(&b, SIZE_MAX / 2);
+        if (!f)
+                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+        while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+                if (pa__buf_add(&b, chunk, got) < 0) {
+                        fclose(f);
+                        pa__buf_release(&b);
+                        return pa_errf(err, PA_ENOMEM, "'%s': out of memory", path);
+                }
+        }
+        if (ferror(f) || (!b.p && pa__buf_add(&b, "", 0) < 0)) {
+                fclose(f);
+                pa__buf_release(&b);
+                return pa_errf(err, PA_EIO, "cannot read '%s'", path);
+        }
+        fclose(f);
+        *data = b.p;
+        if (len)
+                *len = b.len;
+        return 0;
 }
 
 int pa__write_file_atomic(const char *path, const char *data, size_t len, struct pa_err *err)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
+        char tmp[PATH_MAX];
+        FILE *f;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return pa_errf(err, PA_EINVAL, "path too long: '%s'", path);
-	f = fopen(tmp, "wb");
-	if (!f)
-		return pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return pa_errf(err, PA_EIO, "cannot write '%s': %s", path, strerror(errno));
-	}
-	return 0;
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+                return pa_errf(err, PA_EINVAL, "path too long: '%s'", path);
+        f = fopen(tmp, "wb");
+        if (!f)
+                return pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+        if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+                fclose(f);
+                unlink(tmp);
+                return pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+        }
+        if (fclose(f) != 0 || rename(tmp, path) != 0) {
+                unlink(tmp);
+                return pa_errf(err, PA_EIO, "cannot write '%s': %s", path, strerror(errno));
+        }
+        return 0;
 }
 
 int pa__copy_file(const char *from, const char *to, struct pa_err *err)
 {
-	char *data = NULL;
-	size_t len = 0;
-	int rc = pa__read_file(from, &data, &len, err);
+        char *data = NULL;
+        size_t len = 0;
+        int rc = pa__read_file(from, &data, &len, err);
 
-	if (rc == 0)
-		rc = pa__write_file_atomic(to, data, len, err);
-	free(data);
-	return rc;
+        if (rc == 0)
+                rc = pa__write_file_atomic(to, data, len, err);
+        free(data);
+        return rc;
 }
 
 int pa__mkdir_p(const char *path, struct pa_err *err)
 {
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
+        char buf[PATH_MAX];
+        size_t n = strlen(path);
 
-	if (n == 0 || n >= sizeof(buf))
-		return pa_errf(err, PA_EINVAL, "bad folder name '%s'", path);
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-			return pa_errf(err, PA_EIO, "cannot create '%s': %s", buf, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-		return pa_errf(err, PA_EIO, "cannot create '%s': %s", buf, strerror(errno));
-	return 0;
+        if (n == 0 || n >= sizeof(buf))
+                return pa_errf(err, PA_EINVAL, "bad folder name '%s'", path);
+        memcpy(buf, path, n + 1);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                        return pa_errf(err, PA_EIO, "cannot create '%s': %s", buf, strerror(errno));
+                *p = '/';
+        }
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return pa_errf(err, PA_EIO, "cannot create '%s': %s", buf, strerror(errno));
+        return 0;
 }
 
 int pa__dir_is_vacant(const char *path)
 {
-	struct dirent *de;
-	int vacant = 1;
-	DIR *d = opendir(path);
+        struct dirent *de;
+        int vacant = 1;
+        DIR *d = opendir(path);
 
-	if (!d)
-		return errno == ENOENT;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			vacant = 0;
-			break;
-		}
-	}
-	closedir(d);
-	return vacant;
+        if (!d)
+                return errno == ENOENT;
+        while ((de = readdir(d))) {
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                        vacant = 0;
+                        break;
+                }
+        }
+        closedir(d);
+        return vacant;
 }
 
 char *pa__path_join(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	char *p;
+        size_t la = strlen(a), lb = strlen(b);
+        char *p;
 
-	if (b[0] == '/' || la == 0)
-		return strdup(b);
-	p = malloc(la + lb + 2);
-	if (!p)
-		return NULL;
-	memcpy(p, a, la);
-	p[la] = '/';
-	memcpy(p + la + 1, b, lb + 1);
-	return p;
+        if (b[0] == '/' || la == 0)
+                return strdup(b);
+        p = malloc(la + lb + 2);
+        if (!p)
+                return NULL;
+        memcpy(p, a, la);
+        p[la] = '/';
+        memcpy(p + la + 1, b, lb + 1);
+        return p;
 }
 
 char *pa__dirname(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+        const char *slash = strrchr(path, '/');
 
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
+        if (!slash)
+                return strdup(".");
+        if (slash == path)
+                return strdup("/");
+        return strndup(path, (size_t)(slash - path));
 }
 
 const char *pa__basename(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+        const char *slash = strrchr(path, '/');
 
-	return slash ? slash + 1 : path;
+        return slash ? slash + 1 : path;
 }
 
 void pa__now_iso(char out[32])
 {
-	struct timespec ts;
-	struct tm tm;
+        struct timespec ts;
+        struct tm tm;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 double pa__mono_ms(void)
 {
-	struct timespec ts;
+        struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 int pa__parse_long(const char *s, long min, long max, long *out)
 {
-	char *end;
-	long v;
+        char *end;
+        long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return PA_EINVAL;
-	*out = v;
-	return 0;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < min || v > max)
+                return PA_EINVAL;
+        *out = v;
+        return 0;
 }
 
 int pa__parse_double(const char *s, double min, double max, double *out)
 {
-	char *end;
-	double v;
+        char *end;
+        double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		return PA_EINVAL;
-	*out = v;
-	return 0;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+                return PA_EINVAL;
+        *out = v;
+        return 0;
 }

@@ -12,8 +12,8 @@
 #define PA_SHA256_HEX 65
 
 struct pa_buf {
-	char *p;
-	size_t len, cap, max;
+        char *p;
+        size_t len, cap, max;
 };
 
 void pa__buf_init(struct pa_buf *b, size_t max);

@@ -9,16 +9,16 @@ extern const struct pa_metric_ops pa_metric_crows;
 extern const struct pa_metric_ops pa_metric_discrim;
 
 static const struct pa_metric_ops *const metric_table[] = {
-	&pa_metric_bbq,
-	&pa_metric_crows,
-	&pa_metric_discrim,
-	NULL,
+    &pa_metric_bbq,
+    &pa_metric_crows,
+    &pa_metric_discrim,
+    NULL,
 };
 
 const struct pa_metric_ops *pa_metric_find(const char *name)
 {
-	for (size_t i = 0; name && metric_table[i]; i++)
-		if (!strcmp(metric_table[i]->name, name))
-			return metric_table[i];
-	return NULL;
+        for (size_t i = 0; name && metric_table[i]; i++)
+                if (!strcmp(metric_table[i]->name, name))
+                        return metric_table[i];
+        return NULL;
 }

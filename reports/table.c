@@ -6,123 +6,126 @@
 
 void pa_table_init(struct pa_table *t, size_t n_scorers)
 {
-	memset(t, 0, sizeof(*t));
-	t->nsc = n_scorers;
+        memset(t, 0, sizeof(*t));
+        t->nsc = n_scorers;
 }
 
 static int grow(struct pa_table *t)
 {
-	size_t cap = t->cap ? 2 * t->cap : 1024;
-	uint32_t *a = realloc(t->item, cap * sizeof(*a)), *b, *c;
-	signed char *v;
+        size_t cap = t->cap ? 2 * t->cap : 1024;
+        uint32_t *a = realloc(t->item, cap * sizeof(*a)), *b, *c;
+        signed char *v;
 
-	if (!a)
-		return PA_ENOMEM;
-	t->item = a;
-	if (!(b = realloc(t->variant, cap * sizeof(*b))))
-		return PA_ENOMEM;
-	t->variant = b;
-	if (!(c = realloc(t->sample, cap * sizeof(*c))))
-		return PA_ENOMEM;
-	t->sample = c;
-	if (!(v = realloc(t->v, cap * (t->nsc ? t->nsc : 1))))
-		return PA_ENOMEM;
-	t->v = v;
-	t->cap = cap;
-	return 0;
+        if (!a)
+                return PA_ENOMEM;
+        t->item = a;
+        if (!(b = realloc(t->variant, cap * sizeof(*b))))
+                return PA_ENOMEM;
+        t->variant = b;
+        if (!(c = realloc(t->sample, cap * sizeof(*c))))
+                return PA_ENOMEM;
+        t->sample = c;
+        if (!(v = realloc(t->v, cap * (t->nsc ? t->nsc : 1))))
+                return PA_ENOMEM;
+        t->v = v;
+        t->cap = cap;
+        return 0;
 }
 
 int pa_table_add(struct pa_table *t, uint32_t item, uint32_t variant, uint32_t sample,
-		 const signed char *verdicts)
+                 const signed char *verdicts)
 {
-	if (t->n == t->cap && grow(t))
-		return PA_ENOMEM;
-	t->item[t->n] = item;
-	t->variant[t->n] = variant;
-	t->sample[t->n] = sample;
-	if (t->nsc)
-		memcpy(t->v + t->n * t->nsc, verdicts, t->nsc);
-	t->n++;
-	return 0;
+        if (t->n == t->cap && grow(t))
+                return PA_ENOMEM;
+        t->item[t->n] = item;
+        t->variant[t->n] = variant;
+        t->sample[t->n] = sample;
+        if (t->nsc)
+                memcpy(t->v + t->n * t->nsc, verdicts, t->nsc);
+        t->n++;
+        return 0;
 }
 
 void pa_table_release(struct pa_table *t)
 {
-	if (!t)
-		return;
-	free(t->item);
-	free(t->variant);
-	free(t->sample);
-	free(t->v);
-	pa_table_init(t, t->nsc);
+        if (!t)
+                return;
+        free(t->item);
+        free(t->variant);
+        free(t->sample);
+        free(t->v);
+        pa_table_init(t, t->nsc);
 }
 
 size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t r, size_t k)
 {
-	const struct pa_item *it = &s->items[t->item[r]];
-	uint64_t v = t->variant[r];
+        const struct pa_item *it = &s->items[t->item[r]];
+        uint64_t v = t->variant[r];
 
-	/* Mixed radix, the last axis fastest (as pa_case_build). */
-	for (size_t j = it->n_axes; j-- > k + 1;)
-		v /= s->axes[it->axes[j]].n_groups;
-	return (size_t)(v % s->axes[it->axes[k]].n_groups);
+        /* Mixed radix, the last axis fastest (as pa_case_build). */
+        for (size_t j = it->n_axes; j-- > k + 1;)
+                v /= s->axes[it->axes[j]].n_groups;
+        return (size_t)(v % s->axes[it->axes[k]].n_groups);
 }
 
 /* The variant of rec's groups for its item, or -1. */
 static long variant_of(const struct pa_suite *s, const struct pa_item *it, const json_t *rec)
 {
-	const json_t *groups = json_object_get(rec, "groups");
-	uint64_t v = 0;
+        const json_t *groups = json_object_get(rec, "groups");
+        uint64_t v = 0;
 
-	for (size_t k = 0; k < it->n_axes; k++) {
-		const struct pa_axis *ax = &s->axes[it->axes[k]];
-		const char *name = json_string_value(json_object_get(groups, ax->name));
-		size_t g;
+        for (size_t k = 0; k < it->n_axes; k++) {
+                const struct pa_axis *ax = &s->axes[it->axes[k]];
+                const char *name = json_string_value(json_object_get(groups, ax->name));
+                size_t g;
 
-		for (g = 0; name && g < ax->n_groups && strcmp(ax->groups[g].name, name); g++)
-			;
-		if (!name || g == ax->n_groups)
-			return -1;
-		v = v * ax->n_groups + g;
-	}
-	return (long)v;
+                for (g = 0; name && g < ax->n_groups && strcmp(ax->groups[g].name, name); g++)
+                        ;
+                if (!name || g == ax->n_groups)
+                        return -1;
+                v = v * ax->n_groups + g;
+        }
+        return (long)v;
 }
 
 int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,
-			  struct pa_err *err)
+                          struct pa_err *err)
 {
-	json_t *map = json_object(), *rec;
-	signed char v[PA_MAX_SCORERS];
-	size_t i;
-	int rc = map ? 0 : PA_ENOMEM;
+        json_t *map = json_object(), *rec;
+        signed char v[PA_MAX_SCORERS];
+        size_t i;
+        int rc = map ? 0 : PA_ENOMEM;
 
-	pa_table_init(t, s->scorers.n);
-	for (i = 0; rc == 0 && i < s->n_items; i++)
-		rc = json_object_set_new(map, s->items[i].id, json_integer((json_int_t)i)) ? PA_ENOMEM : 0;
-	json_array_foreach(records, i, rec) {
-		const char *id = json_string_value(json_object_get(rec, "item_id"));
-		const json_t *k = id ? json_object_get(map, id) : NULL, *scores;
-		long item = k ? (long)json_integer_value(k) : -1, var;
+        pa_table_init(t, s->scorers.n);
+        for (i = 0; rc == 0 && i < s->n_items; i++)
+                rc = json_object_set_new(map, s->items[i].id, json_integer((json_int_t)i))
+                         ? PA_ENOMEM
+                         : 0;
+        json_array_foreach(records, i, rec)
+        {
+                const char *id = json_string_value(json_object_get(rec, "item_id"));
+                const json_t *k = id ? json_object_get(map, id) : NULL, *scores;
+                long item = k ? (long)json_integer_value(k) : -1, var;
 
-		if (rc)
-			break;
-		if (item < 0 || (var = variant_of(s, &s->items[item], rec)) < 0) {
-			rc = pa_errf(err, PA_EINVAL,
-				     "record %zu: item '%s' or its groups are not in suite '%s'",
-				     i + 1, id ? id : "(none)", s->id);
-			break;
-		}
-		scores = json_object_get(rec, "scores");
-		for (size_t j = 0; j < s->scorers.n; j++) {
-			const json_t *x = json_object_get(scores, s->scorers.v[j].name);
+                if (rc)
+                        break;
+                if (item < 0 || (var = variant_of(s, &s->items[item], rec)) < 0) {
+                        rc = pa_errf(err, PA_EINVAL,
+                                     "record %zu: item '%s' or its groups are not in suite '%s'",
+                                     i + 1, id ? id : "(none)", s->id);
+                        break;
+                }
+                scores = json_object_get(rec, "scores");
+                for (size_t j = 0; j < s->scorers.n; j++) {
+                        const json_t *x = json_object_get(scores, s->scorers.v[j].name);
 
-			v[j] = json_is_boolean(x) ? (json_is_true(x) ? PA_TRUE : PA_FALSE) : PA_NA;
-		}
-		rc = pa_table_add(t, (uint32_t)item, (uint32_t)var,
-				  (uint32_t)json_integer_value(json_object_get(rec, "sample")), v);
-	}
-	json_decref(map);
-	if (rc)
-		pa_table_release(t);
-	return rc == PA_ENOMEM ? pa_errf(err, rc, "out of memory") : rc;
+                        v[j] = json_is_boolean(x) ? (json_is_true(x) ? PA_TRUE : PA_FALSE) : PA_NA;
+                }
+                rc = pa_table_add(t, (uint32_t)item, (uint32_t)var,
+                                  (uint32_t)json_integer_value(json_object_get(rec, "sample")), v);
+        }
+        json_decref(map);
+        if (rc)
+                pa_table_release(t);
+        return rc == PA_ENOMEM ? pa_errf(err, rc, "out of memory") : rc;
 }

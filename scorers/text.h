@@ -11,8 +11,8 @@
 #include "parity/common.h"
 
 struct pa_text_spec {
-	char *value; /* NULL: use the item's expected answer */
-	bool caseless;
+        char *value; /* NULL: use the item's expected answer */
+        bool caseless;
 };
 
 int pa__text_compile(const json_t *spec, const char *where, void **state, struct pa_err *err);

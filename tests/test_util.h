@@ -8,10 +8,10 @@
 /* PARITY_TEST_DATA/rel in buf (meson sets the variable). */
 static inline const char *test_path(char *buf, size_t n, const char *rel)
 {
-	const char *dir = getenv("PARITY_TEST_DATA");
+        const char *dir = getenv("PARITY_TEST_DATA");
 
-	snprintf(buf, n, "%s/%s", dir ? dir : "tests/data", rel);
-	return buf;
+        snprintf(buf, n, "%s/%s", dir ? dir : "tests/data", rel);
+        return buf;
 }
 
 #endif

@@ -18,334 +18,337 @@
 
 static int ollama_open(struct pa_engine *e, struct pa_err *err)
 {
-	for (size_t i = 0; i < e->n_urls; i++) {
-		const char *u = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
-		size_t n = strlen(u);
+        for (size_t i = 0; i < e->n_urls; i++) {
+                const char *u = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
+                size_t n = strlen(u);
 
-		while (n && u[n - 1] == '/')
-			n--;
-		if (n >= 3 && !strncmp(u + n - 3, "/v1", 3))
-			return pa_errf(err, PA_EINVAL,
-				       "engine '%s': --base-url '%s': Ollama's native API has no "
-				       "/v1 (e.g. http://127.0.0.1:11434); use openai-chat for /v1",
-				       e->ops->name, u);
-	}
-	if (!e->conf.model || !*e->conf.model)
-		return pa_errf(err, PA_EINVAL,
-			       "engine '%s' needs --model (an Ollama model name, e.g. llama3.2)",
-			       e->ops->name);
-	return 0;
+                while (n && u[n - 1] == '/')
+                        n--;
+                if (n >= 3 && !strncmp(u + n - 3, "/v1", 3))
+                        return pa_errf(err, PA_EINVAL,
+                                       "engine '%s': --base-url '%s': Ollama's native API has no "
+                                       "/v1 (e.g. http://127.0.0.1:11434); use openai-chat for /v1",
+                                       e->ops->name, u);
+        }
+        if (!e->conf.model || !*e->conf.model)
+                return pa_errf(err, PA_EINVAL,
+                               "engine '%s' needs --model (an Ollama model name, e.g. llama3.2)",
+                               e->ops->name);
+        return 0;
 }
 
 /* Ollama's "options": only what was set, so the Modelfile's values apply
  * otherwise. */
 static json_t *options(const struct pa_engine *e, const struct pa_job *job)
 {
-	const struct pa_engine_conf *c = &e->conf;
-	json_t *o = json_object();
-	int rc = o ? 0 : -1;
+        const struct pa_engine_conf *c = &e->conf;
+        json_t *o = json_object();
+        int rc = o ? 0 : -1;
 
-	if (c->has_temperature)
-		rc |= json_object_set_new(o, "temperature", json_real(c->temperature));
-	if (c->has_top_p)
-		rc |= json_object_set_new(o, "top_p", json_real(c->top_p));
-	if (c->max_tokens > 0)
-		rc |= json_object_set_new(o, "num_predict", json_integer(c->max_tokens));
-	if (c->has_seed)
-		rc |= json_object_set_new(o, "seed",
-					  json_integer((json_int_t)(job->seed & INT64_MAX)));
-	if (c->stop && json_array_size(c->stop))
-		rc |= json_object_set(o, "stop", (json_t *)c->stop);
-	if (rc) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+        if (c->has_temperature)
+                rc |= json_object_set_new(o, "temperature", json_real(c->temperature));
+        if (c->has_top_p)
+                rc |= json_object_set_new(o, "top_p", json_real(c->top_p));
+        if (c->max_tokens > 0)
+                rc |= json_object_set_new(o, "num_predict", json_integer(c->max_tokens));
+        if (c->has_seed)
+                rc |= json_object_set_new(o, "seed",
+                                          json_integer((json_int_t)(job->seed & INT64_MAX)));
+        if (c->stop && json_array_size(c->stop))
+                rc |= json_object_set(o, "stop", (json_t *)c->stop);
+        if (rc) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
 }
 
 static int finish_build(const struct pa_engine *e, const struct pa_job *job, json_t *req,
-			char **body, struct pa_err *err)
+                        char **body, struct pa_err *err)
 {
-	json_t *opts = req ? options(e, job) : NULL;
-	int rc = opts ? 0 : PA_ENOMEM;
+        json_t *opts = req ? options(e, job) : NULL;
+        int rc = opts ? 0 : PA_ENOMEM;
 
-	if (rc == 0 && (json_object_set_new(req, "model", json_string(e->conf.model)) ||
-			json_object_set_new(req, "stream", json_boolean(e->conf.stream)) ||
-			(json_object_size(opts) && json_object_set(req, "options", opts))))
-		rc = PA_ENOMEM;
-	if (rc == 0 && !(*body = json_dumps(req, JSON_COMPACT)))
-		rc = PA_ENOMEM;
-	json_decref(opts);
-	json_decref(req);
-	return rc ? pa_errf(err, rc, "cannot build request") : 0;
+        if (rc == 0 && (json_object_set_new(req, "model", json_string(e->conf.model)) ||
+                        json_object_set_new(req, "stream", json_boolean(e->conf.stream)) ||
+                        (json_object_size(opts) && json_object_set(req, "options", opts))))
+                rc = PA_ENOMEM;
+        if (rc == 0 && !(*body = json_dumps(req, JSON_COMPACT)))
+                rc = PA_ENOMEM;
+        json_decref(opts);
+        json_decref(req);
+        return rc ? pa_errf(err, rc, "cannot build request") : 0;
 }
 
 static int chat_build(const struct pa_engine *e, const struct pa_job *job, char **body,
-		      struct pa_err *err)
+                      struct pa_err *err)
 {
-	return finish_build(e, job, json_pack("{s:O}", "messages", job->messages), body, err);
+        return finish_build(e, job, json_pack("{s:O}", "messages", job->messages), body, err);
 }
 
 /* /api/generate takes the system prompt apart and applies the model's
  * template itself; the record keeps the same messages as chat. */
 static int generate_build(const struct pa_engine *e, const struct pa_job *job, char **body,
-			  struct pa_err *err)
+                          struct pa_err *err)
 {
-	const char *sys = NULL, *user = "";
-	json_t *m;
-	size_t i;
+        const char *sys = NULL, *user = "";
+        json_t *m;
+        size_t i;
 
-	json_array_foreach(job->messages, i, m) {
-		const char *role = json_string_value(json_object_get(m, "role"));
-		const char *content = json_string_value(json_object_get(m, "content"));
+        json_array_foreach(job->messages, i, m)
+        {
+                const char *role = json_string_value(json_object_get(m, "role"));
+                const char *content = json_string_value(json_object_get(m, "content"));
 
-		if (role && content && !strcmp(role, "system"))
-			sys = content;
-		else if (role && content && !strcmp(role, "user"))
-			user = content;
-	}
-	return finish_build(e, job, json_pack("{s:s, s:s?}", "prompt", user, "system", sys), body,
-			    err);
+                if (role && content && !strcmp(role, "system"))
+                        sys = content;
+                else if (role && content && !strcmp(role, "user"))
+                        user = content;
+        }
+        return finish_build(e, job, json_pack("{s:s, s:s?}", "prompt", user, "system", sys), body,
+                            err);
 }
 
 /* What the lines of one answer add up to. */
 struct nd {
-	struct pa_buf text;
-	char *finish_reason, *model;
-	long prompt_tokens, completion_tokens;
-	bool chat, done;
-	size_t lines;
+        struct pa_buf text;
+        char *finish_reason, *model;
+        long prompt_tokens, completion_tokens;
+        bool chat, done;
+        size_t lines;
 };
 
 static long count(const json_t *o, const char *key)
 {
-	const json_t *v = json_object_get(o, key);
+        const json_t *v = json_object_get(o, key);
 
-	return json_is_integer(v) ? (long)json_integer_value(v) : -1;
+        return json_is_integer(v) ? (long)json_integer_value(v) : -1;
 }
 
 static int set_string(char **dst, const json_t *v)
 {
-	if (!json_is_string(v))
-		return 0;
-	free(*dst);
-	return (*dst = strdup(json_string_value(v))) ? 0 : PA_ENOMEM;
+        if (!json_is_string(v))
+                return 0;
+        free(*dst);
+        return (*dst = strdup(json_string_value(v))) ? 0 : PA_ENOMEM;
 }
 
 static int nd_object(struct nd *s, const json_t *o, size_t lineno, struct pa_err *err)
 {
-	const json_t *e = json_object_get(o, "error"), *t;
+        const json_t *e = json_object_get(o, "error"), *t;
 
-	if (!json_is_object(o))
-		return pa_errf(err, PA_EPROTO, "malformed stream line %zu: not an object", lineno);
-	if (e) {
-		const char *msg = json_string_value(json_is_object(e) ? json_object_get(e, "message")
-								      : e);
+        if (!json_is_object(o))
+                return pa_errf(err, PA_EPROTO, "malformed stream line %zu: not an object", lineno);
+        if (e) {
+                const char *msg =
+                    json_string_value(json_is_object(e) ? json_object_get(e, "message") : e);
 
-		return pa_errf(err, PA_EPROTO, "error in answer: %s", msg ? msg : "(no message)");
-	}
-	s->lines++;
-	t = s->chat ? json_object_get(json_object_get(o, "message"), "content")
-		    : json_object_get(o, "response");
-	if (json_is_string(t) && pa__buf_add(&s->text, json_string_value(t), json_string_length(t)))
-		return pa_errf(err, PA_ENOMEM, "out of memory");
-	if (set_string(&s->model, json_object_get(o, "model")))
-		return pa_errf(err, PA_ENOMEM, "out of memory");
-	if (json_is_true(json_object_get(o, "done"))) {
-		s->done = true;
-		s->prompt_tokens = count(o, "prompt_eval_count");
-		s->completion_tokens = count(o, "eval_count");
-		if (set_string(&s->finish_reason, json_object_get(o, "done_reason")))
-			return pa_errf(err, PA_ENOMEM, "out of memory");
-	}
-	return 0;
+                return pa_errf(err, PA_EPROTO, "error in answer: %s", msg ? msg : "(no message)");
+        }
+        s->lines++;
+        t = s->chat ? json_object_get(json_object_get(o, "message"), "content")
+                    : json_object_get(o, "response");
+        if (json_is_string(t) && pa__buf_add(&s->text, json_string_value(t), json_string_length(t)))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (set_string(&s->model, json_object_get(o, "model")))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (json_is_true(json_object_get(o, "done"))) {
+                s->done = true;
+                s->prompt_tokens = count(o, "prompt_eval_count");
+                s->completion_tokens = count(o, "eval_count");
+                if (set_string(&s->finish_reason, json_object_get(o, "done_reason")))
+                        return pa_errf(err, PA_ENOMEM, "out of memory");
+        }
+        return 0;
 }
 
 static int nd_lines(struct nd *s, const char *body, size_t len, struct pa_err *err)
 {
-	size_t lineno = 0;
-	int rc = 0;
+        size_t lineno = 0;
+        int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < len && !s->done;) {
-		size_t j = i, n;
-		json_t *o;
+        for (size_t i = 0; rc == 0 && i < len && !s->done;) {
+                size_t j = i, n;
+                json_t *o;
 
-		while (j < len && body[j] != '\n')
-			j++;
-		n = j - i;
-		lineno++;
-		while (n && (body[i + n - 1] == '\r' || body[i + n - 1] == ' '))
-			n--;
-		if (n) {
-			if (!(o = json_loadb(body + i, n, 0, NULL)))
-				return pa_errf(err, PA_EPROTO, "malformed stream line %zu", lineno);
-			rc = nd_object(s, o, lineno, err);
-			json_decref(o);
-		}
-		i = j + 1;
-	}
-	return rc;
+                while (j < len && body[j] != '\n')
+                        j++;
+                n = j - i;
+                lineno++;
+                while (n && (body[i + n - 1] == '\r' || body[i + n - 1] == ' '))
+                        n--;
+                if (n) {
+                        if (!(o = json_loadb(body + i, n, 0, NULL)))
+                                return pa_errf(err, PA_EPROTO, "malformed stream line %zu", lineno);
+                        rc = nd_object(s, o, lineno, err);
+                        json_decref(o);
+                }
+                i = j + 1;
+        }
+        return rc;
 }
 
 static int parse_common(const char *body, size_t len, struct pa_reply *r, bool chat,
-			struct pa_err *err)
+                        struct pa_err *err)
 {
-	struct nd s = {.chat = chat, .prompt_tokens = -1, .completion_tokens = -1};
-	json_t *whole;
-	size_t i = 0;
-	int rc;
+        struct nd s = {.chat = chat, .prompt_tokens = -1, .completion_tokens = -1};
+        json_t *whole;
+        size_t i = 0;
+        int rc;
 
-	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
-		i++;
-	if (i == len)
-		return pa_errf(err, PA_EPROTO, "empty answer");
-	if (body[i] != '{')
-		return pa_errf(err, PA_EPROTO, "answer is not JSON: '%.*s'",
-			       (int)(len - i < 40 ? len - i : 40), body + i);
-	pa__buf_init(&s.text, len + 1);
-	/* One object (stream: false), else one object a line. */
-	if ((whole = json_loadb(body, len, 0, NULL))) {
-		rc = nd_object(&s, whole, 1, err);
-		json_decref(whole);
-	} else {
-		rc = nd_lines(&s, body, len, err);
-	}
-	if (rc == 0 && !s.done)
-		rc = pa_errf(err, PA_EPROTO,
-			     "truncated stream: no line with \"done\": true after %zu lines", s.lines);
-	if (rc == 0 && !s.text.p && pa__buf_add(&s.text, "", 0))
-		rc = pa_errf(err, PA_ENOMEM, "out of memory");
-	if (rc == 0) {
-		r->text = s.text.p;
-		r->len = s.text.len;
-		s.text.p = NULL;
-		r->finish_reason = s.finish_reason;
-		r->model = s.model;
-		s.finish_reason = s.model = NULL;
-		r->prompt_tokens = s.prompt_tokens;
-		r->completion_tokens = s.completion_tokens;
-	}
-	pa__buf_release(&s.text);
-	free(s.finish_reason);
-	free(s.model);
-	return rc;
+        while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+                i++;
+        if (i == len)
+                return pa_errf(err, PA_EPROTO, "empty answer");
+        if (body[i] != '{')
+                return pa_errf(err, PA_EPROTO, "answer is not JSON: '%.*s'",
+                               (int)(len - i < 40 ? len - i : 40), body + i);
+        pa__buf_init(&s.text, len + 1);
+        /* One object (stream: false), else one object a line. */
+        if ((whole = json_loadb(body, len, 0, NULL))) {
+                rc = nd_object(&s, whole, 1, err);
+                json_decref(whole);
+        } else {
+                rc = nd_lines(&s, body, len, err);
+        }
+        if (rc == 0 && !s.done)
+                rc = pa_errf(err, PA_EPROTO,
+                             "truncated stream: no line with \"done\": true after %zu lines",
+                             s.lines);
+        if (rc == 0 && !s.text.p && pa__buf_add(&s.text, "", 0))
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        if (rc == 0) {
+                r->text = s.text.p;
+                r->len = s.text.len;
+                s.text.p = NULL;
+                r->finish_reason = s.finish_reason;
+                r->model = s.model;
+                s.finish_reason = s.model = NULL;
+                r->prompt_tokens = s.prompt_tokens;
+                r->completion_tokens = s.completion_tokens;
+        }
+        pa__buf_release(&s.text);
+        free(s.finish_reason);
+        free(s.model);
+        return rc;
 }
 
 static int chat_parse(const struct pa_engine *e, const char *body, size_t len, struct pa_reply *r,
-		      struct pa_err *err)
+                      struct pa_err *err)
 {
-	(void)e;
-	return parse_common(body, len, r, true, err);
+        (void)e;
+        return parse_common(body, len, r, true, err);
 }
 
 static int generate_parse(const struct pa_engine *e, const char *body, size_t len,
-			  struct pa_reply *r, struct pa_err *err)
+                          struct pa_reply *r, struct pa_err *err)
 {
-	(void)e;
-	return parse_common(body, len, r, false, err);
+        (void)e;
+        return parse_common(body, len, r, false, err);
 }
 
 /* POST /api/show: details, scalar model_info, parameters, hashes of the
  * template and Modelfile. */
 static void identify_show(const struct pa_engine *e, const char *root, json_t *id, json_t *out)
 {
-	char *url = pa__url_join(root, "/api/show"), *req, hex[PA_SHA256_HEX];
-	json_t *show, *info = json_object(), *v, *ask = json_pack("{s:s}", "model", e->conf.model);
-	static const char *const hashed[] = {"template", "modelfile"};
-	const char *k;
+        char *url = pa__url_join(root, "/api/show"), *req, hex[PA_SHA256_HEX];
+        json_t *show, *info = json_object(), *v, *ask = json_pack("{s:s}", "model", e->conf.model);
+        static const char *const hashed[] = {"template", "modelfile"};
+        const char *k;
 
-	req = ask ? json_dumps(ask, JSON_COMPACT) : NULL;
-	json_decref(ask);
-	show = url && req ? pa__probe(e, id, url, req, NULL) : NULL;
-	if (json_is_object(show) && info) {
-		json_object_foreach(json_object_get(show, "model_info"), k, v)
-			if (!json_is_array(v) && !json_is_object(v))
-				json_object_set(info, k, v);
-		json_object_set(out, "model_info", info);
-		if ((v = json_object_get(show, "details")))
-			json_object_set(out, "details", v);
-		if ((v = json_object_get(show, "parameters")))
-			json_object_set(out, "parameters", v);
-		if ((v = json_object_get(show, "modified_at")))
-			json_object_set(out, "modified_at", v);
-		for (size_t i = 0; i < 2; i++) {
-			const char *s = json_string_value(json_object_get(show, hashed[i]));
-			char key[32];
+        req = ask ? json_dumps(ask, JSON_COMPACT) : NULL;
+        json_decref(ask);
+        show = url && req ? pa__probe(e, id, url, req, NULL) : NULL;
+        if (json_is_object(show) && info) {
+                json_object_foreach(json_object_get(show, "model_info"), k,
+                                    v) if (!json_is_array(v) && !json_is_object(v))
+                    json_object_set(info, k, v);
+                json_object_set(out, "model_info", info);
+                if ((v = json_object_get(show, "details")))
+                        json_object_set(out, "details", v);
+                if ((v = json_object_get(show, "parameters")))
+                        json_object_set(out, "parameters", v);
+                if ((v = json_object_get(show, "modified_at")))
+                        json_object_set(out, "modified_at", v);
+                for (size_t i = 0; i < 2; i++) {
+                        const char *s = json_string_value(json_object_get(show, hashed[i]));
+                        char key[32];
 
-			if (!s)
-				continue;
-			pa__sha256_hex(s, strlen(s), hex);
-			snprintf(key, sizeof(key), "%s_sha256", hashed[i]);
-			json_object_set_new(out, key, json_string(hex));
-		}
-	}
-	json_decref(info);
-	json_decref(show);
-	free(req);
-	free(url);
+                        if (!s)
+                                continue;
+                        pa__sha256_hex(s, strlen(s), hex);
+                        snprintf(key, sizeof(key), "%s_sha256", hashed[i]);
+                        json_object_set_new(out, key, json_string(hex));
+                }
+        }
+        json_decref(info);
+        json_decref(show);
+        free(req);
+        free(url);
 }
 
 /* GET /api/tags: the model's digest ("llama3.2" is "llama3.2:latest"). */
 static void identify_tags(const struct pa_engine *e, const char *root, json_t *id, json_t *out)
 {
-	char *url = pa__url_join(root, "/api/tags");
-	json_t *tags = url ? pa__probe(e, id, url, NULL, NULL) : NULL, *m;
-	size_t i, n = strlen(e->conf.model);
+        char *url = pa__url_join(root, "/api/tags");
+        json_t *tags = url ? pa__probe(e, id, url, NULL, NULL) : NULL, *m;
+        size_t i, n = strlen(e->conf.model);
 
-	json_array_foreach(json_object_get(tags, "models"), i, m) {
-		const char *name = json_string_value(json_object_get(m, "name"));
+        json_array_foreach(json_object_get(tags, "models"), i, m)
+        {
+                const char *name = json_string_value(json_object_get(m, "name"));
 
-		if (!name || (strcmp(name, e->conf.model) &&
-			      (strncmp(name, e->conf.model, n) || strcmp(name + n, ":latest"))))
-			continue;
-		json_object_set(out, "name", json_object_get(m, "name"));
-		if (json_object_get(m, "digest"))
-			json_object_set(out, "digest", json_object_get(m, "digest"));
-		if (json_object_get(m, "size"))
-			json_object_set(out, "size", json_object_get(m, "size"));
-		break;
-	}
-	json_decref(tags);
-	free(url);
+                if (!name || (strcmp(name, e->conf.model) &&
+                              (strncmp(name, e->conf.model, n) || strcmp(name + n, ":latest"))))
+                        continue;
+                json_object_set(out, "name", json_object_get(m, "name"));
+                if (json_object_get(m, "digest"))
+                        json_object_set(out, "digest", json_object_get(m, "digest"));
+                if (json_object_get(m, "size"))
+                        json_object_set(out, "size", json_object_get(m, "size"));
+                break;
+        }
+        json_decref(tags);
+        free(url);
 }
 
 static void ollama_identify(const struct pa_engine *e, json_t *id)
 {
-	char *root = pa__url_root(e->conf.base_url), *url = root ? pa__url_join(root, "/api/version")
-								  : NULL;
-	json_t *out = json_object(), *ver = url ? pa__probe(e, id, url, NULL, NULL) : NULL;
+        char *root = pa__url_root(e->conf.base_url),
+             *url = root ? pa__url_join(root, "/api/version") : NULL;
+        json_t *out = json_object(), *ver = url ? pa__probe(e, id, url, NULL, NULL) : NULL;
 
-	if (out && root) {
-		if (json_is_string(json_object_get(ver, "version")))
-			json_object_set(out, "version", json_object_get(ver, "version"));
-		identify_tags(e, root, id, out);
-		identify_show(e, root, id, out);
-		json_object_set(id, "ollama", out);
-	}
-	json_decref(ver);
-	json_decref(out);
-	free(url);
-	free(root);
+        if (out && root) {
+                if (json_is_string(json_object_get(ver, "version")))
+                        json_object_set(out, "version", json_object_get(ver, "version"));
+                identify_tags(e, root, id, out);
+                identify_show(e, root, id, out);
+                json_object_set(id, "ollama", out);
+        }
+        json_decref(ver);
+        json_decref(out);
+        free(url);
+        free(root);
 }
 
 const struct pa_engine_ops pa_engine_ollama_chat = {
-	.name = "ollama-chat",
-	.summary = "Ollama native /api/chat (--base-url http://127.0.0.1:11434, no /v1)",
-	.http = true,
-	.path = "/api/chat",
-	.open = ollama_open,
-	.build = chat_build,
-	.parse = chat_parse,
-	.identify = ollama_identify,
+    .name = "ollama-chat",
+    .summary = "Ollama native /api/chat (--base-url http://127.0.0.1:11434, no /v1)",
+    .http = true,
+    .path = "/api/chat",
+    .open = ollama_open,
+    .build = chat_build,
+    .parse = chat_parse,
+    .identify = ollama_identify,
 };
 
 const struct pa_engine_ops pa_engine_ollama_generate = {
-	.name = "ollama-generate",
-	.summary = "Ollama native /api/generate (prompt and system apart; the model's template)",
-	.http = true,
-	.path = "/api/generate",
-	.open = ollama_open,
-	.build = generate_build,
-	.parse = generate_parse,
-	.identify = ollama_identify,
+    .name = "ollama-generate",
+    .summary = "Ollama native /api/generate (prompt and system apart; the model's template)",
+    .http = true,
+    .path = "/api/generate",
+    .open = ollama_open,
+    .build = generate_build,
+    .parse = generate_parse,
+    .identify = ollama_identify,
 };

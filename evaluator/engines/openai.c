@@ -23,431 +23,437 @@
  * the server's defaults apply, as with the OpenAI SDK. */
 static int add_params(const struct pa_engine *e, json_t *req)
 {
-	const struct pa_engine_conf *c = &e->conf;
-	int rc = 0;
+        const struct pa_engine_conf *c = &e->conf;
+        int rc = 0;
 
-	if (c->model)
-		rc |= json_object_set_new(req, "model", json_string(c->model));
-	if (c->has_temperature)
-		rc |= json_object_set_new(req, "temperature", json_real(c->temperature));
-	if (c->has_top_p)
-		rc |= json_object_set_new(req, "top_p", json_real(c->top_p));
-	if (c->max_tokens > 0)
-		rc |= json_object_set_new(req, "max_tokens", json_integer(c->max_tokens));
-	if (c->stop && json_array_size(c->stop))
-		rc |= json_object_set(req, "stop", (json_t *)c->stop);
-	rc |= json_object_set_new(req, "stream", json_boolean(c->stream));
-	/* The usage chunk is opt-in on OpenAI and vLLM; llama.cpp always sends it. */
-	if (c->stream)
-		rc |= json_object_set_new(req, "stream_options",
-					  json_pack("{s:b}", "include_usage", 1));
-	return rc ? PA_ENOMEM : 0;
+        if (c->model)
+                rc |= json_object_set_new(req, "model", json_string(c->model));
+        if (c->has_temperature)
+                rc |= json_object_set_new(req, "temperature", json_real(c->temperature));
+        if (c->has_top_p)
+                rc |= json_object_set_new(req, "top_p", json_real(c->top_p));
+        if (c->max_tokens > 0)
+                rc |= json_object_set_new(req, "max_tokens", json_integer(c->max_tokens));
+        if (c->stop && json_array_size(c->stop))
+                rc |= json_object_set(req, "stop", (json_t *)c->stop);
+        rc |= json_object_set_new(req, "stream", json_boolean(c->stream));
+        /* The usage chunk is opt-in on OpenAI and vLLM; llama.cpp always sends it. */
+        if (c->stream)
+                rc |= json_object_set_new(req, "stream_options",
+                                          json_pack("{s:b}", "include_usage", 1));
+        return rc ? PA_ENOMEM : 0;
 }
 
 static int finish_build(const struct pa_engine *e, const struct pa_job *job, json_t *req,
-			char **body, struct pa_err *err)
+                        char **body, struct pa_err *err)
 {
-	int rc = req ? add_params(e, req) : PA_ENOMEM;
+        int rc = req ? add_params(e, req) : PA_ENOMEM;
 
-	/* Each sample has its own seed, so repeated samples are distinct draws. */
-	if (rc == 0 && e->conf.has_seed &&
-	    json_object_set_new(req, "seed", json_integer((json_int_t)(job->seed & INT64_MAX))))
-		rc = PA_ENOMEM;
-	if (rc == 0 && !(*body = json_dumps(req, JSON_COMPACT)))
-		rc = PA_ENOMEM;
-	json_decref(req);
-	return rc ? pa_errf(err, rc, "cannot build request") : 0;
+        /* Each sample has its own seed, so repeated samples are distinct draws. */
+        if (rc == 0 && e->conf.has_seed &&
+            json_object_set_new(req, "seed", json_integer((json_int_t)(job->seed & INT64_MAX))))
+                rc = PA_ENOMEM;
+        if (rc == 0 && !(*body = json_dumps(req, JSON_COMPACT)))
+                rc = PA_ENOMEM;
+        json_decref(req);
+        return rc ? pa_errf(err, rc, "cannot build request") : 0;
 }
 
 static int chat_build(const struct pa_engine *e, const struct pa_job *job, char **body,
-		      struct pa_err *err)
+                      struct pa_err *err)
 {
-	return finish_build(e, job, json_pack("{s:O}", "messages", job->messages), body, err);
+        return finish_build(e, job, json_pack("{s:O}", "messages", job->messages), body, err);
 }
 
 static int completions_build(const struct pa_engine *e, const struct pa_job *job, char **body,
-			     struct pa_err *err)
+                             struct pa_err *err)
 {
-	return finish_build(e, job, json_pack("{s:s}", "prompt", job->prompt), body, err);
+        return finish_build(e, job, json_pack("{s:s}", "prompt", job->prompt), body, err);
 }
 
 static char *dup_string(const json_t *v)
 {
-	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+        return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
 static long usage_field(const json_t *usage, const char *key)
 {
-	const json_t *v = json_object_get(usage, key);
+        const json_t *v = json_object_get(usage, key);
 
-	return json_is_integer(v) ? (long)json_integer_value(v) : -1;
+        return json_is_integer(v) ? (long)json_integer_value(v) : -1;
 }
 
 /* The "error" of an answer that carries one instead of choices. */
 static int answer_error(const json_t *root, struct pa_err *err)
 {
-	const json_t *e = json_object_get(root, "error");
-	const char *msg = json_string_value(json_is_object(e) ? json_object_get(e, "message") : e);
+        const json_t *e = json_object_get(root, "error");
+        const char *msg = json_string_value(json_is_object(e) ? json_object_get(e, "message") : e);
 
-	return pa_errf(err, PA_EPROTO, "error in answer: %s", msg ? msg : "(no message)");
+        return pa_errf(err, PA_EPROTO, "error in answer: %s", msg ? msg : "(no message)");
 }
 
 /* Both routes answer {"choices": [...], "model", "usage"}; only where the
  * text sits differs. */
 static int parse_json(const char *body, size_t len, struct pa_reply *r, bool chat,
-		      struct pa_err *err)
+                      struct pa_err *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je);
-	json_t *choice, *text, *usage;
-	int rc = 0;
+        json_error_t je;
+        json_t *root = json_loadb(body, len, 0, &je);
+        json_t *choice, *text, *usage;
+        int rc = 0;
 
-	if (!root)
-		return pa_errf(err, PA_EPROTO, "malformed JSON in answer: %d:%d: %s", je.line,
-			       je.column, je.text);
-	choice = json_array_get(json_object_get(root, "choices"), 0);
-	text = chat ? json_object_get(json_object_get(choice, "message"), "content")
-		    : json_object_get(choice, "text");
-	if (!json_is_string(text)) {
-		rc = json_object_get(root, "error") && !choice
-			     ? answer_error(root, err)
-			     : pa_errf(err, PA_EPROTO, "answer has no %s",
-				       chat ? "choices[0].message.content" : "choices[0].text");
-		goto out;
-	}
-	r->len = json_string_length(text);
-	r->text = malloc(r->len + 1);
-	if (!r->text) {
-		rc = PA_ENOMEM;
-		goto out;
-	}
-	memcpy(r->text, json_string_value(text), r->len + 1);
-	r->finish_reason = dup_string(json_object_get(choice, "finish_reason"));
-	r->model = dup_string(json_object_get(root, "model"));
-	usage = json_object_get(root, "usage");
-	r->prompt_tokens = usage_field(usage, "prompt_tokens");
-	r->completion_tokens = usage_field(usage, "completion_tokens");
+        if (!root)
+                return pa_errf(err, PA_EPROTO, "malformed JSON in answer: %d:%d: %s", je.line,
+                               je.column, je.text);
+        choice = json_array_get(json_object_get(root, "choices"), 0);
+        text = chat ? json_object_get(json_object_get(choice, "message"), "content")
+                    : json_object_get(choice, "text");
+        if (!json_is_string(text)) {
+                rc = json_object_get(root, "error") && !choice
+                         ? answer_error(root, err)
+                         : pa_errf(err, PA_EPROTO, "answer has no %s",
+                                   chat ? "choices[0].message.content" : "choices[0].text");
+                goto out;
+        }
+        r->len = json_string_length(text);
+        r->text = malloc(r->len + 1);
+        if (!r->text) {
+                rc = PA_ENOMEM;
+                goto out;
+        }
+        memcpy(r->text, json_string_value(text), r->len + 1);
+        r->finish_reason = dup_string(json_object_get(choice, "finish_reason"));
+        r->model = dup_string(json_object_get(root, "model"));
+        usage = json_object_get(root, "usage");
+        r->prompt_tokens = usage_field(usage, "prompt_tokens");
+        r->completion_tokens = usage_field(usage, "completion_tokens");
 out:
-	json_decref(root);
-	return rc;
+        json_decref(root);
+        return rc;
 }
 
 /* What the chunks of one stream add up to. */
 struct sse {
-	struct pa_buf text, data; /* the answer; the pending event's data */
-	char *finish_reason, *model;
-	long prompt_tokens, completion_tokens;
-	bool chat, done;
-	size_t events, data_line; /* line of the pending event's first data */
+        struct pa_buf text, data; /* the answer; the pending event's data */
+        char *finish_reason, *model;
+        long prompt_tokens, completion_tokens;
+        bool chat, done;
+        size_t events, data_line; /* line of the pending event's first data */
 };
 
 static int set_string(char **dst, const json_t *v)
 {
-	if (!json_is_string(v))
-		return 0;
-	free(*dst);
-	return (*dst = strdup(json_string_value(v))) ? 0 : PA_ENOMEM;
+        if (!json_is_string(v))
+                return 0;
+        free(*dst);
+        return (*dst = strdup(json_string_value(v))) ? 0 : PA_ENOMEM;
 }
 
 /* The choice with index 0 (chunks of n > 1 interleave choices). */
 static const json_t *first_choice(const json_t *chunk)
 {
-	const json_t *choices = json_object_get(chunk, "choices"), *c;
-	size_t i;
+        const json_t *choices = json_object_get(chunk, "choices"), *c;
+        size_t i;
 
-	json_array_foreach(choices, i, c) {
-		const json_t *idx = json_object_get(c, "index");
+        json_array_foreach(choices, i, c)
+        {
+                const json_t *idx = json_object_get(c, "index");
 
-		if (!idx || (json_is_integer(idx) && json_integer_value(idx) == 0))
-			return c;
-	}
-	return NULL;
+                if (!idx || (json_is_integer(idx) && json_integer_value(idx) == 0))
+                        return c;
+        }
+        return NULL;
 }
 
 static int sse_chunk(struct sse *s, const json_t *chunk, struct pa_err *err)
 {
-	const json_t *c = first_choice(chunk), *usage = json_object_get(chunk, "usage"), *t;
+        const json_t *c = first_choice(chunk), *usage = json_object_get(chunk, "usage"), *t;
 
-	if (!json_is_object(chunk))
-		return pa_errf(err, PA_EPROTO, "malformed stream event at line %zu: not an object",
-			       s->data_line);
-	if (json_object_get(chunk, "error") && !c)
-		return answer_error(chunk, err);
-	t = s->chat ? json_object_get(json_object_get(c, "delta"), "content")
-		    : json_object_get(c, "text");
-	if (json_is_string(t) && pa__buf_add(&s->text, json_string_value(t), json_string_length(t)))
-		return pa_errf(err, PA_ENOMEM, "out of memory");
-	if (set_string(&s->finish_reason, json_object_get(c, "finish_reason")) ||
-	    set_string(&s->model, json_object_get(chunk, "model")))
-		return PA_ENOMEM;
-	if (json_is_object(usage)) {
-		s->prompt_tokens = usage_field(usage, "prompt_tokens");
-		s->completion_tokens = usage_field(usage, "completion_tokens");
-	}
-	return 0;
+        if (!json_is_object(chunk))
+                return pa_errf(err, PA_EPROTO, "malformed stream event at line %zu: not an object",
+                               s->data_line);
+        if (json_object_get(chunk, "error") && !c)
+                return answer_error(chunk, err);
+        t = s->chat ? json_object_get(json_object_get(c, "delta"), "content")
+                    : json_object_get(c, "text");
+        if (json_is_string(t) && pa__buf_add(&s->text, json_string_value(t), json_string_length(t)))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (set_string(&s->finish_reason, json_object_get(c, "finish_reason")) ||
+            set_string(&s->model, json_object_get(chunk, "model")))
+                return PA_ENOMEM;
+        if (json_is_object(usage)) {
+                s->prompt_tokens = usage_field(usage, "prompt_tokens");
+                s->completion_tokens = usage_field(usage, "completion_tokens");
+        }
+        return 0;
 }
 
 /* The pending event's data: [DONE], or one JSON chunk. */
 static int sse_dispatch(struct sse *s, struct pa_err *err)
 {
-	json_t *chunk;
-	int rc;
+        json_t *chunk;
+        int rc;
 
-	if (!s->data.p || s->done) {
-		pa__buf_release(&s->data);
-		return 0;
-	}
-	s->events++;
-	if (!strcmp(s->data.p, "[DONE]")) {
-		s->done = true;
-		return 0;
-	}
-	if (!(chunk = json_loadb(s->data.p, s->data.len, 0, NULL)))
-		return pa_errf(err, PA_EPROTO, "malformed stream event at line %zu", s->data_line);
-	rc = sse_chunk(s, chunk, err);
-	json_decref(chunk);
-	pa__buf_release(&s->data);
-	return rc;
+        if (!s->data.p || s->done) {
+                pa__buf_release(&s->data);
+                return 0;
+        }
+        s->events++;
+        if (!strcmp(s->data.p, "[DONE]")) {
+                s->done = true;
+                return 0;
+        }
+        if (!(chunk = json_loadb(s->data.p, s->data.len, 0, NULL)))
+                return pa_errf(err, PA_EPROTO, "malformed stream event at line %zu", s->data_line);
+        rc = sse_chunk(s, chunk, err);
+        json_decref(chunk);
+        pa__buf_release(&s->data);
+        return rc;
 }
 
 /* A field name ("data", "event", "id", "retry", or another word). */
 static bool field_name(const char *p, size_t n)
 {
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(p[i] == '_' || p[i] == '-' || (p[i] >= 'a' && p[i] <= 'z') ||
-		      (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9')))
-			return false;
-	return true;
+        if (!n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!(p[i] == '_' || p[i] == '-' || (p[i] >= 'a' && p[i] <= 'z') ||
+                      (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9')))
+                        return false;
+        return true;
 }
 
 /* One line of the stream (without its end of line). */
 static int sse_line(struct sse *s, const char *p, size_t n, size_t lineno, struct pa_err *err)
 {
-	const char *colon = memchr(p, ':', n), *v;
-	size_t name = colon ? (size_t)(colon - p) : n, vn;
+        const char *colon = memchr(p, ':', n), *v;
+        size_t name = colon ? (size_t)(colon - p) : n, vn;
 
-	if (n == 0)
-		return sse_dispatch(s, err);
-	if (p[0] == ':') /* a comment, e.g. ": ping" keep-alives */
-		return 0;
-	if (!field_name(p, name))
-		return pa_errf(err, PA_EPROTO, "not an event stream: line %zu: '%.*s'", lineno,
-			       (int)(n < 40 ? n : 40), p);
-	if (name != 4 || memcmp(p, "data", 4))
-		return 0; /* event:, id:, retry: and unknown fields are ignored */
-	v = colon ? colon + 1 : p + n;
-	vn = (size_t)(p + n - v);
-	if (vn && *v == ' ') {
-		v++;
-		vn--;
-	}
-	if (s->data.p && pa__buf_add(&s->data, "\n", 1))
-		return PA_ENOMEM;
-	if (!s->data.p)
-		s->data_line = lineno;
-	if (pa__buf_add(&s->data, v, vn))
-		return PA_ENOMEM;
-	return 0;
+        if (n == 0)
+                return sse_dispatch(s, err);
+        if (p[0] == ':') /* a comment, e.g. ": ping" keep-alives */
+                return 0;
+        if (!field_name(p, name))
+                return pa_errf(err, PA_EPROTO, "not an event stream: line %zu: '%.*s'", lineno,
+                               (int)(n < 40 ? n : 40), p);
+        if (name != 4 || memcmp(p, "data", 4))
+                return 0; /* event:, id:, retry: and unknown fields are ignored */
+        v = colon ? colon + 1 : p + n;
+        vn = (size_t)(p + n - v);
+        if (vn && *v == ' ') {
+                v++;
+                vn--;
+        }
+        if (s->data.p && pa__buf_add(&s->data, "\n", 1))
+                return PA_ENOMEM;
+        if (!s->data.p)
+                s->data_line = lineno;
+        if (pa__buf_add(&s->data, v, vn))
+                return PA_ENOMEM;
+        return 0;
 }
 
 static int sse_finish(struct sse *s, struct pa_reply *r, struct pa_err *err)
 {
-	if (!s->events)
-		return pa_errf(err, PA_EPROTO, "empty event stream");
-	if (!s->done && !s->finish_reason)
-		return pa_errf(err, PA_EPROTO,
-			       "truncated stream: no [DONE] and no finish_reason after %zu events",
-			       s->events);
-	if (!s->text.p && pa__buf_add(&s->text, "", 0))
-		return PA_ENOMEM;
-	r->text = s->text.p;
-	r->len = s->text.len;
-	s->text.p = NULL;
-	r->finish_reason = s->finish_reason;
-	r->model = s->model;
-	s->finish_reason = s->model = NULL;
-	r->prompt_tokens = s->prompt_tokens;
-	r->completion_tokens = s->completion_tokens;
-	return 0;
+        if (!s->events)
+                return pa_errf(err, PA_EPROTO, "empty event stream");
+        if (!s->done && !s->finish_reason)
+                return pa_errf(err, PA_EPROTO,
+                               "truncated stream: no [DONE] and no finish_reason after %zu events",
+                               s->events);
+        if (!s->text.p && pa__buf_add(&s->text, "", 0))
+                return PA_ENOMEM;
+        r->text = s->text.p;
+        r->len = s->text.len;
+        s->text.p = NULL;
+        r->finish_reason = s->finish_reason;
+        r->model = s->model;
+        s->finish_reason = s->model = NULL;
+        r->prompt_tokens = s->prompt_tokens;
+        r->completion_tokens = s->completion_tokens;
+        return 0;
 }
 
 static int parse_sse(const char *body, size_t len, struct pa_reply *r, bool chat,
-		     struct pa_err *err)
+                     struct pa_err *err)
 {
-	struct sse s = {.chat = chat, .prompt_tokens = -1, .completion_tokens = -1};
-	size_t lineno = 0;
-	int rc = 0;
+        struct sse s = {.chat = chat, .prompt_tokens = -1, .completion_tokens = -1};
+        size_t lineno = 0;
+        int rc = 0;
 
-	pa__buf_init(&s.text, len + 1);
-	pa__buf_init(&s.data, len + 1);
-	for (size_t i = 0; rc == 0 && i < len && !s.done;) {
-		size_t j = i;
+        pa__buf_init(&s.text, len + 1);
+        pa__buf_init(&s.data, len + 1);
+        for (size_t i = 0; rc == 0 && i < len && !s.done;) {
+                size_t j = i;
 
-		while (j < len && body[j] != '\n' && body[j] != '\r')
-			j++;
-		rc = sse_line(&s, body + i, j - i, ++lineno, err);
-		/* "\r\n", "\n" and "\r" all end a line. */
-		if (j < len && body[j] == '\r' && j + 1 < len && body[j + 1] == '\n')
-			j++;
-		i = j + 1;
-	}
-	/* A last event without its blank line still counts. */
-	if (rc == 0)
-		rc = sse_dispatch(&s, err);
-	if (rc == 0)
-		rc = sse_finish(&s, r, err);
-	if (rc == PA_ENOMEM)
-		pa_errf(err, rc, "out of memory");
-	pa__buf_release(&s.text);
-	pa__buf_release(&s.data);
-	free(s.finish_reason);
-	free(s.model);
-	return rc;
+                while (j < len && body[j] != '\n' && body[j] != '\r')
+                        j++;
+                rc = sse_line(&s, body + i, j - i, ++lineno, err);
+                /* "\r\n", "\n" and "\r" all end a line. */
+                if (j < len && body[j] == '\r' && j + 1 < len && body[j + 1] == '\n')
+                        j++;
+                i = j + 1;
+        }
+        /* A last event without its blank line still counts. */
+        if (rc == 0)
+                rc = sse_dispatch(&s, err);
+        if (rc == 0)
+                rc = sse_finish(&s, r, err);
+        if (rc == PA_ENOMEM)
+                pa_errf(err, rc, "out of memory");
+        pa__buf_release(&s.text);
+        pa__buf_release(&s.data);
+        free(s.finish_reason);
+        free(s.model);
+        return rc;
 }
 
 enum body_kind { BODY_JSON, BODY_SSE, BODY_OTHER };
 
 static enum body_kind sniff(const char *b, size_t len, size_t *skip)
 {
-	static const char *const sse[] = {"data:", ":", "event:", "id:", "retry:"};
-	size_t i = 0;
+        static const char *const sse[] = {"data:", ":", "event:", "id:", "retry:"};
+        size_t i = 0;
 
-	if (len >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))
-		i = 3;
-	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
-		i++;
-	*skip = i;
-	if (i < len && (b[i] == '{' || b[i] == '['))
-		return BODY_JSON;
-	for (size_t k = 0; k < sizeof(sse) / sizeof(*sse); k++)
-		if (len - i >= strlen(sse[k]) && !memcmp(b + i, sse[k], strlen(sse[k])))
-			return BODY_SSE;
-	return BODY_OTHER;
+        if (len >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))
+                i = 3;
+        while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+                i++;
+        *skip = i;
+        if (i < len && (b[i] == '{' || b[i] == '['))
+                return BODY_JSON;
+        for (size_t k = 0; k < sizeof(sse) / sizeof(*sse); k++)
+                if (len - i >= strlen(sse[k]) && !memcmp(b + i, sse[k], strlen(sse[k])))
+                        return BODY_SSE;
+        return BODY_OTHER;
 }
 
 static int parse_any(const char *body, size_t len, struct pa_reply *r, bool chat,
-		     struct pa_err *err)
+                     struct pa_err *err)
 {
-	char head[41];
-	size_t skip, n;
+        char head[41];
+        size_t skip, n;
 
-	switch (sniff(body, len, &skip)) {
-	case BODY_JSON: return parse_json(body, len, r, chat, err);
-	case BODY_SSE: return parse_sse(body + skip, len - skip, r, chat, err);
-	default: break;
-	}
-	if (skip == len)
-		return pa_errf(err, PA_EPROTO, "empty answer");
-	n = len - skip < sizeof(head) - 1 ? len - skip : sizeof(head) - 1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)body[skip + i];
+        switch (sniff(body, len, &skip)) {
+        case BODY_JSON:
+                return parse_json(body, len, r, chat, err);
+        case BODY_SSE:
+                return parse_sse(body + skip, len - skip, r, chat, err);
+        default:
+                break;
+        }
+        if (skip == len)
+                return pa_errf(err, PA_EPROTO, "empty answer");
+        n = len - skip < sizeof(head) - 1 ? len - skip : sizeof(head) - 1;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)body[skip + i];
 
-		head[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	head[n] = '\0';
-	return pa_errf(err, PA_EPROTO, "answer is neither JSON nor an event stream: '%s'", head);
+                head[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+        }
+        head[n] = '\0';
+        return pa_errf(err, PA_EPROTO, "answer is neither JSON nor an event stream: '%s'", head);
 }
 
 static int chat_parse(const struct pa_engine *e, const char *body, size_t len, struct pa_reply *r,
-		      struct pa_err *err)
+                      struct pa_err *err)
 {
-	(void)e;
-	return parse_any(body, len, r, true, err);
+        (void)e;
+        return parse_any(body, len, r, true, err);
 }
 
 static int completions_parse(const struct pa_engine *e, const char *body, size_t len,
-			     struct pa_reply *r, struct pa_err *err)
+                             struct pa_reply *r, struct pa_err *err)
 {
-	(void)e;
-	return parse_any(body, len, r, false, err);
+        (void)e;
+        return parse_any(body, len, r, false, err);
 }
 
 /* GET {base}/models: the ids (at most 100) and the entry of the requested
  * model, or of the only one, with llama.cpp's "meta" (n_params...). */
 static void identify_models(const struct pa_engine *e, json_t *id)
 {
-	char *url = pa__url_join(e->conf.base_url, "/models");
-	json_t *root = url ? pa__probe(e, id, url, NULL, NULL) : NULL;
-	json_t *data = json_object_get(root, "data"), *m, *ids = json_array(), *served = NULL;
-	size_t i;
+        char *url = pa__url_join(e->conf.base_url, "/models");
+        json_t *root = url ? pa__probe(e, id, url, NULL, NULL) : NULL;
+        json_t *data = json_object_get(root, "data"), *m, *ids = json_array(), *served = NULL;
+        size_t i;
 
-	json_array_foreach(data, i, m) {
-		const char *mid = json_string_value(json_object_get(m, "id"));
+        json_array_foreach(data, i, m)
+        {
+                const char *mid = json_string_value(json_object_get(m, "id"));
 
-		if (mid && i < 100)
-			json_array_append_new(ids, json_string(mid));
-		if (mid && e->conf.model && !strcmp(mid, e->conf.model))
-			served = m;
-	}
-	if (!served && json_array_size(data) == 1)
-		served = json_array_get(data, 0);
-	if (json_is_array(data))
-		json_object_set_new(id, "models",
-				    json_pack("{s:I, s:O, s:O?}", "count",
-					      (json_int_t)json_array_size(data), "ids", ids, "served",
-					      served));
-	json_decref(ids);
-	json_decref(root);
-	free(url);
+                if (mid && i < 100)
+                        json_array_append_new(ids, json_string(mid));
+                if (mid && e->conf.model && !strcmp(mid, e->conf.model))
+                        served = m;
+        }
+        if (!served && json_array_size(data) == 1)
+                served = json_array_get(data, 0);
+        if (json_is_array(data))
+                json_object_set_new(id, "models",
+                                    json_pack("{s:I, s:O, s:O?}", "count",
+                                              (json_int_t)json_array_size(data), "ids", ids,
+                                              "served", served));
+        json_decref(ids);
+        json_decref(root);
+        free(url);
 }
 
 /* llama.cpp's GET /props (beside /v1): build, slots, context, the model
  * file's name (not its path: it may hold a user name), template hash. */
 static void identify_props(const struct pa_engine *e, json_t *id)
 {
-	char *root = pa__url_root(e->conf.base_url), *url = root ? pa__url_join(root, "/props") : NULL;
-	json_t *p = url ? pa__probe(e, id, url, NULL, NULL) : NULL, *out = json_object(), *v;
-	const char *path = json_string_value(json_object_get(p, "model_path"));
-	const char *tmpl = json_string_value(json_object_get(p, "chat_template"));
-	char hex[PA_SHA256_HEX];
+        char *root = pa__url_root(e->conf.base_url),
+             *url = root ? pa__url_join(root, "/props") : NULL;
+        json_t *p = url ? pa__probe(e, id, url, NULL, NULL) : NULL, *out = json_object(), *v;
+        const char *path = json_string_value(json_object_get(p, "model_path"));
+        const char *tmpl = json_string_value(json_object_get(p, "chat_template"));
+        char hex[PA_SHA256_HEX];
 
-	if (json_is_object(p) && out) {
-		if (path)
-			json_object_set_new(out, "model_file", json_string(pa__basename(path)));
-		if ((v = json_object_get(p, "build_info")))
-			json_object_set(out, "build_info", v);
-		if ((v = json_object_get(p, "total_slots")))
-			json_object_set(out, "total_slots", v);
-		v = json_object_get(json_object_get(p, "default_generation_settings"), "n_ctx");
-		if (v || (v = json_object_get(p, "n_ctx")))
-			json_object_set(out, "n_ctx", v);
-		if (tmpl) {
-			pa__sha256_hex(tmpl, strlen(tmpl), hex);
-			json_object_set_new(out, "chat_template_sha256", json_string(hex));
-		}
-		json_object_set(id, "props", out);
-	}
-	json_decref(out);
-	json_decref(p);
-	free(url);
-	free(root);
+        if (json_is_object(p) && out) {
+                if (path)
+                        json_object_set_new(out, "model_file", json_string(pa__basename(path)));
+                if ((v = json_object_get(p, "build_info")))
+                        json_object_set(out, "build_info", v);
+                if ((v = json_object_get(p, "total_slots")))
+                        json_object_set(out, "total_slots", v);
+                v = json_object_get(json_object_get(p, "default_generation_settings"), "n_ctx");
+                if (v || (v = json_object_get(p, "n_ctx")))
+                        json_object_set(out, "n_ctx", v);
+                if (tmpl) {
+                        pa__sha256_hex(tmpl, strlen(tmpl), hex);
+                        json_object_set_new(out, "chat_template_sha256", json_string(hex));
+                }
+                json_object_set(id, "props", out);
+        }
+        json_decref(out);
+        json_decref(p);
+        free(url);
+        free(root);
 }
 
 static void openai_identify(const struct pa_engine *e, json_t *id)
 {
-	identify_models(e, id);
-	identify_props(e, id);
+        identify_models(e, id);
+        identify_props(e, id);
 }
 
 const struct pa_engine_ops pa_engine_openai_chat = {
-	.name = "openai-chat",
-	.summary = "OpenAI-compatible /v1/chat/completions (vLLM, llama.cpp, SGLang, LiteLLM...)",
-	.http = true,
-	.path = "/chat/completions",
-	.build = chat_build,
-	.parse = chat_parse,
-	.identify = openai_identify,
+    .name = "openai-chat",
+    .summary = "OpenAI-compatible /v1/chat/completions (vLLM, llama.cpp, SGLang, LiteLLM...)",
+    .http = true,
+    .path = "/chat/completions",
+    .build = chat_build,
+    .parse = chat_parse,
+    .identify = openai_identify,
 };
 
 const struct pa_engine_ops pa_engine_openai_completions = {
-	.name = "openai-completions",
-	.summary = "OpenAI-compatible /v1/completions (raw prompt: system, blank line, user)",
-	.http = true,
-	.flat_prompt = true,
-	.path = "/completions",
-	.build = completions_build,
-	.parse = completions_parse,
-	.identify = openai_identify,
+    .name = "openai-completions",
+    .summary = "OpenAI-compatible /v1/completions (raw prompt: system, blank line, user)",
+    .http = true,
+    .flat_prompt = true,
+    .path = "/completions",
+    .build = completions_build,
+    .parse = completions_parse,
+    .identify = openai_identify,
 };

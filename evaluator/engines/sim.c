@@ -9,215 +9,218 @@
 #include "parity/engine.h"
 
 struct sim {
-	json_t *root;
-	const char *model, *yes, *no, *wrong;
-	double base_rate, accuracy;
-	const json_t *groups, *domains;
+        json_t *root;
+        const char *model, *yes, *no, *wrong;
+        double base_rate, accuracy;
+        const json_t *groups, *domains;
 };
 
 #define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
 
-static int get_prob(const json_t *obj, const char *key, double dflt, double *out,
-		    const char *file, struct pa_err *err)
+static int get_prob(const json_t *obj, const char *key, double dflt, double *out, const char *file,
+                    struct pa_err *err)
 {
-	const json_t *v = json_object_get(obj, key);
+        const json_t *v = json_object_get(obj, key);
 
-	*out = dflt;
-	if (!v)
-		return 0;
-	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
-		return BAD("sim profile '%s': /%s: expected a number in [0, 1]", file, key);
-	*out = json_number_value(v);
-	return 0;
+        *out = dflt;
+        if (!v)
+                return 0;
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
+                return BAD("sim profile '%s': /%s: expected a number in [0, 1]", file, key);
+        *out = json_number_value(v);
+        return 0;
 }
 
 static int get_text(const json_t *obj, const char *key, const char *dflt, const char **out,
-		    const char *file, struct pa_err *err)
+                    const char *file, struct pa_err *err)
 {
-	const json_t *v = json_object_get(obj, key);
+        const json_t *v = json_object_get(obj, key);
 
-	*out = dflt;
-	if (!v)
-		return 0;
-	if (!json_is_string(v))
-		return BAD("sim profile '%s': /%s: expected a string", file, key);
-	*out = json_string_value(v);
-	return 0;
+        *out = dflt;
+        if (!v)
+                return 0;
+        if (!json_is_string(v))
+                return BAD("sim profile '%s': /%s: expected a string", file, key);
+        *out = json_string_value(v);
+        return 0;
 }
 
 /* {"axis": {"group": shift}} with shifts in [-1, 1]. */
 static int check_groups(const json_t *groups, const char *file, struct pa_err *err)
 {
-	const char *axis, *group;
-	json_t *gs, *shift;
+        const char *axis, *group;
+        json_t *gs, *shift;
 
-	if (!json_is_object(groups))
-		return BAD("sim profile '%s': /groups: expected an object", file);
-	json_object_foreach((json_t *)groups, axis, gs) {
-		if (!json_is_object(gs))
-			return BAD("sim profile '%s': /groups/%s: expected an object", file, axis);
-		json_object_foreach(gs, group, shift) {
-			if (!json_is_number(shift) || json_number_value(shift) < -1 ||
-			    json_number_value(shift) > 1)
-				return BAD("sim profile '%s': /groups/%s/%s: expected a number in "
-					   "[-1, 1]",
-					   file, axis, group);
-		}
-	}
-	return 0;
+        if (!json_is_object(groups))
+                return BAD("sim profile '%s': /groups: expected an object", file);
+        json_object_foreach((json_t *)groups, axis, gs)
+        {
+                if (!json_is_object(gs))
+                        return BAD("sim profile '%s': /groups/%s: expected an object", file, axis);
+                json_object_foreach(gs, group, shift)
+                {
+                        if (!json_is_number(shift) || json_number_value(shift) < -1 ||
+                            json_number_value(shift) > 1)
+                                return BAD("sim profile '%s': /groups/%s/%s: expected a number in "
+                                           "[-1, 1]",
+                                           file, axis, group);
+                }
+        }
+        return 0;
 }
 
 static int check_domains(const json_t *domains, const char *file, struct pa_err *err)
 {
-	const char *d;
-	json_t *acc;
+        const char *d;
+        json_t *acc;
 
-	if (!json_is_object(domains))
-		return BAD("sim profile '%s': /domains: expected an object", file);
-	json_object_foreach((json_t *)domains, d, acc) {
-		if (!json_is_number(acc) || json_number_value(acc) < 0 ||
-		    json_number_value(acc) > 1)
-			return BAD("sim profile '%s': /domains/%s: expected a number in [0, 1]",
-				   file, d);
-	}
-	return 0;
+        if (!json_is_object(domains))
+                return BAD("sim profile '%s': /domains: expected an object", file);
+        json_object_foreach((json_t *)domains, d, acc)
+        {
+                if (!json_is_number(acc) || json_number_value(acc) < 0 ||
+                    json_number_value(acc) > 1)
+                        return BAD("sim profile '%s': /domains/%s: expected a number in [0, 1]",
+                                   file, d);
+        }
+        return 0;
 }
 
 static int parse_profile(struct sim *p, const char *path, struct pa_err *err)
 {
-	const json_t *v;
-	int rc;
+        const json_t *v;
+        int rc;
 
-	v = json_object_get(p->root, "parity_sim_profile");
-	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return BAD("sim profile '%s': /parity_sim_profile: expected 1", path);
-	if ((rc = get_text(p->root, "model", "sim", &p->model, path, err)) ||
-	    (rc = get_text(p->root, "yes", "Yes.", &p->yes, path, err)) ||
-	    (rc = get_text(p->root, "no", "No.", &p->no, path, err)) ||
-	    (rc = get_text(p->root, "wrong", "I am not sure.", &p->wrong, path, err)) ||
-	    (rc = get_prob(p->root, "base_rate", 0.5, &p->base_rate, path, err)) ||
-	    (rc = get_prob(p->root, "accuracy", 0.9, &p->accuracy, path, err)))
-		return rc;
-	p->groups = json_object_get(p->root, "groups");
-	p->domains = json_object_get(p->root, "domains");
-	if (p->groups && (rc = check_groups(p->groups, path, err)))
-		return rc;
-	if (p->domains && (rc = check_domains(p->domains, path, err)))
-		return rc;
-	return 0;
+        v = json_object_get(p->root, "parity_sim_profile");
+        if (!json_is_integer(v) || json_integer_value(v) != 1)
+                return BAD("sim profile '%s': /parity_sim_profile: expected 1", path);
+        if ((rc = get_text(p->root, "model", "sim", &p->model, path, err)) ||
+            (rc = get_text(p->root, "yes", "Yes.", &p->yes, path, err)) ||
+            (rc = get_text(p->root, "no", "No.", &p->no, path, err)) ||
+            (rc = get_text(p->root, "wrong", "I am not sure.", &p->wrong, path, err)) ||
+            (rc = get_prob(p->root, "base_rate", 0.5, &p->base_rate, path, err)) ||
+            (rc = get_prob(p->root, "accuracy", 0.9, &p->accuracy, path, err)))
+                return rc;
+        p->groups = json_object_get(p->root, "groups");
+        p->domains = json_object_get(p->root, "domains");
+        if (p->groups && (rc = check_groups(p->groups, path, err)))
+                return rc;
+        if (p->domains && (rc = check_domains(p->domains, path, err)))
+                return rc;
+        return 0;
 }
 
 static int sim_open(struct pa_engine *e, struct pa_err *err)
 {
-	const char *path = e->conf.sim_profile;
-	struct sim *p = calloc(1, sizeof(*p));
-	json_error_t je;
+        const char *path = e->conf.sim_profile;
+        struct sim *p = calloc(1, sizeof(*p));
+        json_error_t je;
 
-	if (!p)
-		return PA_ENOMEM;
-	e->priv = p;
-	if (!e->conf.suite)
-		return pa_errf(err, PA_EINVAL, "engine 'sim' needs the suite");
-	if (!path) {
-		/* No profile: a model with no planted disparity. */
-		p->root = json_pack("{s:i}", "parity_sim_profile", 1);
-		return p->root ? parse_profile(p, "(default)", err) : PA_ENOMEM;
-	}
-	p->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!p->root)
-		return BAD("sim profile '%s': %d:%d: %s", path, je.line, je.column, je.text);
-	return parse_profile(p, path, err);
+        if (!p)
+                return PA_ENOMEM;
+        e->priv = p;
+        if (!e->conf.suite)
+                return pa_errf(err, PA_EINVAL, "engine 'sim' needs the suite");
+        if (!path) {
+                /* No profile: a model with no planted disparity. */
+                p->root = json_pack("{s:i}", "parity_sim_profile", 1);
+                return p->root ? parse_profile(p, "(default)", err) : PA_ENOMEM;
+        }
+        p->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+        if (!p->root)
+                return BAD("sim profile '%s': %d:%d: %s", path, je.line, je.column, je.text);
+        return parse_profile(p, path, err);
 }
 
 static void sim_close(struct pa_engine *e)
 {
-	struct sim *p = e->priv;
+        struct sim *p = e->priv;
 
-	if (p)
-		json_decref(p->root);
-	free(p);
-	e->priv = NULL;
+        if (p)
+                json_decref(p->root);
+        free(p);
+        e->priv = NULL;
 }
 
 static uint64_t mix64(uint64_t z)
 {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
 }
 
 /* A uniform draw in [0, 1) from (seed, case id, sample). */
 static double draw(const struct pa_job *job)
 {
-	uint64_t h = mix64(job->seed ^ 0x9e3779b97f4a7c15ull);
+        uint64_t h = mix64(job->seed ^ 0x9e3779b97f4a7c15ull);
 
-	for (const char *p = job->c.id; *p; p++)
-		h = mix64(h ^ (unsigned char)*p);
-	h = mix64(h ^ job->sample);
-	return (double)(h >> 11) * 0x1.0p-53;
+        for (const char *p = job->c.id; *p; p++)
+                h = mix64(h ^ (unsigned char)*p);
+        h = mix64(h ^ job->sample);
+        return (double)(h >> 11) * 0x1.0p-53;
 }
 
 static long words(const char *s)
 {
-	long n = 0;
+        long n = 0;
 
-	for (int in = 0; *s; s++) {
-		int space = *s == ' ' || *s == '\n' || *s == '\t';
+        for (int in = 0; *s; s++) {
+                int space = *s == ' ' || *s == '\n' || *s == '\t';
 
-		n += !space && !in;
-		in = !space;
-	}
-	return n;
+                n += !space && !in;
+                in = !space;
+        }
+        return n;
 }
 
 static double yes_probability(const struct pa_engine *e, const struct sim *p,
-			      const struct pa_case *c)
+                              const struct pa_case *c)
 {
-	const struct pa_suite *s = e->conf.suite;
-	double prob = p->base_rate;
+        const struct pa_suite *s = e->conf.suite;
+        double prob = p->base_rate;
 
-	for (size_t k = 0; k < c->item->n_axes; k++) {
-		const struct pa_axis *ax = &s->axes[c->item->axes[k]];
-		const json_t *shift = json_object_get(json_object_get(p->groups, ax->name),
-						      ax->groups[c->groups[k]].name);
+        for (size_t k = 0; k < c->item->n_axes; k++) {
+                const struct pa_axis *ax = &s->axes[c->item->axes[k]];
+                const json_t *shift = json_object_get(json_object_get(p->groups, ax->name),
+                                                      ax->groups[c->groups[k]].name);
 
-		prob += json_number_value(shift);
-	}
-	return prob < 0 ? 0 : prob > 1 ? 1 : prob;
+                prob += json_number_value(shift);
+        }
+        return prob < 0 ? 0 : prob > 1 ? 1 : prob;
 }
 
 static int sim_answer(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
-		      struct pa_err *err)
+                      struct pa_err *err)
 {
-	const struct sim *p = e->priv;
-	const struct pa_item *it = job->c.item;
-	const char *text;
-	double u = draw(job);
+        const struct sim *p = e->priv;
+        const struct pa_item *it = job->c.item;
+        const char *text;
+        double u = draw(job);
 
-	(void)err;
-	if (it->expected) {
-		const json_t *acc = json_object_get(p->domains, it->domain);
-		double a = acc ? json_number_value(acc) : p->accuracy;
+        (void)err;
+        if (it->expected) {
+                const json_t *acc = json_object_get(p->domains, it->domain);
+                double a = acc ? json_number_value(acc) : p->accuracy;
 
-		text = u < a ? it->expected : p->wrong;
-	} else {
-		text = u < yes_probability(e, p, &job->c) ? p->yes : p->no;
-	}
-	r->text = strdup(text);
-	r->finish_reason = strdup("stop");
-	r->model = strdup(p->model);
-	if (!r->text || !r->finish_reason || !r->model)
-		return PA_ENOMEM;
-	r->len = strlen(text);
-	r->prompt_tokens = words(job->c.prompt) + (job->c.system ? words(job->c.system) : 0);
-	r->completion_tokens = words(text);
-	return 0;
+                text = u < a ? it->expected : p->wrong;
+        } else {
+                text = u < yes_probability(e, p, &job->c) ? p->yes : p->no;
+        }
+        r->text = strdup(text);
+        r->finish_reason = strdup("stop");
+        r->model = strdup(p->model);
+        if (!r->text || !r->finish_reason || !r->model)
+                return PA_ENOMEM;
+        r->len = strlen(text);
+        r->prompt_tokens = words(job->c.prompt) + (job->c.system ? words(job->c.system) : 0);
+        r->completion_tokens = words(text);
+        return 0;
 }
 
 const struct pa_engine_ops pa_engine_sim = {
-	.name = "sim",
-	.summary = "built-in simulated model with planted disparities (--sim-profile FILE)",
-	.open = sim_open,
-	.close = sim_close,
-	.answer = sim_answer,
+    .name = "sim",
+    .summary = "built-in simulated model with planted disparities (--sim-profile FILE)",
+    .open = sim_open,
+    .close = sim_close,
+    .answer = sim_answer,
 };

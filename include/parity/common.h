@@ -11,18 +11,18 @@
 #define PA_VERSION "0.1.0"
 
 enum pa_errcode {
-	PA_OK = 0,
-	PA_EINVAL = -1,  /* bad input: suite, option, record */
-	PA_ENOMEM = -2,  /* allocation failed */
-	PA_EIO = -3,     /* file system */
-	PA_ENET = -4,    /* transport */
-	PA_EPROTO = -5,  /* a server answered something unparseable */
-	PA_ENOTSUP = -6, /* feature not built or not offered */
-	PA_EEXIST = -7,  /* refusing to overwrite */
+        PA_OK = 0,
+        PA_EINVAL = -1,  /* bad input: suite, option, record */
+        PA_ENOMEM = -2,  /* allocation failed */
+        PA_EIO = -3,     /* file system */
+        PA_ENET = -4,    /* transport */
+        PA_EPROTO = -5,  /* a server answered something unparseable */
+        PA_ENOTSUP = -6, /* feature not built or not offered */
+        PA_EEXIST = -7,  /* refusing to overwrite */
 };
 
 struct pa_err {
-	char msg[1024];
+        char msg[1024];
 };
 
 /* Static string for a PA_E* code. */
@@ -31,6 +31,6 @@ const char *pa_strerror(int code);
 /* Formats into err (which may be NULL) and returns code, so callers can
  * write "return pa_errf(err, PA_EINVAL, ...)". */
 int pa_errf(struct pa_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -18,80 +18,80 @@
 
 /* Settings of a run's engine; strings are borrowed. */
 struct pa_engine_conf {
-	const char *name;
-	const char *base_url;    /* ends with /v1 for OpenAI-compatible servers */
-	const char *const *more_urls; /* further base URLs to balance over, or NULL */
-	size_t n_more_urls;
-	const char *model;       /* requested model id */
-	const char *api_key_env; /* name of the variable holding the key */
-	const char *sim_profile; /* sim engine: profile file */
-	const struct pa_suite *suite;
-	bool has_temperature, has_top_p, has_seed;
-	double temperature, top_p;
-	long max_tokens; /* -1: the server's default */
-	uint64_t seed;
-	const json_t *stop; /* array of strings or NULL */
-	double timeout_s;
-	bool stream; /* ask for a streamed answer (SSE, NDJSON) */
-	const char *exec_command; /* exec engine: the command line (docs/engines.md) */
-	bool exec_prompt_arg;     /* exec engine: prompt as the last argument, not stdin */
-	const char *replay_from;  /* replay engine: an earlier run folder */
-	bool no_fingerprint;      /* identity: skip the canary prompts */
+        const char *name;
+        const char *base_url;         /* ends with /v1 for OpenAI-compatible servers */
+        const char *const *more_urls; /* further base URLs to balance over, or NULL */
+        size_t n_more_urls;
+        const char *model;       /* requested model id */
+        const char *api_key_env; /* name of the variable holding the key */
+        const char *sim_profile; /* sim engine: profile file */
+        const struct pa_suite *suite;
+        bool has_temperature, has_top_p, has_seed;
+        double temperature, top_p;
+        long max_tokens; /* -1: the server's default */
+        uint64_t seed;
+        const json_t *stop; /* array of strings or NULL */
+        double timeout_s;
+        bool stream;              /* ask for a streamed answer (SSE, NDJSON) */
+        const char *exec_command; /* exec engine: the command line (docs/engines.md) */
+        bool exec_prompt_arg;     /* exec engine: prompt as the last argument, not stdin */
+        const char *replay_from;  /* replay engine: an earlier run folder */
+        bool no_fingerprint;      /* identity: skip the canary prompts */
 };
 
 /* One request: a case, its sample index and the chat messages. */
 struct pa_job {
-	struct pa_case c;
-	unsigned sample;
-	uint64_t seed;     /* per-sample seed: conf seed + sample */
-	json_t *messages;  /* [{"role","content"}...], owned */
-	char *prompt;      /* completions engines: the flat prompt, owned */
+        struct pa_case c;
+        unsigned sample;
+        uint64_t seed;    /* per-sample seed: conf seed + sample */
+        json_t *messages; /* [{"role","content"}...], owned */
+        char *prompt;     /* completions engines: the flat prompt, owned */
 };
 
 /* What came back. All strings owned; release with pa_reply_release(). */
 struct pa_reply {
-	char *text; /* NULL when the request failed */
-	size_t len;
-	char *finish_reason, *model, *error;
-	long prompt_tokens, completion_tokens; /* -1: not reported */
-	long http_status;                      /* 0: no HTTP */
-	double ttft_ms; /* streamed answers: time to the first body bytes; else -1 */
-	json_t *attempts; /* HTTP: [{"status", "error", "ms"}...] of every attempt */
+        char *text; /* NULL when the request failed */
+        size_t len;
+        char *finish_reason, *model, *error;
+        long prompt_tokens, completion_tokens; /* -1: not reported */
+        long http_status;                      /* 0: no HTTP */
+        double ttft_ms;   /* streamed answers: time to the first body bytes; else -1 */
+        json_t *attempts; /* HTTP: [{"status", "error", "ms"}...] of every attempt */
 };
 
 struct pa_engine;
 
 struct pa_engine_ops {
-	const char *name;
-	const char *summary;
-	bool http;         /* requests go through the scheduler's curl multi */
-	bool flat_prompt;  /* sends job->prompt instead of job->messages */
-	const char *path;  /* appended to base_url */
-	int (*open)(struct pa_engine *e, struct pa_err *err); /* may be NULL */
-	void (*close)(struct pa_engine *e);                    /* may be NULL */
-	/* HTTP engines: the JSON request body (owned by the caller). */
-	int (*build)(const struct pa_engine *e, const struct pa_job *job, char **body,
-		     struct pa_err *err);
-	/* HTTP engines: a 2xx body into r (text, finish_reason, model, usage). */
-	int (*parse)(const struct pa_engine *e, const char *body, size_t len, struct pa_reply *r,
-		     struct pa_err *err);
-	/* Local engines: answer job directly. */
-	int (*answer)(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
-		      struct pa_err *err);
-	/* HTTP engines: what the server says it serves (model list, metadata,
-	 * digests) into the object id, through evaluator/identity.h's probes.
-	 * Failures leave keys out; never fatal. May be NULL. */
-	void (*identify)(const struct pa_engine *e, json_t *id);
+        const char *name;
+        const char *summary;
+        bool http;        /* requests go through the scheduler's curl multi */
+        bool flat_prompt; /* sends job->prompt instead of job->messages */
+        const char *path; /* appended to base_url */
+        int (*open)(struct pa_engine *e, struct pa_err *err); /* may be NULL */
+        void (*close)(struct pa_engine *e);                   /* may be NULL */
+        /* HTTP engines: the JSON request body (owned by the caller). */
+        int (*build)(const struct pa_engine *e, const struct pa_job *job, char **body,
+                     struct pa_err *err);
+        /* HTTP engines: a 2xx body into r (text, finish_reason, model, usage). */
+        int (*parse)(const struct pa_engine *e, const char *body, size_t len, struct pa_reply *r,
+                     struct pa_err *err);
+        /* Local engines: answer job directly. */
+        int (*answer)(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
+                      struct pa_err *err);
+        /* HTTP engines: what the server says it serves (model list, metadata,
+         * digests) into the object id, through evaluator/identity.h's probes.
+         * Failures leave keys out; never fatal. May be NULL. */
+        void (*identify)(const struct pa_engine *e, json_t *id);
 };
 
 struct pa_engine {
-	const struct pa_engine_ops *ops;
-	struct pa_engine_conf conf;
-	char *url;     /* base_url + ops->path, owned */
-	char **urls;   /* every base URL + ops->path (urls[0] == url), owned */
-	size_t n_urls;
-	char *api_key; /* from the environment; never written anywhere */
-	void *priv;
+        const struct pa_engine_ops *ops;
+        struct pa_engine_conf conf;
+        char *url;   /* base_url + ops->path, owned */
+        char **urls; /* every base URL + ops->path (urls[0] == url), owned */
+        size_t n_urls;
+        char *api_key; /* from the environment; never written anywhere */
+        void *priv;
 };
 
 /* Every engine, NULL-terminated, for listings. */

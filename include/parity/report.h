@@ -17,14 +17,14 @@
 
 /* How findings are decided (docs/analysis.md justifies the defaults). */
 struct pa_analysis_conf {
-	double alpha;            /* 0.05: level of tests and intervals */
-	int correction;          /* enum pa_p_adjust: PA_ADJ_BH (default) or PA_ADJ_HOLM */
-	double min_diff;         /* 0.05: practical threshold on |rate difference| */
-	double min_impact_ratio; /* 0.8: the four-fifths rule, reported per group */
-	double power;            /* 0.8: for the minimum detectable effect */
-	unsigned perm_reps;      /* 10000: permutation test resamples */
-	unsigned boot_reps;      /* 2000: bootstrap resamples */
-	uint64_t seed;           /* resampling seed, recorded */
+        double alpha;            /* 0.05: level of tests and intervals */
+        int correction;          /* enum pa_p_adjust: PA_ADJ_BH (default) or PA_ADJ_HOLM */
+        double min_diff;         /* 0.05: practical threshold on |rate difference| */
+        double min_impact_ratio; /* 0.8: the four-fifths rule, reported per group */
+        double power;            /* 0.8: for the minimum detectable effect */
+        unsigned perm_reps;      /* 10000: permutation test resamples */
+        unsigned boot_reps;      /* 2000: bootstrap resamples */
+        uint64_t seed;           /* resampling seed, recorded */
 };
 
 /* The defaults above. */
@@ -35,18 +35,18 @@ void pa_analysis_conf_init(struct pa_analysis_conf *c);
  * verdict. Built as records are written, so the end of a run need not
  * read results.jsonl back; or from JSON records. */
 struct pa_table {
-	size_t n, cap, nsc;
-	uint32_t *item, *variant, *sample;
-	signed char *v; /* n x nsc: PA_TRUE, PA_FALSE or PA_NA */
+        size_t n, cap, nsc;
+        uint32_t *item, *variant, *sample;
+        signed char *v; /* n x nsc: PA_TRUE, PA_FALSE or PA_NA */
 };
 
 void pa_table_init(struct pa_table *t, size_t n_scorers);
 int pa_table_add(struct pa_table *t, uint32_t item, uint32_t variant, uint32_t sample,
-		 const signed char *verdicts);
+                 const signed char *verdicts);
 /* From results.jsonl records; a record whose item or groups are not in the
  * suite is PA_EINVAL naming it. */
 int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,
-			  struct pa_err *err);
+                          struct pa_err *err);
 void pa_table_release(struct pa_table *t);
 /* Group index on the item's k-th axis of record r. */
 size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t r, size_t k);
@@ -56,18 +56,17 @@ size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t
  * difference to the reference group with a Newcombe interval; per outcome
  * and domain, the rate. *out is a new reference. */
 int pa_summary_build(const struct pa_suite *s, const json_t *records, const char *run_id,
-		     double alpha, json_t **out, struct pa_err *err);
+                     double alpha, json_t **out, struct pa_err *err);
 /* The same with the paired disparity analysis of reports/analysis.c:
  * per-group tests, corrected p-values, flags and minimum detectable
  * effects, intersections of crossed axes, and "findings". */
 int pa_summary_analyse(const struct pa_suite *s, const json_t *records, const char *run_id,
-		       const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
+                       const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 /* The same two from a table. */
 int pa_summary_build_table(const struct pa_suite *s, const struct pa_table *t, const char *run_id,
-			   double alpha, json_t **out, struct pa_err *err);
-int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t,
-			     const char *run_id, const struct pa_analysis_conf *c, json_t **out,
-			     struct pa_err *err);
+                           double alpha, json_t **out, struct pa_err *err);
+int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t, const char *run_id,
+                             const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 
 /* Regression statistics between two runs of the same suite
  * (reports/regression.c): records paired by (case_id, sample); per outcome
@@ -75,16 +74,16 @@ int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t,
  * bootstrap interval clustered by item, corrected across domains. *out is
  * a new reference. */
 int pa_regression_build(const struct pa_suite *s, const json_t *base, const json_t *cand,
-			const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
+                        const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 
 /* A benchmark's own metric (BBQ bias scores, CrowS-Pairs percent
  * stereotyped...), computed from the records when a suite lists it in
  * "metrics". One file in reports/ and one row in reports/metric.c. */
 struct pa_metric_ops {
-	const char *name;
-	/* A new JSON object with the metric's figures and their inputs. */
-	int (*compute)(const struct pa_suite *s, const json_t *records, double alpha,
-		       json_t **out, struct pa_err *err);
+        const char *name;
+        /* A new JSON object with the metric's figures and their inputs. */
+        int (*compute)(const struct pa_suite *s, const json_t *records, double alpha, json_t **out,
+                       struct pa_err *err);
 };
 
 const struct pa_metric_ops *pa_metric_find(const char *name);
@@ -93,21 +92,21 @@ const struct pa_metric_ops *pa_metric_find(const char *name);
  * audit.json when the folder has them) or a diff of two runs (diff.json,
  * docs/reports.md). All borrowed; exactly one of summary and diff is set. */
 struct pa_report_doc {
-	const json_t *summary;  /* a run's summary.json, or NULL */
-	const json_t *manifest; /* the run's manifest.json, or NULL */
-	const json_t *audit;    /* the run's audit.json, or NULL */
-	const json_t *diff;     /* a diff.json, or NULL */
+        const json_t *summary;  /* a run's summary.json, or NULL */
+        const json_t *manifest; /* the run's manifest.json, or NULL */
+        const json_t *audit;    /* the run's audit.json, or NULL */
+        const json_t *diff;     /* a diff.json, or NULL */
 };
 
 /* One output format. A format for runs sets file and write (or render); a
  * format for diffs sets diff_file and render. Unused hooks are NULL. */
 struct pa_reporter_ops {
-	const char *name; /* --format value */
-	const char *file; /* name in the run folder; NULL: no run view */
-	int (*write)(const json_t *summary, FILE *f, struct pa_err *err);
-	const char *diff_file; /* name in a diff folder; NULL: no diff view */
-	/* The whole document; when set, used instead of write. */
-	int (*render)(const struct pa_report_doc *doc, FILE *f, struct pa_err *err);
+        const char *name; /* --format value */
+        const char *file; /* name in the run folder; NULL: no run view */
+        int (*write)(const json_t *summary, FILE *f, struct pa_err *err);
+        const char *diff_file; /* name in a diff folder; NULL: no diff view */
+        /* The whole document; when set, used instead of write. */
+        int (*render)(const struct pa_report_doc *doc, FILE *f, struct pa_err *err);
 };
 
 /* The format called name for runs, or NULL. */
@@ -116,10 +115,10 @@ const struct pa_reporter_ops *pa_reporter_find(const char *name);
 const struct pa_reporter_ops *pa_reporter_find_diff(const char *name);
 /* Writes one format into dir/ops->file atomically. */
 int pa_report_write(const struct pa_reporter_ops *ops, const char *dir, const json_t *summary,
-		    struct pa_err *err);
+                    struct pa_err *err);
 /* Writes one format of doc into dir atomically: ops->file for a run,
  * ops->diff_file for a diff; PA_ENOTSUP when the format has no such view. */
 int pa_report_write_doc(const struct pa_reporter_ops *ops, const char *dir,
-			const struct pa_report_doc *doc, struct pa_err *err);
+                        const struct pa_report_doc *doc, struct pa_err *err);
 
 #endif

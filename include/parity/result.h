@@ -12,14 +12,14 @@
 #include "parity/suite.h"
 
 /* The record of a finished job (new reference), without scores. */
-json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e,
-		      const struct pa_job *job, const struct pa_reply *r, double latency_ms);
+json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e, const struct pa_job *job,
+                      const struct pa_reply *r, double latency_ms);
 
 /* Verdicts of the item's scorers on text (NULL: the request failed) into
  * out[0 .. s->scorers.n); scorers that do not apply get PA_NA. scratch
  * comes from pa_scorer_scratch_new() and belongs to the calling thread. */
 void pa_score_text(const struct pa_suite *s, const struct pa_item *it, void **scratch,
-		   const char *text, size_t len, signed char *out);
+                   const char *text, size_t len, signed char *out);
 /* {"name": true|false|null} for the item's scorers; new reference. */
 json_t *pa_scores_json(const struct pa_suite *s, const struct pa_item *it, const signed char *v);
 
@@ -33,10 +33,10 @@ int pa_score_records(const struct pa_suite *s, json_t *records, struct pa_err *e
  * the first), so a removed, reordered or edited record breaks the chain.
  * head is the sha256 of the last line written. */
 struct pa_results {
-	FILE *f;
-	char *path;
-	uint64_t n;
-	char head[65];
+        FILE *f;
+        char *path;
+        uint64_t n;
+        char head[65];
 };
 
 /* Sets rec's "seq" and "prev" from the chain state and returns its line
@@ -67,7 +67,7 @@ typedef int (*pa_results_each_fn)(void *ud, json_t *rec, struct pa_err *err);
  * leaves: with repair it is cut off the file and *torn (may be NULL) gets
  * its length in bytes; without repair it is an error like a bad line
  * elsewhere or a broken chain (PA_EINVAL). */
-int pa_results_resume(struct pa_results *w, const char *path, bool repair,
-		      pa_results_each_fn each, void *ud, uint64_t *torn, struct pa_err *err);
+int pa_results_resume(struct pa_results *w, const char *path, bool repair, pa_results_each_fn each,
+                      void *ud, uint64_t *torn, struct pa_err *err);
 
 #endif

@@ -23,24 +23,24 @@
 #include "parity/engine.h"
 
 struct pa_sched_stats {
-	unsigned long long started, retries, errors;
-	unsigned in_flight;
-	double window; /* current adaptive concurrency */
+        unsigned long long started, retries, errors;
+        unsigned in_flight;
+        double window; /* current adaptive concurrency */
 };
 
 struct pa_sched_conf {
-	unsigned concurrency; /* upper bound of transfers in flight, >= 1 */
-	double timeout_s;     /* per attempt, whole transfer */
-	size_t max_body;      /* answers larger than this fail their case */
-	unsigned max_attempts; /* 1 + retries; 0 means 1 */
-	double retry_max_s;    /* no new attempt after this long since the first */
-	double backoff_base_s, backoff_cap_s;
-	double rpm, tpm; /* requests and tokens per minute; 0: unlimited */
-	bool adaptive;
-	/* Set (by a signal handler) to stop dispatching; in-flight requests
-	 * finish. May be NULL. */
-	volatile sig_atomic_t *stop;
-	struct pa_sched_stats *stats; /* updated live when not NULL */
+        unsigned concurrency;  /* upper bound of transfers in flight, >= 1 */
+        double timeout_s;      /* per attempt, whole transfer */
+        size_t max_body;       /* answers larger than this fail their case */
+        unsigned max_attempts; /* 1 + retries; 0 means 1 */
+        double retry_max_s;    /* no new attempt after this long since the first */
+        double backoff_base_s, backoff_cap_s;
+        double rpm, tpm; /* requests and tokens per minute; 0: unlimited */
+        bool adaptive;
+        /* Set (by a signal handler) to stop dispatching; in-flight requests
+         * finish. May be NULL. */
+        volatile sig_atomic_t *stop;
+        struct pa_sched_stats *stats; /* updated live when not NULL */
 };
 
 /* Produces the next job into *job (case and messages): 1 when it did, 0
@@ -49,12 +49,12 @@ typedef int (*pa_sched_next_fn)(void *ud, struct pa_job *job, struct pa_err *err
 /* Consumes a finished job; reply->error is set when it failed. The
  * scheduler releases job and reply afterwards. Negative stops the run. */
 typedef int (*pa_sched_done_fn)(void *ud, struct pa_job *job, struct pa_reply *reply,
-				double latency_ms, struct pa_err *err);
+                                double latency_ms, struct pa_err *err);
 
 /* Runs every job; a failed request is a reply with an error, never a stop.
  * Returns negative only when next, done or the transport setup failed. */
 int pa_sched_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched_next_fn next,
-		 pa_sched_done_fn done, void *ud, struct pa_err *err);
+                 pa_sched_done_fn done, void *ud, struct pa_err *err);
 
 /* Delay before attempt `attempt` (1 = first retry): full jitter over
  * min(cap, base * 2^(attempt-1)), u in [0, 1). Exposed for tests. */

@@ -17,33 +17,33 @@
 #define PA_MAX_SCORERS 64
 
 enum pa_verdict {
-	PA_NA = -1, /* cannot be applied: no response, no expected value */
-	PA_FALSE = 0,
-	PA_TRUE = 1,
+        PA_NA = -1, /* cannot be applied: no response, no expected value */
+        PA_FALSE = 0,
+        PA_TRUE = 1,
 };
 
 struct pa_scorer_ops {
-	const char *name;
-	/* Parses spec; where names it in errors ("scorers/invited"). */
-	int (*compile)(const json_t *spec, const char *where, void **state, struct pa_err *err);
-	/* Per-thread scratch; both may be NULL. */
-	void *(*scratch_new)(const void *state);
-	void (*scratch_free)(void *scratch);
-	/* expected is the item's expected answer or NULL. */
-	enum pa_verdict (*score)(const void *state, void *scratch, const char *text, size_t len,
-				 const char *expected);
-	void (*free)(void *state);
+        const char *name;
+        /* Parses spec; where names it in errors ("scorers/invited"). */
+        int (*compile)(const json_t *spec, const char *where, void **state, struct pa_err *err);
+        /* Per-thread scratch; both may be NULL. */
+        void *(*scratch_new)(const void *state);
+        void (*scratch_free)(void *scratch);
+        /* expected is the item's expected answer or NULL. */
+        enum pa_verdict (*score)(const void *state, void *scratch, const char *text, size_t len,
+                                 const char *expected);
+        void (*free)(void *state);
 };
 
 struct pa_scorer {
-	char *name;
-	const struct pa_scorer_ops *ops;
-	void *state;
+        char *name;
+        const struct pa_scorer_ops *ops;
+        void *state;
 };
 
 struct pa_scorer_set {
-	size_t n;
-	struct pa_scorer v[PA_MAX_SCORERS];
+        size_t n;
+        struct pa_scorer v[PA_MAX_SCORERS];
 };
 
 /* The registered scorer types; NULL when unknown. */
@@ -52,7 +52,7 @@ const struct pa_scorer_ops *pa_scorer_ops_find(const char *type);
 /* Compiles every scorer of a suite's "scorers" object into set, which the
  * caller releases with pa_scorer_set_release() even on failure. */
 int pa_scorer_set_compile(struct pa_scorer_set *set, const json_t *scorers, const char *file,
-			  struct pa_err *err);
+                          struct pa_err *err);
 void pa_scorer_set_release(struct pa_scorer_set *set);
 /* Index of a scorer by name, or -1. */
 int pa_scorer_set_find(const struct pa_scorer_set *set, const char *name);

@@ -19,56 +19,56 @@
 #define PA_MAX_AXES 8
 
 struct pa_group {
-	const char *name;
-	const json_t *slots; /* object: slot -> string */
+        const char *name;
+        const json_t *slots; /* object: slot -> string */
 };
 
 struct pa_axis {
-	const char *name;
-	size_t ref; /* index of the reference group */
-	size_t n_groups;
-	struct pa_group *groups;
+        const char *name;
+        size_t ref; /* index of the reference group */
+        size_t n_groups;
+        struct pa_group *groups;
 };
 
 struct pa_item {
-	const char *id, *domain, *prompt, *system, *outcome, *expected;
-	size_t n_axes;
-	size_t axes[PA_MAX_AXES]; /* indexes into suite->axes */
-	int outcome_scorer;       /* index into suite->scorers, or -1 */
-	uint64_t scorer_mask;     /* which of suite->scorers apply */
-	uint64_t n_cases;         /* product of the group counts of its axes */
+        const char *id, *domain, *prompt, *system, *outcome, *expected;
+        size_t n_axes;
+        size_t axes[PA_MAX_AXES]; /* indexes into suite->axes */
+        int outcome_scorer;       /* index into suite->scorers, or -1 */
+        uint64_t scorer_mask;     /* which of suite->scorers apply */
+        uint64_t n_cases;         /* product of the group counts of its axes */
 };
 
 struct pa_defaults {
-	const char *system;
-	bool has_temperature, has_top_p;
-	double temperature, top_p;
-	long max_tokens; /* -1: unset */
-	const json_t *stop; /* array of strings or NULL */
+        const char *system;
+        bool has_temperature, has_top_p;
+        double temperature, top_p;
+        long max_tokens;    /* -1: unset */
+        const json_t *stop; /* array of strings or NULL */
 };
 
 struct pa_suite {
-	char *path, *items_path;
-	const char *id, *version;
-	char sha256[65], items_sha256[65];
-	json_t *root, *jsonl_items; /* owned */
-	struct pa_defaults defaults;
-	size_t n_axes;
-	struct pa_axis *axes;
-	struct pa_scorer_set scorers;
-	size_t n_items;
-	struct pa_item *items;
-	uint64_t n_cases;
+        char *path, *items_path;
+        const char *id, *version;
+        char sha256[65], items_sha256[65];
+        json_t *root, *jsonl_items; /* owned */
+        struct pa_defaults defaults;
+        size_t n_axes;
+        struct pa_axis *axes;
+        struct pa_scorer_set scorers;
+        size_t n_items;
+        struct pa_item *items;
+        uint64_t n_cases;
 };
 
 /* One counterfactual variant of an item. prompt and system are owned. */
 struct pa_case {
-	const struct pa_item *item;
-	size_t item_index;
-	uint64_t variant;            /* 0 .. item->n_cases - 1 */
-	size_t groups[PA_MAX_AXES];  /* group index per item axis */
-	char id[17];
-	char *prompt, *system;
+        const struct pa_item *item;
+        size_t item_index;
+        uint64_t variant;           /* 0 .. item->n_cases - 1 */
+        size_t groups[PA_MAX_AXES]; /* group index per item axis */
+        char id[17];
+        char *prompt, *system;
 };
 
 /* Loads and validates path; on failure err holds one line naming the file,
@@ -80,7 +80,7 @@ long pa_suite_find_item(const struct pa_suite *s, const char *id);
 
 /* Builds variant v of item i; release with pa_case_release(). */
 int pa_case_build(const struct pa_suite *s, size_t i, uint64_t v, struct pa_case *c,
-		  struct pa_err *err);
+                  struct pa_err *err);
 void pa_case_release(struct pa_case *c);
 /* {"axis": "group", ...} for a case; new reference. */
 json_t *pa_case_groups_json(const struct pa_suite *s, const struct pa_case *c);
