@@ -21,21 +21,23 @@ static json_t *nullable_count(long n)
 
 static json_t *response_json(const struct pa_reply *r)
 {
-        /* Answers may hold invalid UTF-8; JSON cannot, so such bytes become U+FFFD
-         * only in the record, never silently dropped. */
+        /* Answers may hold invalid UTF-8; JSON cannot, so invalid bytes become
+         * U+FFFD in the record (as in record.c), never silently dropped. */
         json_t *v = r->text ? json_stringn(r->text, r->len) : json_null();
 
         if (!v && r->text) {
                 struct pa_buf b;
 
                 pa__buf_init(&b, SIZE_MAX / 2);
-                for (size_t i = 0; i < r->len; i++) {
-                        unsigned char c = (unsigned char)r->text[i];
+                for (size_t i = 0; i < r->len;) {
+                        const unsigned char *c = (const unsigned char *)r->text + i;
+                        size_t u = *c < 0x80 ? 1 : pa__utf8_len(c, r->len - i);
 
-                        if (c < 0x80)
-                                pa__buf_add(&b, &c, 1);
+                        if (u)
+                                pa__buf_add(&b, c, u);
                         else
                                 pa__buf_add(&b, "\xef\xbf\xbd", 3);
+                        i += u ? u : 1;
                 }
                 v = json_stringn(b.p ? b.p : "", b.len);
                 pa__buf_release(&b);
@@ -241,9 +243,13 @@ int pa_results_close(struct pa_results *w, struct pa_err *err)
         if (w->f && fclose(w->f) != 0 && rc == 0)
                 rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", w->path, strerror(errno));
         free(w->path);
+        if (w->line)
+                pa__buf_release(w->line);
+        free(w->line);
         /* n and head stay: the manifest records them. */
         w->f = NULL;
         w->path = NULL;
+        w->line = NULL;
         return rc;
 }
 

@@ -320,22 +320,16 @@ static int job_done(void *ud, struct pa_job *job, struct pa_reply *reply, double
 {
         struct run *r = ud;
         signed char v[PA_MAX_SCORERS];
-        json_t *rec = pa_record_new(&r->suite, &r->engine, job, reply, latency_ms);
         int rc;
 
-        if (!rec)
-                return pa_errf(err, PA_ENOMEM, "out of memory");
         pa_score_text(&r->suite, job->c.item, r->scratch, reply->error ? NULL : reply->text,
                       reply->len, v);
-        json_object_set_new(rec, "scores", pa_scores_json(&r->suite, job->c.item, v));
-        if (r->x.hit)
-                json_object_set_new(rec, "cached", json_true());
         pa__guard_lock(&r->x.guard); /* an abort never tears a record */
-        rc = pa_results_append(&r->results, rec, err);
+        rc = pa_results_write(&r->results, &r->suite, &r->engine, job, reply, latency_ms, v,
+                              r->x.hit, err);
         if (rc == 0 && pa_table_add(&r->table, (uint32_t)job->c.item_index,
                                     (uint32_t)job->c.variant, job->sample, v))
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
-        json_decref(rec);
         r->done++;
         r->errors += reply->error != NULL;
         if (!r->model_reported && reply->model)

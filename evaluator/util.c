@@ -303,3 +303,20 @@ int pa__parse_double(const char *s, double min, double max, double *out)
         *out = v;
         return 0;
 }
+
+size_t pa__utf8_len(const unsigned char *p, size_t n)
+{
+        unsigned c = p[0];
+        size_t len = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+
+        if (!len || len > n)
+                return 0;
+        for (size_t i = 1; i < len; i++)
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+        /* Overlong forms, surrogates and code points past U+10FFFF. */
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+            (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+                return 0;
+        return len;
+}

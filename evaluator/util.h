@@ -40,6 +40,9 @@ char *pa__path_join(const char *a, const char *b);
 char *pa__dirname(const char *path);
 const char *pa__basename(const char *path);
 
+/* Length of the valid UTF-8 sequence of a byte >= 0x80 at p (2-4), or 0. */
+size_t pa__utf8_len(const unsigned char *p, size_t n);
+
 /* UTC time as 2026-11-26T23:27:33Z. */
 void pa__now_iso(char out[32]);
 double pa__mono_ms(void);

@@ -3,6 +3,7 @@
 #ifndef PARITY_RESULT_H
 #define PARITY_RESULT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,12 +33,22 @@ int pa_score_records(const struct pa_suite *s, json_t *records, struct pa_err *e
  * sha256 of the previous line's bytes (without its newline; 64 zeros for
  * the first), so a removed, reordered or edited record breaks the chain.
  * head is the sha256 of the last line written. */
+struct pa_buf;
+
 struct pa_results {
         FILE *f;
         char *path;
         uint64_t n;
         char head[65];
+        struct pa_buf *line; /* pa_results_write's buffer, owned */
 };
+
+/* Writes the record of a finished job (pa_record_new's fields, its scores
+ * v from pa_score_text, "cached" when it came from the response cache)
+ * straight to a chained, flushed line, without jansson objects. */
+int pa_results_write(struct pa_results *w, const struct pa_suite *s, const struct pa_engine *e,
+                     const struct pa_job *job, const struct pa_reply *r, double latency_ms,
+                     const signed char *v, bool cached, struct pa_err *err);
 
 /* Sets rec's "seq" and "prev" from the chain state and returns its line
  * (without newline, owned by the caller); advances *n and head. */
