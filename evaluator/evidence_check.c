@@ -160,6 +160,13 @@ static void each_record(void *ud, json_t *rec)
 int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa__findings *f,
                 struct pa_err *err)
 {
+        return pa__ev_open_known(e, dir, keep_records, NULL, NULL, f, err);
+}
+
+int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
+                      const struct pa__chain *known, const struct pa_table *t,
+                      struct pa__findings *f, struct pa_err *err)
+{
         char *path = NULL;
         json_error_t je;
         struct pa_err rerr = {{0}};
@@ -184,7 +191,12 @@ int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa_
             (keep_records && !(e->records = json_array())) ||
             !(path = pa__path_join(dir, "results.jsonl")))
                 return rc;
-        if (pa__chain_scan(path, &e->chain, f, each_record, e, &rerr)) {
+        if (known) {
+                /* The writer's own account: nothing to re-read. */
+                e->chain = *known;
+                if (e->tables && t)
+                        pa_audit_tables_add_table(e->tables, t);
+        } else if (pa__chain_scan(path, &e->chain, f, each_record, e, &rerr)) {
                 pa__finding(f, "results.jsonl: %s", rerr.msg);
                 json_decref(e->records);
                 e->records = NULL;

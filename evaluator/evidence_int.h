@@ -72,6 +72,11 @@ struct pa__ev {
  * loaded when it can be and reported into f when it cannot. */
 int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa__findings *f,
                 struct pa_err *err);
+/* The same, with the chain and the audit tallies given by the process that
+ * wrote results.jsonl (known, t) instead of read from it. */
+int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
+                      const struct pa__chain *known, const struct pa_table *t,
+                      struct pa__findings *f, struct pa_err *err);
 void pa__ev_release(struct pa__ev *e);
 /* The checks a seal needs to pass: results chain against the manifest,
  * counts, suite copy, thresholds. */

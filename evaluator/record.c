@@ -136,9 +136,15 @@ static int add_case(struct pa_buf *b, const struct pa_suite *s, const struct pa_
 /* What was sent: the flat prompt, or the chat messages. */
 static int add_request(struct pa_buf *b, const struct pa_engine *e, const struct pa_job *job)
 {
+        const struct pa_case *c = &job->c;
+
         if (e->ops->flat_prompt)
                 return add_key(b, "prompt", false) || add_cstr(b, job->prompt);
-        return add_key(b, "messages", false) || add_json(b, job->messages);
+        /* job->messages, written from the case it was made of (pa_job_init). */
+        return add_key(b, "messages", false) || ADD(b, "[") ||
+               (c->system && (ADD(b, "{\"role\":\"system\",\"content\":") ||
+                              add_cstr(b, c->system) || ADD(b, "},"))) ||
+               ADD(b, "{\"role\":\"user\",\"content\":") || add_cstr(b, c->prompt) || ADD(b, "}]");
 }
 
 static int add_reply(struct pa_buf *b, const struct pa_engine *e, const struct pa_reply *r,

@@ -535,6 +535,16 @@ static int summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err)
         return rc;
 }
 
+/* Seals the folder from what this process wrote; a resumed run, whose
+ * earlier records the table lacks, is sealed by re-reading them. */
+static int seal(struct run *r, struct pa_err *err)
+{
+        if (r->table.n != r->results.n)
+                return pa_evidence_seal(r->dir, err);
+        return pa_evidence_seal_written(r->dir, r->results.n, r->errors, r->results.head, &r->table,
+                                        err);
+}
+
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
 {
         struct run r = {.conf = conf};
@@ -562,7 +572,7 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         if ((rc = write_manifest(&r, "complete", err)))
                 goto out;
         pa__guard_release(&r.x.guard); /* a signal now just ends the summary */
-        if ((rc = summarise(&r, &done, err)) || (rc = pa_evidence_seal(r.dir, err)))
+        if ((rc = summarise(&r, &done, err)) || (rc = seal(&r, err)))
                 goto out;
         printf("run folder: %s\n", r.dir);
         if (run_dir_out) {

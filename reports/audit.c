@@ -8,7 +8,8 @@
 
 #include "parity/evidence.h"
 
-#define SMALL_SHARE 0.02
+#define SMALL_SHARE       0.02
+#define PA_MAX_AXES_SUITE 256
 
 struct tally {
         uint64_t records, n, pos;
@@ -213,6 +214,37 @@ void pa_audit_tables_add(struct pa_audit_tables *t, const json_t *rec)
                 tally_record(&t->tb[(size_t)t->slot[k] * t->per + i],
                              json_object_get(rec, "groups"),
                              json_object_get(json_object_get(rec, "scores"), o));
+}
+
+void pa_audit_tables_add_table(struct pa_audit_tables *t, const struct pa_table *tb)
+{
+        const struct pa_suite *s = t->s;
+        int g[PA_MAX_AXES_SUITE];
+
+        for (size_t r = 0; r < tb->n; r++) {
+                const struct pa_item *it = &s->items[tb->item[r]];
+                int k = it->outcome_scorer;
+                signed char v = k >= 0 ? tb->v[r * tb->nsc + (size_t)k] : PA_NA;
+
+                if (k < 0 || t->slot[k] < 0 || s->n_axes > PA_MAX_AXES_SUITE)
+                        continue;
+                for (size_t a = 0; a < s->n_axes; a++)
+                        g[a] = -1;
+                for (size_t j = 0; j < it->n_axes; j++)
+                        g[it->axes[j]] = (int)pa_table_group(s, tb, r, j);
+                for (size_t i = 0; i < t->per; i++) {
+                        struct table *x = &t->tb[(size_t)t->slot[k] * t->per + i];
+                        int ga = g[x->a - s->axes], gb = x->b ? g[x->b - s->axes] : 0;
+                        struct tally *c;
+
+                        if (ga < 0 || gb < 0)
+                                continue;
+                        c = &x->t[(size_t)ga * x->nb + (size_t)gb];
+                        c->records++;
+                        c->n += v != PA_NA;
+                        c->pos += v == PA_TRUE;
+                }
+        }
 }
 
 void pa_audit_tables_free(struct pa_audit_tables *t)

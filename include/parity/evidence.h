@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "parity/common.h"
+#include "parity/report.h"
 #include "parity/suite.h"
 
 #define PA_THRESHOLDS_VERSION 1
@@ -130,6 +131,13 @@ int pa_evidence_annotate(json_t *manifest, const struct pa_provenance *p,
  * size}), "sealed_at" and "seal" (the sha256 of the canonical manifest
  * without "seal"). */
 int pa_evidence_seal(const char *run_dir, struct pa_err *err);
+/* The seal at the end of `parity run`, by the process that has just written
+ * results.jsonl: the chain (records, errors, head) and the audit tallies
+ * come from the writer (t) instead of re-reading every record; everything
+ * else is checked as pa_evidence_seal does. `parity verify` still re-reads
+ * it all. */
+int pa_evidence_seal_written(const char *run_dir, uint64_t records, uint64_t errors,
+                             const char *head, const struct pa_table *t, struct pa_err *err);
 /* After `parity score` rewrote results.jsonl: takes the new chain head and
  * record count from the file (the chain itself must be intact), records
  * "rescored_at" and "rescored_suite" (the sha256 of the suite copy it was
@@ -184,6 +192,8 @@ int pa_audit_verdicts(const json_t *summary, const struct pa_thresholds *t, json
 struct pa_audit_tables;
 int pa_audit_tables_new(const struct pa_suite *s, struct pa_audit_tables **out);
 void pa_audit_tables_add(struct pa_audit_tables *t, const json_t *record);
+/* The same from a run's compact record table (report.h). */
+void pa_audit_tables_add_table(struct pa_audit_tables *t, const struct pa_table *tb);
 void pa_audit_tables_free(struct pa_audit_tables *t);
 
 /* audit.json's object: the LL144 table per category and intersection
