@@ -619,7 +619,7 @@ static double t_quantile(double p, double df)
         return z + z * (z2 + 1) / (4 * df) + z * ((5 * z2 + 16) * z2 + 3) / (96 * df * df) +
                z * (((3 * z2 + 19) * z2 + 17) * z2 - 15) / (384 * df * df * df) +
                z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) /
-                       (92160 * df * df * df * df);
+                   (92160 * df * df * df * df);
 }
 
 /* Minimum detectable difference at the level each comparison effectively

@@ -110,12 +110,14 @@ class Fixture:
     """One fixture server process on a port the OS picked."""
 
     def __init__(self, rules=None, model="fixture-model", reported_model=None,
-                 delay_ms=0):
+                 delay_ms=0, extra=()):
+        """extra: further server options (e.g. --no-done)."""
         self.tmp = tempfile.TemporaryDirectory(prefix="parity-fixture-")
         port_file = os.path.join(self.tmp.name, "port")
         self.log_path = os.path.join(self.tmp.name, "server.log")
         argv = [sys.executable, FIXTURE, "--port-file", port_file,
                 "--model", model, "--delay-ms", str(delay_ms), "--max-seconds", "300"]
+        argv += list(extra)
         if rules is not None:
             argv += ["--rules", rules]
         if reported_model is not None:

@@ -8,8 +8,6 @@ behaviour fingerprint in the manifest."""
 import hashlib
 import os
 import stat
-import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -30,29 +28,7 @@ VOLATILE = {"latency_ms", "ttft_ms", "attempts", "seq", "prev"}
 
 
 class FixtureX(harness.Fixture):
-    """harness.Fixture with extra server options (e.g. --no-done)."""
-
-    def __init__(self, extra=(), rules=None, model="fixture-model"):
-        self.tmp = tempfile.TemporaryDirectory(prefix="parity-fixture-")
-        port_file = os.path.join(self.tmp.name, "port")
-        self.log_path = os.path.join(self.tmp.name, "server.log")
-        argv = [sys.executable, harness.FIXTURE, "--port-file", port_file, "--model", model,
-                "--max-seconds", "300"] + list(extra)
-        if rules is not None:
-            argv += ["--rules", rules]
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while not os.path.exists(port_file):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("fixture server did not start: " + self.server_log())
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.port = int(f.read().strip())
-        self.root = "http://127.0.0.1:%d" % self.port
-        self.base_url = self.root + "/v1"
+    """harness.Fixture with the identity probes' log."""
 
     def probes(self):
         return self._call("GET", "/_probes")
