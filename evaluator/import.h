@@ -71,6 +71,9 @@ char *pa__import_one_line(const char *s);
 /* Appends to out an id part made of s: letters and digits kept, anything
  * else one '-'; returns 0 or PA_EINVAL when out (of size cap) is full. */
 int pa__import_slug(char *out, size_t cap, const char *s);
+/* Merges a format's suite header (id, source, defaults, scorers, metrics)
+ * into the suite; takes h, which may be NULL (allocation failed). */
+int pa__import_header(struct pa_import *im, json_t *h, struct pa_err *err);
 /* Field helpers: the member, or an error "WHERE: /KEY: expected WHAT". */
 int pa__import_str(const json_t *o, const char *key, const char **out, const char *where,
                    struct pa_err *err);

@@ -215,12 +215,7 @@ static int set_header(struct pa_import *im, struct pa_err *err)
             "Read the context and answer the multiple-choice question.", "temperature", 0,
             "max_tokens", 64, "scorers", "correct", "type", "choice", "metrics", "bbq");
 
-        if (!h || json_object_update(im->suite, h)) {
-                json_decref(h);
-                return pa_errf(err, PA_ENOMEM, "import: out of memory");
-        }
-        json_decref(h);
-        return 0;
+        return pa__import_header(im, h, err);
 }
 
 static int bbq_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)

@@ -198,12 +198,7 @@ static int set_header(struct pa_import *im, struct pa_err *err)
             "Answer the question with the letter of one sentence.", "temperature", 0, "max_tokens",
             32, "scorers", "stereotyped", "type", "choice", "metrics", "crows-pairs");
 
-        if (!h || json_object_update(im->suite, h)) {
-                json_decref(h);
-                return pa_errf(err, PA_ENOMEM, "import: out of memory");
-        }
-        json_decref(h);
-        return 0;
+        return pa__import_header(im, h, err);
 }
 
 static int crows_file(struct pa_import *im, const char *path, struct pa_err *err)

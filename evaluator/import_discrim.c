@@ -90,12 +90,7 @@ static int set_header(struct pa_import *im, struct pa_err *err)
             "flags", "i", "no", "type", "regex", "pattern", "^\\W*no\\b", "flags", "i", "metrics",
             "discrim-eval");
 
-        if (!h || json_object_update(im->suite, h)) {
-                json_decref(h);
-                return pa_errf(err, PA_ENOMEM, "import: out of memory");
-        }
-        json_decref(h);
-        return 0;
+        return pa__import_header(im, h, err);
 }
 
 static int discrim_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)

@@ -207,3 +207,11 @@ void pa__import_files_free(char **v, size_t n)
                 free(v[i]);
         free(v);
 }
+
+int pa__import_header(struct pa_import *im, json_t *h, struct pa_err *err)
+{
+        int rc = !h || json_object_update(im->suite, h) ? PA_ENOMEM : 0;
+
+        json_decref(h);
+        return rc ? pa_errf(err, rc, "import: out of memory") : 0;
+}
