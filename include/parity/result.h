@@ -12,7 +12,9 @@
 #include "parity/engine.h"
 #include "parity/suite.h"
 
-/* The record of a finished job (new reference), without scores. */
+/* The record of a finished job as a jansson object (new reference), without
+ * scores: for tools, and the reference pa_results_write() must equal byte
+ * for byte (tests/test_record.c); runs write with pa_results_write(). */
 json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e, const struct pa_job *job,
                       const struct pa_reply *r, double latency_ms);
 
