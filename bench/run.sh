@@ -44,25 +44,26 @@ wrk_rate() { # CONNS
 count() { "$stubdir/stub.sh" count 8092; }
 
 printf 'cases\tconc\twrk_req_s\tparity_req_s\tratio\tparity_cpu_us_req\tpeak_rss_mib\trequests_seen\n' > "$rig/table"
-for n in 10000 100000; do
-	make_suite "$n" "$rig/suite-$n"
-	for c in 16 64; do
-		w=$(wrk_rate "$c")
-		before=$(count)
-		/usr/bin/time -f '%e %U %S %M' -o "$rig/time" "$parity" run "$rig/suite-$n/suite.json" \
-			--base-url "$url/v1" --model stub-model --concurrency "$c" --no-adaptive \
-			--run-dir "$rig/run-$n-$c" --quiet >/dev/null 2>"$rig/err" || { cat "$rig/err"; exit 1; }
-		after=$(count)
-		read -r wall user sys rss < "$rig/time"
-		# stub_status counts its own GET too; parity's identity probes
-		# (GET /v1/models twice, GET /props, three canary prompts) add 6.
-		seen=$((after - before - 1))
-		awk -v n="$n" -v c="$c" -v w="$w" -v wall="$wall" -v u="$user" -v s="$sys" \
-		    -v rss="$rss" -v seen="$seen" 'BEGIN {
-			r = n / wall
-			printf "%d\t%d\t%d\t%.0f\t%.2f\t%.1f\t%.1f\t%d\n", n, c, w, r, r / w,
-			       (u + s) / n * 1e6, rss / 1024, seen }' >> "$rig/table"
-		rm -rf "$rig/run-$n-$c"
-	done
+# 10,000 and 100,000 cases at both concurrencies (DESIGN §9's rate), and
+# 1,000,000 at 64 for the memory bar (at most 50 MiB resident).
+for run in 10000:16 10000:64 100000:16 100000:64 1000000:64; do
+	n=${run%:*} c=${run#*:}
+	[ -d "$rig/suite-$n" ] || make_suite "$n" "$rig/suite-$n"
+	w=$(wrk_rate "$c")
+	before=$(count)
+	/usr/bin/time -f '%e %U %S %M' -o "$rig/time" "$parity" run "$rig/suite-$n/suite.json" \
+		--base-url "$url/v1" --model stub-model --concurrency "$c" --no-adaptive \
+		--run-dir "$rig/run-$n-$c" --quiet >/dev/null 2>"$rig/err" || { cat "$rig/err"; exit 1; }
+	after=$(count)
+	read -r wall user sys rss < "$rig/time"
+	# stub_status counts its own GET too; parity's identity probes
+	# (GET /v1/models twice, GET /props, three canary prompts) add 6.
+	seen=$((after - before - 1))
+	awk -v n="$n" -v c="$c" -v w="$w" -v wall="$wall" -v u="$user" -v s="$sys" \
+	    -v rss="$rss" -v seen="$seen" 'BEGIN {
+		r = n / wall
+		printf "%d\t%d\t%d\t%.0f\t%.2f\t%.1f\t%.1f\t%d\n", n, c, w, r, r / w,
+		       (u + s) / n * 1e6, rss / 1024, seen }' >> "$rig/table"
+	rm -rf "$rig/run-$n-$c"
 done
 column -t -s $'\t' "$rig/table"
