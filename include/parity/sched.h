@@ -1,8 +1,8 @@
 /* parity: the scheduler. One thread drives one libcurl multi handle with
- * up to `concurrency` transfers in flight on reused connections (curl's
- * tool_operate.c pattern: CURLOPT_PRIVATE maps a finished transfer back to
- * its job; a retry is re-queued after a delay). Local engines are called
- * in the same loop.
+ * up to `concurrency` transfers in flight on reused connections, through
+ * curl_multi_socket_action() over epoll (CURLOPT_PRIVATE maps a finished
+ * transfer back to its job; a retry is re-queued after a delay). Local
+ * engines are called in the same loop.
  *
  * Retries: 429, 500-504, timeouts and connection failures are retried with
  * exponential backoff and full jitter, honouring Retry-After, up to
