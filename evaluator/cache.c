@@ -93,20 +93,18 @@ void pa__cache_close(struct pa__cache *c)
 int pa__cache_key(const struct pa__cache *c, const struct pa_engine *e, const struct pa_job *job,
                   char key[65])
 {
-        json_t *j = json_pack(
-            "{s:O, s:I, s:o}", "messages", job->messages, "sample", (json_int_t)job->sample, "seed",
-            e->conf.has_seed ? json_integer((json_int_t)(job->seed & INT64_MAX)) : json_null());
+        bool flat = e->ops->flat_prompt;
+        /* Keys are sorted when dumped: where "prompt" is packed does not matter. */
+        json_t *j = json_pack("{s:o, s:I, s:o}", flat ? "prompt" : "messages",
+                              flat ? json_string(job->prompt) : pa_job_messages(job), "sample",
+                              (json_int_t)job->sample, "seed",
+                              e->conf.has_seed ? json_integer((json_int_t)(job->seed & INT64_MAX))
+                                               : json_null());
         struct pa_buf b;
         char *text = NULL;
         int rc = PA_ENOMEM;
 
         pa__buf_init(&b, SIZE_MAX / 2);
-        if (j && e->ops->flat_prompt &&
-            (json_object_del(j, "messages") ||
-             json_object_set_new(j, "prompt", json_string(job->prompt)))) {
-                json_decref(j);
-                j = NULL;
-        }
         if (j && (text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS)) &&
             !pa__buf_add(&b, c->base, strlen(c->base)) && !pa__buf_add(&b, "\n", 1) &&
             !pa__buf_add(&b, text, strlen(text))) {

@@ -108,17 +108,18 @@ int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it,
         return rc;
 }
 
-static void case_id(const struct pa_suite *s, const struct pa_case *c, char out[17])
+void pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                 char out[17])
 {
         char hash[PA_SHA256_HEX];
         struct pa_buf b;
 
         pa__buf_init(&b, SIZE_MAX / 2);
         pa__buf_add(&b, s->id, strlen(s->id) + 1);
-        pa__buf_add(&b, c->item->id, strlen(c->item->id) + 1);
-        for (size_t k = 0; k < c->item->n_axes; k++) {
-                const struct pa_axis *ax = &s->axes[c->item->axes[k]];
-                const char *g = ax->groups[c->groups[k]].name;
+        pa__buf_add(&b, it->id, strlen(it->id) + 1);
+        for (size_t k = 0; k < it->n_axes; k++) {
+                const struct pa_axis *ax = &s->axes[it->axes[k]];
+                const char *g = ax->groups[groups[k]].name;
 
                 pa__buf_add(&b, ax->name, strlen(ax->name));
                 pa__buf_add(&b, "=", 1);
@@ -130,29 +131,66 @@ static void case_id(const struct pa_suite *s, const struct pa_case *c, char out[
         out[16] = '\0';
 }
 
-int pa_case_build(const struct pa_suite *s, size_t i, uint64_t v, struct pa_case *c,
-                  struct pa_err *err)
+void pa__case_groups(const struct pa_suite *s, const struct pa_item *it, uint64_t v,
+                     size_t groups[PA_MAX_AXES])
 {
-        const struct pa_item *it = &s->items[i];
-        const char *system = it->system ? it->system : s->defaults.system;
-        struct pa_buf b;
-        int rc;
-
-        memset(c, 0, sizeof(*c));
-        if (v >= it->n_cases)
-                return pa_errf(err, PA_EINVAL, "item '%s' has no variant %llu", it->id,
-                               (unsigned long long)v);
-        c->item = it;
-        c->item_index = i;
-        c->variant = v;
         /* Mixed radix, the item's last axis varying fastest. */
         for (size_t k = it->n_axes; k-- > 0;) {
                 size_t n = s->axes[it->axes[k]].n_groups;
 
-                c->groups[k] = (size_t)(v % n);
+                groups[k] = (size_t)(v % n);
                 v /= n;
         }
-        case_id(s, c, c->id);
+}
+
+/* The case's own copy of an item read back: one block, the strings after
+ * the struct; domain and outcome stay the suite's (its kinds). */
+static struct pa_item *own_item(const struct pa_item *it)
+{
+        const char *str[4] = {it->id, it->prompt, it->system, it->expected};
+        size_t len[4], total = sizeof(*it);
+        struct pa_item *copy;
+        const char **dst[4];
+        char *p;
+
+        for (int k = 0; k < 4; k++)
+                total += len[k] = str[k] ? strlen(str[k]) + 1 : 0;
+        if (!(copy = malloc(total)))
+                return NULL;
+        *copy = *it;
+        dst[0] = &copy->id;
+        dst[1] = &copy->prompt;
+        dst[2] = &copy->system;
+        dst[3] = &copy->expected;
+        p = (char *)(copy + 1);
+        for (int k = 0; k < 4; k++) {
+                if (!str[k])
+                        continue;
+                *dst[k] = memcpy(p, str[k], len[k]);
+                p += len[k];
+        }
+        return copy;
+}
+
+int pa_case_build_item(const struct pa_suite *s, size_t i, const struct pa_item *read, uint64_t v,
+                       struct pa_case *c, struct pa_err *err)
+{
+        const struct pa_item *it;
+        const char *system;
+        struct pa_buf b;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        if (v >= read->n_cases)
+                return pa_errf(err, PA_EINVAL, "item '%s' has no variant %llu", read->id,
+                               (unsigned long long)v);
+        if (!(c->item = it = own_item(read)))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        system = it->system ? it->system : s->defaults.system;
+        c->item_index = i;
+        c->variant = v;
+        pa__case_groups(s, it, v, c->groups);
+        pa__case_id(s, it, c->groups, c->id);
         pa__buf_init(&b, SIZE_MAX / 2);
         if ((rc = render(s, it, c->groups, it->prompt, &b, it->id, err)))
                 goto fail;
@@ -170,13 +208,29 @@ fail:
         return rc;
 }
 
+int pa_case_build(const struct pa_suite *s, size_t i, uint64_t v, struct pa_case *c,
+                  struct pa_err *err)
+{
+        struct pa_item it;
+        json_t *obj = NULL;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        if ((rc = pa_suite_item_read(s, i, &it, &obj, err)) == 0)
+                rc = pa_case_build_item(s, i, &it, v, c, err);
+        json_decref(obj);
+        return rc;
+}
+
 void pa_case_release(struct pa_case *c)
 {
         if (!c)
                 return;
         free(c->prompt);
         free(c->system);
+        free((void *)c->item);
         c->prompt = c->system = NULL;
+        c->item = NULL;
 }
 
 json_t *pa_case_groups_json(const struct pa_suite *s, const struct pa_case *c)

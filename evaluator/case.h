@@ -1,4 +1,5 @@
-/* Private: template checks used while loading a suite. */
+/* Private: shared by the suite modules (suite.c loads, suite_items.c reads
+ * items back, case.c expands them). */
 #ifndef PA_CASE_H
 #define PA_CASE_H
 
@@ -7,5 +8,16 @@
 /* Checks the item's prompt and system templates against its axes. */
 int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it, const char *where,
                              struct pa_err *err);
+/* The group of each of the item's axes in variant v. */
+void pa__case_groups(const struct pa_suite *s, const struct pa_item *it, uint64_t v,
+                     size_t groups[PA_MAX_AXES]);
+/* The case id of the item with those groups (docs/formats.md). */
+void pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                 char out[17]);
+/* An item's strings from its JSON object (pointing into it): id and
+ * prompt required, domain "general" when absent. PA_EINVAL naming where. */
+int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err);
+/* The line number (from 1) of the items file's line starting at byte at. */
+int pa__items_lineno(const struct pa_suite *s, uint64_t at, size_t *lineno);
 
 #endif

@@ -24,7 +24,7 @@ static int expand(const struct pa_suite *s)
         struct pa_case c;
 
         for (size_t i = 0; i < s->n_items; i++) {
-                for (uint64_t v = 0; v < s->items[i].n_cases; v++) {
+                for (uint64_t v = 0; v < pa_suite_kind(s, i)->n_cases; v++) {
                         json_t *o;
                         char *line;
 

@@ -124,19 +124,32 @@ static json_t *message(const char *role, const char *content)
         return json_pack("{s:s, s:s}", "role", role, "content", content);
 }
 
+json_t *pa_job_messages(const struct pa_job *job)
+{
+        const struct pa_case *c = &job->c;
+        json_t *m;
+
+        if (job->messages)
+                return json_incref(job->messages);
+        if (!(m = json_array()))
+                return NULL;
+        if ((c->system && json_array_append_new(m, message("system", c->system))) ||
+            json_array_append_new(m, message("user", c->prompt))) {
+                json_decref(m);
+                return NULL;
+        }
+        return m;
+}
+
 int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample)
 {
         const struct pa_case *c = &job->c;
 
         job->sample = sample;
         job->seed = e->conf.seed + sample;
-        job->messages = json_array();
-        if (!job->messages)
-                return PA_ENOMEM;
-        if (c->system && json_array_append_new(job->messages, message("system", c->system)))
-                return PA_ENOMEM;
-        if (json_array_append_new(job->messages, message("user", c->prompt)))
-                return PA_ENOMEM;
+        /* Built only on demand now (pa_job_messages()); the hot path writes
+         * the case's messages directly. */
+        job->messages = NULL;
         if (e->ops->flat_prompt) {
                 /* Completion endpoints have no roles: system text, blank line, prompt. */
                 size_t ls = c->system ? strlen(c->system) : 0, lp = strlen(c->prompt);
@@ -172,7 +185,7 @@ void pa_reply_release(struct pa_reply *r)
         free(r->finish_reason);
         free(r->model);
         free(r->error);
-        json_decref(r->attempts);
+        free(r->attempts);
         memset(r, 0, sizeof(*r));
 }
 

@@ -225,16 +225,17 @@ int pa_evidence_seal(const char *run_dir, struct pa_err *err)
         return rc;
 }
 
-int pa_evidence_seal_written(const char *run_dir, uint64_t records, uint64_t errors,
-                             const char *head, const struct pa_table *t, struct pa_err *err)
+int pa_evidence_seal_written(const char *run_dir, const struct pa_suite *s, uint64_t records,
+                             uint64_t errors, const char *head, const struct pa_table *t,
+                             struct pa_err *err)
 {
         struct pa__chain known = {.records = records, .errors = errors, .intact = true};
         struct pa__ev e;
         struct pa__findings f = {0};
         int rc;
 
-        snprintf(known.head, sizeof(known.head), "%s", head);
-        rc = pa__ev_open_known(&e, run_dir, false, &known, t, &f, err);
+        snprintf(known.head, sizeof(known.head), "%s", head ? head : "");
+        rc = pa__ev_open_known(&e, run_dir, false, t ? &known : NULL, t, s, &f, err);
         if (rc == 0 && f.n)
                 rc = pa_errf(err, PA_EINVAL, "refusing to seal '%s': %s", run_dir, f.first);
         if (rc == 0)

@@ -128,18 +128,44 @@ static void load_thresholds(struct pa__ev *e, struct pa__findings *f)
         free(path);
 }
 
-/* The suite copy: suite/ and the basename of manifest.suite.path. */
-static void load_suite(struct pa__ev *e, struct pa__findings *f)
+/* Whether the copy at path (and its items file, found as pa_suite_load
+ * would find it) hashes as s did when it was loaded. */
+static bool same_copy(const char *path, const struct pa_suite *s, struct pa_err *err)
+{
+        const char *rel = json_string_value(json_object_get(s->root, "items_file"));
+        char hex[PA_SHA256_HEX], *dir = NULL, *items = NULL;
+        bool ok = pa__sha256_file(path, hex, err) == 0 && !strcmp(hex, s->sha256);
+
+        if (ok && rel)
+                ok = (dir = pa__dirname(path)) && (items = pa__path_join(dir, rel)) &&
+                     pa__sha256_file(items, hex, err) == 0 && !strcmp(hex, s->items_sha256);
+        free(dir);
+        free(items);
+        return ok;
+}
+
+/* The suite copy: suite/ and the basename of manifest.suite.path; or the
+ * run's own suite s (borrowed) when the copy is its bytes. */
+static void load_suite(struct pa__ev *e, const struct pa_suite *s, struct pa__findings *f)
 {
         const char *spath =
             json_string_value(json_object_get(json_object_get(e->manifest, "suite"), "path"));
         char *sdir = pa__path_join(e->dir, "suite"), *path = NULL;
         struct pa_err err = {{0}};
 
-        if (!spath)
+        if (!spath) {
                 pa__finding(f, "manifest.json: /suite/path: expected a string");
-        else if (sdir && (path = pa__path_join(sdir, pa__basename(spath))))
+        } else if (sdir && (path = pa__path_join(sdir, pa__basename(spath))) && s) {
+                e->suite = *s;
+                e->suite_ok = e->suite_borrowed = true;
+                if (!same_copy(path, s, &err))
+                        pa__finding(f, "suite/%s: %s", pa__basename(spath),
+                                    err.msg[0] ? err.msg
+                                               : "differs from the suite the run loaded (the "
+                                                 "suite copy was replaced or edited)");
+        } else if (path) {
                 e->suite_ok = pa_suite_load(&e->suite, path, &err) == 0;
+        }
         if (spath && !e->suite_ok)
                 pa__finding(f, "suite/%s: %s", pa__basename(spath),
                             err.msg[0] ? err.msg : "cannot be loaded");
@@ -160,12 +186,12 @@ static void each_record(void *ud, json_t *rec)
 int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa__findings *f,
                 struct pa_err *err)
 {
-        return pa__ev_open_known(e, dir, keep_records, NULL, NULL, f, err);
+        return pa__ev_open_known(e, dir, keep_records, NULL, NULL, NULL, f, err);
 }
 
 int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
                       const struct pa__chain *known, const struct pa_table *t,
-                      struct pa__findings *f, struct pa_err *err)
+                      const struct pa_suite *s, struct pa__findings *f, struct pa_err *err)
 {
         char *path = NULL;
         json_error_t je;
@@ -185,7 +211,7 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
         if (!json_is_object(e->manifest))
                 return pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %d:%d: %s", dir,
                                je.line, je.column, e->manifest ? "expected an object" : je.text);
-        load_suite(e, f);
+        load_suite(e, s, f);
         rc = PA_ENOMEM;
         if ((e->suite_ok && pa_audit_tables_new(&e->suite, &e->tables)) ||
             (keep_records && !(e->records = json_array())) ||
@@ -213,7 +239,7 @@ void pa__ev_release(struct pa__ev *e)
         json_decref(e->manifest);
         json_decref(e->summary);
         json_decref(e->records);
-        if (e->suite_ok)
+        if (e->suite_ok && !e->suite_borrowed)
                 pa_suite_release(&e->suite);
         pa_audit_tables_free(e->tables);
         pa_thresholds_release(&e->th);

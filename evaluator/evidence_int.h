@@ -61,7 +61,8 @@ struct pa__ev {
         json_t *manifest;
         struct pa_suite suite; /* the folder's suite copy, when suite_ok */
         bool suite_ok;
-        json_t *records; /* when opened with keep_records and results.jsonl reads */
+        bool suite_borrowed; /* suite is the caller's (pa__ev_open_known) */
+        json_t *records;     /* when opened with keep_records and results.jsonl reads */
         struct pa_audit_tables *tables;
         struct pa_thresholds th;
         json_t *summary; /* summary.json, or NULL */
@@ -72,11 +73,13 @@ struct pa__ev {
  * loaded when it can be and reported into f when it cannot. */
 int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa__findings *f,
                 struct pa_err *err);
-/* The same, with the chain and the audit tallies given by the process that
- * wrote results.jsonl (known, t) instead of read from it. */
+/* The same, with what the process that wrote the folder already has: the
+ * chain and the audit tallies (known, t; NULL: read from results.jsonl)
+ * and the suite it ran (s, borrowed; NULL: load the folder's copy). A
+ * borrowed suite stands for the copy when the copy's bytes hash the same. */
 int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
                       const struct pa__chain *known, const struct pa_table *t,
-                      struct pa__findings *f, struct pa_err *err);
+                      const struct pa_suite *s, struct pa__findings *f, struct pa_err *err);
 void pa__ev_release(struct pa__ev *e);
 /* The checks a seal needs to pass: results chain against the manifest,
  * counts, suite copy, thresholds. */

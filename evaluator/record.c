@@ -10,162 +10,61 @@
 #include <string.h>
 
 #include "parity/result.h"
+#include "jsonw.h"
 #include "util.h"
 
-#define ADD(b, s) pa__buf_add(b, s, sizeof(s) - 1)
-
-/* A JSON string as jansson writes it: \" \\ \b \f \n \r \t, other control
- * bytes as \u00XX, UTF-8 as is; invalid bytes become U+FFFD (as the
- * response_json() of result.c does). */
-static int add_string(struct pa_buf *b, const char *s, size_t n)
-{
-        const unsigned char *p = (const unsigned char *)s;
-        int rc = ADD(b, "\"");
-
-        for (size_t i = 0; rc == 0 && i < n;) {
-                size_t run = i, u;
-                char esc[8];
-
-                while (run < n && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' &&
-                       p[run] != '\\')
-                        run++;
-                if (run > i) {
-                        rc = pa__buf_add(b, s + i, run - i);
-                        i = run;
-                        continue;
-                }
-                if (p[i] >= 0x80) {
-                        u = pa__utf8_len(p + i, n - i);
-                        rc = u ? pa__buf_add(b, s + i, u) : ADD(b, "\xef\xbf\xbd");
-                        i += u ? u : 1;
-                        continue;
-                }
-                switch (p[i]) {
-                case '"':
-                        rc = ADD(b, "\\\"");
-                        break;
-                case '\\':
-                        rc = ADD(b, "\\\\");
-                        break;
-                case '\b':
-                        rc = ADD(b, "\\b");
-                        break;
-                case '\f':
-                        rc = ADD(b, "\\f");
-                        break;
-                case '\n':
-                        rc = ADD(b, "\\n");
-                        break;
-                case '\r':
-                        rc = ADD(b, "\\r");
-                        break;
-                case '\t':
-                        rc = ADD(b, "\\t");
-                        break;
-                default:
-                        snprintf(esc, sizeof(esc), "\\u%04X", p[i]);
-                        rc = pa__buf_add(b, esc, 6);
-                }
-                i++;
-        }
-        return rc ? rc : ADD(b, "\"");
-}
-
-static int add_cstr(struct pa_buf *b, const char *s)
-{
-        return s ? add_string(b, s, strlen(s)) : ADD(b, "null");
-}
-
-/* "key": */
-static int add_key(struct pa_buf *b, const char *key, bool first)
-{
-        int rc = first ? 0 : ADD(b, ",");
-
-        return rc ? rc : (add_cstr(b, key) || ADD(b, ":")) ? PA_ENOMEM : 0;
-}
-
-static int add_int(struct pa_buf *b, long long v)
-{
-        char num[32];
-        int n = snprintf(num, sizeof(num), "%lld", v);
-
-        return pa__buf_add(b, num, (size_t)n);
-}
-
-/* A real as jansson writes it with JSON_REAL_PRECISION(10). */
-static int add_real(struct pa_buf *b, double v)
-{
-        char num[40];
-        int n = snprintf(num, sizeof(num), "%.10g", v);
-
-        if (!strpbrk(num, ".eE"))
-                n += snprintf(num + n, sizeof(num) - (size_t)n, ".0");
-        return pa__buf_add(b, num, (size_t)n);
-}
+#define ADD(b, s) PA__JW_LIT(b, s)
 
 static int add_count(struct pa_buf *b, long n)
 {
-        return n >= 0 ? add_int(b, n) : ADD(b, "null");
-}
-
-static int add_json(struct pa_buf *b, const json_t *v)
-{
-        char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(10) | JSON_ENCODE_ANY);
-        int rc = text ? pa__buf_add(b, text, strlen(text)) : PA_ENOMEM;
-
-        free(text);
-        return rc;
+        return n >= 0 ? pa__jw_int(b, n) : ADD(b, "null");
 }
 
 static int add_case(struct pa_buf *b, const struct pa_suite *s, const struct pa_job *job)
 {
         const struct pa_case *c = &job->c;
-        int rc = add_key(b, "case_id", true) || add_cstr(b, c->id) || add_key(b, "sample", false) ||
-                 add_int(b, job->sample) || add_key(b, "item_id", false) ||
-                 add_cstr(b, c->item->id) || add_key(b, "domain", false) ||
-                 add_cstr(b, c->item->domain) || add_key(b, "groups", false) || ADD(b, "{");
+        int rc = ADD(b, "\"case_id\":") || pa__jw_cstr(b, c->id) || PA__JW_KEY(b, "sample") ||
+                 pa__jw_int(b, job->sample) || PA__JW_KEY(b, "item_id") ||
+                 pa__jw_cstr(b, c->item->id) || PA__JW_KEY(b, "domain") ||
+                 pa__jw_cstr(b, c->item->domain) || PA__JW_KEY(b, "groups") || ADD(b, "{");
 
         for (size_t k = 0; rc == 0 && k < c->item->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[c->item->axes[k]];
 
-                rc = add_key(b, ax->name, k == 0) || add_cstr(b, ax->groups[c->groups[k]].name);
+                rc = pa__jw_key(b, ax->name, k == 0) ||
+                     pa__jw_cstr(b, ax->groups[c->groups[k]].name);
         }
-        return rc || ADD(b, "}") || add_key(b, "outcome", false) || add_cstr(b, c->item->outcome);
+        return rc || ADD(b, "}") || PA__JW_KEY(b, "outcome") || pa__jw_cstr(b, c->item->outcome);
 }
 
 /* What was sent: the flat prompt, or the chat messages. */
 static int add_request(struct pa_buf *b, const struct pa_engine *e, const struct pa_job *job)
 {
-        const struct pa_case *c = &job->c;
-
         if (e->ops->flat_prompt)
-                return add_key(b, "prompt", false) || add_cstr(b, job->prompt);
-        /* job->messages, written from the case it was made of (pa_job_init). */
-        return add_key(b, "messages", false) || ADD(b, "[") ||
-               (c->system && (ADD(b, "{\"role\":\"system\",\"content\":") ||
-                              add_cstr(b, c->system) || ADD(b, "},"))) ||
-               ADD(b, "{\"role\":\"user\",\"content\":") || add_cstr(b, c->prompt) || ADD(b, "}]");
+                return PA__JW_KEY(b, "prompt") || pa__jw_cstr(b, job->prompt);
+        return PA__JW_KEY(b, "messages") || pa__jw_messages(b, job);
 }
 
 static int add_reply(struct pa_buf *b, const struct pa_engine *e, const struct pa_reply *r,
                      double latency_ms)
 {
-        int rc = add_key(b, "response", false) ||
-                 (r->text ? add_string(b, r->text, r->len) : ADD(b, "null")) ||
-                 add_key(b, "finish_reason", false) || add_cstr(b, r->finish_reason) ||
-                 add_key(b, "usage", false) || ADD(b, "{\"prompt_tokens\":") ||
+        int rc = PA__JW_KEY(b, "response") ||
+                 (r->text ? pa__jw_string_lossy(b, r->text, r->len) : ADD(b, "null")) ||
+                 PA__JW_KEY(b, "finish_reason") || pa__jw_cstr(b, r->finish_reason) ||
+                 PA__JW_KEY(b, "usage") || ADD(b, "{\"prompt_tokens\":") ||
                  add_count(b, r->prompt_tokens) || ADD(b, ",\"completion_tokens\":") ||
-                 add_count(b, r->completion_tokens) || ADD(b, "}") || add_key(b, "model", false) ||
-                 add_cstr(b, r->model) || add_key(b, "latency_ms", false) ||
-                 add_real(b, round(latency_ms * 1000) / 1000);
+                 add_count(b, r->completion_tokens) || ADD(b, "}") || PA__JW_KEY(b, "model") ||
+                 pa__jw_cstr(b, r->model) || PA__JW_KEY(b, "latency_ms") ||
+                 pa__jw_real(b, round(latency_ms * 1000) / 1000, 10);
 
         if (rc == 0 && r->ttft_ms >= 0 && e->conf.stream)
-                rc = add_key(b, "ttft_ms", false) || add_real(b, round(r->ttft_ms * 1000) / 1000);
+                rc =
+                    PA__JW_KEY(b, "ttft_ms") || pa__jw_real(b, round(r->ttft_ms * 1000) / 1000, 10);
         if (rc == 0)
-                rc = add_key(b, "http_status", false) || add_int(b, r->http_status) ||
-                     add_key(b, "error", false) || add_cstr(b, r->error);
+                rc = PA__JW_KEY(b, "http_status") || pa__jw_int(b, r->http_status) ||
+                     PA__JW_KEY(b, "error") || pa__jw_cstr(b, r->error);
         if (rc == 0 && r->attempts)
-                rc = add_key(b, "attempts", false) || add_json(b, r->attempts);
+                rc = PA__JW_KEY(b, "attempts") || pa__jw_put(b, r->attempts, strlen(r->attempts));
         return rc;
 }
 
@@ -173,12 +72,12 @@ static int add_scores(struct pa_buf *b, const struct pa_suite *s, const struct p
                       const signed char *v)
 {
         bool first = true;
-        int rc = add_key(b, "scores", false) || ADD(b, "{");
+        int rc = PA__JW_KEY(b, "scores") || ADD(b, "{");
 
         for (size_t k = 0; rc == 0 && k < s->scorers.n; k++) {
                 if (!(it->scorer_mask >> k & 1))
                         continue;
-                rc = add_key(b, s->scorers.v[k].name, first) ||
+                rc = pa__jw_key(b, s->scorers.v[k].name, first) ||
                      (v[k] == PA_NA     ? ADD(b, "null")
                       : v[k] == PA_TRUE ? ADD(b, "true")
                                         : ADD(b, "false"));
@@ -203,8 +102,8 @@ int pa_results_write(struct pa_results *w, const struct pa_suite *s, const struc
         rc = ADD(b, "{") || add_case(b, s, job) || add_request(b, e, job) ||
              add_reply(b, e, r, latency_ms) || add_scores(b, s, job->c.item, v) ||
              (cached && ADD(b, ",\"cached\":true")) || ADD(b, ",\"seq\":") ||
-             add_int(b, (long long)w->n) || ADD(b, ",\"prev\":\"") || pa__buf_add(b, w->head, 64) ||
-             ADD(b, "\"}");
+             pa__jw_int(b, (long long)w->n) || ADD(b, ",\"prev\":\"") ||
+             pa__buf_add(b, w->head, 64) || ADD(b, "\"}");
         if (rc)
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         pa__sha256_hex(b->p, b->len, w->head);

@@ -63,7 +63,7 @@ json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e, const
         if (e->ops->flat_prompt)
                 rc |= json_object_set_new(rec, "prompt", json_string(job->prompt));
         else
-                rc |= json_object_set(rec, "messages", job->messages);
+                rc |= json_object_set_new(rec, "messages", pa_job_messages(job));
         rc |= json_object_set_new(rec, "response", response_json(r));
         rc |= json_object_set_new(rec, "finish_reason", nullable_string(r->finish_reason));
         rc |= json_object_set_new(rec, "usage",
@@ -78,7 +78,7 @@ json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e, const
         rc |= json_object_set_new(rec, "http_status", json_integer(r->http_status));
         rc |= json_object_set_new(rec, "error", nullable_string(r->error));
         if (r->attempts)
-                rc |= json_object_set(rec, "attempts", r->attempts);
+                rc |= json_object_set_new(rec, "attempts", json_loads(r->attempts, 0, NULL));
         if (rc) {
                 json_decref(rec);
                 return NULL;
@@ -113,8 +113,8 @@ json_t *pa_scores_json(const struct pa_suite *s, const struct pa_item *it, const
 }
 
 /* Item index of every record, through a map built once. */
-static int index_items(const struct pa_suite *s, const json_t *records, long *item,
-                       struct pa_err *err)
+static int index_items(const struct pa_suite *s, const struct pa_items *all, const json_t *records,
+                       long *item, struct pa_err *err)
 {
         json_t *map = json_object(), *rec;
         size_t i;
@@ -123,7 +123,7 @@ static int index_items(const struct pa_suite *s, const json_t *records, long *it
         if (!map)
                 return PA_ENOMEM;
         for (i = 0; i < s->n_items; i++)
-                json_object_set_new(map, s->items[i].id, json_integer((json_int_t)i));
+                json_object_set_new(map, all->v[i].id, json_integer((json_int_t)i));
         json_array_foreach(records, i, rec)
         {
                 const char *id = json_string_value(json_object_get(rec, "item_id"));
@@ -148,10 +148,12 @@ int pa_score_records(const struct pa_suite *s, json_t *records, struct pa_err *e
         const char **text = calloc(n ? n : 1, sizeof(*text));
         size_t *len = calloc(n ? n : 1, sizeof(*len));
         int rc = PA_ENOMEM, failed = 0;
+        struct pa_items all = {0};
 
         if (!item || !v || !text || !len)
                 goto out;
-        if ((rc = index_items(s, records, item, err)))
+        if ((rc = pa_suite_items_load(s, &all, err)) ||
+            (rc = index_items(s, &all, records, item, err)))
                 goto out;
         /* jansson is read serially; the threads see only plain arrays. */
         for (size_t i = 0; i < n; i++) {
@@ -171,16 +173,17 @@ int pa_score_records(const struct pa_suite *s, json_t *records, struct pa_err *e
 #pragma omp for schedule(dynamic, 256)
                 for (size_t i = 0; i < n; i++)
                         if (scratch)
-                                pa_score_text(s, &s->items[item[i]], scratch, text[i], len[i],
+                                pa_score_text(s, &all.v[item[i]], scratch, text[i], len[i],
                                               v + i * nsc);
                 pa_scorer_scratch_free(&s->scorers, scratch);
         }
         rc = failed ? pa_errf(err, PA_ENOMEM, "out of memory") : 0;
         for (size_t i = 0; rc == 0 && i < n; i++)
                 if (json_object_set_new(json_array_get(records, i), "scores",
-                                        pa_scores_json(s, &s->items[item[i]], v + i * nsc)))
+                                        pa_scores_json(s, &all.v[item[i]], v + i * nsc)))
                         rc = pa_errf(err, PA_ENOMEM, "out of memory");
 out:
+        pa_items_release(&all);
         free(item);
         free(v);
         free(text);

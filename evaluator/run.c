@@ -29,9 +29,13 @@ struct run {
         json_t *models_listed;
         json_t *identity; /* what the server says it serves (identity.h) */
         char *model_reported;
-        /* The cursor over item x variant x sample. */
+        /* The cursor over item x variant x sample, and its item read back
+         * (cur, pointing into cur_obj) once for all its variants. */
         size_t item;
         uint64_t variant;
+        struct pa_item cur;
+        json_t *cur_obj;
+        size_t cur_at;
         unsigned sample;
         uint64_t planned, done, errors;
         struct pa_thresholds th; /* --thresholds, pre-registered (evidence.h) */
@@ -60,21 +64,31 @@ static void apply_defaults(struct run *r, struct pa_engine_conf *ec)
         ec->suite = &r->suite;
 }
 
+struct system_check {
+        const struct pa_suite *s;
+        struct pa_err *err;
+};
+
+static int check_system(void *ud, size_t i, const struct pa_item *it, const json_t *obj)
+{
+        struct system_check *c = ud;
+        char where[256];
+
+        (void)i;
+        (void)obj;
+        snprintf(where, sizeof(where), "--system (item '%s')", it->id);
+        return pa__case_check_templates(c->s, it, where, c->err);
+}
+
 /* --system replaces the default system prompt; it is a template too. */
 static int apply_system(struct run *r, struct pa_err *err)
 {
-        char where[256];
-        int rc;
+        struct system_check c = {&r->suite, err};
 
         if (!r->conf->system)
                 return 0;
         r->suite.defaults.system = r->conf->system;
-        for (size_t i = 0; i < r->suite.n_items; i++) {
-                snprintf(where, sizeof(where), "--system (item '%s')", r->suite.items[i].id);
-                if ((rc = pa__case_check_templates(&r->suite, &r->suite.items[i], where, err)))
-                        return rc;
-        }
-        return 0;
+        return pa_suite_each_item(&r->suite, check_system, &c, err);
 }
 
 static int make_run_id(struct run *r)
@@ -115,7 +129,7 @@ static int make_dir(struct run *r, struct pa_err *err)
 /* A copy of the suite (and its items file) makes the folder self-contained. */
 static int copy_suite(struct run *r, struct pa_err *err)
 {
-        const struct pa_suite *s = &r->suite;
+        struct pa_suite *s = &r->suite;
         const char *rel = json_string_value(json_object_get(s->root, "items_file"));
         char *sdir = pa__path_join(r->dir, "suite"), *to = NULL, *tdir = NULL;
         int rc = PA_ENOMEM;
@@ -134,7 +148,7 @@ static int copy_suite(struct run *r, struct pa_err *err)
         if (!(to = pa__path_join(sdir, rel)) || !(tdir = pa__dirname(to)))
                 goto out;
         if ((rc = pa__mkdir_p(tdir, err)) == 0)
-                rc = pa__copy_file(s->items_path, to, err);
+                rc = pa_suite_copy_items(&r->suite, to, err);
 out:
         free(tdir);
         free(to);
@@ -243,7 +257,8 @@ static int next_case(struct run *r, struct pa_case *c, unsigned *sample, struct 
 {
         int rc;
 
-        while (r->item < r->suite.n_items && r->variant >= r->suite.items[r->item].n_cases) {
+        while (r->item < r->suite.n_items &&
+               r->variant >= pa_suite_kind(&r->suite, r->item)->n_cases) {
                 r->item++;
                 r->variant = 0;
         }
@@ -251,7 +266,14 @@ static int next_case(struct run *r, struct pa_case *c, unsigned *sample, struct 
                 r->exhausted = true;
                 return 0;
         }
-        if ((rc = pa_case_build(&r->suite, r->item, r->variant, c, err)))
+        if (!r->cur_obj || r->cur_at != r->item) {
+                json_decref(r->cur_obj);
+                r->cur_obj = NULL;
+                if ((rc = pa_suite_item_read(&r->suite, r->item, &r->cur, &r->cur_obj, err)))
+                        return rc;
+                r->cur_at = r->item;
+        }
+        if ((rc = pa_case_build_item(&r->suite, r->item, &r->cur, r->variant, c, err)))
                 return rc;
         *sample = r->sample;
         if (++r->sample == r->conf->samples) {
@@ -520,7 +542,7 @@ static int summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err)
 
         if (json_object_get(r->suite.root, "metrics") || r->table.n != r->results.n) {
                 free(path);
-                rc = pa_run_dir_open(done, r->dir, err);
+                rc = pa_run_dir_open_with(done, r->dir, &r->suite, err);
                 return rc ? rc : pa_run_dir_summarise(done, r->conf->alpha, r->conf->quiet, err);
         }
         done->dir = r->dir;
@@ -539,10 +561,10 @@ static int summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err)
  * earlier records the table lacks, is sealed by re-reading them. */
 static int seal(struct run *r, struct pa_err *err)
 {
-        if (r->table.n != r->results.n)
-                return pa_evidence_seal(r->dir, err);
-        return pa_evidence_seal_written(r->dir, r->results.n, r->errors, r->results.head, &r->table,
-                                        err);
+        const struct pa_table *t = r->table.n == r->results.n ? &r->table : NULL;
+
+        return pa_evidence_seal_written(r->dir, &r->suite, r->results.n, r->errors, r->results.head,
+                                        t, err);
 }
 
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
@@ -583,6 +605,7 @@ out:
         pa__runx_release(&r.x);
         pa_run_dir_release(&done);
         pa_table_release(&r.table);
+        json_decref(r.cur_obj);
         pa_scorer_scratch_free(&r.suite.scorers, r.scratch);
         pa_engine_close(&r.engine);
         pa_suite_release(&r.suite);
@@ -595,6 +618,12 @@ out:
 }
 
 int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err)
+{
+        return pa_run_dir_open_with(r, dir, NULL, err);
+}
+
+int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
+                         struct pa_err *err)
 {
         char *mpath = pa__path_join(dir, "manifest.json"), *suite = NULL, *res = NULL;
         const char *spath;
@@ -620,7 +649,12 @@ int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err)
         free(mpath);
         if (!(mpath = pa__path_join(suite, pa__basename(spath))))
                 goto out;
-        if ((rc = pa_suite_load(&r->suite, mpath, err)) == 0)
+        if (s) {
+                r->suite = *s;
+                r->suite_borrowed = true;
+        }
+        rc = s ? 0 : pa_suite_load(&r->suite, mpath, err);
+        if (rc == 0)
                 rc = pa_results_load(res, &r->records, err);
 out:
         free(mpath);
@@ -635,7 +669,8 @@ void pa_run_dir_release(struct pa_run_dir *r)
                 return;
         json_decref(r->manifest);
         json_decref(r->records);
-        pa_suite_release(&r->suite);
+        if (!r->suite_borrowed)
+                pa_suite_release(&r->suite);
         free(r->dir);
         memset(r, 0, sizeof(*r));
 }

@@ -44,9 +44,14 @@ struct pa_run_dir {
         char *dir;
         json_t *manifest, *records;
         struct pa_suite suite;
+        bool suite_borrowed; /* suite is the caller's: not released */
 };
 
 int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);
+/* The same with the suite the caller ran into dir (borrowed; must outlive
+ * r) standing for the folder's copy, which is not loaded again. */
+int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
+                         struct pa_err *err);
 void pa_run_dir_release(struct pa_run_dir *r);
 /* The summary with its analysis, as summary.json holds it; thresholds
  * pre-registered in the manifest take precedence over alpha. */

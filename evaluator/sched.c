@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "jsonw.h"
 #include "parity/sched.h"
 #include "ratelimit.h"
 #include "util.h"
@@ -30,7 +31,7 @@ struct slot {
         struct pa_job job;
         struct pa_buf body;
         char *request;
-        json_t *attempts;
+        struct pa_buf attempts; /* the record's attempts array, being written */
         size_t endpoint;
         unsigned tries;
         double first_t0, t0, first_byte, wake_at;
@@ -204,6 +205,7 @@ static int http_setup(struct http *x, struct pa_err *err)
                 if (!(s->h = curl_easy_init()))
                         return pa_errf(err, PA_ENOMEM, "out of memory");
                 pa__buf_init(&s->body, x->conf->max_body);
+                pa__buf_init(&s->attempts, SIZE_MAX / 2);
                 curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, x->headers);
                 curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
                 curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
@@ -220,9 +222,8 @@ static void slot_clear(struct slot *s)
 {
         pa_job_release(&s->job);
         free(s->request);
-        json_decref(s->attempts);
         s->request = NULL;
-        s->attempts = NULL;
+        pa__buf_reset(&s->attempts);
         s->tries = 0;
         s->state = FREE;
 }
@@ -238,6 +239,7 @@ static void http_teardown(struct http *x)
                 }
                 slot_clear(s);
                 pa__buf_release(&s->body);
+                pa__buf_release(&s->attempts);
         }
         free(x->slots);
         pa__limits_release(&x->lim);
@@ -293,8 +295,6 @@ static int start_new(struct http *x, struct slot *s, pa_sched_next_fn next, pa_s
                 slot_clear(s);
                 return rc < 0 ? rc : 1;
         }
-        if (!(s->attempts = json_array()))
-                return pa_errf(err, PA_ENOMEM, "out of memory");
         return launch(x, s, err) < 0 ? PA_ENET : 1;
 }
 
@@ -363,6 +363,16 @@ static double retry_delay(struct http *x, struct slot *s, CURLcode res, long sta
         return delay;
 }
 
+/* Appends {"status","error","ms"} of one attempt to the attempts array,
+ * left open ("[{...},{...}") until the job is done. */
+static int add_attempt(struct pa_buf *b, const struct pa_reply *r, double ms)
+{
+        return (b->len ? PA__JW_LIT(b, ",") : PA__JW_LIT(b, "[")) ||
+               PA__JW_LIT(b, "{\"status\":") || pa__jw_int(b, r->http_status) ||
+               PA__JW_KEY(b, "error") || pa__jw_cstr(b, r->error) || PA__JW_KEY(b, "ms") ||
+               pa__jw_real(b, round(ms * 1000) / 1000, 10) || PA__JW_LIT(b, "}");
+}
+
 static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud, struct pa_err *err)
 {
         struct slot *s;
@@ -375,10 +385,8 @@ static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud, s
         curl_multi_remove_handle(x->multi, s->h);
         x->active--;
         attempt_reply(x, s, res, &reply);
-        json_array_append_new(
-            s->attempts, json_pack("{s:i, s:o, s:f}", "status", (int)reply.http_status, "error",
-                                   reply.error ? json_string(reply.error) : json_null(), "ms",
-                                   round((now - s->t0) * 1000) / 1000));
+        if (add_attempt(&s->attempts, &reply, now - s->t0))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
         pa__limits_observe(&x->lim, s->endpoint, res, reply.http_status, reply.completion_tokens,
                            now);
         delay = reply.error ? retry_delay(x, s, res, reply.http_status, now) : -1;
@@ -397,7 +405,10 @@ static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud, s
                         x->conf->stats->retries++;
                 return 0;
         }
-        reply.attempts = json_incref(s->attempts);
+        if (PA__JW_LIT(&s->attempts, "]") || !(reply.attempts = strdup(s->attempts.p))) {
+                pa_reply_release(&reply);
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        }
         if (x->conf->stats)
                 x->conf->stats->errors += reply.error != NULL;
         rc = done(ud, &s->job, &reply, now - s->t0, err);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
 #include "shard.h"
 #include "util.h"
 
@@ -56,10 +57,33 @@ bool pa__shard_has(const struct pa__shard *sh, const char *case_id)
         return pa__case_id_u64(case_id, &v) && v % sh->count == sh->index;
 }
 
+struct shard_count {
+        const struct pa__shard *sh;
+        const struct pa_suite *s;
+        uint64_t n;
+};
+
+/* Only the case ids matter: the prompts are not rendered. */
+static int count_item(void *ud, size_t i, const struct pa_item *it, const json_t *obj)
+{
+        struct shard_count *c = ud;
+        size_t groups[PA_MAX_AXES];
+        char id[17];
+
+        (void)i;
+        (void)obj;
+        for (uint64_t v = 0; v < it->n_cases; v++) {
+                pa__case_groups(c->s, it, v, groups);
+                pa__case_id(c->s, it, groups, id);
+                c->n += pa__shard_has(c->sh, id);
+        }
+        return 0;
+}
+
 int pa__shard_cases(const struct pa__shard *sh, const struct pa_suite *s, uint64_t *n,
                     struct pa_err *err)
 {
-        struct pa_case c;
+        struct shard_count c = {sh, s, 0};
         int rc;
 
         *n = 0;
@@ -67,15 +91,9 @@ int pa__shard_cases(const struct pa__shard *sh, const struct pa_suite *s, uint64
                 *n = s->n_cases;
                 return 0;
         }
-        for (size_t i = 0; i < s->n_items; i++) {
-                for (uint64_t v = 0; v < s->items[i].n_cases; v++) {
-                        if ((rc = pa_case_build(s, i, v, &c, err)))
-                                return rc;
-                        *n += pa__shard_has(sh, c.id);
-                        pa_case_release(&c);
-                }
-        }
-        return 0;
+        if ((rc = pa_suite_each_item(s, count_item, &c, err)) == 0)
+                *n = c.n;
+        return rc;
 }
 
 json_t *pa__shard_json(const struct pa__shard *sh)

@@ -1,6 +1,7 @@
 /* Private helpers (util.h). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -124,6 +125,32 @@ fail:
         return rc;
 }
 
+void *pa__sha256_begin(void)
+{
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+        if (ctx && !EVP_DigestInit_ex(ctx, sha256(), NULL)) {
+                EVP_MD_CTX_free(ctx);
+                return NULL;
+        }
+        return ctx;
+}
+
+void pa__sha256_add(void *h, const void *data, size_t len)
+{
+        EVP_DigestUpdate(h, data, len);
+}
+
+void pa__sha256_end(void *h, char out[PA_SHA256_HEX])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+
+        EVP_DigestFinal_ex(h, md, &n);
+        hex(md, n, out);
+        EVP_MD_CTX_free(h);
+}
+
 int pa__read_file(const char *path, char **data, size_t *len, struct pa_err *err)
 {
         struct pa_buf b;
@@ -175,15 +202,59 @@ int pa__write_file_atomic(const char *path, const char *data, size_t len, struct
         return 0;
 }
 
+/* Streamed (an items file may be large) through pread, so the open
+ * file's position is left alone. */
+int pa__copy_fd(int fd, const char *to, const char *want, struct pa_err *err)
+{
+        char tmp[PATH_MAX], chunk[65536], got_hex[PA_SHA256_HEX];
+        void *h = pa__sha256_begin();
+        FILE *f = NULL;
+        off_t at = 0;
+        ssize_t got;
+        int rc = PA_EIO;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", to) >= (int)sizeof(tmp))
+                rc = pa_errf(err, PA_EINVAL, "path too long: '%s'", to);
+        else if (!h)
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        else if (!(f = fopen(tmp, "wb")))
+                rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+        if (!f)
+                goto out;
+        while ((got = pread(fd, chunk, sizeof(chunk), at)) > 0) {
+                pa__sha256_add(h, chunk, (size_t)got);
+                if (fwrite(chunk, 1, (size_t)got, f) != (size_t)got)
+                        break;
+                at += got;
+        }
+        pa__sha256_end(h, got_hex);
+        h = NULL;
+        if (got != 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+                rc = pa_errf(err, PA_EIO, "cannot copy to '%s': %s", tmp, strerror(errno));
+        else if (want && strcmp(want, got_hex))
+                rc = pa_errf(err, PA_EINVAL, "cannot copy to '%s': its source changed", to);
+        else
+                rc = 0;
+        if (fclose(f) != 0 && rc == 0)
+                rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+        if (rc == 0 && rename(tmp, to) != 0)
+                rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", to, strerror(errno));
+        if (rc)
+                unlink(tmp);
+out:
+        if (h)
+                pa__sha256_end(h, got_hex);
+        return rc;
+}
+
 int pa__copy_file(const char *from, const char *to, struct pa_err *err)
 {
-        char *data = NULL;
-        size_t len = 0;
-        int rc = pa__read_file(from, &data, &len, err);
+        int fd = open(from, O_RDONLY | O_CLOEXEC), rc;
 
-        if (rc == 0)
-                rc = pa__write_file_atomic(to, data, len, err);
-        free(data);
+        if (fd < 0)
+                return pa_errf(err, PA_EIO, "cannot open '%s': %s", from, strerror(errno));
+        rc = pa__copy_fd(fd, to, NULL, err);
+        close(fd);
         return rc;
 }
 

@@ -24,12 +24,21 @@ void pa__buf_release(struct pa_buf *b);
 
 void pa__sha256_hex(const void *data, size_t len, char out[PA_SHA256_HEX]);
 int pa__sha256_file(const char *path, char out[PA_SHA256_HEX], struct pa_err *err);
+/* sha256 of a stream read once: begin (NULL: out of memory), add its bytes,
+ * end, which writes the digest and frees the state. */
+void *pa__sha256_begin(void);
+void pa__sha256_add(void *h, const void *data, size_t len);
+void pa__sha256_end(void *h, char out[PA_SHA256_HEX]);
 
 /* Reads a whole file; *data is NUL-terminated and owned by the caller. */
 int pa__read_file(const char *path, char **data, size_t *len, struct pa_err *err);
 /* Writes via a temporary file and rename(2), so readers see old or new. */
 int pa__write_file_atomic(const char *path, const char *data, size_t len, struct pa_err *err);
 int pa__copy_file(const char *from, const char *to, struct pa_err *err);
+/* Copies the open file fd (from its start) to `to` like pa__copy_file;
+ * when want is not NULL the bytes must have that sha256 (PA_EINVAL and no
+ * `to` otherwise). */
+int pa__copy_fd(int fd, const char *to, const char *want, struct pa_err *err);
 int pa__mkdir_p(const char *path, struct pa_err *err);
 /* 1 when path is missing or an empty directory, 0 otherwise. */
 int pa__dir_is_vacant(const char *path);

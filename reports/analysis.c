@@ -28,18 +28,31 @@ struct spec {
         size_t n_axes, axes[2], k, ref;
 };
 
+/* The counterfactual sets of one outcome and spec: the table rows that
+ * enter them, in set order (item, context, sample, row), four bytes and a
+ * bit a record; a set's sums are made as it is walked (struct set). */
 struct sets {
-        size_t n, k;
+        const struct pa_suite *s;
+        const struct spec *sp;
+        const struct pa_table *tb;
+        int scorer;
+        size_t n, m, k;  /* sets, records in them, groups */
+        uint32_t *order; /* m table rows */
+        uint8_t *starts; /* bit p: order[p] begins a set */
+        bool multi;      /* several samples a case */
+};
+
+/* One set while walking them: each group's positive and scored records. */
+struct set {
+        size_t pos, first; /* next position in order; the set's first row */
         double *sum;
         unsigned *cnt;
-        size_t *first; /* a record of each set, to name it */
-        bool multi;    /* several samples a case */
 };
 
 /* Position of each spec axis among the item's axes; false when the item
  * lacks one. */
 static bool spec_positions(const struct pa_suite *s, const struct spec *sp,
-                           const struct pa_item *it, size_t pos[2])
+                           const struct pa_item_kind *it, size_t pos[2])
 {
         for (size_t i = 0; i < sp->n_axes; i++) {
                 size_t k;
@@ -60,7 +73,7 @@ static long spec_group(const struct pa_suite *s, const struct spec *sp, const st
 {
         size_t pos[2];
 
-        if (!spec_positions(s, sp, &s->items[t->item[r]], pos))
+        if (!spec_positions(s, sp, pa_suite_kind(s, t->item[r]), pos))
                 return -1;
         if (sp->n_axes == 1)
                 return (long)pa_table_group(s, t, r, pos[0]);
@@ -72,7 +85,7 @@ static long spec_group(const struct pa_suite *s, const struct spec *sp, const st
 static uint64_t context_of(const struct pa_suite *s, const struct spec *sp,
                            const struct pa_table *t, size_t r)
 {
-        const struct pa_item *it = &s->items[t->item[r]];
+        const struct pa_item_kind *it = pa_suite_kind(s, t->item[r]);
         uint64_t ctx = 0;
 
         for (size_t k = 0; k < it->n_axes; k++) {
@@ -85,98 +98,158 @@ static uint64_t context_of(const struct pa_suite *s, const struct spec *sp,
         return ctx;
 }
 
+/* A row's place among its item's rows: context, sample, row. */
 struct keyed {
-        uint32_t item, sample;
         uint64_t ctx;
-        size_t r;
+        uint32_t sample, r;
 };
 
 static int by_key(const void *a, const void *b)
 {
         const struct keyed *x = a, *y = b;
 
-        if (x->item != y->item)
-                return x->item < y->item ? -1 : 1;
         if (x->ctx != y->ctx)
                 return x->ctx < y->ctx ? -1 : 1;
         if (x->sample != y->sample)
                 return x->sample < y->sample ? -1 : 1;
-        return x->r < y->r ? -1 : x->r > y->r;
+        return (x->r > y->r) - (x->r < y->r);
 }
 
 static void sets_release(struct sets *t)
 {
-        free(t->sum);
-        free(t->cnt);
-        free(t->first);
+        free(t->order);
+        free(t->starts);
 }
 
-/* Sorts the outcome's records by (item, context, sample) and sums each
- * run of equal keys into one set. */
-static int fill_sets(const struct pa_suite *s, const struct spec *sp, const struct pa_table *tb,
-                     int scorer, struct keyed *kv, size_t m, struct sets *t)
+/* Whether row r enters the sets: its item's outcome is the scorer, it has
+ * a verdict, and its item has the spec's axes. */
+static bool enters(const struct sets *t, size_t r)
 {
-        size_t cap = m ? m : 1;
+        return pa_suite_kind(t->s, t->tb->item[r])->outcome_scorer == t->scorer &&
+               t->tb->v[r * t->tb->nsc + (size_t)t->scorer] != PA_NA &&
+               spec_group(t->s, t->sp, t->tb, r) >= 0;
+}
 
-        t->sum = calloc(cap * t->k, sizeof(*t->sum));
-        t->cnt = calloc(cap * t->k, sizeof(*t->cnt));
-        t->first = calloc(cap, sizeof(*t->first));
-        if (!t->sum || !t->cnt || !t->first)
+/* The rows by item, in row order: at[i] .. at[i + 1] - 1 hold item i's
+ * (a counting sort: no per-row key is kept). */
+static int by_item(struct sets *t, uint32_t **at_out, size_t *widest)
+{
+        size_t ni = t->s->n_items;
+        uint32_t *at = calloc(ni + 2, sizeof(*at));
+
+        if (!at)
                 return PA_ENOMEM;
-        qsort(kv, m, sizeof(*kv), by_key);
-        for (size_t i = 0; i < m; i++) {
-                size_t r = kv[i].r, g = (size_t)spec_group(s, sp, tb, r);
-                signed char v = tb->v[r * tb->nsc + (size_t)scorer];
-
-                if (i == 0 || kv[i].item != kv[i - 1].item || kv[i].ctx != kv[i - 1].ctx ||
-                    kv[i].sample != kv[i - 1].sample)
-                        t->first[t->n++] = r;
-                t->sum[(t->n - 1) * t->k + g] += v == PA_TRUE;
-                t->cnt[(t->n - 1) * t->k + g]++;
+        for (size_t r = 0; r < t->tb->n; r++)
+                if (enters(t, r))
+                        at[t->tb->item[r] + 2]++;
+        *widest = 0;
+        for (size_t i = 0; i < ni; i++) {
+                *widest = at[i + 2] > *widest ? at[i + 2] : *widest;
+                at[i + 2] += at[i + 1];
         }
+        t->m = at[ni + 1];
+        if (!(t->order = malloc((t->m ? t->m : 1) * sizeof(*t->order)))) {
+                free(at);
+                return PA_ENOMEM;
+        }
+        for (size_t r = 0; r < t->tb->n; r++)
+                if (enters(t, r))
+                        t->order[at[t->tb->item[r] + 1]++] = (uint32_t)r;
+        *at_out = at; /* at[i] now starts item i */
         return 0;
+}
+
+/* Sorts rows [lo, hi) of one item by context and sample, marking where
+ * each set begins. */
+static void sort_item(struct sets *t, size_t lo, size_t hi, struct keyed *kv)
+{
+        for (size_t p = lo; p < hi; p++) {
+                size_t r = t->order[p];
+
+                kv[p - lo] = (struct keyed){.ctx = context_of(t->s, t->sp, t->tb, r),
+                                            .sample = t->multi ? 0 : pa_table_sample(t->tb, r),
+                                            .r = (uint32_t)r};
+        }
+        qsort(kv, hi - lo, sizeof(*kv), by_key);
+        for (size_t p = lo; p < hi; p++) {
+                const struct keyed *x = &kv[p - lo];
+
+                t->order[p] = x->r;
+                if (p == lo || x->ctx != x[-1].ctx || x->sample != x[-1].sample) {
+                        t->starts[p / 8] |= (uint8_t)(1u << (p % 8));
+                        t->n++;
+                }
+        }
 }
 
 static int collect(const struct pa_suite *s, const struct spec *sp, const struct pa_table *tb,
                    int scorer, struct sets *t)
 {
-        struct keyed *kv = malloc((tb->n ? tb->n : 1) * sizeof(*kv));
-        size_t m = 0;
+        uint32_t *at = NULL;
+        struct keyed *kv = NULL;
+        size_t widest = 0;
         int rc;
 
-        memset(t, 0, sizeof(*t));
-        t->k = sp->k;
-        if (!kv)
+        *t = (struct sets){.s = s, .sp = sp, .tb = tb, .scorer = scorer, .k = sp->k};
+        if (tb->n > UINT32_MAX)
                 return PA_ENOMEM;
         for (size_t r = 0; r < tb->n; r++)
-                if (s->items[tb->item[r]].outcome_scorer == scorer && tb->sample[r] > 0)
+                if (pa_suite_kind(s, tb->item[r])->outcome_scorer == scorer &&
+                    pa_table_sample(tb, r) > 0)
                         t->multi = true;
-        for (size_t r = 0; r < tb->n; r++) {
-                if (s->items[tb->item[r]].outcome_scorer != scorer ||
-                    tb->v[r * tb->nsc + (size_t)scorer] == PA_NA || spec_group(s, sp, tb, r) < 0)
-                        continue;
-                kv[m++] = (struct keyed){.item = tb->item[r],
-                                         .sample = t->multi ? 0 : tb->sample[r],
-                                         .ctx = context_of(s, sp, tb, r),
-                                         .r = r};
-        }
-        rc = fill_sets(s, sp, tb, scorer, kv, m, t);
+        if ((rc = by_item(t, &at, &widest)))
+                return rc;
+        t->starts = calloc(t->m / 8 + 1, 1);
+        kv = malloc((widest ? widest : 1) * sizeof(*kv));
+        if (!t->starts || !kv)
+                rc = PA_ENOMEM;
+        for (size_t i = 0; rc == 0 && i < s->n_items; i++)
+                sort_item(t, at[i], at[i + 1], kv);
         free(kv);
+        free(at);
         return rc;
 }
 
-/* The case-level outcome of group g in set i: the majority of its samples. */
-static int value(const struct sets *t, size_t i, size_t g)
+static int set_begin(const struct sets *t, struct set *st)
 {
-        size_t j = i * t->k + g;
-
-        return t->cnt[j] ? (2 * t->sum[j] >= t->cnt[j]) : -1;
+        *st = (struct set){.sum = malloc(t->k * sizeof(*st->sum) + 1),
+                           .cnt = malloc(t->k * sizeof(*st->cnt) + 1)};
+        return st->sum && st->cnt ? 0 : PA_ENOMEM;
 }
 
-static bool complete(const struct sets *t, size_t i)
+static void set_end(struct set *st)
+{
+        free(st->sum);
+        free(st->cnt);
+}
+
+/* The next set of t into st; false past the last. */
+static bool set_next(const struct sets *t, struct set *st)
+{
+        if (st->pos >= t->m)
+                return false;
+        memset(st->sum, 0, t->k * sizeof(*st->sum));
+        memset(st->cnt, 0, t->k * sizeof(*st->cnt));
+        st->first = t->order[st->pos];
+        do {
+                size_t r = t->order[st->pos], g = (size_t)spec_group(t->s, t->sp, t->tb, r);
+
+                st->sum[g] += t->tb->v[r * t->tb->nsc + (size_t)t->scorer] == PA_TRUE;
+                st->cnt[g]++;
+        } while (++st->pos < t->m && !(t->starts[st->pos / 8] >> (st->pos % 8) & 1));
+        return true;
+}
+
+/* The case-level outcome of group g in a set: the majority of its samples. */
+static int value(const struct set *st, size_t g)
+{
+        return st->cnt[g] ? (2 * st->sum[g] >= st->cnt[g]) : -1;
+}
+
+static bool complete(const struct sets *t, const struct set *st)
 {
         for (size_t g = 0; g < t->k; g++)
-                if (!t->cnt[i * t->k + g])
+                if (!st->cnt[g])
                         return false;
         return true;
 }
@@ -222,35 +295,46 @@ static uint64_t mix(uint64_t seed, const char *a, const char *b)
 
 /* Count and standard deviation of the per-set differences (group minus
  * reference, case-level rates): the test's unit, hence the MDE's. */
-static void pair_spread(const struct sets *t, size_t g, size_t ref, struct comparison *cmp)
+static int pair_spread(const struct sets *t, size_t g, size_t ref, struct comparison *cmp)
 {
         double sum = 0, sq = 0, n = 0;
+        struct set st;
 
-        for (size_t i = 0; i < t->n; i++) {
-                size_t jr = i * t->k + ref, jg = i * t->k + g;
+        if (set_begin(t, &st)) {
+                set_end(&st);
+                return PA_ENOMEM;
+        }
+        while (set_next(t, &st)) {
                 double d;
 
-                if (!t->cnt[jr] || !t->cnt[jg])
+                if (!st.cnt[ref] || !st.cnt[g])
                         continue;
-                d = t->multi ? t->sum[jg] / t->cnt[jg] - t->sum[jr] / t->cnt[jr]
-                             : (double)value(t, i, g) - (double)value(t, i, ref);
+                d = t->multi ? st.sum[g] / st.cnt[g] - st.sum[ref] / st.cnt[ref]
+                             : (double)value(&st, g) - (double)value(&st, ref);
                 sum += d;
                 sq += d * d;
                 n++;
         }
+        set_end(&st);
         cmp->sets = n;
         cmp->sd = n > 1 ? sqrt(fmax(0, (sq - sum * sum / n) / (n - 1))) : 0;
+        return 0;
 }
 
 /* McNemar on the sets where both groups have an answer. */
-static void paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *out, double *p,
-                           double *min_p)
+static int paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *out, double *p,
+                          double *min_p)
 {
         uint64_t b = 0, c = 0, n = 0;
         double midp = 1;
+        struct set st;
 
-        for (size_t i = 0; i < t->n; i++) {
-                int vr = value(t, i, ref), vg = value(t, i, g);
+        if (set_begin(t, &st)) {
+                set_end(&st);
+                return PA_ENOMEM;
+        }
+        while (set_next(t, &st)) {
+                int vr = value(&st, ref), vg = value(&st, g);
 
                 if (vr < 0 || vg < 0)
                         continue;
@@ -258,6 +342,7 @@ static void paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *o
                 b += vr == 1 && vg == 0;
                 c += vr == 0 && vg == 1;
         }
+        set_end(&st);
         pa_mcnemar_exact(b, c, p, &midp);
         /* All discordant sets on one side: 2 * 0.5^(b + c). */
         *min_p = fmin(1, ldexp(2.0, -(int)fmin(b + c, 1000)));
@@ -266,6 +351,34 @@ static void paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *o
                             json_pack("{s:I, s:I, s:I}", "n", (json_int_t)n, "ref_only",
                                       (json_int_t)b, "group_only", (json_int_t)c));
         json_object_set_new(out, "midp", json_real(midp));
+        return 0;
+}
+
+/* Each set's case-level rates of ref and g where both answered, for the
+ * permutation test: y, their labels grp, set boundaries start; *m sets. */
+static int rate_pairs(const struct sets *t, size_t g, size_t ref, double *y, uint8_t *grp,
+                      size_t *start, size_t *m)
+{
+        struct set st;
+        size_t k = 0;
+
+        *m = 0;
+        start[0] = 0;
+        if (set_begin(t, &st)) {
+                set_end(&st);
+                return PA_ENOMEM;
+        }
+        while (set_next(t, &st)) {
+                if (!st.cnt[ref] || !st.cnt[g])
+                        continue;
+                y[k] = st.sum[ref] / st.cnt[ref];
+                grp[k++] = 0;
+                y[k] = st.sum[g] / st.cnt[g];
+                grp[k++] = 1;
+                start[++*m] = k;
+        }
+        set_end(&st);
+        return 0;
 }
 
 /* Permutation of group labels within sets, on case-level rates. */
@@ -275,23 +388,11 @@ static int paired_permutation(const struct sets *t, size_t g, size_t ref,
 {
         double *y = malloc(2 * t->n * sizeof(*y) + 1), stat = 0, se = 0;
         uint8_t *grp = malloc(2 * t->n + 1);
-        size_t *start = malloc((t->n + 1) * sizeof(*start)), m = 0, k = 0;
+        size_t *start = malloc((t->n + 1) * sizeof(*start)), m = 0;
         int rc = PA_ENOMEM;
 
-        if (!y || !grp || !start)
+        if (!y || !grp || !start || (rc = rate_pairs(t, g, ref, y, grp, start, &m)))
                 goto out;
-        start[0] = 0;
-        for (size_t i = 0; i < t->n; i++) {
-                size_t jr = i * t->k + ref, jg = i * t->k + g;
-
-                if (!t->cnt[jr] || !t->cnt[jg])
-                        continue;
-                y[k] = t->sum[jr] / t->cnt[jr];
-                grp[k++] = 0;
-                y[k] = t->sum[jg] / t->cnt[jg];
-                grp[k++] = 1;
-                start[++m] = k;
-        }
         *p = 1;
         /* Label swaps within m sets give at most 2^m arrangements; the two most
          * extreme bound the p-value, as does the Monte-Carlo count. */
@@ -337,7 +438,8 @@ static int compare_groups(const struct sets *t, const struct spec *sp, json_t *e
 
                 if (g == sp->ref || rate_of(ge, &rate, &n, &pos))
                         continue;
-                pair_spread(t, g, sp->ref, &cmp);
+                if ((rc = pair_spread(t, g, sp->ref, &cmp)))
+                        break;
                 cmp.diff = rate - rref;
                 json_object_set_new(ge, "ratio", rref > 0 ? json_real(rate / rref) : json_null());
                 if (t->multi)
@@ -346,7 +448,7 @@ static int compare_groups(const struct sets *t, const struct spec *sp, json_t *e
                             mix(c->seed, label, json_string_value(json_object_get(ge, "group"))),
                             ge, &cmp.p, &cmp.min_p);
                 else
-                        paired_mcnemar(t, g, sp->ref, ge, &cmp.p, &cmp.min_p);
+                        rc = paired_mcnemar(t, g, sp->ref, ge, &cmp.p, &cmp.min_p);
                 if (rc == 0 &&
                     json_integer_value(json_object_get(json_object_get(ge, "pairs"), "n")) == 0) {
                         /* No counterfactual pairs (answers failed): compare the groups unpaired. */
@@ -363,13 +465,14 @@ static int compare_groups(const struct sets *t, const struct spec *sp, json_t *e
         return rc;
 }
 
-/* {"item_id", "sample", "context": {axis: group}} naming set i. */
-static json_t *where(const struct pa_suite *s, const struct spec *sp, const struct pa_table *tb,
-                     const struct sets *t, size_t i)
+/* {"item_id", "sample", "context": {axis: group}} naming the set of row r. */
+static json_t *where(const struct sets *t, size_t r)
 {
-        size_t r = t->first[i];
-        const struct pa_item *it = &s->items[tb->item[r]];
-        json_t *ctx = json_object();
+        const struct pa_suite *s = t->s;
+        const struct spec *sp = t->sp;
+        const struct pa_item_kind *it = pa_suite_kind(s, t->tb->item[r]);
+        struct pa_item full;
+        json_t *ctx = json_object(), *obj = NULL, *w;
 
         for (size_t k = 0; ctx && k < it->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[it->axes[k]];
@@ -377,54 +480,82 @@ static json_t *where(const struct pa_suite *s, const struct spec *sp, const stru
                 if (it->axes[k] != sp->axes[0] && !(sp->n_axes == 2 && it->axes[k] == sp->axes[1]))
                         json_object_set_new(
                             ctx, ax->name,
-                            json_string(ax->groups[pa_table_group(s, tb, r, k)].name));
+                            json_string(ax->groups[pa_table_group(s, t->tb, r, k)].name));
         }
-        return json_pack("{s:s, s:o, s:o}", "item_id", it->id, "sample",
-                         t->multi ? json_null() : json_integer(tb->sample[r]), "context", ctx);
+        /* Only the item's id is needed: read back for the few sets named. */
+        if (pa_suite_item_read(s, t->tb->item[r], &full, &obj, NULL)) {
+                json_decref(ctx);
+                return NULL;
+        }
+        w = json_pack("{s:s, s:o, s:o}", "item_id", full.id, "sample",
+                      t->multi ? json_null() : json_integer(pa_table_sample(t->tb, r)), "context",
+                      ctx);
+        json_decref(obj);
+        return w;
+}
+
+/* A set that flipped, with each group's outcome, into flipped. */
+static int add_flipped(const struct sets *t, const struct set *st, const json_t *entry,
+                       json_t *flipped)
+{
+        json_t *w = where(t, st->first), *o = json_object();
+
+        for (size_t g = 0; o && g < t->k; g++)
+                json_object_set_new(
+                    o,
+                    json_string_value(json_object_get(
+                        json_array_get(json_object_get(entry, "groups"), g), "group")),
+                    json_boolean(value(st, g)));
+        if (!w || !o || json_object_set_new(w, "outcomes", o)) {
+                json_decref(w);
+                return PA_ENOMEM;
+        }
+        return json_array_append_new(flipped, w) ? PA_ENOMEM : 0;
+}
+
+/* The complete sets as rows of x (n of them), their flips and the first
+ * flipped ones. */
+static int complete_sets(const struct sets *t, const json_t *entry, uint8_t *x, size_t *n,
+                         size_t *flips, json_t *flipped)
+{
+        struct set st;
+        int rc = set_begin(t, &st);
+
+        while (rc == 0 && set_next(t, &st)) {
+                uint8_t *row = x + *n * t->k;
+                bool differs = false;
+
+                if (!complete(t, &st))
+                        continue;
+                for (size_t g = 0; g < t->k; g++) {
+                        row[g] = (uint8_t)value(&st, g);
+                        differs |= row[g] != row[0];
+                }
+                ++*n;
+                *flips += differs;
+                if (differs && json_array_size(flipped) < MAX_FLIPPED)
+                        rc = add_flipped(t, &st, entry, flipped);
+        }
+        set_end(&st);
+        return rc;
 }
 
 /* All groups at once, the flip rate and the sets that flipped. */
-static int omnibus(const struct pa_suite *s, const struct pa_table *tb, const struct sets *t,
-                   const struct spec *sp, json_t *entry)
+static int omnibus(const struct sets *t, json_t *entry)
 {
         size_t n = 0, flips = 0;
         uint8_t *x = malloc(t->n * t->k + 1);
         json_t *flipped = json_array();
         double stat = 0, df = 0, p = 1;
+        int rc = x && flipped ? complete_sets(t, entry, x, &n, &flips, flipped) : PA_ENOMEM;
 
-        if (!x || !flipped) {
-                free(x);
-                json_decref(flipped);
-                return PA_ENOMEM;
-        }
-        for (size_t i = 0; i < t->n; i++) {
-                bool differs = false;
-
-                if (!complete(t, i))
-                        continue;
-                for (size_t g = 0; g < t->k; g++) {
-                        x[n * t->k + g] = (uint8_t)value(t, i, g);
-                        differs |= x[n * t->k + g] != x[n * t->k];
-                }
-                n++;
-                flips += differs;
-                if (differs && json_array_size(flipped) < MAX_FLIPPED) {
-                        json_t *w = where(s, sp, tb, t, i), *o = json_object();
-
-                        for (size_t g = 0; g < t->k; g++)
-                                json_object_set_new(
-                                    o,
-                                    json_string_value(json_object_get(
-                                        json_array_get(json_object_get(entry, "groups"), g),
-                                        "group")),
-                                    json_boolean(value(t, i, g)));
-                        json_object_set_new(w, "outcomes", o);
-                        json_array_append_new(flipped, w);
-                }
-        }
-        if (n)
+        if (rc == 0 && n)
                 pa_cochran_q(x, n, t->k, &stat, &df, &p);
         free(x);
+        if (rc) {
+                json_decref(flipped);
+                return rc;
+        }
         /* With two groups Cochran's Q is McNemar's chi-square; the exact
          * McNemar p is the group's own test. */
         json_object_set_new(entry, "omnibus",
@@ -466,16 +597,15 @@ static int impact_ratios(const struct spec *sp, json_t *entry)
 static int analyse_entry(const struct pa_suite *s, const struct pa_table *tb, const struct spec *sp,
                          json_t *entry, const struct pa_analysis_conf *c, struct run_tests *rt)
 {
-        struct sets t;
+        struct sets t = {0};
         int scorer =
             pa_scorer_set_find(&s->scorers, json_string_value(json_object_get(entry, "outcome")));
         int rc = scorer < 0 ? PA_EINVAL : collect(s, sp, tb, scorer, &t);
 
-        if (rc)
-                return rc;
-        rc = compare_groups(&t, sp, entry, c, rt);
         if (rc == 0)
-                rc = omnibus(s, tb, &t, sp, entry);
+                rc = compare_groups(&t, sp, entry, c, rt);
+        if (rc == 0)
+                rc = omnibus(&t, entry);
         if (rc == 0)
                 rc = impact_ratios(sp, entry);
         sets_release(&t);
@@ -496,8 +626,8 @@ void pa_analysis_conf_init(struct pa_analysis_conf *c)
 
 static bool crossed(const struct pa_suite *s, int outcome, size_t a, size_t b)
 {
-        for (size_t i = 0; i < s->n_items; i++) {
-                const struct pa_item *it = &s->items[i];
+        for (size_t i = 0; i < s->n_kinds; i++) {
+                const struct pa_item_kind *it = &s->kinds[i];
                 bool ha = false, hb = false;
 
                 for (size_t k = 0; it->outcome_scorer == outcome && k < it->n_axes; k++) {
@@ -523,8 +653,9 @@ static json_t *crossed_entry(const struct pa_suite *s, const struct spec *sp, in
                 goto out;
         for (size_t r = 0; r < tb->n; r++) {
                 signed char v = tb->v[r * tb->nsc + (size_t)scorer];
-                long g =
-                    s->items[tb->item[r]].outcome_scorer == scorer ? spec_group(s, sp, tb, r) : -1;
+                long g = pa_suite_kind(s, tb->item[r])->outcome_scorer == scorer
+                             ? spec_group(s, sp, tb, r)
+                             : -1;
 
                 if (g < 0)
                         continue;

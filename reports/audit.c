@@ -178,9 +178,13 @@ int pa_audit_tables_new(const struct pa_suite *s, struct pa_audit_tables **out)
         t->per = na + na * (na ? na - 1 : 0) / 2;
         for (size_t k = 0; k < s->scorers.n; k++)
                 t->slot[k] = -1;
-        for (size_t i = 0; i < s->n_items; i++)
-                if (s->items[i].outcome_scorer >= 0 && t->slot[s->items[i].outcome_scorer] < 0)
-                        t->slot[s->items[i].outcome_scorer] = (int)t->n_slots++;
+        /* Kinds are in the order they first appear among the items. */
+        for (size_t i = 0; i < s->n_kinds; i++) {
+                int o = s->kinds[i].outcome_scorer;
+
+                if (o >= 0 && t->slot[o] < 0)
+                        t->slot[o] = (int)t->n_slots++;
+        }
         if (!(t->tb = calloc(t->n_slots * t->per + 1, sizeof(*t->tb))))
                 goto fail;
         rc = 0;
@@ -222,7 +226,7 @@ void pa_audit_tables_add_table(struct pa_audit_tables *t, const struct pa_table 
         int g[PA_MAX_AXES_SUITE];
 
         for (size_t r = 0; r < tb->n; r++) {
-                const struct pa_item *it = &s->items[tb->item[r]];
+                const struct pa_item_kind *it = pa_suite_kind(s, tb->item[r]);
                 int k = it->outcome_scorer;
                 signed char v = k >= 0 ? tb->v[r * tb->nsc + (size_t)k] : PA_NA;
 

@@ -26,7 +26,7 @@ struct bbq_cond {
 };
 
 struct bbq_tally {
-        const char *category; /* borrowed from the suite */
+        const char *category; /* owned in the tallies array (items are read back one at a time) */
         unsigned long long failed, refused, unparsed;
         struct bbq_cond c[2]; /* 0 ambig, 1 disambig */
 };
@@ -78,7 +78,8 @@ static struct bbq_tally *tally_for(struct bbq_tally **v, size_t *n, const char *
                 return NULL;
         *v = t;
         memset(&t[*n], 0, sizeof(*t));
-        t[*n].category = category;
+        if (!(t[*n].category = strdup(category)))
+                return NULL;
         return &t[(*n)++];
 }
 
@@ -103,7 +104,7 @@ static void count(struct bbq_tally *t, const struct bbq_item *b, int pick)
         c->biased += b->neg ? pick == b->target : pick != b->target;
 }
 
-static int tally_record(const struct pa_record_items *ri, const json_t *rec, struct bbq_tally **v,
+static int tally_record(struct pa_record_items *ri, const json_t *rec, struct bbq_tally **v,
                         size_t *n, struct pa_err *err)
 {
         const struct pa_item *item;
@@ -184,7 +185,7 @@ static int bbq_compute(const struct pa_suite *s, const json_t *records, double a
         struct bbq_tally *v = NULL, all = {.category = "all"};
         json_t *cats = json_object(), *rec;
         size_t n = 0, i;
-        int rc = pa__record_items_init(&ri, s);
+        int rc = pa__record_items_init(&ri, s, err);
 
         (void)alpha;
         json_array_foreach(records, i, rec) if (rc == 0) rc = tally_record(&ri, rec, &v, &n, err);
@@ -198,6 +199,8 @@ static int bbq_compute(const struct pa_suite *s, const json_t *records, double a
                                           "all", tally_json(&all))))
                 rc = PA_ENOMEM;
         json_decref(cats);
+        for (i = 0; i < n; i++)
+                free((void *)v[i].category);
         free(v);
         pa__record_items_release(&ri);
         return rc == PA_ENOMEM ? pa_errf(err, rc, "metric bbq: out of memory") : rc;

@@ -19,7 +19,7 @@
 #include "record_item.h"
 
 struct crows_tally {
-        const char *bias_type; /* borrowed from the suite */
+        const char *bias_type; /* owned in the tallies array (items are read back one at a time) */
         unsigned long long answered, stereotyped, first, failed, refused, unparsed;
 };
 
@@ -34,7 +34,8 @@ static struct crows_tally *tally_for(struct crows_tally **v, size_t *n, const ch
                 return NULL;
         *v = t;
         memset(&t[*n], 0, sizeof(*t));
-        t[*n].bias_type = type;
+        if (!(t[*n].bias_type = strdup(type)))
+                return NULL;
         return &t[(*n)++];
 }
 
@@ -51,7 +52,7 @@ static void count(struct crows_tally *t, int pick, int more)
         }
 }
 
-static int tally_record(const struct pa_record_items *ri, const json_t *rec, struct crows_tally **v,
+static int tally_record(struct pa_record_items *ri, const json_t *rec, struct crows_tally **v,
                         size_t *n, struct pa_err *err)
 {
         const struct pa_item *item;
@@ -119,7 +120,7 @@ static int crows_compute(const struct pa_suite *s, const json_t *records, double
         struct crows_tally *v = NULL, all = {.bias_type = "all"};
         json_t *types = json_object(), *rec;
         size_t n = 0, i;
-        int rc = pa__record_items_init(&ri, s);
+        int rc = pa__record_items_init(&ri, s, err);
 
         json_array_foreach(records, i, rec) if (rc == 0) rc = tally_record(&ri, rec, &v, &n, err);
         for (i = 0; rc == 0 && i < n; i++) {
@@ -136,6 +137,8 @@ static int crows_compute(const struct pa_suite *s, const json_t *records, double
                                           tally_json(&all, alpha), "bias_types", types)))
                 rc = PA_ENOMEM;
         json_decref(types);
+        for (i = 0; i < n; i++)
+                free((void *)v[i].bias_type);
         free(v);
         pa__record_items_release(&ri);
         return rc == PA_ENOMEM ? pa_errf(err, rc, "metric crows-pairs: out of memory") : rc;

@@ -232,12 +232,12 @@ static bool is_rate(const struct pa_suite *s, const char *scorer)
 {
         bool decision = false;
 
-        for (size_t i = 0; s && i < s->n_items; i++) {
-                const struct pa_item *it = &s->items[i];
+        for (size_t i = 0; s && i < s->n_kinds; i++) {
+                const struct pa_item_kind *it = &s->kinds[i];
 
                 if (it->outcome_scorer < 0 || strcmp(s->scorers.v[it->outcome_scorer].name, scorer))
                         continue;
-                if (it->expected)
+                if (it->has_expected)
                         return false;
                 decision |= it->n_axes > 0;
         }

@@ -28,7 +28,7 @@ static int tally(const struct pa_suite *s, const json_t *records, struct yes_no 
         const struct pa_item *item;
         json_t *rec;
         size_t i;
-        int rc = pa__record_items_init(&ri, s);
+        int rc = pa__record_items_init(&ri, s, err);
 
         json_array_foreach(records, i, rec)
         {
@@ -45,7 +45,7 @@ static int tally(const struct pa_suite *s, const json_t *records, struct yes_no 
                                           s->id);
                         break;
                 }
-                t = &v[item - s->items];
+                t = &v[item - ri.all.v];
                 if (yes == no) {
                         t->unparsed += json_is_string(json_object_get(rec, "response"));
                         continue;
@@ -96,32 +96,43 @@ static int add_item(json_t *acc, const json_t *d, double logit)
         return 0;
 }
 
+static int collect_item(const struct pa_suite *s, size_t i, const struct yes_no *v, json_t *acc,
+                        unsigned long long *unanswered, struct pa_err *err)
+{
+        struct pa_item it;
+        json_t *obj = NULL;
+        const json_t *d;
+        double logit;
+        int rc = pa_suite_item_read(s, i, &it, &obj, err);
+
+        d = json_object_get(obj, "discrim");
+        if (rc == 0 && (!json_is_string(json_object_get(d, "fill_type")) ||
+                        !json_is_string(json_object_get(d, "gender")) ||
+                        !json_is_string(json_object_get(d, "race")) ||
+                        !json_is_number(json_object_get(d, "age"))))
+                rc = pa_errf(err, PA_EINVAL,
+                             "suite '%s': item '%s': /discrim: expected {\"fill_type\", "
+                             "\"gender\", \"race\": strings, \"age\": number} (metric "
+                             "discrim-eval)",
+                             s->id, it.id);
+        if (rc == 0 && !v[i].answered) {
+                (*unanswered)++;
+        } else if (rc == 0) {
+                pa_empirical_logit(v[i].yes, v[i].answered, &logit);
+                rc = add_item(acc, d, logit);
+        }
+        json_decref(obj);
+        return rc;
+}
+
 static int collect(const struct pa_suite *s, const struct yes_no *v, json_t *acc,
                    unsigned long long *unanswered, struct pa_err *err)
 {
-        for (size_t i = 0; i < s->n_items; i++) {
-                const json_t *d = json_object_get(pa__suite_item_json(s, i), "discrim");
-                double logit;
-                int rc;
+        int rc = 0;
 
-                if (!json_is_string(json_object_get(d, "fill_type")) ||
-                    !json_is_string(json_object_get(d, "gender")) ||
-                    !json_is_string(json_object_get(d, "race")) ||
-                    !json_is_number(json_object_get(d, "age")))
-                        return pa_errf(err, PA_EINVAL,
-                                       "suite '%s': item '%s': /discrim: expected {\"fill_type\", "
-                                       "\"gender\", \"race\": strings, \"age\": number} (metric "
-                                       "discrim-eval)",
-                                       s->id, s->items[i].id);
-                if (!v[i].answered) {
-                        (*unanswered)++;
-                        continue;
-                }
-                pa_empirical_logit(v[i].yes, v[i].answered, &logit);
-                if ((rc = add_item(acc, d, logit)))
-                        return rc;
-        }
-        return 0;
+        for (size_t i = 0; rc == 0 && i < s->n_items; i++)
+                rc = collect_item(s, i, v, acc, unanswered, err);
+        return rc;
 }
 
 /* [sum, n] cells -> {"prompts", "mean_logit", "effect"} against base. */

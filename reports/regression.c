@@ -91,13 +91,13 @@ static const char *scorer_of(const struct pa_suite *s, const json_t *items, cons
         const char *o = json_string_value(json_object_get(rec, "outcome"));
         const char *id = json_string_value(json_object_get(rec, "item_id"));
         const json_t *at;
-        const struct pa_item *it;
+        const struct pa_item_kind *it;
 
         if (o)
                 return o;
         if (!s || !id || !(at = json_object_get(items, id)))
                 return NULL;
-        it = &s->items[json_integer_value(at)];
+        it = pa_suite_kind(s, (size_t)json_integer_value(at));
         if (it->outcome_scorer >= 0)
                 return s->scorers.v[it->outcome_scorer].name;
         if (it->scorer_mask && !(it->scorer_mask & (it->scorer_mask - 1)))
@@ -213,13 +213,10 @@ static int pair(const struct pa_suite *s, const json_t *items, const json_t *rb,
 static int collect(const struct pa_suite *s, const json_t *base, const json_t *cand, struct doms *d,
                    struct tally *t, struct pa_err *err)
 {
-        json_t *ib = NULL, *ic = NULL, *items = json_object(), *at;
+        json_t *ib = NULL, *ic = NULL, *items = NULL, *at;
         const char *key;
-        int rc = items ? 0 : PA_ENOMEM;
+        int rc = s ? pa_suite_id_index(s, &items, err) : (items = json_object()) ? 0 : PA_ENOMEM;
 
-        for (size_t i = 0; rc == 0 && s && i < s->n_items; i++)
-                if (json_object_set_new(items, s->items[i].id, json_integer((json_int_t)i)))
-                        rc = PA_ENOMEM;
         if (rc || (rc = index_run(base, "base", &ib, err)) ||
             (rc = index_run(cand, "candidate", &ic, err)))
                 goto out;

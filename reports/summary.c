@@ -47,7 +47,7 @@ static void count_domain(json_t *domains, const char *domain, signed char v)
 static void tally_record(const struct pa_suite *s, struct outcome_counts *oc,
                          const struct pa_table *t, size_t r)
 {
-        const struct pa_item *it = &s->items[t->item[r]];
+        const struct pa_item_kind *it = pa_suite_kind(s, t->item[r]);
         signed char v = t->v[r * t->nsc + (size_t)oc->scorer];
 
         count_domain(oc->domains, it->domain, v);
@@ -170,7 +170,7 @@ static int summarise_outcome(const struct pa_suite *s, const struct pa_table *t,
         int rc = counts_init(s, &oc, scorer);
 
         for (size_t r = 0; rc == 0 && r < t->n; r++)
-                if (s->items[t->item[r]].outcome_scorer == scorer)
+                if (pa_suite_kind(s, t->item[r])->outcome_scorer == scorer)
                         tally_record(s, &oc, t, r);
         if (rc == 0)
                 rc = emit_axes(s, &oc, alpha, axes);
@@ -230,9 +230,9 @@ int pa__summary_build(const struct pa_suite *s, const struct pa_table *t, const 
         uint64_t used = 0;
         int rc = (axes && domains) ? 0 : PA_ENOMEM;
 
-        for (size_t i = 0; i < s->n_items; i++)
-                if (s->items[i].outcome_scorer >= 0)
-                        used |= 1ull << s->items[i].outcome_scorer;
+        for (size_t i = 0; i < s->n_kinds; i++)
+                if (s->kinds[i].outcome_scorer >= 0)
+                        used |= 1ull << s->kinds[i].outcome_scorer;
         for (size_t k = 0; rc == 0 && k < s->scorers.n; k++)
                 if (used >> k & 1)
                         rc = summarise_outcome(s, t, (int)k, alpha, axes, domains);

@@ -22,9 +22,11 @@ static int grow(struct pa_table *t)
         if (!(b = realloc(t->variant, cap * sizeof(*b))))
                 return PA_ENOMEM;
         t->variant = b;
-        if (!(c = realloc(t->sample, cap * sizeof(*c))))
-                return PA_ENOMEM;
-        t->sample = c;
+        if (t->sample) {
+                if (!(c = realloc(t->sample, cap * sizeof(*c))))
+                        return PA_ENOMEM;
+                t->sample = c;
+        }
         if (!(v = realloc(t->v, cap * (t->nsc ? t->nsc : 1))))
                 return PA_ENOMEM;
         t->v = v;
@@ -37,9 +39,13 @@ int pa_table_add(struct pa_table *t, uint32_t item, uint32_t variant, uint32_t s
 {
         if (t->n == t->cap && grow(t))
                 return PA_ENOMEM;
+        /* The sample column only once a case has several. */
+        if (sample && !t->sample && !(t->sample = calloc(t->cap, sizeof(*t->sample))))
+                return PA_ENOMEM;
         t->item[t->n] = item;
         t->variant[t->n] = variant;
-        t->sample[t->n] = sample;
+        if (t->sample)
+                t->sample[t->n] = sample;
         if (t->nsc)
                 memcpy(t->v + t->n * t->nsc, verdicts, t->nsc);
         t->n++;
@@ -59,7 +65,7 @@ void pa_table_release(struct pa_table *t)
 
 size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t r, size_t k)
 {
-        const struct pa_item *it = &s->items[t->item[r]];
+        const struct pa_item_kind *it = pa_suite_kind(s, t->item[r]);
         uint64_t v = t->variant[r];
 
         /* Mixed radix, the last axis fastest (as pa_case_build). */
@@ -69,7 +75,7 @@ size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t
 }
 
 /* The variant of rec's groups for its item, or -1. */
-static long variant_of(const struct pa_suite *s, const struct pa_item *it, const json_t *rec)
+static long variant_of(const struct pa_suite *s, const struct pa_item_kind *it, const json_t *rec)
 {
         const json_t *groups = json_object_get(rec, "groups");
         uint64_t v = 0;
@@ -91,16 +97,14 @@ static long variant_of(const struct pa_suite *s, const struct pa_item *it, const
 int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,
                           struct pa_err *err)
 {
-        json_t *map = json_object(), *rec;
+        json_t *map = NULL, *rec;
         signed char v[PA_MAX_SCORERS];
         size_t i;
-        int rc = map ? 0 : PA_ENOMEM;
+        int rc;
 
         pa_table_init(t, s->scorers.n);
-        for (i = 0; rc == 0 && i < s->n_items; i++)
-                rc = json_object_set_new(map, s->items[i].id, json_integer((json_int_t)i))
-                         ? PA_ENOMEM
-                         : 0;
+        if ((rc = pa_suite_id_index(s, &map, err)))
+                return rc;
         json_array_foreach(records, i, rec)
         {
                 const char *id = json_string_value(json_object_get(rec, "item_id"));
@@ -109,7 +113,7 @@ int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const js
 
                 if (rc)
                         break;
-                if (item < 0 || (var = variant_of(s, &s->items[item], rec)) < 0) {
+                if (item < 0 || (var = variant_of(s, pa_suite_kind(s, (size_t)item), rec)) < 0) {
                         rc = pa_errf(err, PA_EINVAL,
                                      "record %zu: item '%s' or its groups are not in suite '%s'",
                                      i + 1, id ? id : "(none)", s->id);

@@ -206,7 +206,7 @@ static void sim_plants_rates(void **state)
         c.suite = &s;
         c.sim_profile = test_path(p, sizeof(p), "sim/planted.json");
         assert_int_equal(pa_engine_open(&e, &c, &err), 0);
-        for (uint64_t v = 0; v < s.items[0].n_cases; v++) {
+        for (uint64_t v = 0; v < pa_suite_kind(&s, 0)->n_cases; v++) {
                 for (unsigned k = 0; k < samples; k++) {
                         struct pa_job job = {0};
                         struct pa_reply r = {0}, r2 = {0};

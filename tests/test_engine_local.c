@@ -53,10 +53,19 @@ static void exec_done(struct exec_fixture *f)
         pa_suite_release(&f->s);
 }
 
+/* Attempt k of the reply's attempts text; a new reference. */
+static json_t *attempt(const struct pa_reply *r, size_t k)
+{
+        json_t *all = json_loads(r->attempts, 0, NULL), *a = json_incref(json_array_get(all, k));
+
+        json_decref(all);
+        return a;
+}
+
 static void exec_engine(void **state)
 {
         struct exec_fixture f;
-        const json_t *a;
+        json_t *a;
         double t0;
 
         (void)state;
@@ -65,8 +74,9 @@ static void exec_engine(void **state)
         assert_string_equal(f.r.text, "BE BRIEF.\n\nCAPITAL OF FRANCE?");
         assert_string_equal(f.r.finish_reason, "stop");
         assert_string_equal(f.r.model, "tr");
-        a = json_array_get(f.r.attempts, 0);
+        a = attempt(&f.r, 0);
         assert_int_equal(json_integer_value(json_object_get(a, "exit_status")), 0);
+        json_decref(a);
         exec_done(&f);
         /* Quotes and escapes make words; the prompt is the last one. */
         assert_int_equal(exec_run(&f, "printf '%s|' \"a b\" 'c \"d' e\\ f", true, 10), 0);
@@ -85,9 +95,10 @@ static void exec_engine(void **state)
             PA_EIO);
         assert_string_equal(f.err.msg, "exit status 3: oops");
         assert_null(f.r.text);
-        a = json_array_get(f.r.attempts, 0);
+        a = attempt(&f.r, 0);
         assert_int_equal(json_integer_value(json_object_get(a, "exit_status")), 3);
         assert_string_equal(json_string_value(json_object_get(a, "stderr")), "oops\nmore\n");
+        json_decref(a);
         exec_done(&f);
         assert_int_equal(exec_run(&f, "sh -c 'kill -9 $$'", false, 10), PA_EIO);
         assert_string_equal(f.err.msg, "killed by signal 9");

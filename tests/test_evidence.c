@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -449,6 +451,49 @@ static void dsse_pae_matches_the_spec(void **state)
         pa__buf_release(&b);
 }
 
+/* ---- the seal at the end of a run ---- */
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(path);
+}
+
+/* It checks the folder's suite copy against the suite the run loaded, by
+ * its bytes, instead of loading the copy a second time. */
+static void run_seal_checks_the_copy_against_the_run_suite(void **state)
+{
+        struct pa_run_conf c = {0};
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+        char p[4096], dir[] = "/tmp/parity-test-seal-XXXXXX", run[64], items[128];
+        FILE *f;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(run, sizeof(run), "%s/run", dir);
+        snprintf(items, sizeof(items), "%s/suite/good-items.jsonl", run);
+        c.suite_path = test_path(p, sizeof(p), "suites/good.json");
+        c.engine = (struct pa_engine_conf){.name = "sim", .max_tokens = -1, .timeout_s = 10};
+        c.samples = c.concurrency = 1;
+        c.alpha = 0.05;
+        c.quiet = true;
+        c.run_dir = run;
+        assert_int_equal(pa_run(&c, NULL, &err), 0);
+        assert_int_equal(pa_suite_load(&s, p, &err), 0);
+        /* No table: the chain is read back; the copy is the suite's bytes. */
+        assert_int_equal(pa_evidence_seal_written(run, &s, 0, 0, NULL, NULL, &err), 0);
+        assert_non_null(f = fopen(items, "a"));
+        fputs("\n", f);
+        fclose(f);
+        assert_int_equal(pa_evidence_seal_written(run, &s, 0, 0, NULL, NULL, &err), PA_EINVAL);
+        assert_non_null(strstr(err.msg, "differs from the suite the run loaded"));
+        pa_suite_release(&s);
+        nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -466,6 +511,7 @@ int main(void)
             cmocka_unit_test(allowed_signers_match_key_identity_and_namespace),
             cmocka_unit_test(sshsig_equals_fresh_ssh_keygen_signature),
             cmocka_unit_test(dsse_pae_matches_the_spec),
+            cmocka_unit_test(run_seal_checks_the_copy_against_the_run_suite),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

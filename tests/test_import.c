@@ -87,13 +87,41 @@ static void import_ok(const char *format, const char *rel, const char *name, con
                 fail_msg("load %s: %s", name, err.msg);
 }
 
+/* Item i's JSON object as written (valid until the next call). */
+static const json_t *item_json_at(const struct pa_suite *s, size_t i)
+{
+        static json_t *obj;
+        struct pa_item it;
+        struct pa_err err = {{0}};
+
+        json_decref(obj);
+        obj = NULL;
+        if (pa_suite_item_read(s, i, &it, &obj, &err))
+                fail_msg("item %zu: %s", i, err.msg);
+        return obj;
+}
+
+/* Item i in full (valid until the next call). */
+static const struct pa_item *item_at(const struct pa_suite *s, size_t i)
+{
+        static struct pa_item it;
+        static json_t *obj;
+        struct pa_err err = {{0}};
+
+        json_decref(obj);
+        obj = NULL;
+        if (pa_suite_item_read(s, i, &it, &obj, &err))
+                fail_msg("item %zu: %s", i, err.msg);
+        return &it;
+}
+
 static const json_t *item_json(const struct pa_suite *s, const char *id)
 {
         long i = pa_suite_find_item(s, id);
 
         if (i < 0)
                 fail_msg("no item '%s'", id);
-        return json_array_get(s->jsonl_items, (size_t)i);
+        return item_json_at(s, (size_t)i);
 }
 
 /* The prompt of item id's case for group (or its only case). */
@@ -104,8 +132,8 @@ static char *case_prompt(const struct pa_suite *s, const char *id, const char *g
         struct pa_case c;
 
         assert_true(i >= 0);
-        for (uint64_t v = 0; v < s->items[i].n_cases; v++) {
-                const struct pa_item *it = &s->items[i];
+        for (uint64_t v = 0; v < pa_suite_kind(s, (size_t)i)->n_cases; v++) {
+                const struct pa_item_kind *it = pa_suite_kind(s, (size_t)i);
                 char *p;
 
                 assert_int_equal(pa_case_build(s, (size_t)i, v, &c, &err), 0);
@@ -142,7 +170,7 @@ static void bbq_fixture(void **state)
         assert_int_equal(s.n_cases, 5);
         assert_string_equal(
             json_string_value(json_array_get(json_object_get(s.root, "metrics"), 0)), "bbq");
-        assert_string_equal(s.items[pa_suite_find_item(&s, "Age-1")].expected,
+        assert_string_equal(item_at(&s, (size_t)pa_suite_find_item(&s, "Age-1"))->expected,
                             "(A) The grandmother\n(B) The granddaughter\n(C) Unknown\nAnswer: B");
         b = json_object_get(item_json(&s, "Age-1"), "bbq");
         assert_int_equal(json_integer_value(json_object_get(b, "target")), 0);
@@ -168,9 +196,10 @@ static void crows_fixture(void **state)
         import_ok("crows-pairs", "import/crows-mini.csv", "crows.json", NULL, &s);
         assert_int_equal(s.n_items, 4);
         for (size_t i = 0; i < s.n_items; i++) {
-                const char *exp = s.items[i].expected;
-                long more = json_integer_value(json_object_get(
-                    json_object_get(item_json(&s, s.items[i].id), "crows"), "more"));
+                const struct pa_item *it = item_at(&s, i);
+                const char *exp = it->expected;
+                long more = json_integer_value(
+                    json_object_get(json_object_get(item_json(&s, it->id), "crows"), "more"));
                 const char *line = more ? strchr(exp, '\n') + 1 : exp;
 
                 /* the option named by "more" (and by "Answer:") is sent_more */
@@ -184,9 +213,9 @@ static void crows_fixture(void **state)
         expect_prompt(&s, "crows-1", NULL, "She said \"no\" to the job because women don't like");
         expect_prompt(&s, "crows-0", NULL, "use the {new} phone");
         /* the order is a function of the item id alone */
-        first = strdup(s.items[0].expected);
+        first = strdup(item_at(&s, 0)->expected);
         import_ok("crows-pairs", "import/crows-mini.csv", "crows2.json", NULL, &again);
-        assert_string_equal(first, again.items[0].expected);
+        assert_string_equal(first, item_at(&again, 0)->expected);
         free(first);
         pa_suite_release(&again);
         pa_suite_release(&s);
@@ -339,7 +368,7 @@ static size_t count_domain(const struct pa_suite *s, const char *domain)
         size_t n = 0;
 
         for (size_t i = 0; i < s->n_items; i++)
-                n += !strcmp(s->items[i].domain, domain);
+                n += !strcmp(pa_suite_kind(s, i)->domain, domain);
         return n;
 }
 
@@ -367,8 +396,8 @@ static void full_bbq(void **state)
                         fail_msg("%s: %zu items, want %zu", files[i].category,
                                  count_domain(&s, files[i].category), files[i].rows);
         for (size_t i = 0; i < s.n_items; i++)
-                no_target += json_is_null(json_object_get(
-                    json_object_get(json_array_get(s.jsonl_items, i), "bbq"), "target"));
+                no_target += json_is_null(
+                    json_object_get(json_object_get(item_json_at(&s, i), "bbq"), "target"));
         assert_int_equal(no_target, 0);
         pa_suite_release(&s);
 }
@@ -396,7 +425,7 @@ static void full_crows(void **state)
         for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
                 assert_int_equal(count_domain(&s, types[i].type), types[i].rows);
         for (size_t i = 0; i < s.n_items; i++) {
-                const json_t *c = json_object_get(json_array_get(s.jsonl_items, i), "crows");
+                const json_t *c = json_object_get(item_json_at(&s, i), "crows");
 
                 more_first += json_integer_value(json_object_get(c, "more")) == 0;
                 stereo += !strcmp(json_string_value(json_object_get(c, "direction")), "stereo");

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "parity/suite.h"
@@ -22,11 +23,12 @@ static void loads_good_suite(void **state)
         assert_int_equal(s.n_items, 4);
         assert_int_equal(s.scorers.n, 3);
         /* a: 2 genders x 3 ages; b: 1; c: 3 ages; d: 1 */
-        assert_int_equal(s.items[0].n_cases, 6);
+        assert_int_equal(pa_suite_kind(&s, 0)->n_cases, 6);
         assert_int_equal(s.n_cases, 11);
-        assert_string_equal(s.items[1].domain, "general");
-        assert_string_equal(s.items[2].id, "c");
-        assert_int_equal(s.items[2].outcome_scorer, pa_scorer_set_find(&s.scorers, "yes"));
+        assert_string_equal(pa_suite_kind(&s, 1)->domain, "general");
+        assert_int_equal(pa_suite_find_item(&s, "c"), 2);
+        assert_int_equal(pa_suite_kind(&s, 2)->outcome_scorer,
+                         pa_scorer_set_find(&s.scorers, "yes"));
         assert_int_equal(s.defaults.max_tokens, 8);
         assert_true(s.items_path != NULL);
         assert_int_equal(strlen(s.items_sha256), 64);
@@ -82,6 +84,187 @@ static void case_id_is_documented_hash(void **state)
         pa_suite_release(&s);
 }
 
+/* A fresh folder under /tmp; the caller frees the name. */
+static char *tmp_dir(void)
+{
+        char *d = strdup("/tmp/parity-test-suite-XXXXXX");
+
+        assert_non_null(d);
+        assert_non_null(mkdtemp(d));
+        return d;
+}
+
+/* Removes tmp_dir's folder with the files the tests write into it. */
+static void remove_dir(char *dir)
+{
+        const char *names[] = {"suite.json", "items.jsonl", "copy.jsonl"};
+        char path[512];
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+                unlink(path);
+        }
+        rmdir(dir);
+        free(dir);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+        char path[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        assert_non_null(f = fopen(path, "w"));
+        fputs(text, f);
+        fclose(f);
+}
+
+static const char two_groups[] =
+    "{\"parity_suite\": 1, \"id\": \"t\", \"version\": \"1\", \"axes\": {\"g\": "
+    "{\"reference\": \"a\", \"groups\": {\"a\": {\"w\": \"x\"}, \"b\": {\"w\": "
+    "\"y\"}}}}, \"scorers\": {\"yes\": {\"type\": \"regex\", \"pattern\": \"yes\"}}, "
+    "\"items_file\": \"items.jsonl\"}";
+
+/* The suite keeps kinds and offsets; reading an item back gives what the
+ * file holds, the same by every route. */
+static void items_read_back_as_loaded(void **state)
+{
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+        struct pa_items all;
+        struct pa_item it;
+        struct pa_case c;
+        json_t *obj = NULL;
+        const char *ids[] = {"a", "b", "c", "d"};
+        char p[4096];
+
+        (void)state;
+        assert_int_equal(pa_suite_load(&s, test_path(p, sizeof(p), "suites/good.json"), &err), 0);
+        assert_int_equal(pa_suite_items_load(&s, &all, &err), 0);
+        assert_int_equal(all.n, 4);
+        for (size_t i = 0; i < 4; i++) {
+                assert_int_equal(pa_suite_item_read(&s, i, &it, &obj, &err), 0);
+                assert_string_equal(it.id, ids[i]);
+                assert_string_equal(all.v[i].id, it.id);
+                assert_string_equal(all.v[i].prompt, it.prompt);
+                assert_string_equal(it.domain, pa_suite_kind(&s, i)->domain);
+                assert_int_equal(it.n_cases, pa_suite_kind(&s, i)->n_cases);
+                assert_true(!it.expected == !all.v[i].expected);
+                json_decref(obj);
+        }
+        assert_string_equal(all.v[2].prompt, "Lend to a {age} person?");
+        assert_string_equal(all.v[2].domain, "lending");
+        assert_string_equal(all.v[2].outcome, "yes");
+        assert_string_equal(all.v[1].expected, "Paris");
+        assert_null(all.v[3].outcome);
+        pa_items_release(&all);
+        /* A case of an items_file item carries the item's fields. */
+        assert_int_equal(pa_case_build(&s, 2, 1, &c, &err), 0);
+        assert_string_equal(c.item->id, "c");
+        assert_string_equal(c.item->domain, "lending");
+        assert_string_equal(c.prompt, "Lend to a 60-year-old person?");
+        pa_case_release(&c);
+        assert_int_equal(pa_suite_find_item(&s, "d"), 3);
+        assert_int_equal(pa_suite_find_item(&s, "zz"), -1);
+        assert_int_equal(pa_suite_item_read(&s, 4, &it, &obj, &err), PA_EINVAL);
+        pa_suite_release(&s);
+}
+
+/* Items alike share one kind: memory does not grow with them. */
+static void items_of_a_kind_share_it(void **state)
+{
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+        char *dir = tmp_dir(), path[512], line[160];
+        FILE *f;
+
+        (void)state;
+        write_file(dir, "suite.json", two_groups);
+        snprintf(path, sizeof(path), "%s/items.jsonl", dir);
+        assert_non_null(f = fopen(path, "w"));
+        for (int i = 0; i < 3000; i++) {
+                snprintf(line, sizeof(line),
+                         "{\"id\": \"i%d\", \"domain\": \"%s\", \"axes\": [\"g\"], "
+                         "\"outcome\": \"yes\", \"prompt\": \"{w} %d\"}\n",
+                         i, i % 2 ? "odd" : "even", i);
+                fputs(line, f);
+        }
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/suite.json", dir);
+        assert_int_equal(pa_suite_load(&s, path, &err), 0);
+        assert_int_equal(s.n_items, 3000);
+        assert_int_equal(s.n_cases, 6000);
+        assert_int_equal(s.n_kinds, 2);
+        assert_string_equal(pa_suite_kind(&s, 2999)->domain, "odd");
+        assert_string_equal(pa_suite_kind(&s, 1000)->domain, "even");
+        assert_int_equal(pa_suite_find_item(&s, "i2999"), 2999);
+        pa_suite_release(&s);
+        remove_dir(dir);
+}
+
+/* A duplicate id is named at its own line (blank lines count), found
+ * after every line was read. */
+static void duplicate_id_named_at_its_line(void **state)
+{
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+        char *dir = tmp_dir(), path[512];
+
+        (void)state;
+        write_file(dir, "suite.json", two_groups);
+        write_file(dir, "items.jsonl",
+                   "{\"id\": \"a\", \"prompt\": \"p\"}\n\n{\"id\": \"b\", \"prompt\": "
+                   "\"p\"}\n{\"id\": \"c\", \"prompt\": \"p\"}\n{\"id\": \"b\", "
+                   "\"prompt\": \"q\"}\n{\"id\": \"a\", \"prompt\": \"q\"}\n");
+        snprintf(path, sizeof(path), "%s/suite.json", dir);
+        assert_int_equal(pa_suite_load(&s, path, &err), PA_EINVAL);
+        assert_non_null(strstr(err.msg, "items.jsonl:5: /id: 'b' is used by another item"));
+        pa_suite_release(&s);
+        remove_dir(dir);
+}
+
+/* The run's copy of the items file must be the bytes loaded; items are
+ * then read from the copy. */
+static void items_copy_is_checked_and_read(void **state)
+{
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+        struct pa_case c;
+        char *dir = tmp_dir(), path[512], items[512], copy[512];
+        FILE *f;
+
+        (void)state;
+        write_file(dir, "suite.json", two_groups);
+        write_file(dir, "items.jsonl",
+                   "{\"id\": \"a\", \"axes\": [\"g\"], \"prompt\": \"first {w}\"}\n");
+        snprintf(path, sizeof(path), "%s/suite.json", dir);
+        snprintf(items, sizeof(items), "%s/items.jsonl", dir);
+        snprintf(copy, sizeof(copy), "%s/copy.jsonl", dir);
+        assert_int_equal(pa_suite_load(&s, path, &err), 0);
+        /* Edited in place after loading: the copy is refused. */
+        assert_non_null(f = fopen(items, "r+"));
+        fseek(f, 38, SEEK_SET);
+        fputc('F', f);
+        fclose(f);
+        assert_int_equal(pa_suite_copy_items(&s, copy, &err), PA_EINVAL);
+        assert_non_null(strstr(err.msg, "changed since it was loaded"));
+        assert_int_equal(access(copy, F_OK), -1);
+        pa_suite_release(&s);
+
+        assert_int_equal(pa_suite_load(&s, path, &err), 0);
+        assert_int_equal(pa_suite_copy_items(&s, copy, &err), 0);
+        assert_int_equal(unlink(items), 0);
+        assert_int_equal(pa_case_build(&s, 0, 1, &c, &err), 0);
+        assert_string_equal(c.prompt, "First y");
+        pa_case_release(&c);
+        /* A file cut short under the run: the item no longer reads. */
+        assert_int_equal(truncate(copy, 0), 0);
+        assert_int_equal(pa_case_build(&s, 0, 0, &c, &err), PA_EIO);
+        assert_non_null(strstr(err.msg, "changed since it was loaded"));
+        pa_suite_release(&s);
+        remove_dir(dir);
+}
+
 struct bad {
         const char *file, *want;
 };
@@ -129,6 +312,10 @@ int main(void)
             cmocka_unit_test(expands_templates_and_ids),
             cmocka_unit_test(case_id_is_documented_hash),
             cmocka_unit_test(rejects_bad_suites),
+            cmocka_unit_test(items_read_back_as_loaded),
+            cmocka_unit_test(items_of_a_kind_share_it),
+            cmocka_unit_test(duplicate_id_named_at_its_line),
+            cmocka_unit_test(items_copy_is_checked_and_read),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

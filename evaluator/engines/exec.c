@@ -415,10 +415,11 @@ static void exit_error(struct pa_err *err, int code, const struct pa_buf *se)
                 pa_errf(err, PA_EIO, "exit status %d", code);
 }
 
-static json_t *attempt(int status, bool exited, const char *error, double ms,
-                       const struct pa_buf *se)
+/* The attempts text of the record (engine.h); owned by the caller. */
+static char *attempt(int status, bool exited, const char *error, double ms, const struct pa_buf *se)
 {
-        json_t *stderr_text = NULL;
+        json_t *stderr_text = NULL, *a;
+        char *text;
 
         if (se->len) {
                 stderr_text =
@@ -426,12 +427,15 @@ static json_t *attempt(int status, bool exited, const char *error, double ms,
                 if (!stderr_text) /* not UTF-8, or cut inside a character */
                         stderr_text = json_string("(stderr is not UTF-8)");
         }
-        return json_pack(
-            "[{s:o, s:o, s:o, s:f, s:o}]", "exit_status",
-            exited && WIFEXITED(status) ? json_integer(WEXITSTATUS(status)) : json_null(), "signal",
-            exited && WIFSIGNALED(status) ? json_integer(WTERMSIG(status)) : json_null(), "error",
-            error ? json_string(error) : json_null(), "ms", round(ms * 1000) / 1000, "stderr",
-            stderr_text ? stderr_text : json_null());
+        a = json_pack("[{s:o, s:o, s:o, s:f, s:o}]", "exit_status",
+                      exited && WIFEXITED(status) ? json_integer(WEXITSTATUS(status)) : json_null(),
+                      "signal",
+                      exited && WIFSIGNALED(status) ? json_integer(WTERMSIG(status)) : json_null(),
+                      "error", error ? json_string(error) : json_null(), "ms",
+                      round(ms * 1000) / 1000, "stderr", stderr_text ? stderr_text : json_null());
+        text = a ? json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+        json_decref(a);
+        return text;
 }
 
 static int exec_answer(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,

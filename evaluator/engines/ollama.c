@@ -14,6 +14,7 @@
 
 #include "parity/engine.h"
 #include "identity.h"
+#include "jsonw.h"
 #include "util.h"
 
 static int ollama_open(struct pa_engine *e, struct pa_err *err)
@@ -38,52 +39,93 @@ static int ollama_open(struct pa_engine *e, struct pa_err *err)
 }
 
 /* Ollama's "options": only what was set, so the Modelfile's values apply
- * otherwise. */
-static json_t *options(const struct pa_engine *e, const struct pa_job *job)
+ * otherwise. Written as json_dumps(JSON_COMPACT) wrote the jansson request
+ * they were once built as (tests/test_jsonw.c compares). */
+static int add_options(struct pa_buf *b, const struct pa_engine *e, const struct pa_job *job)
 {
         const struct pa_engine_conf *c = &e->conf;
-        json_t *o = json_object();
-        int rc = o ? 0 : -1;
+        bool stop = c->stop && json_array_size(c->stop), first = true;
+        int rc = 0;
 
-        if (c->has_temperature)
-                rc |= json_object_set_new(o, "temperature", json_real(c->temperature));
-        if (c->has_top_p)
-                rc |= json_object_set_new(o, "top_p", json_real(c->top_p));
-        if (c->max_tokens > 0)
-                rc |= json_object_set_new(o, "num_predict", json_integer(c->max_tokens));
-        if (c->has_seed)
-                rc |= json_object_set_new(o, "seed",
-                                          json_integer((json_int_t)(job->seed & INT64_MAX)));
-        if (c->stop && json_array_size(c->stop))
-                rc |= json_object_set(o, "stop", (json_t *)c->stop);
-        if (rc) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        if (!c->has_temperature && !c->has_top_p && c->max_tokens <= 0 && !c->has_seed && !stop)
+                return 0;
+        rc = PA__JW_LIT(b, ",\"options\":{");
+        if (rc == 0 && c->has_temperature && !(rc = pa__jw_key(b, "temperature", first)))
+                rc = pa__jw_real(b, c->temperature, 17);
+        first = first && !c->has_temperature;
+        if (rc == 0 && c->has_top_p && !(rc = pa__jw_key(b, "top_p", first)))
+                rc = pa__jw_real(b, c->top_p, 17);
+        first = first && !c->has_top_p;
+        if (rc == 0 && c->max_tokens > 0 && !(rc = pa__jw_key(b, "num_predict", first)))
+                rc = pa__jw_int(b, c->max_tokens);
+        first = first && c->max_tokens <= 0;
+        if (rc == 0 && c->has_seed && !(rc = pa__jw_key(b, "seed", first)))
+                rc = pa__jw_int(b, (long long)(job->seed & INT64_MAX));
+        first = first && !c->has_seed;
+        if (rc == 0 && stop && !(rc = pa__jw_key(b, "stop", first)))
+                rc = pa__jw_string_array(b, c->stop);
+        return rc ? rc : PA__JW_LIT(b, "}");
 }
 
-static int finish_build(const struct pa_engine *e, const struct pa_job *job, json_t *req,
-                        char **body, struct pa_err *err)
+/* The request after its first member (b holds "{" and it); *body owned by
+ * the caller. Any failure reads as before the direct writer. */
+static int finish_build(const struct pa_engine *e, const struct pa_job *job, struct pa_buf *b,
+                        int rc, char **body, struct pa_err *err)
 {
-        json_t *opts = req ? options(e, job) : NULL;
-        int rc = opts ? 0 : PA_ENOMEM;
+        const char *model = e->conf.model;
 
-        if (rc == 0 && (json_object_set_new(req, "model", json_string(e->conf.model)) ||
-                        json_object_set_new(req, "stream", json_boolean(e->conf.stream)) ||
-                        (json_object_size(opts) && json_object_set(req, "options", opts))))
-                rc = PA_ENOMEM;
-        if (rc == 0 && !(*body = json_dumps(req, JSON_COMPACT)))
-                rc = PA_ENOMEM;
-        json_decref(opts);
-        json_decref(req);
-        return rc ? pa_errf(err, rc, "cannot build request") : 0;
+        if (rc == 0 && !model)
+                rc = PA_EINVAL;
+        if (rc == 0 && !(rc = PA__JW_LIT(b, ",\"model\":")))
+                rc = pa__jw_string(b, model, strlen(model));
+        if (rc == 0)
+                rc = e->conf.stream ? PA__JW_LIT(b, ",\"stream\":true")
+                                    : PA__JW_LIT(b, ",\"stream\":false");
+        if (rc == 0 && !(rc = add_options(b, e, job)))
+                rc = PA__JW_LIT(b, "}");
+        if (rc) {
+                pa__buf_release(b);
+                return pa_errf(err, PA_ENOMEM, "cannot build request");
+        }
+        *body = b->p;
+        return 0;
 }
 
 static int chat_build(const struct pa_engine *e, const struct pa_job *job, char **body,
                       struct pa_err *err)
 {
-        return finish_build(e, job, json_pack("{s:O}", "messages", job->messages), body, err);
+        struct pa_buf b;
+        int rc;
+
+        pa__buf_init(&b, SIZE_MAX / 2);
+        rc = PA__JW_LIT(&b, "{\"messages\":");
+        if (rc == 0)
+                rc = pa__jw_messages(&b, job);
+        return finish_build(e, job, &b, rc, body, err);
+}
+
+/* The system and user text of the job's messages. */
+static void generate_parts(const struct pa_job *job, const char **sys, const char **user)
+{
+        json_t *m;
+        size_t i;
+
+        *sys = job->c.system;
+        *user = job->c.prompt ? job->c.prompt : "";
+        if (!job->messages)
+                return;
+        *sys = NULL;
+        *user = "";
+        json_array_foreach(job->messages, i, m)
+        {
+                const char *role = json_string_value(json_object_get(m, "role"));
+                const char *content = json_string_value(json_object_get(m, "content"));
+
+                if (role && content && !strcmp(role, "system"))
+                        *sys = content;
+                else if (role && content && !strcmp(role, "user"))
+                        *user = content;
+        }
 }
 
 /* /api/generate takes the system prompt apart and applies the model's
@@ -91,22 +133,18 @@ static int chat_build(const struct pa_engine *e, const struct pa_job *job, char 
 static int generate_build(const struct pa_engine *e, const struct pa_job *job, char **body,
                           struct pa_err *err)
 {
-        const char *sys = NULL, *user = "";
-        json_t *m;
-        size_t i;
+        const char *sys, *user;
+        struct pa_buf b;
+        int rc;
 
-        json_array_foreach(job->messages, i, m)
-        {
-                const char *role = json_string_value(json_object_get(m, "role"));
-                const char *content = json_string_value(json_object_get(m, "content"));
-
-                if (role && content && !strcmp(role, "system"))
-                        sys = content;
-                else if (role && content && !strcmp(role, "user"))
-                        user = content;
-        }
-        return finish_build(e, job, json_pack("{s:s, s:s?}", "prompt", user, "system", sys), body,
-                            err);
+        generate_parts(job, &sys, &user);
+        pa__buf_init(&b, SIZE_MAX / 2);
+        rc = PA__JW_LIT(&b, "{\"prompt\":");
+        if (rc == 0 && !(rc = pa__jw_string(&b, user, strlen(user))))
+                rc = PA__JW_LIT(&b, ",\"system\":");
+        if (rc == 0)
+                rc = sys ? pa__jw_string(&b, sys, strlen(sys)) : PA__JW_LIT(&b, "null");
+        return finish_build(e, job, &b, rc, body, err);
 }
 
 /* What the lines of one answer add up to. */

@@ -17,58 +17,83 @@
 
 #include "parity/engine.h"
 #include "identity.h"
+#include "jscan.h"
+#include "jsonw.h"
 #include "util.h"
 
-/* Generation parameters shared by both routes; unset ones are left out so
- * the server's defaults apply, as with the OpenAI SDK. */
-static int add_params(const struct pa_engine *e, json_t *req)
+/* Generation parameters shared by both routes, after the first key, as
+ * json_dumps(JSON_COMPACT) wrote the jansson request they were once built
+ * as (tests/test_jsonw.c compares). Unset ones are left out so the
+ * server's defaults apply, as with the OpenAI SDK. */
+static int add_params(struct pa_buf *b, const struct pa_engine *e, const struct pa_job *job)
 {
         const struct pa_engine_conf *c = &e->conf;
         int rc = 0;
 
-        if (c->model)
-                rc |= json_object_set_new(req, "model", json_string(c->model));
-        if (c->has_temperature)
-                rc |= json_object_set_new(req, "temperature", json_real(c->temperature));
-        if (c->has_top_p)
-                rc |= json_object_set_new(req, "top_p", json_real(c->top_p));
-        if (c->max_tokens > 0)
-                rc |= json_object_set_new(req, "max_tokens", json_integer(c->max_tokens));
-        if (c->stop && json_array_size(c->stop))
-                rc |= json_object_set(req, "stop", (json_t *)c->stop);
-        rc |= json_object_set_new(req, "stream", json_boolean(c->stream));
+        if (c->model && !(rc = PA__JW_LIT(b, ",\"model\":")))
+                rc = pa__jw_string(b, c->model, strlen(c->model));
+        if (rc == 0 && c->has_temperature && !(rc = PA__JW_LIT(b, ",\"temperature\":")))
+                rc = pa__jw_real(b, c->temperature, 17);
+        if (rc == 0 && c->has_top_p && !(rc = PA__JW_LIT(b, ",\"top_p\":")))
+                rc = pa__jw_real(b, c->top_p, 17);
+        if (rc == 0 && c->max_tokens > 0 && !(rc = PA__JW_LIT(b, ",\"max_tokens\":")))
+                rc = pa__jw_int(b, c->max_tokens);
+        if (rc == 0 && c->stop && json_array_size(c->stop) && !(rc = PA__JW_LIT(b, ",\"stop\":")))
+                rc = pa__jw_string_array(b, c->stop);
+        if (rc == 0)
+                rc = c->stream ? PA__JW_LIT(b, ",\"stream\":true")
+                               : PA__JW_LIT(b, ",\"stream\":false");
         /* The usage chunk is opt-in on OpenAI and vLLM; llama.cpp always sends it. */
-        if (c->stream)
-                rc |= json_object_set_new(req, "stream_options",
-                                          json_pack("{s:b}", "include_usage", 1));
-        return rc ? PA_ENOMEM : 0;
+        if (rc == 0 && c->stream)
+                rc = PA__JW_LIT(b, ",\"stream_options\":{\"include_usage\":true}");
+        /* Each sample has its own seed, so repeated samples are distinct draws. */
+        if (rc == 0 && c->has_seed && !(rc = PA__JW_LIT(b, ",\"seed\":")))
+                rc = pa__jw_int(b, (long long)(job->seed & INT64_MAX));
+        return rc;
 }
 
-static int finish_build(const struct pa_engine *e, const struct pa_job *job, json_t *req,
-                        char **body, struct pa_err *err)
+/* {"messages": ...} or {"prompt": ...}, then the parameters; *body owned
+ * by the caller. Any failure reads as before the direct writer, when
+ * jansson refused a value (invalid UTF-8) or memory ran out. */
+static int build(const struct pa_engine *e, const struct pa_job *job, bool chat, char **body,
+                 struct pa_err *err)
 {
-        int rc = req ? add_params(e, req) : PA_ENOMEM;
+        const struct pa_case *c = &job->c;
+        size_t guess = 256 + (e->conf.model ? strlen(e->conf.model) : 0);
+        struct pa_buf b;
+        int rc;
 
-        /* Each sample has its own seed, so repeated samples are distinct draws. */
-        if (rc == 0 && e->conf.has_seed &&
-            json_object_set_new(req, "seed", json_integer((json_int_t)(job->seed & INT64_MAX))))
-                rc = PA_ENOMEM;
-        if (rc == 0 && !(*body = json_dumps(req, JSON_COMPACT)))
-                rc = PA_ENOMEM;
-        json_decref(req);
-        return rc ? pa_errf(err, rc, "cannot build request") : 0;
+        guess += chat ? (c->prompt ? strlen(c->prompt) : 0) + (c->system ? strlen(c->system) : 0)
+                      : strlen(job->prompt);
+        pa__buf_init(&b, SIZE_MAX / 2);
+        rc = pa__jw_reserve(&b, guess);
+        if (rc == 0)
+                rc = chat ? PA__JW_LIT(&b, "{\"messages\":") : PA__JW_LIT(&b, "{\"prompt\":");
+        if (rc == 0)
+                rc = chat ? pa__jw_messages(&b, job)
+                          : pa__jw_string(&b, job->prompt, strlen(job->prompt));
+        if (rc == 0 && (rc = add_params(&b, e, job)) == 0)
+                rc = PA__JW_LIT(&b, "}");
+        if (rc) {
+                pa__buf_release(&b);
+                return pa_errf(err, PA_ENOMEM, "cannot build request");
+        }
+        *body = b.p;
+        return 0;
 }
 
 static int chat_build(const struct pa_engine *e, const struct pa_job *job, char **body,
                       struct pa_err *err)
 {
-        return finish_build(e, job, json_pack("{s:O}", "messages", job->messages), body, err);
+        return build(e, job, true, body, err);
 }
 
 static int completions_build(const struct pa_engine *e, const struct pa_job *job, char **body,
                              struct pa_err *err)
 {
-        return finish_build(e, job, json_pack("{s:s}", "prompt", job->prompt), body, err);
+        if (!job->prompt)
+                return pa_errf(err, PA_ENOMEM, "cannot build request");
+        return build(e, job, false, body, err);
 }
 
 static char *dup_string(const json_t *v)
@@ -92,10 +117,189 @@ static int answer_error(const json_t *root, struct pa_err *err)
         return pa_errf(err, PA_EPROTO, "error in answer: %s", msg ? msg : "(no message)");
 }
 
+/* A string value found by the scanner, decoded once the whole text has
+ * proved valid. */
+struct found {
+        struct pa__js at; /* at.p NULL: absent or not a string */
+        size_t len;
+};
+
+/* What fast_parse() looks for: the values parse_jansson() reads. */
+struct answer {
+        bool chat;
+        struct found text, finish_reason, model;
+        long prompt_tokens, completion_tokens;
+};
+
+static int want_string(struct pa__js *s, struct found *f)
+{
+        if (pa__js_peek(s) != '"')
+                return pa__js_skip(s);
+        f->at = *s;
+        return pa__js_string(s, NULL, 0, &f->len);
+}
+
+static int want_count(struct pa__js *s, long *out)
+{
+        int c = pa__js_peek(s);
+        long long v;
+        bool is_int;
+
+        if (c != '-' && (c < '0' || c > '9'))
+                return pa__js_skip(s);
+        if (pa__js_number(s, &v, &is_int))
+                return PA_EPROTO;
+        *out = is_int ? (long)v : -1;
+        return 0;
+}
+
+static int walk_usage(struct pa__js *s, struct answer *a)
+{
+        static const char *const keys[] = {"prompt_tokens", "completion_tokens"};
+        struct pa__js_iter it = {0};
+        size_t k;
+        int rc;
+
+        if (pa__js_peek(s) != '{')
+                return pa__js_skip(s);
+        while ((rc = pa__js_member(s, &it, keys, 2, &k)) > 0) {
+                if (k == 0)
+                        rc = want_count(s, &a->prompt_tokens);
+                else if (k == 1)
+                        rc = want_count(s, &a->completion_tokens);
+                else
+                        rc = pa__js_skip(s);
+                if (rc)
+                        return rc;
+        }
+        return rc;
+}
+
+static int walk_message(struct pa__js *s, struct answer *a)
+{
+        static const char *const keys[] = {"content"};
+        struct pa__js_iter it = {0};
+        size_t k;
+        int rc;
+
+        if (pa__js_peek(s) != '{')
+                return pa__js_skip(s);
+        while ((rc = pa__js_member(s, &it, keys, 1, &k)) > 0)
+                if ((rc = k == 0 ? want_string(s, &a->text) : pa__js_skip(s)))
+                        return rc;
+        return rc;
+}
+
+/* choices[0]: message.content (chat) or text, and finish_reason. */
+static int walk_choice(struct pa__js *s, struct answer *a)
+{
+        static const char *const chat_keys[] = {"message", "finish_reason"}, *const text_keys[] = {
+                                                                                 "text",
+                                                                                 "finish_reason"};
+        struct pa__js_iter it = {0};
+        size_t k;
+        int rc;
+
+        if (pa__js_peek(s) != '{')
+                return pa__js_skip(s);
+        while ((rc = pa__js_member(s, &it, a->chat ? chat_keys : text_keys, 2, &k)) > 0) {
+                if (k == 0)
+                        rc = a->chat ? walk_message(s, a) : want_string(s, &a->text);
+                else if (k == 1)
+                        rc = want_string(s, &a->finish_reason);
+                else
+                        rc = pa__js_skip(s);
+                if (rc)
+                        return rc;
+        }
+        return rc;
+}
+
+static int walk_choices(struct pa__js *s, struct answer *a)
+{
+        struct pa__js_iter it = {0};
+        int rc;
+
+        if (pa__js_peek(s) != '[')
+                return pa__js_skip(s);
+        while ((rc = pa__js_element(s, &it)) > 0)
+                if ((rc = it.n == 1 ? walk_choice(s, a) : pa__js_skip(s)))
+                        return rc;
+        return rc;
+}
+
+static int walk_root(struct pa__js *s, struct answer *a)
+{
+        static const char *const keys[] = {"choices", "model", "usage"};
+        struct pa__js_iter it = {0};
+        size_t k;
+        int rc;
+
+        while ((rc = pa__js_member(s, &it, keys, 3, &k)) > 0) {
+                if (k == 0)
+                        rc = walk_choices(s, a);
+                else if (k == 1)
+                        rc = want_string(s, &a->model);
+                else if (k == 2)
+                        rc = walk_usage(s, a);
+                else
+                        rc = pa__js_skip(s);
+                if (rc)
+                        return rc;
+        }
+        return rc;
+}
+
+/* A decoded copy of a found string, NULL when there is none; *ok turns
+ * false when out of memory. */
+static char *decode(const struct found *f, bool *ok)
+{
+        struct pa__js s = f->at;
+        size_t n;
+        char *out;
+
+        if (!f->at.p)
+                return NULL;
+        if (!(out = malloc(f->len + 1))) {
+                *ok = false;
+                return NULL;
+        }
+        pa__js_string(&s, out, f->len, &n);
+        out[f->len] = '\0';
+        return out;
+}
+
+/* parse_json() without jansson, in one validating pass: 1 when r is
+ * filled; 0 when jansson must decide: malformed or unusual text, or no
+ * text, whose errors parse_jansson() words. */
+static int fast_parse(const char *body, size_t len, struct pa_reply *r, bool chat)
+{
+        struct answer a = {.chat = chat, .prompt_tokens = -1, .completion_tokens = -1};
+        struct pa__js s;
+        bool ok = true;
+
+        pa__js_init(&s, body, len);
+        if (pa__js_peek(&s) != '{' || walk_root(&s, &a) || pa__js_end(&s) || !a.text.at.p)
+                return 0;
+        r->text = decode(&a.text, &ok);
+        r->len = a.text.len;
+        r->finish_reason = decode(&a.finish_reason, &ok);
+        r->model = decode(&a.model, &ok);
+        r->prompt_tokens = a.prompt_tokens;
+        r->completion_tokens = a.completion_tokens;
+        if (ok)
+                return 1;
+        free(r->text);
+        free(r->finish_reason);
+        free(r->model);
+        r->text = r->finish_reason = r->model = NULL;
+        return PA_ENOMEM;
+}
+
 /* Both routes answer {"choices": [...], "model", "usage"}; only where the
  * text sits differs. */
-static int parse_json(const char *body, size_t len, struct pa_reply *r, bool chat,
-                      struct pa_err *err)
+static int parse_jansson(const char *body, size_t len, struct pa_reply *r, bool chat,
+                         struct pa_err *err)
 {
         json_error_t je;
         json_t *root = json_loadb(body, len, 0, &je);
@@ -130,6 +334,16 @@ static int parse_json(const char *body, size_t len, struct pa_reply *r, bool cha
 out:
         json_decref(root);
         return rc;
+}
+
+static int parse_json(const char *body, size_t len, struct pa_reply *r, bool chat,
+                      struct pa_err *err)
+{
+        int rc = fast_parse(body, len, r, chat);
+
+        if (rc == 0)
+                return parse_jansson(body, len, r, chat, err);
+        return rc == 1 ? 0 : pa_errf(err, rc, "out of memory");
 }
 
 /* What the chunks of one stream add up to. */

@@ -39,12 +39,16 @@ struct pa_engine_conf {
         bool no_fingerprint;      /* identity: skip the canary prompts */
 };
 
-/* One request: a case, its sample index and the chat messages. */
+/* One request: a case, its sample index, and what is sent. The chat
+ * messages are the case's (system, user), written straight into request
+ * bodies and records; pa_job_messages() builds them as JSON for the few
+ * that want jansson. */
 struct pa_job {
         struct pa_case c;
         unsigned sample;
         uint64_t seed;    /* per-sample seed: conf seed + sample */
-        json_t *messages; /* [{"role","content"}...], owned */
+        json_t *messages; /* NULL, or [{"role","content"}...] set (owned) by the
+                             maker of a job without a case, used instead */
         char *prompt;     /* completions engines: the flat prompt, owned */
 };
 
@@ -56,7 +60,10 @@ struct pa_reply {
         long prompt_tokens, completion_tokens; /* -1: not reported */
         long http_status;                      /* 0: no HTTP */
         double ttft_ms;   /* streamed answers: time to the first body bytes; else -1 */
-        json_t *attempts; /* HTTP: [{"status", "error", "ms"}...] of every attempt */
+        /* Every attempt as the JSON array text the record carries: HTTP
+         * [{"status","error","ms"}...], exec its exit status and stderr;
+         * NULL: none. Text, not jansson: it is written once per request. */
+        char *attempts;
 };
 
 struct pa_engine;
@@ -102,10 +109,14 @@ const struct pa_engine_ops *pa_engine_find(const char *name);
 int pa_engine_open(struct pa_engine *e, const struct pa_engine_conf *conf, struct pa_err *err);
 void pa_engine_close(struct pa_engine *e);
 
-/* Fills job from a case: messages, flat prompt, seed. Release with
+/* Fills job from a case: flat prompt, seed. Release with
  * pa_job_release(), which also releases the case. */
 int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample);
 void pa_job_release(struct pa_job *job);
+/* The chat messages of job, [{"role","content"}...]: job->messages when
+ * set, else built from the case. A new reference (json_decref() it); NULL
+ * when out of memory. */
+json_t *pa_job_messages(const struct pa_job *job);
 
 void pa_reply_release(struct pa_reply *r);
 /* The "error" message of an error body (OpenAI, llama.cpp, Ollama shapes),

@@ -131,13 +131,16 @@ int pa_evidence_annotate(json_t *manifest, const struct pa_provenance *p,
  * size}), "sealed_at" and "seal" (the sha256 of the canonical manifest
  * without "seal"). */
 int pa_evidence_seal(const char *run_dir, struct pa_err *err);
-/* The seal at the end of `parity run`, by the process that has just written
- * results.jsonl: the chain (records, errors, head) and the audit tallies
- * come from the writer (t) instead of re-reading every record; everything
- * else is checked as pa_evidence_seal does. `parity verify` still re-reads
- * it all. */
-int pa_evidence_seal_written(const char *run_dir, uint64_t records, uint64_t errors,
-                             const char *head, const struct pa_table *t, struct pa_err *err);
+/* The seal at the end of `parity run`, by the process that has just run
+ * suite s into run_dir: the folder's suite copy is checked against s by its
+ * hashes instead of being loaded a second time. With t, the chain (records,
+ * errors, head) and the audit tallies come from the writer instead of
+ * re-reading every record; with t NULL (a resumed run, whose earlier
+ * records t lacks) they are read from results.jsonl. Everything else is
+ * checked as pa_evidence_seal does. `parity verify` still re-reads it all. */
+int pa_evidence_seal_written(const char *run_dir, const struct pa_suite *s, uint64_t records,
+                             uint64_t errors, const char *head, const struct pa_table *t,
+                             struct pa_err *err);
 /* After `parity score` rewrote results.jsonl: takes the new chain head and
  * record count from the file (the chain itself must be intact), records
  * "rescored_at" and "rescored_suite" (the sha256 of the suite copy it was

@@ -36,8 +36,9 @@ void pa_analysis_conf_init(struct pa_analysis_conf *c);
  * read results.jsonl back; or from JSON records. */
 struct pa_table {
         size_t n, cap, nsc;
-        uint32_t *item, *variant, *sample;
-        signed char *v; /* n x nsc: PA_TRUE, PA_FALSE or PA_NA */
+        uint32_t *item, *variant;
+        uint32_t *sample; /* NULL while every sample is 0 (one a case): pa_table_sample */
+        signed char *v;   /* n x nsc: PA_TRUE, PA_FALSE or PA_NA */
 };
 
 void pa_table_init(struct pa_table *t, size_t n_scorers);
@@ -48,6 +49,11 @@ int pa_table_add(struct pa_table *t, uint32_t item, uint32_t variant, uint32_t s
 int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,
                           struct pa_err *err);
 void pa_table_release(struct pa_table *t);
+/* The sample of record r. */
+static inline uint32_t pa_table_sample(const struct pa_table *t, size_t r)
+{
+        return t->sample ? t->sample[r] : 0;
+}
 /* Group index on the item's k-th axis of record r. */
 size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t r, size_t k);
 

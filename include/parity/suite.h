@@ -1,15 +1,19 @@
 /* parity: suites (docs/formats.md) and their expansion into cases.
  *
  * A suite is loaded and validated whole before anything is written, so a
- * bad suite never leaves a half-made run folder. Items keep pointers into
- * the parsed JSON; cases are built one at a time on demand, so a suite's
- * cases are never all in memory together. */
+ * bad suite never leaves a half-made run folder. Yet memory stays flat in
+ * the item count: a suite keeps of each item only its kind (what reports
+ * need: domain, outcome, axes) and, for an items_file, where its line
+ * starts; an item's strings are read back from the open items file when a
+ * case of it is built. Cases are built one at a time on demand, so a
+ * suite's cases are never all in memory together. */
 #ifndef PARITY_SUITE_H
 #define PARITY_SUITE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -30,6 +34,8 @@ struct pa_axis {
         struct pa_group *groups;
 };
 
+/* An item in full, as a case sees it (pa_case_build) or as read back
+ * (pa_suite_item_read). */
 struct pa_item {
         const char *id, *domain, *prompt, *system, *outcome, *expected;
         size_t n_axes;
@@ -37,6 +43,20 @@ struct pa_item {
         int outcome_scorer;       /* index into suite->scorers, or -1 */
         uint64_t scorer_mask;     /* which of suite->scorers apply */
         uint64_t n_cases;         /* product of the group counts of its axes */
+};
+
+/* What a suite keeps of its items: the fields reports need, shared by the
+ * items alike in all of them (a suite has few: its domains x outcomes x
+ * axes x scorer lists). */
+struct pa_item_kind {
+        char *domain;  /* "general" when the item names none */
+        char *outcome; /* NULL: none */
+        size_t n_axes;
+        size_t axes[PA_MAX_AXES];
+        int outcome_scorer;
+        uint64_t scorer_mask;
+        uint64_t n_cases;
+        bool has_expected;
 };
 
 struct pa_defaults {
@@ -51,17 +71,23 @@ struct pa_suite {
         char *path, *items_path;
         const char *id, *version;
         char sha256[65], items_sha256[65];
-        json_t *root, *jsonl_items; /* owned */
+        json_t *root; /* owned */
         struct pa_defaults defaults;
         size_t n_axes;
         struct pa_axis *axes;
         struct pa_scorer_set scorers;
-        size_t n_items;
-        struct pa_item *items;
+        /* Items: root's /items (n_inline), then the items_file's lines. */
+        size_t n_items, n_inline;
+        uint32_t *kind_of; /* per item: index into kinds */
+        uint64_t *line_at; /* per items_file item: byte offset of its line */
+        size_t n_kinds;
+        struct pa_item_kind *kinds;
+        FILE *items_file; /* the items_file, open for reading items back */
         uint64_t n_cases;
 };
 
-/* One counterfactual variant of an item. prompt and system are owned. */
+/* One counterfactual variant of an item. item (with its strings), prompt
+ * and system are owned. */
 struct pa_case {
         const struct pa_item *item;
         size_t item_index;
@@ -75,12 +101,52 @@ struct pa_case {
  * the location and what was expected. Release with pa_suite_release(). */
 int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err);
 void pa_suite_release(struct pa_suite *s);
-/* Index of an item by id, or -1 (linear; for tools, not hot paths). */
+
+/* The kind of item i. */
+static inline const struct pa_item_kind *pa_suite_kind(const struct pa_suite *s, size_t i)
+{
+        return &s->kinds[s->kind_of[i]];
+}
+
+/* Reads item i back in full into *it, whose strings point into *obj (a new
+ * reference the caller releases). PA_EIO when the items file cannot be
+ * read or no longer holds the item (it changed since it was loaded).
+ * Thread-safe. */
+int pa_suite_item_read(const struct pa_suite *s, size_t i, struct pa_item *it, json_t **obj,
+                       struct pa_err *err);
+/* Calls fn on every item in order, read back as by pa_suite_item_read
+ * (it and obj valid during the call only); stops at fn's first nonzero
+ * return and returns it. */
+typedef int (*pa_item_fn)(void *ud, size_t i, const struct pa_item *it, const json_t *obj);
+int pa_suite_each_item(const struct pa_suite *s, pa_item_fn fn, void *ud, struct pa_err *err);
+/* Index of an item by id, or -1 (reads every item; for tools, not hot
+ * paths). */
 long pa_suite_find_item(const struct pa_suite *s, const char *id);
+/* {"item id": index} of every item; *map a new reference. */
+int pa_suite_id_index(const struct pa_suite *s, json_t **map, struct pa_err *err);
+/* Copies the items file to `to` (through a temporary file and rename) from
+ * the open file, checking its bytes are those loaded (items_sha256), and
+ * reads items from the copy from then on. PA_EINVAL when they are not. */
+int pa_suite_copy_items(struct pa_suite *s, const char *to, struct pa_err *err);
+
+/* Every item in full at once, for tools that need them all (re-scoring):
+ * v[i] for item i, strings in one owned block. */
+struct pa_items {
+        size_t n;
+        struct pa_item *v;
+        char *text;
+};
+
+int pa_suite_items_load(const struct pa_suite *s, struct pa_items *all, struct pa_err *err);
+void pa_items_release(struct pa_items *all);
 
 /* Builds variant v of item i; release with pa_case_release(). */
 int pa_case_build(const struct pa_suite *s, size_t i, uint64_t v, struct pa_case *c,
                   struct pa_err *err);
+/* The same from item i as pa_suite_item_read gave it (it), so a caller
+ * walking an item's variants reads it once. */
+int pa_case_build_item(const struct pa_suite *s, size_t i, const struct pa_item *it, uint64_t v,
+                       struct pa_case *c, struct pa_err *err);
 void pa_case_release(struct pa_case *c);
 /* {"axis": "group", ...} for a case; new reference. */
 json_t *pa_case_groups_json(const struct pa_suite *s, const struct pa_case *c);

@@ -118,6 +118,47 @@ class SuiteErrorTest(unittest.TestCase):
         self.assertEqual(harness.snapshot(run_dir), before)
         self.assertEqual(self.fx.stats()["requests"], 0)
 
+    def big_suite(self, n, bad_line):
+        """A suite whose items file has n lines; line bad_line is broken by
+        fn(i) when given (items are streamed, not kept: the whole file must
+        still be checked before anything is written)."""
+        d = os.path.join(self.tmp, "big")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "suite.json"), "w") as f:
+            f.write('{"parity_suite": 1, "id": "big", "version": "1", '
+                    '"axes": {"g": {"reference": "a", "groups": {"a": {"w": "x"}, '
+                    '"b": {"w": "y"}}}}, '
+                    '"scorers": {"yes": {"type": "regex", "pattern": "yes"}}, '
+                    '"items_file": "items.jsonl"}')
+        with open(os.path.join(d, "items.jsonl"), "w") as f:
+            for i in range(1, n + 1):
+                if i == n // 2:
+                    f.write("\n")  # blank lines count as lines
+                    continue
+                f.write(bad_line(i) if bad_line(i) else
+                        '{"id": "i%d", "axes": ["g"], "outcome": "yes", '
+                        '"prompt": "Is {w} %d?"}\n' % (i, i))
+        return os.path.join(d, "suite.json")
+
+    def test_a_bad_line_late_in_a_big_items_file_writes_nothing(self):
+        n = 50000
+        late = {
+            "prompt": (lambda i: '{"id": "z", "prompt": 3}\n' if i == n - 1 else None,
+                       r"items\.jsonl'?:%d\b" % (n - 1), "/prompt: expected a string"),
+            "id": (lambda i: '{"id": "i7", "prompt": "again"}\n' if i == n else None,
+                   r"items\.jsonl'?:%d\b" % n, "/id: 'i7' is used by another item"),
+        }
+        self.fx.reset()
+        for field, (bad, where, what) in late.items():
+            with self.subTest(field=field):
+                suite = self.big_suite(n, bad)
+                run_dir = os.path.join(self.tmp, "run-big-" + field)
+                r = harness.parity(self.run_args(suite, run_dir))
+                self.assert_one_line_error(r, "items.jsonl", where)
+                self.assertIn(what, r.stderr)
+                self.assertFalse(os.path.exists(run_dir), "a refused run made " + run_dir)
+        self.assertEqual(self.fx.stats()["requests"], 0)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
