@@ -108,8 +108,14 @@ int pa_results_write(struct pa_results *w, const struct pa_suite *s, const struc
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         pa__sha256_hex(b->p, b->len, w->head);
         w->n++;
-        /* One write per record, flushed, so a crash can tear at most the last line. */
-        if (pa__buf_add(b, "\n", 1) || fwrite(b->p, 1, b->len, w->f) != b->len || fflush(w->f) != 0)
+        if (pa__buf_add(b, "\n", 1) || fwrite(b->p, 1, b->len, w->f) != b->len)
+                return pa_errf(err, PA_EIO, "cannot write '%s': %s", w->path, strerror(errno));
+        return 0;
+}
+
+int pa_results_flush(struct pa_results *w, struct pa_err *err)
+{
+        if (fflush(w->f) != 0)
                 return pa_errf(err, PA_EIO, "cannot write '%s': %s", w->path, strerror(errno));
         return 0;
 }

@@ -217,6 +217,8 @@ int pa_results_open(struct pa_results *w, const char *path, struct pa_err *err)
                 return PA_ENOMEM;
         if (!(w->f = fopen(path, "ab")))
                 return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+        /* Room for a pass of records between flushes (pa_results_write). */
+        setvbuf(w->f, NULL, _IOFBF, 1 << 18);
         return 0;
 }
 

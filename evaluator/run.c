@@ -389,6 +389,13 @@ static int guard(struct run *r, struct pa_err *err)
 }
 
 /* The scheduler with the progress line; no abort after it returns. */
+static int flush_results(void *ud, struct pa_err *err)
+{
+        struct run *r = ud;
+
+        return pa_results_flush(&r->results, err);
+}
+
 static int dispatch(struct run *r, const struct pa_sched_conf *sc, struct pa_err *err)
 {
         const struct pa_run_conf *c = r->conf;
@@ -416,7 +423,8 @@ static int execute(struct run *r, struct pa_err *err)
                                    .tpm = c->tpm,
                                    .adaptive = c->adaptive,
                                    .stop = &r->x.guard.stop,
-                                   .stats = &r->x.stats};
+                                   .stats = &r->x.stats,
+                                   .flush = flush_results};
         char *path = pa__path_join(r->dir, "results.jsonl");
         double t0 = pa__mono_ms(), secs;
         int rc;

@@ -45,6 +45,8 @@ struct http {
         CURLM *multi;
         int epfd;
         double timer_at; /* when curl wants a timeout action; < 0: none */
+        bool *watched;   /* by fd: curl wants events of it */
+        size_t n_watched;
         struct curl_slist *headers;
         struct slot *slots;
         unsigned active, waiting;
@@ -110,6 +112,7 @@ static bool stopping(const struct pa_sched_conf *c)
 static int local_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched_next_fn next,
                      pa_sched_done_fn done, void *ud, struct pa_err *err)
 {
+        double flushed = pa__mono_ms();
         int rc;
 
         while (!stopping(conf)) {
@@ -131,31 +134,61 @@ static int local_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_s
                 rc = done(ud, &job, &reply, pa__mono_ms() - t0, err);
                 pa_job_release(&job);
                 pa_reply_release(&reply);
+                if (rc == 0 && conf->flush && pa__mono_ms() - flushed >= 10) {
+                        rc = conf->flush(ud, err);
+                        flushed = pa__mono_ms();
+                }
                 if (rc < 0)
                         return rc;
         }
         return 0;
 }
 
+static int set_watched(struct http *x, curl_socket_t fd, bool on)
+{
+        size_t n = x->n_watched ? x->n_watched : 64;
+        bool *w;
+
+        if ((size_t)fd < x->n_watched) {
+                x->watched[fd] = on;
+                return 0;
+        }
+        while (n <= (size_t)fd)
+                n *= 2;
+        if (!(w = realloc(x->watched, n * sizeof(*w))))
+                return PA_ENOMEM;
+        memset(w + x->n_watched, 0, (n - x->n_watched) * sizeof(*w));
+        x->watched = w;
+        x->n_watched = n;
+        w[fd] = on;
+        return 0;
+}
+
+static bool watched(const struct http *x, curl_socket_t fd)
+{
+        return (size_t)fd < x->n_watched && x->watched[fd];
+}
+
 /* curl tells which sockets to watch for what; epoll keeps the set. A
- * socket curl has not seen before has no assigned pointer yet. */
+ * socket curl stops watching stays in the set: a kept-alive connection
+ * carries the next request at once, so removing and adding it back cost
+ * two system calls a request. An event on it meanwhile removes it
+ * (drive()); a closed socket leaves the set by itself, so an fd number
+ * reused for a new socket is not in it and MOD falls back to ADD. */
 static int on_socket(CURL *h, curl_socket_t fd, int what, void *ud, void *sockp)
 {
         struct http *x = ud;
         struct epoll_event ev = {.data.fd = fd};
 
         (void)h;
-        if (what == CURL_POLL_REMOVE) {
-                epoll_ctl(x->epfd, EPOLL_CTL_DEL, fd, NULL); /* may be closed already */
-                return 0;
-        }
+        (void)sockp;
+        if (what == CURL_POLL_REMOVE)
+                return set_watched(x, fd, false) ? -1 : 0;
         ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-        if (sockp)
-                return epoll_ctl(x->epfd, EPOLL_CTL_MOD, fd, &ev) ? -1 : 0;
-        if (epoll_ctl(x->epfd, EPOLL_CTL_ADD, fd, &ev) &&
-            (errno != EEXIST || epoll_ctl(x->epfd, EPOLL_CTL_MOD, fd, &ev)))
+        if (set_watched(x, fd, true) ||
+            (epoll_ctl(x->epfd, EPOLL_CTL_MOD, fd, &ev) &&
+             (errno != ENOENT || epoll_ctl(x->epfd, EPOLL_CTL_ADD, fd, &ev))))
                 return -1;
-        curl_multi_assign(x->multi, fd, x);
         return 0;
 }
 
@@ -247,6 +280,7 @@ static void http_teardown(struct http *x)
         curl_slist_free_all(x->headers);
         if (x->epfd >= 0)
                 close(x->epfd);
+        free(x->watched);
 }
 
 /* Starts (or restarts) the slot's transfer on the best endpoint. */
@@ -480,16 +514,20 @@ static int drive(struct http *x, int wait_ms, pa_sched_done_fn done, void *ud, s
 {
         struct epoll_event ev[64];
         int n = epoll_wait(x->epfd, ev, 64, wait_ms), running, left, rc;
+        bool finished = false;
         CURLMsg *m;
 
         if (n < 0 && errno != EINTR)
                 return pa_errf(err, PA_ENET, "epoll: %s", strerror(errno));
         for (int i = 0; i < n; i++) {
-                int mask = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                int fd = ev[i].data.fd,
+                    mask = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
                            (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                            (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
 
-                if (curl_multi_socket_action(x->multi, ev[i].data.fd, mask, &running) != CURLM_OK)
+                if (!watched(x, fd))
+                        epoll_ctl(x->epfd, EPOLL_CTL_DEL, fd, NULL); /* idle, closed by the peer */
+                else if (curl_multi_socket_action(x->multi, fd, mask, &running) != CURLM_OK)
                         return pa_errf(err, PA_ENET, "curl multi failed");
         }
         if (x->timer_at >= 0 && x->timer_at <= pa__mono_ms()) {
@@ -498,10 +536,14 @@ static int drive(struct http *x, int wait_ms, pa_sched_done_fn done, void *ud, s
                     CURLM_OK)
                         return pa_errf(err, PA_ENET, "curl multi failed");
         }
-        while ((m = curl_multi_info_read(x->multi, &left)))
-                if (m->msg == CURLMSG_DONE && (rc = finish(x, m, done, ud, err)) < 0)
+        while ((m = curl_multi_info_read(x->multi, &left))) {
+                if (m->msg != CURLMSG_DONE)
+                        continue;
+                if ((rc = finish(x, m, done, ud, err)) < 0)
                         return rc;
-        return 0;
+                finished = true;
+        }
+        return finished && x->conf->flush ? x->conf->flush(ud, err) : 0;
 }
 
 static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done, void *ud,

@@ -91,6 +91,7 @@ static void check_engine(const char *engine, bool stream)
                 want = reference(&s, &e, &job, &r, v, i % 3 == 2, &n, head);
                 assert_int_equal(
                     pa_results_write(&w, &s, &e, &job, &r, 12.3456789, v, i % 3 == 2, &err), 0);
+                assert_int_equal(pa_results_flush(&w, &err), 0);
                 assert_string_equal(w.head, head);
                 free(data);
                 assert_int_equal(pa__read_file(path, &data, NULL, &err), 0);

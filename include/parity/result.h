@@ -47,10 +47,16 @@ struct pa_results {
 
 /* Writes the record of a finished job (pa_record_new's fields, its scores
  * v from pa_score_text, "cached" when it came from the response cache)
- * straight to a chained, flushed line, without jansson objects. */
+ * straight to a chained line, without jansson objects, into w's buffer:
+ * pa_results_flush() hands the lines written since to the kernel. The
+ * scheduler flushes after each pass of its loop, so the records of the
+ * answers that arrived together cost one write(2), and a crash loses only
+ * those of the current pass (a resume asks them again) and tears at most
+ * the last line. */
 int pa_results_write(struct pa_results *w, const struct pa_suite *s, const struct pa_engine *e,
                      const struct pa_job *job, const struct pa_reply *r, double latency_ms,
                      const signed char *v, bool cached, struct pa_err *err);
+int pa_results_flush(struct pa_results *w, struct pa_err *err);
 
 /* Sets rec's "seq" and "prev" from the chain state and returns its line
  * (without newline, owned by the caller); advances *n and head. */

@@ -41,6 +41,10 @@ struct pa_sched_conf {
          * finish. May be NULL. */
         volatile sig_atomic_t *stop;
         struct pa_sched_stats *stats; /* updated live when not NULL */
+        /* Called after each pass of the loop that finished jobs (at most
+         * every 10 ms for local engines), so the records of answers that
+         * arrived together are written together. May be NULL. */
+        int (*flush)(void *ud, struct pa_err *err);
 };
 
 /* Produces the next job into *job (case and messages): 1 when it did, 0
