@@ -143,32 +143,39 @@ void pa__case_groups(const struct pa_suite *s, const struct pa_item *it, uint64_
         }
 }
 
-/* The case's own copy of an item read back: one block, the strings after
- * the struct; domain and outcome stay the suite's (its kinds). */
+static size_t size_of(const char *str)
+{
+        return str ? strlen(str) + 1 : 0;
+}
+
+/* str copied to *p, which moves past it; NULL stays NULL. */
+static const char *put_str(char **p, const char *str)
+{
+        char *at = *p;
+
+        if (!str)
+                return NULL;
+        *p += size_of(str);
+        return memcpy(at, str, size_of(str));
+}
+
+/* The case's own copy of an item read back: one malloc'ed block (the
+ * caller frees it), the strings after the struct; domain and outcome stay
+ * the suite's (its kinds). */
 static struct pa_item *own_item(const struct pa_item *it)
 {
-        const char *str[4] = {it->id, it->prompt, it->system, it->expected};
-        size_t len[4], total = sizeof(*it);
-        struct pa_item *copy;
-        const char **dst[4];
+        struct pa_item *copy = malloc(sizeof(*it) + size_of(it->id) + size_of(it->prompt) +
+                                      size_of(it->system) + size_of(it->expected));
         char *p;
 
-        for (int k = 0; k < 4; k++)
-                total += len[k] = str[k] ? strlen(str[k]) + 1 : 0;
-        if (!(copy = malloc(total)))
+        if (!copy)
                 return NULL;
         *copy = *it;
-        dst[0] = &copy->id;
-        dst[1] = &copy->prompt;
-        dst[2] = &copy->system;
-        dst[3] = &copy->expected;
         p = (char *)(copy + 1);
-        for (int k = 0; k < 4; k++) {
-                if (!str[k])
-                        continue;
-                *dst[k] = memcpy(p, str[k], len[k]);
-                p += len[k];
-        }
+        copy->id = put_str(&p, it->id);
+        copy->prompt = put_str(&p, it->prompt);
+        copy->system = put_str(&p, it->system);
+        copy->expected = put_str(&p, it->expected);
         return copy;
 }
 
@@ -240,7 +247,10 @@ json_t *pa_case_groups_json(const struct pa_suite *s, const struct pa_case *c)
         for (size_t k = 0; o && k < c->item->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[c->item->axes[k]];
 
-                json_object_set_new(o, ax->name, json_string(ax->groups[c->groups[k]].name));
+                if (json_object_set_new(o, ax->name, json_string(ax->groups[c->groups[k]].name))) {
+                        json_decref(o);
+                        return NULL;
+                }
         }
         return o;
 }

@@ -276,7 +276,8 @@ static int read_key(struct pa__js *s, const char *const *keys, size_t n_keys, si
                         *k = n_keys;
                         return 0;
                 }
-                pa__js_string(&again, buf, sizeof(buf), &len);
+                if (pa__js_string(&again, buf, sizeof(buf), &len))
+                        return PA_EPROTO;
                 key = buf;
         }
         for (*k = 0; *k < n_keys && !key_is(key, len, keys[*k]); ++*k)
@@ -284,23 +285,36 @@ static int read_key(struct pa__js *s, const char *const *keys, size_t n_keys, si
         return 0;
 }
 
-int pa__js_member(struct pa__js *s, struct pa__js_iter *it, const char *const *keys, size_t n_keys,
-                  size_t *k)
+/* Past the opening bracket on the first call, past the comma before each
+ * later item: 1 with the cursor on the next item, 0 past the closing
+ * bracket. */
+static int next_item(struct pa__js *s, struct pa__js_iter *it, char open, char close)
 {
         int c;
 
-        if (it->n == 0 && enter(s, '{'))
+        if (it->n == 0 && enter(s, open))
                 return PA_EPROTO;
         c = peek(s);
-        if (c == '}') {
+        if (c == close) {
                 s->p++;
                 s->depth--;
                 return 0;
         }
-        if (it->n && c != ',')
-                return PA_EPROTO;
-        if (it->n)
+        if (it->n) {
+                if (c != ',')
+                        return PA_EPROTO;
                 s->p++;
+        }
+        return 1;
+}
+
+int pa__js_member(struct pa__js *s, struct pa__js_iter *it, const char *const *keys, size_t n_keys,
+                  size_t *k)
+{
+        int rc = next_item(s, it, '{', '}');
+
+        if (rc <= 0)
+                return rc;
         if (peek(s) != '"' || read_key(s, keys, n_keys, k) || peek(s) != ':')
                 return PA_EPROTO;
         s->p++;
@@ -315,22 +329,11 @@ int pa__js_member(struct pa__js *s, struct pa__js_iter *it, const char *const *k
 
 int pa__js_element(struct pa__js *s, struct pa__js_iter *it)
 {
-        int c;
+        int rc = next_item(s, it, '[', ']');
 
-        if (it->n == 0 && enter(s, '['))
-                return PA_EPROTO;
-        c = peek(s);
-        if (c == ']') {
-                s->p++;
-                s->depth--;
-                return 0;
-        }
-        if (it->n && c != ',')
-                return PA_EPROTO;
-        if (it->n)
-                s->p++;
-        it->n++;
-        return 1;
+        if (rc > 0)
+                it->n++;
+        return rc;
 }
 
 int pa__js_skip(struct pa__js *s)

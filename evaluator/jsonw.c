@@ -164,7 +164,7 @@ static size_t format_millis(char *num, double v, int precision)
 {
         static const double limit[16] = {0,   0,   0,   1,   1e1, 1e2,  1e3,  1e4,
                                          1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
-        char tmp[24], *end = tmp + sizeof(tmp), *p;
+        char tmp[24], *end = tmp + sizeof(tmp), *p, *out = num;
         long long k;
         unsigned frac;
 
@@ -175,16 +175,16 @@ static size_t format_millis(char *num, double v, int precision)
                 return 0;
         frac = (unsigned)(k % 1000);
         p = digits(end, (unsigned long long)(k / 1000));
-        memcpy(num, p, (size_t)(end - p));
-        num += end - p;
-        *num++ = '.';
-        *num++ = (char)('0' + frac / 100);
+        memcpy(out, p, (size_t)(end - p));
+        out += end - p;
+        *out++ = '.';
+        *out++ = (char)('0' + frac / 100);
         if (frac % 100)
-                *num++ = (char)('0' + frac / 10 % 10);
+                *out++ = (char)('0' + frac / 10 % 10);
         if (frac % 10)
-                *num++ = (char)('0' + frac % 10);
-        *num = '\0';
-        return (size_t)(end - p) + 2 + (frac % 100 != 0) + (frac % 10 != 0);
+                *out++ = (char)('0' + frac % 10);
+        *out = '\0';
+        return (size_t)(out - num);
 }
 
 /* Request bodies write the same temperature and top_p each time: the last
@@ -221,6 +221,16 @@ int pa__jw_real(struct pa_buf *b, double v, int precision)
         return pa__jw_put(b, m->text, m->len);
 }
 
+/* What json_dumps(v, flags) writes. */
+static int add_dump(struct pa_buf *b, const json_t *v, size_t flags)
+{
+        char *text = json_dumps(v, flags);
+        int rc = text ? pa__buf_add(b, text, strlen(text)) : PA_ENOMEM;
+
+        free(text);
+        return rc;
+}
+
 int pa__jw_string_array(struct pa_buf *b, const json_t *a)
 {
         const json_t *v;
@@ -231,15 +241,12 @@ int pa__jw_string_array(struct pa_buf *b, const json_t *a)
         {
                 if (rc == 0 && i)
                         rc = PA__JW_LIT(b, ",");
-                if (rc == 0 && json_is_string(v))
-                        rc = pa__jw_string(b, json_string_value(v), json_string_length(v));
-                else if (rc == 0) {
-                        /* Not what conf.stop holds; jansson writes it. */
-                        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-                        rc = text ? pa__buf_add(b, text, strlen(text)) : PA_ENOMEM;
-                        free(text);
-                }
+                if (rc)
+                        break;
+                /* Anything but a string is not what conf.stop holds: jansson writes it. */
+                rc = json_is_string(v)
+                         ? pa__jw_string(b, json_string_value(v), json_string_length(v))
+                         : add_dump(b, v, JSON_COMPACT | JSON_ENCODE_ANY);
         }
         return rc ? rc : PA__JW_LIT(b, "]");
 }
@@ -257,23 +264,13 @@ static int add_message(struct pa_buf *b, const char *role, const char *content)
         return rc ? rc : PA__JW_LIT(b, "}");
 }
 
-/* What json_dumps() writes of a value the job's maker set. */
-static int add_dump(struct pa_buf *b, const json_t *v)
-{
-        char *text = json_dumps(v, JSON_COMPACT);
-        int rc = text ? pa__buf_add(b, text, strlen(text)) : PA_ENOMEM;
-
-        free(text);
-        return rc;
-}
-
 int pa__jw_messages(struct pa_buf *b, const struct pa_job *job)
 {
         const struct pa_case *c = &job->c;
         int rc;
 
         if (job->messages)
-                return add_dump(b, job->messages);
+                return add_dump(b, job->messages, JSON_COMPACT);
         if (!c->prompt)
                 return PA_EINVAL;
         rc = PA__JW_LIT(b, "[");

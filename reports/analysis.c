@@ -2,16 +2,16 @@
  * sets, multiple-comparison control and the flags, added to the summary's
  * per-axis entries.
  *
- * A counterfactual set is the records of one item (and one sample, when a
- * case has a single sample) that share every group except on the axis
- * under test, so they differ only in that axis's group. With one sample a
- * case, each group is compared with the reference by McNemar's exact test
- * on the discordant sets, and all groups together by McNemar (two groups)
- * or Cochran's Q. With several samples a case, the case-level rates are
- * compared by a permutation test that permutes group labels within each
- * set. Every group-vs-reference p-value of a run is corrected together;
- * a group is flagged when its corrected p < alpha and its rate differs from
- * the reference's by at least min_diff. */
+ * A counterfactual set is the records of one item (all samples of its
+ * cases) that share every group except on the axis under test, so they
+ * differ only in that axis's group. With one sample a case, each group is
+ * compared with the reference by McNemar's exact test on the discordant
+ * sets, and all groups together by McNemar (two groups) or Cochran's Q.
+ * With several samples a case, the case-level rates are compared by a
+ * permutation test that permutes group labels within each set. Every
+ * group-vs-reference p-value of a run is corrected together; a group is
+ * flagged when its corrected p < alpha and its rate differs from the
+ * reference's by at least min_diff. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +29,8 @@ struct spec {
 };
 
 /* The counterfactual sets of one outcome and spec: the table rows that
- * enter them, in set order (item, context, sample, row), four bytes and a
- * bit a record; a set's sums are made as it is walked (struct set). */
+ * enter them, in set order (item, context, row), four bytes and a bit a
+ * record; a set's sums are made as it is walked (struct set). */
 struct sets {
         const struct pa_suite *s;
         const struct spec *sp;
@@ -98,10 +98,12 @@ static uint64_t context_of(const struct pa_suite *s, const struct spec *sp,
         return ctx;
 }
 
-/* A row's place among its item's rows: context, sample, row. */
+/* A row's place among its item's rows: context, row. A set never needs
+ * the sample as a key: with one sample a case every sample is 0, with
+ * several a set holds them all. */
 struct keyed {
         uint64_t ctx;
-        uint32_t sample, r;
+        uint32_t r;
 };
 
 static int by_key(const void *a, const void *b)
@@ -110,8 +112,6 @@ static int by_key(const void *a, const void *b)
 
         if (x->ctx != y->ctx)
                 return x->ctx < y->ctx ? -1 : 1;
-        if (x->sample != y->sample)
-                return x->sample < y->sample ? -1 : 1;
         return (x->r > y->r) - (x->r < y->r);
 }
 
@@ -159,23 +159,22 @@ static int by_item(struct sets *t, uint32_t **at_out, size_t *widest)
         return 0;
 }
 
-/* Sorts rows [lo, hi) of one item by context and sample, marking where
- * each set begins. */
+/* Sorts rows [lo, hi) of one item by context, marking where each set
+ * begins. */
 static void sort_item(struct sets *t, size_t lo, size_t hi, struct keyed *kv)
 {
         for (size_t p = lo; p < hi; p++) {
                 size_t r = t->order[p];
 
-                kv[p - lo] = (struct keyed){.ctx = context_of(t->s, t->sp, t->tb, r),
-                                            .sample = t->multi ? 0 : pa_table_sample(t->tb, r),
-                                            .r = (uint32_t)r};
+                kv[p - lo] =
+                    (struct keyed){.ctx = context_of(t->s, t->sp, t->tb, r), .r = (uint32_t)r};
         }
         qsort(kv, hi - lo, sizeof(*kv), by_key);
         for (size_t p = lo; p < hi; p++) {
                 const struct keyed *x = &kv[p - lo];
 
                 t->order[p] = x->r;
-                if (p == lo || x->ctx != x[-1].ctx || x->sample != x[-1].sample) {
+                if (p == lo || x->ctx != x[-1].ctx) {
                         t->starts[p / 8] |= (uint8_t)(1u << (p % 8));
                         t->n++;
                 }
@@ -210,17 +209,21 @@ static int collect(const struct pa_suite *s, const struct spec *sp, const struct
         return rc;
 }
 
-static int set_begin(const struct sets *t, struct set *st)
-{
-        *st = (struct set){.sum = malloc(t->k * sizeof(*st->sum) + 1),
-                           .cnt = malloc(t->k * sizeof(*st->cnt) + 1)};
-        return st->sum && st->cnt ? 0 : PA_ENOMEM;
-}
-
 static void set_end(struct set *st)
 {
         free(st->sum);
         free(st->cnt);
+}
+
+/* Ready to walk t's sets; release with set_end() unless this fails. */
+static int set_begin(const struct sets *t, struct set *st)
+{
+        *st = (struct set){.sum = malloc(t->k * sizeof(*st->sum) + 1),
+                           .cnt = malloc(t->k * sizeof(*st->cnt) + 1)};
+        if (st->sum && st->cnt)
+                return 0;
+        set_end(st);
+        return PA_ENOMEM;
 }
 
 /* The next set of t into st; false past the last. */
@@ -300,10 +303,8 @@ static int pair_spread(const struct sets *t, size_t g, size_t ref, struct compar
         double sum = 0, sq = 0, n = 0;
         struct set st;
 
-        if (set_begin(t, &st)) {
-                set_end(&st);
+        if (set_begin(t, &st))
                 return PA_ENOMEM;
-        }
         while (set_next(t, &st)) {
                 double d;
 
@@ -329,10 +330,8 @@ static int paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *ou
         double midp = 1;
         struct set st;
 
-        if (set_begin(t, &st)) {
-                set_end(&st);
+        if (set_begin(t, &st))
                 return PA_ENOMEM;
-        }
         while (set_next(t, &st)) {
                 int vr = value(&st, ref), vg = value(&st, g);
 
@@ -364,10 +363,8 @@ static int rate_pairs(const struct sets *t, size_t g, size_t ref, double *y, uin
 
         *m = 0;
         start[0] = 0;
-        if (set_begin(t, &st)) {
-                set_end(&st);
+        if (set_begin(t, &st))
                 return PA_ENOMEM;
-        }
         while (set_next(t, &st)) {
                 if (!st.cnt[ref] || !st.cnt[g])
                         continue;
@@ -519,8 +516,10 @@ static int complete_sets(const struct sets *t, const json_t *entry, uint8_t *x, 
                          size_t *flips, json_t *flipped)
 {
         struct set st;
-        int rc = set_begin(t, &st);
+        int rc = 0;
 
+        if (set_begin(t, &st))
+                return PA_ENOMEM;
         while (rc == 0 && set_next(t, &st)) {
                 uint8_t *row = x + *n * t->k;
                 bool differs = false;

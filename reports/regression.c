@@ -215,7 +215,8 @@ static int collect(const struct pa_suite *s, const json_t *base, const json_t *c
 {
         json_t *ib = NULL, *ic = NULL, *items = NULL, *at;
         const char *key;
-        int rc = s ? pa_suite_id_index(s, &items, err) : (items = json_object()) ? 0 : PA_ENOMEM;
+        /* Without a suite scorer_of() reads only the records: no id index. */
+        int rc = s ? pa_suite_id_index(s, &items, err) : 0;
 
         if (rc || (rc = index_run(base, "base", &ib, err)) ||
             (rc = index_run(cand, "candidate", &ic, err)))

@@ -393,9 +393,12 @@ static void strings_decode_as_jansson(void **state)
                 json_t *root;
 
                 for (int k = (int)(seed % 12); k > 0; k--) {
+                        const char *bit;
+
                         seed = seed * 1103515245 + 12345;
-                        n = strlen(bits[(seed >> 16) % (sizeof(bits) / sizeof(*bits))]);
-                        memcpy(text + len, bits[(seed >> 16) % (sizeof(bits) / sizeof(*bits))], n);
+                        bit = bits[(seed >> 16) % (sizeof(bits) / sizeof(*bits))];
+                        n = strlen(bit);
+                        memcpy(text + len, bit, n);
                         len += n;
                 }
                 seed = seed * 1103515245 + 12345;

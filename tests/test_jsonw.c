@@ -290,6 +290,21 @@ static void messages_and_cache_keys_unchanged(void **state)
         }
 }
 
+/* pa__jw_real() writes d as jansson does at precision p. */
+static void check_real(double d, int p)
+{
+        json_t *j = json_real(d);
+        char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(p));
+        struct pa_buf b;
+
+        pa__buf_init(&b, 1024);
+        assert_int_equal(pa__jw_real(&b, d, p), 0);
+        assert_string_equal(b.p, want);
+        pa__buf_release(&b);
+        free(want);
+        json_decref(j);
+}
+
 static void reals_as_jansson(void **state)
 {
         static const double v[] = {0,
@@ -330,34 +345,9 @@ static void reals_as_jansson(void **state)
                         if (!isfinite(d))
                                 continue;
                 }
-                for (int p = 10; p <= 17; p += 7) {
-                        json_t *j = json_real(d);
-                        char *want =
-                            json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(p));
-                        struct pa_buf b;
-
-                        pa__buf_init(&b, 1024);
-                        assert_int_equal(pa__jw_real(&b, d, p), 0);
-                        assert_string_equal(b.p, want);
-                        pa__buf_release(&b);
-                        free(want);
-                        json_decref(j);
-                }
+                for (int p = 10; p <= 17; p += 7)
+                        check_real(d, p);
         }
-}
-
-static void check_real(double d, int p)
-{
-        json_t *j = json_real(d);
-        char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(p));
-        struct pa_buf b;
-
-        pa__buf_init(&b, 1024);
-        assert_int_equal(pa__jw_real(&b, d, p), 0);
-        assert_string_equal(b.p, want);
-        pa__buf_release(&b);
-        free(want);
-        json_decref(j);
 }
 
 /* Latencies, round(ms * 1000) / 1000, take a path without printf. */

@@ -38,6 +38,15 @@ static int ollama_open(struct pa_engine *e, struct pa_err *err)
         return 0;
 }
 
+/* "key": inside "options", after a comma unless it is the first. */
+static int option(struct pa_buf *b, const char *key, bool *first)
+{
+        int rc = pa__jw_key(b, key, *first);
+
+        *first = false;
+        return rc;
+}
+
 /* Ollama's "options": only what was set, so the Modelfile's values apply
  * otherwise. Written as json_dumps(JSON_COMPACT) wrote the jansson request
  * they were once built as (tests/test_jsonw.c compares). */
@@ -50,19 +59,15 @@ static int add_options(struct pa_buf *b, const struct pa_engine *e, const struct
         if (!c->has_temperature && !c->has_top_p && c->max_tokens <= 0 && !c->has_seed && !stop)
                 return 0;
         rc = PA__JW_LIT(b, ",\"options\":{");
-        if (rc == 0 && c->has_temperature && !(rc = pa__jw_key(b, "temperature", first)))
+        if (rc == 0 && c->has_temperature && !(rc = option(b, "temperature", &first)))
                 rc = pa__jw_real(b, c->temperature, 17);
-        first = first && !c->has_temperature;
-        if (rc == 0 && c->has_top_p && !(rc = pa__jw_key(b, "top_p", first)))
+        if (rc == 0 && c->has_top_p && !(rc = option(b, "top_p", &first)))
                 rc = pa__jw_real(b, c->top_p, 17);
-        first = first && !c->has_top_p;
-        if (rc == 0 && c->max_tokens > 0 && !(rc = pa__jw_key(b, "num_predict", first)))
+        if (rc == 0 && c->max_tokens > 0 && !(rc = option(b, "num_predict", &first)))
                 rc = pa__jw_int(b, c->max_tokens);
-        first = first && c->max_tokens <= 0;
-        if (rc == 0 && c->has_seed && !(rc = pa__jw_key(b, "seed", first)))
+        if (rc == 0 && c->has_seed && !(rc = option(b, "seed", &first)))
                 rc = pa__jw_int(b, (long long)(job->seed & INT64_MAX));
-        first = first && !c->has_seed;
-        if (rc == 0 && stop && !(rc = pa__jw_key(b, "stop", first)))
+        if (rc == 0 && stop && !(rc = option(b, "stop", &first)))
                 rc = pa__jw_string_array(b, c->stop);
         return rc ? rc : PA__JW_LIT(b, "}");
 }

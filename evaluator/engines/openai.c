@@ -153,101 +153,74 @@ static int want_count(struct pa__js *s, long *out)
         return 0;
 }
 
-static int walk_usage(struct pa__js *s, struct answer *a)
+/* Reads the value of keys[k] at the cursor. */
+typedef int (*member_fn)(struct pa__js *s, struct answer *a, size_t k);
+
+/* The members of the object at the cursor (anything else is skipped): fn
+ * reads those named in keys[], the others are skipped. */
+static int walk_object(struct pa__js *s, struct answer *a, const char *const *keys, size_t n,
+                       member_fn fn)
 {
-        static const char *const keys[] = {"prompt_tokens", "completion_tokens"};
         struct pa__js_iter it = {0};
         size_t k;
         int rc;
 
         if (pa__js_peek(s) != '{')
                 return pa__js_skip(s);
-        while ((rc = pa__js_member(s, &it, keys, 2, &k)) > 0) {
-                if (k == 0)
-                        rc = want_count(s, &a->prompt_tokens);
-                else if (k == 1)
-                        rc = want_count(s, &a->completion_tokens);
-                else
-                        rc = pa__js_skip(s);
-                if (rc)
+        while ((rc = pa__js_member(s, &it, keys, n, &k)) > 0)
+                if ((rc = k < n ? fn(s, a, k) : pa__js_skip(s)))
                         return rc;
-        }
         return rc;
 }
 
-static int walk_message(struct pa__js *s, struct answer *a)
+static int usage_member(struct pa__js *s, struct answer *a, size_t k)
 {
-        static const char *const keys[] = {"content"};
-        struct pa__js_iter it = {0};
-        size_t k;
-        int rc;
+        return want_count(s, k == 0 ? &a->prompt_tokens : &a->completion_tokens);
+}
 
-        if (pa__js_peek(s) != '{')
-                return pa__js_skip(s);
-        while ((rc = pa__js_member(s, &it, keys, 1, &k)) > 0)
-                if ((rc = k == 0 ? want_string(s, &a->text) : pa__js_skip(s)))
-                        return rc;
-        return rc;
+static int message_member(struct pa__js *s, struct answer *a, size_t k)
+{
+        (void)k;
+        return want_string(s, &a->text);
 }
 
 /* choices[0]: message.content (chat) or text, and finish_reason. */
-static int walk_choice(struct pa__js *s, struct answer *a)
+static int choice_member(struct pa__js *s, struct answer *a, size_t k)
 {
-        static const char *const chat_keys[] = {"message", "finish_reason"}, *const text_keys[] = {
-                                                                                 "text",
-                                                                                 "finish_reason"};
-        struct pa__js_iter it = {0};
-        size_t k;
-        int rc;
+        static const char *const message_keys[] = {"content"};
 
-        if (pa__js_peek(s) != '{')
-                return pa__js_skip(s);
-        while ((rc = pa__js_member(s, &it, a->chat ? chat_keys : text_keys, 2, &k)) > 0) {
-                if (k == 0)
-                        rc = a->chat ? walk_message(s, a) : want_string(s, &a->text);
-                else if (k == 1)
-                        rc = want_string(s, &a->finish_reason);
-                else
-                        rc = pa__js_skip(s);
-                if (rc)
-                        return rc;
-        }
-        return rc;
+        if (k == 1)
+                return want_string(s, &a->finish_reason);
+        return a->chat ? walk_object(s, a, message_keys, 1, message_member)
+                       : want_string(s, &a->text);
 }
 
+/* choices: only the first is read. */
 static int walk_choices(struct pa__js *s, struct answer *a)
 {
+        static const char *const chat_keys[] = {"message", "finish_reason"};
+        static const char *const text_keys[] = {"text", "finish_reason"};
+        const char *const *keys = a->chat ? chat_keys : text_keys;
         struct pa__js_iter it = {0};
         int rc;
 
         if (pa__js_peek(s) != '[')
                 return pa__js_skip(s);
         while ((rc = pa__js_element(s, &it)) > 0)
-                if ((rc = it.n == 1 ? walk_choice(s, a) : pa__js_skip(s)))
+                if ((rc = it.n == 1 ? walk_object(s, a, keys, 2, choice_member) : pa__js_skip(s)))
                         return rc;
         return rc;
 }
 
-static int walk_root(struct pa__js *s, struct answer *a)
+static int root_member(struct pa__js *s, struct answer *a, size_t k)
 {
-        static const char *const keys[] = {"choices", "model", "usage"};
-        struct pa__js_iter it = {0};
-        size_t k;
-        int rc;
+        static const char *const usage_keys[] = {"prompt_tokens", "completion_tokens"};
 
-        while ((rc = pa__js_member(s, &it, keys, 3, &k)) > 0) {
-                if (k == 0)
-                        rc = walk_choices(s, a);
-                else if (k == 1)
-                        rc = want_string(s, &a->model);
-                else if (k == 2)
-                        rc = walk_usage(s, a);
-                else
-                        rc = pa__js_skip(s);
-                if (rc)
-                        return rc;
-        }
-        return rc;
+        if (k == 0)
+                return walk_choices(s, a);
+        if (k == 1)
+                return want_string(s, &a->model);
+        return walk_object(s, a, usage_keys, 2, usage_member);
 }
 
 /* A decoded copy of a found string, NULL when there is none; *ok turns
@@ -264,7 +237,7 @@ static char *decode(const struct found *f, bool *ok)
                 *ok = false;
                 return NULL;
         }
-        pa__js_string(&s, out, f->len, &n);
+        (void)pa__js_string(&s, out, f->len, &n); /* cannot fail: the walk validated it */
         out[f->len] = '\0';
         return out;
 }
@@ -274,12 +247,14 @@ static char *decode(const struct found *f, bool *ok)
  * text, whose errors parse_jansson() words. */
 static int fast_parse(const char *body, size_t len, struct pa_reply *r, bool chat)
 {
+        static const char *const root_keys[] = {"choices", "model", "usage"};
         struct answer a = {.chat = chat, .prompt_tokens = -1, .completion_tokens = -1};
         struct pa__js s;
         bool ok = true;
 
         pa__js_init(&s, body, len);
-        if (pa__js_peek(&s) != '{' || walk_root(&s, &a) || pa__js_end(&s) || !a.text.at.p)
+        if (pa__js_peek(&s) != '{' || walk_object(&s, &a, root_keys, 3, root_member) ||
+            pa__js_end(&s) || !a.text.at.p)
                 return 0;
         r->text = decode(&a.text, &ok);
         r->len = a.text.len;

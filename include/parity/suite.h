@@ -4,9 +4,10 @@
  * bad suite never leaves a half-made run folder. Yet memory stays flat in
  * the item count: a suite keeps of each item only its kind (what reports
  * need: domain, outcome, axes) and, for an items_file, where its line
- * starts; an item's strings are read back from the open items file when a
- * case of it is built. Cases are built one at a time on demand, so a
- * suite's cases are never all in memory together. */
+ * starts; an item's strings are read back from the open items file (inline
+ * items: from the suite's JSON) when a case of it is built. Cases are
+ * built one at a time on demand, so a suite's cases are never all in
+ * memory together. */
 #ifndef PARITY_SUITE_H
 #define PARITY_SUITE_H
 
@@ -76,7 +77,8 @@ struct pa_suite {
         size_t n_axes;
         struct pa_axis *axes;
         struct pa_scorer_set scorers;
-        /* Items: root's /items (n_inline), then the items_file's lines. */
+        /* Items: root's /items (n_inline), then the items_file's lines; the
+         * arrays, the kinds and the open file are owned. */
         size_t n_items, n_inline;
         uint32_t *kind_of; /* per item: index into kinds */
         uint64_t *line_at; /* per items_file item: byte offset of its line */
@@ -87,7 +89,8 @@ struct pa_suite {
 };
 
 /* One counterfactual variant of an item. item (with its strings), prompt
- * and system are owned. */
+ * and system are owned; item's domain and outcome are the suite's (its
+ * kinds). */
 struct pa_case {
         const struct pa_item *item;
         size_t item_index;
@@ -109,9 +112,10 @@ static inline const struct pa_item_kind *pa_suite_kind(const struct pa_suite *s,
 }
 
 /* Reads item i back in full into *it, whose strings point into *obj (a new
- * reference the caller releases). PA_EIO when the items file cannot be
- * read or no longer holds the item (it changed since it was loaded).
- * Thread-safe. */
+ * reference the caller releases; domain and outcome are the suite's).
+ * PA_EIO when the items file cannot be read or its line no longer reads as
+ * an item (it changed since it was loaded; a rewrite that leaves another
+ * item at the same offset is not noticed). Thread-safe. */
 int pa_suite_item_read(const struct pa_suite *s, size_t i, struct pa_item *it, json_t **obj,
                        struct pa_err *err);
 /* Calls fn on every item in order, read back as by pa_suite_item_read
@@ -130,7 +134,8 @@ int pa_suite_id_index(const struct pa_suite *s, json_t **map, struct pa_err *err
 int pa_suite_copy_items(struct pa_suite *s, const char *to, struct pa_err *err);
 
 /* Every item in full at once, for tools that need them all (re-scoring):
- * v[i] for item i, strings in one owned block. */
+ * v[i] for item i, its strings in one owned block but domain and outcome,
+ * which are the suite's (valid while it is). */
 struct pa_items {
         size_t n;
         struct pa_item *v;
