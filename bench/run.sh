@@ -16,6 +16,8 @@ export RIG=$rig
 trap '"$stubdir/stub.sh" stop plain >/dev/null 2>&1 || true; rm -rf "$rig"' EXIT
 
 [ -x "$parity" ] || { echo "build parity first: meson setup build && ninja -C build" >&2; exit 2; }
+# libcurl alone, driven as parity drives it: the floor under parity's cost.
+cc -std=c17 -O2 -D_GNU_SOURCE -o "$rig/curl_floor" "$here/curl_floor.c" -lcurl
 "$stubdir/stub.sh" start plain >/dev/null
 url=http://127.0.0.1:8092
 
@@ -43,13 +45,14 @@ wrk_rate() { # CONNS
 
 count() { "$stubdir/stub.sh" count 8092; }
 
-printf 'cases\tconc\twrk_req_s\tparity_req_s\tratio\tparity_cpu_us_req\tpeak_rss_mib\trequests_seen\n' > "$rig/table"
+printf 'cases\tconc\twrk_req_s\tcurl_req_s\tcurl_cpu_us_req\tparity_req_s\tratio\tparity_cpu_us_req\tpeak_rss_mib\trequests_seen\n' > "$rig/table"
 # 10,000 and 100,000 cases at both concurrencies (DESIGN §9's rate), and
 # 1,000,000 at 64 for the memory bar (at most 50 MiB resident).
 for run in 10000:16 10000:64 100000:16 100000:64 1000000:64; do
 	n=${run%:*} c=${run#*:}
 	[ -d "$rig/suite-$n" ] || make_suite "$n" "$rig/suite-$n"
 	w=$(wrk_rate "$c")
+	read -r fn fcpu fwall < <("$rig/curl_floor" "$url/v1/chat/completions" "$n" "$c")
 	before=$(count)
 	/usr/bin/time -f '%e %U %S %M' -o "$rig/time" "$parity" run "$rig/suite-$n/suite.json" \
 		--base-url "$url/v1" --model stub-model --concurrency "$c" --no-adaptive \
@@ -60,10 +63,10 @@ for run in 10000:16 10000:64 100000:16 100000:64 1000000:64; do
 	# (GET /v1/models twice, GET /props, three canary prompts) add 6.
 	seen=$((after - before - 1))
 	awk -v n="$n" -v c="$c" -v w="$w" -v wall="$wall" -v u="$user" -v s="$sys" \
-	    -v rss="$rss" -v seen="$seen" 'BEGIN {
+	    -v rss="$rss" -v seen="$seen" -v fn="$fn" -v fcpu="$fcpu" -v fwall="$fwall" 'BEGIN {
 		r = n / wall
-		printf "%d\t%d\t%d\t%.0f\t%.2f\t%.1f\t%.1f\t%d\n", n, c, w, r, r / w,
-		       (u + s) / n * 1e6, rss / 1024, seen }' >> "$rig/table"
+		printf "%d\t%d\t%d\t%.0f\t%.1f\t%.0f\t%.2f\t%.1f\t%.1f\t%d\n", n, c, w,
+		       fn / fwall, fcpu / fn * 1e6, r, r / w, (u + s) / n * 1e6, rss / 1024, seen }' >> "$rig/table"
 	rm -rf "$rig/run-$n-$c"
 done
 column -t -s $'\t' "$rig/table"

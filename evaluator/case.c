@@ -108,27 +108,30 @@ int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it,
         return rc;
 }
 
-void pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
-                 char out[17])
+int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                char out[17])
 {
         char hash[PA_SHA256_HEX];
         struct pa_buf b;
+        int rc;
 
         pa__buf_init(&b, SIZE_MAX / 2);
-        pa__buf_add(&b, s->id, strlen(s->id) + 1);
-        pa__buf_add(&b, it->id, strlen(it->id) + 1);
-        for (size_t k = 0; k < it->n_axes; k++) {
+        rc = pa__buf_add(&b, s->id, strlen(s->id) + 1) ||
+             pa__buf_add(&b, it->id, strlen(it->id) + 1);
+        for (size_t k = 0; rc == 0 && k < it->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[it->axes[k]];
                 const char *g = ax->groups[groups[k]].name;
 
-                pa__buf_add(&b, ax->name, strlen(ax->name));
-                pa__buf_add(&b, "=", 1);
-                pa__buf_add(&b, g, strlen(g) + 1);
+                rc = pa__buf_add(&b, ax->name, strlen(ax->name)) || pa__buf_add(&b, "=", 1) ||
+                     pa__buf_add(&b, g, strlen(g) + 1);
         }
-        pa__sha256_hex(b.p, b.len, hash);
+        if (rc == 0) {
+                pa__sha256_hex(b.p, b.len, hash);
+                memcpy(out, hash, 16);
+                out[16] = '\0';
+        }
         pa__buf_release(&b);
-        memcpy(out, hash, 16);
-        out[16] = '\0';
+        return rc ? PA_ENOMEM : 0;
 }
 
 void pa__case_groups(const struct pa_suite *s, const struct pa_item *it, uint64_t v,
@@ -197,8 +200,11 @@ int pa_case_build_item(const struct pa_suite *s, size_t i, const struct pa_item 
         c->item_index = i;
         c->variant = v;
         pa__case_groups(s, it, v, c->groups);
-        pa__case_id(s, it, c->groups, c->id);
         pa__buf_init(&b, SIZE_MAX / 2);
+        if (pa__case_id(s, it, c->groups, c->id)) {
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
+                goto fail;
+        }
         if ((rc = render(s, it, c->groups, it->prompt, &b, it->id, err)))
                 goto fail;
         c->prompt = b.p;

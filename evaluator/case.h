@@ -11,9 +11,10 @@ int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it,
 /* The group of each of the item's axes in variant v. */
 void pa__case_groups(const struct pa_suite *s, const struct pa_item *it, uint64_t v,
                      size_t groups[PA_MAX_AXES]);
-/* The case id of the item with those groups (docs/formats.md). */
-void pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
-                 char out[17]);
+/* The case id of the item with those groups (docs/formats.md); PA_ENOMEM
+ * when its key does not fit in memory. */
+int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                char out[17]);
 /* An item's strings from its JSON object (pointing into it): id and
  * prompt required, domain "general" when absent. PA_EINVAL naming where. */
 int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err);

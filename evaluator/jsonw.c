@@ -9,25 +9,6 @@
 #include "jscan.h"
 #include "jsonw.h"
 
-int pa__jw_reserve(struct pa_buf *b, size_t n)
-{
-        size_t cap;
-        char *p;
-
-        if (n > b->max || b->len > b->max - n)
-                return PA_EINVAL;
-        if (b->len + n + 1 <= b->cap)
-                return 0;
-        cap = b->len + n + 1;
-        if (!(p = realloc(b->p, cap)))
-                return PA_ENOMEM;
-        if (!b->p)
-                p[0] = '\0';
-        b->p = p;
-        b->cap = cap;
-        return 0;
-}
-
 /* The escape of a byte below 0x20, '"' or '\\'. */
 static int add_escape(struct pa_buf *b, unsigned char c)
 {

@@ -37,8 +37,6 @@ static inline int pa__jw_put(struct pa_buf *b, const void *s, size_t n)
 /* ,"key": for a key spelt in the code (plain ASCII: nothing to escape). */
 #define PA__JW_KEY(b, key) PA__JW_LIT(b, ",\"" key "\":")
 
-/* Room for n more bytes, so a body of known size grows once. */
-int pa__jw_reserve(struct pa_buf *b, size_t n);
 
 /* A string as json_string() + json_dumps(): \" \\ \b \f \n \r \t, other
  * control bytes as \u00XX, the rest as is; invalid UTF-8 is PA_EINVAL

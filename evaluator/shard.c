@@ -74,7 +74,8 @@ static int count_item(void *ud, size_t i, const struct pa_item *it, const json_t
         (void)obj;
         for (uint64_t v = 0; v < it->n_cases; v++) {
                 pa__case_groups(c->s, it, v, groups);
-                pa__case_id(c->s, it, groups, id);
+                if (pa__case_id(c->s, it, groups, id))
+                        return PA_ENOMEM;
                 c->n += pa__shard_has(c->sh, id);
         }
         return 0;
@@ -93,6 +94,8 @@ int pa__shard_cases(const struct pa__shard *sh, const struct pa_suite *s, uint64
         }
         if ((rc = pa_suite_each_item(s, count_item, &c, err)) == 0)
                 *n = c.n;
+        else if (rc == PA_ENOMEM)
+                pa_errf(err, rc, "out of memory");
         return rc;
 }
 

@@ -23,22 +23,32 @@ void pa__buf_init(struct pa_buf *b, size_t max)
         b->max = max;
 }
 
+int pa__buf_reserve(struct pa_buf *b, size_t n)
+{
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+
+        if (n > b->max || b->len > b->max - n)
+                return PA_EINVAL;
+        if (b->len + n + 1 <= b->cap)
+                return 0;
+        while (cap < b->len + n + 1)
+                cap *= 2;
+        if (!(p = realloc(b->p, cap)))
+                return PA_ENOMEM;
+        if (!b->p)
+                p[0] = '\0';
+        b->p = p;
+        b->cap = cap;
+        return 0;
+}
+
 int pa__buf_add(struct pa_buf *b, const void *data, size_t len)
 {
-        if (len > b->max || b->len > b->max - len)
-                return PA_EINVAL;
-        if (b->len + len + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap : 256;
-                char *p;
+        int rc = pa__buf_reserve(b, len);
 
-                while (cap < b->len + len + 1)
-                        cap *= 2;
-                p = realloc(b->p, cap);
-                if (!p)
-                        return PA_ENOMEM;
-                b->p = p;
-                b->cap = cap;
-        }
+        if (rc)
+                return rc;
         memcpy(b->p + b->len, data, len);
         b->len += len;
         b->p[b->len] = '\0';

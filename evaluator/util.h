@@ -19,6 +19,9 @@ struct pa_buf {
 void pa__buf_init(struct pa_buf *b, size_t max);
 /* Returns PA_ENOMEM, or PA_EINVAL when the cap would be passed. */
 int pa__buf_add(struct pa_buf *b, const void *data, size_t len);
+/* Room for n more bytes (and the terminating NUL), so a text of known
+ * size grows once; the same returns. */
+int pa__buf_reserve(struct pa_buf *b, size_t n);
 void pa__buf_reset(struct pa_buf *b);
 void pa__buf_release(struct pa_buf *b);
 

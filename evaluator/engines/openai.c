@@ -66,7 +66,7 @@ static int build(const struct pa_engine *e, const struct pa_job *job, bool chat,
         guess += chat ? (c->prompt ? strlen(c->prompt) : 0) + (c->system ? strlen(c->system) : 0)
                       : strlen(job->prompt);
         pa__buf_init(&b, SIZE_MAX / 2);
-        rc = pa__jw_reserve(&b, guess);
+        rc = pa__buf_reserve(&b, guess);
         if (rc == 0)
                 rc = chat ? PA__JW_LIT(&b, "{\"messages\":") : PA__JW_LIT(&b, "{\"prompt\":");
         if (rc == 0)
