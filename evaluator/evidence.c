@@ -145,7 +145,9 @@ int pa__evidence_files(const char *dir, json_t **files, struct pa_err *err)
 
 /* ---- sealing ---- */
 
-static int write_audit(struct pa__ev *e, struct pa_err *err)
+/* Writes audit.json; *out (may be NULL) receives the audit, owned by the
+ * caller. */
+static int write_audit(struct pa__ev *e, json_t **out, struct pa_err *err)
 {
         struct pa_audit_facts facts = {
             .chain_ok = e->chain.intact, .sealed = true, .thresholds = e->th.set};
@@ -158,6 +160,8 @@ static int write_audit(struct pa__ev *e, struct pa_err *err)
                 rc = (path = pa__path_join(e->dir, PA_AUDIT_FILE))
                          ? pa__write_file_atomic(path, text, len, err)
                          : PA_ENOMEM;
+        if (rc == 0 && out)
+                *out = json_incref(audit);
         json_decref(audit);
         free(text);
         free(path);
@@ -195,9 +199,10 @@ static int write_manifest(struct pa__ev *e, struct pa_err *err)
         return rc;
 }
 
-static int seal_opened(struct pa__ev *e, struct pa_err *err)
+static int seal_opened(struct pa__ev *e, pa_seal_audit_fn audit_fn, void *ud, struct pa_err *err)
 {
         struct pa__findings f = {0};
+        json_t *audit = NULL;
         int rc = 0;
 
         pa__ev_check_content(e, &f);
@@ -205,9 +210,12 @@ static int seal_opened(struct pa__ev *e, struct pa_err *err)
                 rc = pa_errf(err, PA_EINVAL, "refusing to seal '%s': %s%s", e->dir, f.first,
                              f.n > 1 ? " (and more: parity verify lists them)" : "");
         if (rc == 0)
-                rc = write_audit(e, err);
+                rc = write_audit(e, audit_fn ? &audit : NULL, err);
+        if (rc == 0 && audit_fn)
+                rc = audit_fn(ud, audit, err);
         if (rc == 0)
                 rc = write_manifest(e, err);
+        json_decref(audit);
         return rc;
 }
 
@@ -220,14 +228,14 @@ int pa_evidence_seal(const char *run_dir, struct pa_err *err)
         if (rc == 0 && f.n)
                 rc = pa_errf(err, PA_EINVAL, "refusing to seal '%s': %s", run_dir, f.first);
         if (rc == 0)
-                rc = seal_opened(&e, err);
+                rc = seal_opened(&e, NULL, NULL, err);
         pa__ev_release(&e);
         return rc;
 }
 
 int pa_evidence_seal_written(const char *run_dir, const struct pa_suite *s, uint64_t records,
                              uint64_t errors, const char *head, const struct pa_table *t,
-                             struct pa_err *err)
+                             pa_seal_audit_fn audit_fn, void *ud, struct pa_err *err)
 {
         struct pa__chain known = {.records = records, .errors = errors, .intact = true};
         struct pa__ev e;
@@ -239,7 +247,7 @@ int pa_evidence_seal_written(const char *run_dir, const struct pa_suite *s, uint
         if (rc == 0 && f.n)
                 rc = pa_errf(err, PA_EINVAL, "refusing to seal '%s': %s", run_dir, f.first);
         if (rc == 0)
-                rc = seal_opened(&e, err);
+                rc = seal_opened(&e, audit_fn, ud, err);
         pa__ev_release(&e);
         return rc;
 }
@@ -268,7 +276,7 @@ int pa_evidence_reseal(const char *run_dir, struct pa_err *err)
                                           e.suite.items_path ? e.suite.items_sha256 : NULL)))
                 rc = PA_ENOMEM;
         else
-                rc = seal_opened(&e, err);
+                rc = seal_opened(&e, NULL, NULL, err);
 out:
         pa__ev_release(&e);
         return rc;

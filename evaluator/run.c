@@ -565,6 +565,30 @@ static int summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err)
         return rc;
 }
 
+/* The seal's audit hook: report.md and report.html again, now with the
+ * audit section (audit.json exists only once the seal has checked the
+ * folder), before the manifest hashes them. */
+static int write_audit_reports(void *ud, const json_t *audit, struct pa_err *err)
+{
+        struct run *r = ud;
+        char *sp = pa__path_join(r->dir, "summary.json"),
+             *mp = pa__path_join(r->dir, "manifest.json");
+        json_t *summary = sp ? json_load_file(sp, 0, NULL) : NULL,
+               *manifest = mp ? json_load_file(mp, 0, NULL) : NULL;
+        const struct pa_report_doc doc = {.summary = summary, .manifest = manifest, .audit = audit};
+        int rc = summary && manifest ? 0 : pa_errf(err, PA_EIO, "cannot read back '%s'", r->dir);
+
+        if (rc == 0)
+                rc = pa_report_write_doc(pa_reporter_find("md"), r->dir, &doc, err);
+        if (rc == 0)
+                rc = pa_report_write_doc(pa_reporter_find("html"), r->dir, &doc, err);
+        json_decref(summary);
+        json_decref(manifest);
+        free(sp);
+        free(mp);
+        return rc;
+}
+
 /* Seals the folder from what this process wrote; a resumed run, whose
  * earlier records the table lacks, is sealed by re-reading them. */
 static int seal(struct run *r, struct pa_err *err)
@@ -572,7 +596,7 @@ static int seal(struct run *r, struct pa_err *err)
         const struct pa_table *t = r->table.n == r->results.n ? &r->table : NULL;
 
         return pa_evidence_seal_written(r->dir, &r->suite, r->results.n, r->errors, r->results.head,
-                                        t, err);
+                                        t, write_audit_reports, r, err);
 }
 
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)

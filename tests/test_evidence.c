@@ -484,11 +484,12 @@ static void run_seal_checks_the_copy_against_the_run_suite(void **state)
         assert_int_equal(pa_run(&c, NULL, &err), 0);
         assert_int_equal(pa_suite_load(&s, p, &err), 0);
         /* No table: the chain is read back; the copy is the suite's bytes. */
-        assert_int_equal(pa_evidence_seal_written(run, &s, 0, 0, NULL, NULL, &err), 0);
+        assert_int_equal(pa_evidence_seal_written(run, &s, 0, 0, NULL, NULL, NULL, NULL, &err), 0);
         assert_non_null(f = fopen(items, "a"));
         fputs("\n", f);
         fclose(f);
-        assert_int_equal(pa_evidence_seal_written(run, &s, 0, 0, NULL, NULL, &err), PA_EINVAL);
+        assert_int_equal(pa_evidence_seal_written(run, &s, 0, 0, NULL, NULL, NULL, NULL, &err),
+                         PA_EINVAL);
         assert_non_null(strstr(err.msg, "differs from the suite the run loaded"));
         pa_suite_release(&s);
         nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);

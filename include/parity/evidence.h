@@ -138,9 +138,13 @@ int pa_evidence_seal(const char *run_dir, struct pa_err *err);
  * re-reading every record; with t NULL (a resumed run, whose earlier
  * records t lacks) they are read from results.jsonl. Everything else is
  * checked as pa_evidence_seal does. `parity verify` still re-reads it all. */
+/* Called by pa_evidence_seal_written after audit.json is written and
+ * before the manifest hashes the folder, with the audit (borrowed): the
+ * run renders its reports' audit section there, so the seal covers them. */
+typedef int (*pa_seal_audit_fn)(void *ud, const json_t *audit, struct pa_err *err);
 int pa_evidence_seal_written(const char *run_dir, const struct pa_suite *s, uint64_t records,
                              uint64_t errors, const char *head, const struct pa_table *t,
-                             struct pa_err *err);
+                             pa_seal_audit_fn audit_fn, void *ud, struct pa_err *err);
 /* After `parity score` rewrote results.jsonl: takes the new chain head and
  * record count from the file (the chain itself must be intact), records
  * "rescored_at" and "rescored_suite" (the sha256 of the suite copy it was

@@ -123,6 +123,21 @@ class EvidenceTest(unittest.TestCase):
         self.assertRegex(r.stdout, r"^OK .*: \d+ files, \d+ records, chain head [0-9a-f]{16}, "
                          r"thresholds [0-9a-f]{16}, not signed\n$")
 
+    def test_fresh_reports_carry_the_audit_section_under_the_seal(self):
+        # The seal renders report.md/.html again once audit.json exists and
+        # before it hashes the folder: the same bytes `parity report` makes.
+        d = self.copy()
+        with open(os.path.join(d, "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        self.assertIn("### Audit: selection rates and impact ratios", md)
+        with open(os.path.join(d, "report.html"), encoding="utf-8") as f:
+            self.assertIn('<section id="audit">', f.read())
+        self.assertEqual(self.verify(d).rc, 0)
+        r = harness.parity(["report", d])
+        self.assertEqual(r.rc, 0, r.describe())
+        with open(os.path.join(d, "report.md"), encoding="utf-8") as f:
+            self.assertEqual(f.read(), md)
+
     def test_manifest_is_canonical_sealed_and_float_free(self):
         path = os.path.join(self.clean, "manifest.json")
         with open(path, "rb") as f:
