@@ -1,11 +1,10 @@
 /* The least a libcurl client can spend per request, for bench/run.sh: one
  * multi handle driven by curl_multi_socket_action() over epoll (as
  * parity's scheduler), `conc` easy handles reused on kept-alive
- * connections, the same POST as wrk's chat-post.lua, answers counted and
- * dropped. No suite, no records, no scoring: what parity's rate and CPU
- * per request are compared with to tell its own cost from libcurl's.
- *   curl_floor URL REQUESTS CONCURRENCY
- * Prints "REQUESTS CPU_SECONDS WALL_SECONDS". */
+ * connections, the URL parsed once (CURLOPT_CURLU), the same POST as
+ * wrk's chat-post.lua, answers counted and dropped. No suite, no records, no scoring: what parity's
+ * rate and CPU per request are compared with to tell its own cost from libcurl's. curl_floor URL
+ * REQUESTS CONCURRENCY Prints "REQUESTS CPU_SECONDS WALL_SECONDS". */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,12 +55,12 @@ static int on_timer(CURLM *multi, long ms, void *ud)
         return 0;
 }
 
-static CURL *new_handle(struct loop *l, const char *url, struct curl_slist *headers)
+static CURL *new_handle(struct loop *l, CURLU *url, struct curl_slist *headers)
 {
         CURL *h = curl_easy_init();
 
         if (h) {
-                curl_easy_setopt(h, CURLOPT_URL, url);
+                curl_easy_setopt(h, CURLOPT_CURLU, url);
                 curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
                 curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
                 curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)sizeof(body) - 1);
@@ -130,6 +129,7 @@ int main(int argc, char **argv)
 {
         struct loop l = {.timer_ms = -1};
         struct curl_slist *headers = NULL;
+        CURLU *url = curl_url();
         struct timespec t0, t1;
         struct rusage ru;
         int conc;
@@ -143,7 +143,8 @@ int main(int argc, char **argv)
         headers = curl_slist_append(headers, "Authorization: Bearer sk-stub-not-a-real-key");
         l.multi = curl_multi_init();
         l.epfd = epoll_create1(EPOLL_CLOEXEC);
-        if (!headers || !l.multi || l.epfd < 0)
+        if (!headers || !l.multi || l.epfd < 0 || !url ||
+            curl_url_set(url, CURLUPART_URL, argv[1], 0) != CURLUE_OK)
                 return 1;
         curl_multi_setopt(l.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
         curl_multi_setopt(l.multi, CURLMOPT_SOCKETDATA, &l);
@@ -152,7 +153,7 @@ int main(int argc, char **argv)
         curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)conc);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (int i = 0; i < conc && l.started < l.total; i++, l.started++) {
-                CURL *h = new_handle(&l, argv[1], headers);
+                CURL *h = new_handle(&l, url, headers);
 
                 if (!h || curl_multi_add_handle(l.multi, h) != CURLM_OK)
                         return 1;
