@@ -51,9 +51,14 @@ static void refill(struct pa_limits *l, double now)
         }
 }
 
+bool pa__limits_full(const struct pa_limits *l, unsigned active)
+{
+        return (double)active + 1 > l->window + 1e-9;
+}
+
 bool pa__limits_allow(struct pa_limits *l, unsigned active, double now)
 {
-        if ((double)active + 1 > l->window + 1e-9)
+        if (pa__limits_full(l, active))
                 return false;
         refill(l, now);
         if (l->req_cap > 0 && l->req_tokens < 1)

@@ -30,6 +30,9 @@ int pa__limits_init(struct pa_limits *l, const struct pa_sched_conf *c, size_t n
 void pa__limits_release(struct pa_limits *l);
 /* May another transfer start now, with `active` in flight? */
 bool pa__limits_allow(struct pa_limits *l, unsigned active, double now);
+/* Is the adaptive window full with `active` in flight? Then only a
+ * finishing transfer lets another start. */
+bool pa__limits_full(const struct pa_limits *l, unsigned active);
 /* The endpoint for the next transfer: least in flight among those not benched. */
 size_t pa__limits_pick(struct pa_limits *l, double now);
 /* A transfer started: spends a request token and an estimate of its tokens. */

@@ -6,6 +6,7 @@ requests (measured on the server's clock); several --base-url share the
 load and one that is down is benched."""
 
 import os
+import resource
 import socket
 import tempfile
 import time
@@ -190,6 +191,21 @@ class LimitTest(unittest.TestCase):
                 self.assertLessEqual(len(window), 3, "more than ~2 requests/s: %s" % t)
         self.assertGreaterEqual(t[-1] - t[0], (n - 2) / 2.0 - 0.6, t)
         self.assertGreaterEqual(time.monotonic() - t0, (n - 2) / 2.0 - 0.6)
+
+    @unittest.skipIf(harness.WRAPPER, "CPU time is not comparable under a wrapper")
+    def test_waiting_for_answers_does_not_spin(self):
+        # Every slot busy with a slow answer: the scheduler must sleep in
+        # epoll until a socket acts. It once spun on a zero timeout (20
+        # epoll_wait calls a request), burning a core for the whole run.
+        fx = self.fixture(delay_ms=250)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        self.run_ok("slow", "--base-url", fx.base_url, "--concurrency", "4")
+        wall = time.monotonic() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        self.assertGreater(wall, N_BIAS / 4 * 0.25 * 0.9)
+        self.assertLess(cpu, 0.25 * wall, "parity used %.2f s of CPU in %.2f s" % (cpu, wall))
 
     def test_two_base_urls_share_the_load(self):
         a, b = self.fixture(delay_ms=40), self.fixture(delay_ms=40)
