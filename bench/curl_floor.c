@@ -6,6 +6,7 @@
  * rate and CPU per request are compared with to tell its own cost from libcurl's. curl_floor URL
  * REQUESTS CONCURRENCY Prints "REQUESTS CPU_SECONDS WALL_SECONDS". */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -21,7 +22,7 @@ static const char body[] = "{\"model\":\"stub-model\",\"messages\":[{\"role\":\"
 struct loop {
         CURLM *multi;
         int epfd;
-        long timer_ms;
+        double timer_at; /* ms on CLOCK_MONOTONIC when curl wants a timeout action; < 0: none */
         long started, finished, total;
         size_t bytes;
 };
@@ -48,10 +49,18 @@ static int on_socket(CURL *h, curl_socket_t fd, int what, void *ud, void *sockp)
         return 0;
 }
 
+static double now_ms(void)
+{
+        struct timespec t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 static int on_timer(CURLM *multi, long ms, void *ud)
 {
         (void)multi;
-        ((struct loop *)ud)->timer_ms = ms;
+        ((struct loop *)ud)->timer_at = ms < 0 ? -1 : now_ms() + (double)ms;
         return 0;
 }
 
@@ -104,7 +113,8 @@ static int run(struct loop *l)
 
         while (l->finished < l->total) {
                 struct epoll_event ev[64];
-                int n = epoll_wait(l->epfd, ev, 64, l->timer_ms < 0 ? 1000 : (int)l->timer_ms);
+                double wait = l->timer_at < 0 ? 1000 : l->timer_at - now_ms();
+                int n = epoll_wait(l->epfd, ev, 64, wait < 0 ? 0 : (int)ceil(wait));
 
                 for (int i = 0; i < n; i++)
                         curl_multi_socket_action(
@@ -112,8 +122,10 @@ static int run(struct loop *l)
                             (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
                                 (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0),
                             &running);
-                if (n <= 0)
+                if (l->timer_at >= 0 && l->timer_at <= now_ms()) {
+                        l->timer_at = -1;
                         curl_multi_socket_action(l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+                }
                 if (collect(l))
                         return -1;
         }
@@ -127,7 +139,7 @@ static double seconds(const struct timeval *t)
 
 int main(int argc, char **argv)
 {
-        struct loop l = {.timer_ms = -1};
+        struct loop l = {.timer_at = -1};
         struct curl_slist *headers = NULL;
         CURLU *url = curl_url();
         struct timespec t0, t1;

@@ -17,7 +17,7 @@ trap '"$stubdir/stub.sh" stop plain >/dev/null 2>&1 || true; rm -rf "$rig"' EXIT
 
 [ -x "$parity" ] || { echo "build parity first: meson setup build && ninja -C build" >&2; exit 2; }
 # libcurl alone, driven as parity drives it: the floor under parity's cost.
-cc -std=c17 -O2 -D_GNU_SOURCE -o "$rig/curl_floor" "$here/curl_floor.c" -lcurl
+cc -std=c17 -O2 -D_GNU_SOURCE -o "$rig/curl_floor" "$here/curl_floor.c" -lcurl -lm
 "$stubdir/stub.sh" start plain >/dev/null
 url=http://127.0.0.1:8092
 
