@@ -1,5 +1,5 @@
-/* Private: shared by the suite modules (suite.c loads, suite_items.c reads
- * items back, case.c expands them). */
+/* Private: shared by the suite modules (suite.c loads, suite_stream.c
+ * validates the items, suite_items.c reads them back, case.c expands them). */
 #ifndef PA_CASE_H
 #define PA_CASE_H
 
@@ -20,5 +20,9 @@ int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t
 int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err);
 /* The line number (from 1) of the items file's line starting at byte at. */
 int pa__items_lineno(const struct pa_suite *s, uint64_t at, size_t *lineno);
+/* Validates the suite's items, inline and in its items file, keeping each
+ * as a kind and a line offset; ids must be unique. file names the suite
+ * in messages. */
+int pa__suite_load_items(struct pa_suite *s, const char *file, struct pa_err *err);
 
 #endif
