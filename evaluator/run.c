@@ -1,5 +1,7 @@
 /* The run pipeline (run.h): validate everything, then make the run folder,
- * stream cases through the scheduler into results.jsonl, and summarise. */
+ * stream cases through the scheduler into results.jsonl, and summarise.
+ * run_manifest.c writes manifest.json; run_dir.c summarises and seals the
+ * folder, and reads finished ones. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,31 +20,6 @@
 #include "util.h"
 
 #define MAX_BODY (8u << 20)
-
-struct run {
-        const struct pa_run_conf *conf;
-        struct pa_suite suite;
-        struct pa_engine engine;
-        struct pa_results results;
-        void **scratch;
-        char *dir, run_id[128], started[32], ended[32];
-        json_t *models_listed;
-        json_t *identity; /* what the server says it serves (identity.h) */
-        char *model_reported;
-        /* The cursor over item x variant x sample, and its item read back
-         * (cur, pointing into cur_obj) once for all its variants. */
-        size_t item;
-        uint64_t variant;
-        struct pa_item cur;
-        json_t *cur_obj;
-        size_t cur_at;
-        unsigned sample;
-        uint64_t planned, done, errors;
-        struct pa_thresholds th; /* --thresholds, pre-registered (evidence.h) */
-        bool exhausted;          /* the cursor passed the last case */
-        struct pa__runx x;       /* resume, cache, shard, progress, signals (resume.h) */
-        struct pa_table table;   /* what the summary needs of each record */
-};
 
 /* Suite defaults fill what the command line left unset. */
 static void apply_defaults(struct run *r, struct pa_engine_conf *ec)
@@ -153,101 +130,6 @@ out:
         free(tdir);
         free(to);
         free(sdir);
-        return rc;
-}
-
-static json_t *params_json(const struct run *r)
-{
-        const struct pa_engine_conf *e = &r->engine.conf;
-        const char *sys = r->suite.defaults.system;
-        json_t *p = json_pack(
-            "{s:o, s:o, s:o, s:o, s:O?, s:o, s:i, s:i, s:f, s:o}", "temperature",
-            e->has_temperature ? json_real(e->temperature) : json_null(), "top_p",
-            e->has_top_p ? json_real(e->top_p) : json_null(), "max_tokens",
-            e->max_tokens > 0 ? json_integer(e->max_tokens) : json_null(), "seed",
-            e->has_seed ? json_integer((json_int_t)(e->seed & INT64_MAX)) : json_null(), "stop",
-            e->stop, "system", sys ? json_string(sys) : json_null(), "samples", r->conf->samples,
-            "concurrency", r->conf->concurrency, "timeout_s", e->timeout_s, "sim_profile",
-            e->sim_profile ? json_string(e->sim_profile) : json_null());
-
-        if (p &&
-            json_object_update_new(
-                p, json_pack("{s:b, s:i, s:f, s:f, s:f, s:b}", "stream", e->stream, "retries",
-                             r->conf->retries, "retry_max_s", r->conf->retry_max_s, "rpm",
-                             r->conf->rpm, "tpm", r->conf->tpm, "adaptive", r->conf->adaptive)))
-                return NULL;
-        return p;
-}
-
-static json_t *suite_json(const struct pa_suite *s)
-{
-        return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I}", "id", s->id, "version",
-                         s->version, "path", s->path, "sha256", s->sha256, "items_file",
-                         s->items_path, "items_sha256", s->items_path ? s->items_sha256 : NULL,
-                         "cases", (json_int_t)s->n_cases);
-}
-
-static json_t *engine_json(const struct run *r)
-{
-        const struct pa_engine_conf *e = &r->engine.conf;
-        json_t *urls = json_array();
-
-        for (size_t i = 0; urls && e->base_url && i <= e->n_more_urls; i++)
-                json_array_append_new(urls, json_string(i ? e->more_urls[i - 1] : e->base_url));
-        return json_pack("{s:s, s:s?, s:o, s:s?, s:s?, s:O?, s:s?, s:O*, s:s*, s:s*, s:s*}", "name",
-                         e->name, "base_url", e->base_url, "base_urls", urls, "model", e->model,
-                         "model_reported", r->model_reported, "models_listed", r->models_listed,
-                         "api_key_env", e->api_key_env, "identity", r->identity, "exec_command",
-                         e->exec_command, "exec_prompt",
-                         e->exec_command ? (e->exec_prompt_arg ? "arg" : "stdin") : NULL,
-                         "replay_from", e->replay_from);
-}
-
-/* The manifest without the run-level fields of resume.h. */
-static json_t *manifest_json(struct run *r, const char *status)
-{
-        char host[256] = "";
-
-        gethostname(host, sizeof(host) - 1);
-        return json_pack(
-            "{s:i, s:{s:s, s:s}, s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:s, s:{s:I, s:I, "
-            "s:I}, s:{s:s, s:I, s:s}}",
-            "parity_manifest", 1, "tool", "name", "parity", "version", PA_VERSION, "run_id",
-            r->run_id, "status", status, "suite", suite_json(&r->suite), "engine", engine_json(r),
-            "parameters", params_json(r), "started_at", r->started, "ended_at",
-            r->ended[0] ? r->ended : NULL, "host", host, "counts", "planned",
-            (json_int_t)r->planned, "records", (json_int_t)r->done, "errors", (json_int_t)r->errors,
-            "results", "file", "results.jsonl", "records", (json_int_t)r->results.n, "chain_head",
-            r->results.head);
-}
-
-static int put_manifest(struct run *r, const char *status, struct pa_err *err)
-{
-        char *text = NULL, *path = pa__path_join(r->dir, "manifest.json");
-        json_t *m = manifest_json(r, status);
-        int rc = PA_ENOMEM;
-
-        if (m && (pa__runx_manifest(&r->x, m, status) ||
-                  pa_evidence_annotate(m, &r->conf->prov, &r->th))) {
-                json_decref(m);
-                m = NULL;
-        }
-        if (m && path && (text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS)))
-                rc = pa__write_file_atomic(path, text, strlen(text), err);
-        free(text);
-        free(path);
-        json_decref(m);
-        return rc;
-}
-
-/* Under the record lock: never beside the watchdog's own (resume.h). */
-static int write_manifest(struct run *r, const char *status, struct pa_err *err)
-{
-        int rc;
-
-        pa__guard_lock(&r->x.guard);
-        rc = put_manifest(r, status, err);
-        pa__guard_unlock(&r->x.guard);
         return rc;
 }
 
@@ -370,7 +252,7 @@ static void on_abort(void *ud)
         struct run *r = ud;
 
         pa__now_iso(r->ended);
-        put_manifest(r, "interrupted", NULL);
+        pa__run_put_manifest(r, "interrupted", NULL);
         fprintf(stderr, "parity: interrupted: %llu of %llu records; continue with --resume %s\n",
                 (unsigned long long)r->done, (unsigned long long)r->planned, r->dir);
         printf("run folder: %s\n", r->dir);
@@ -472,7 +354,7 @@ static int prepare(struct run *r, struct pa_err *err)
 static int resume_dir(struct run *r, struct pa_err *err)
 {
         const json_t *id = json_object_get(r->x.resume.manifest, "run_id");
-        json_t *now = manifest_json(r, "running");
+        json_t *now = pa__run_manifest_json(r, "running");
         int rc = !now || pa_evidence_annotate(now, &r->conf->prov, &r->th)
                      ? PA_ENOMEM
                      : pa__resume_check(&r->x.resume, now, &r->x.shard, r->dir, err);
@@ -526,7 +408,7 @@ static int open_cache(struct run *r, struct pa_err *err)
 /* A run stopped by a signal: the manifest says so and --resume continues. */
 static int stopped(struct run *r, struct pa_err *err)
 {
-        int rc = write_manifest(r, "interrupted", err);
+        int rc = pa__run_write_manifest(r, "interrupted", err);
 
         fprintf(stderr,
                 "parity: interrupted by %s: %llu of %llu records; continue with --resume %s\n",
@@ -534,69 +416,6 @@ static int stopped(struct run *r, struct pa_err *err)
                 (unsigned long long)r->planned, r->dir);
         printf("run folder: %s\n", r->dir);
         return rc ? rc : 128 + r->x.guard.signo;
-}
-
-static void analysis_conf(const json_t *manifest, double alpha, struct pa_analysis_conf *c);
-
-/* The summary from the records this process wrote, without reading them
- * back. A resumed run (records from an earlier process) and a suite with
- * benchmark metrics (which need the answers) read results.jsonl instead. */
-static int summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err)
-{
-        char *path = pa__path_join(r->dir, "manifest.json");
-        struct pa_analysis_conf c;
-        json_t *summary = NULL;
-        int rc;
-
-        if (json_object_get(r->suite.root, "metrics") || r->table.n != r->results.n) {
-                free(path);
-                rc = pa_run_dir_open_with(done, r->dir, &r->suite, err);
-                return rc ? rc : pa_run_dir_summarise(done, r->conf->alpha, r->conf->quiet, err);
-        }
-        done->dir = r->dir;
-        done->manifest = path ? json_load_file(path, 0, NULL) : NULL;
-        free(path);
-        analysis_conf(done->manifest, r->conf->alpha, &c);
-        rc = pa_summary_analyse_table(&r->suite, &r->table, r->run_id, &c, &summary, err);
-        if (rc == 0)
-                rc = pa_run_dir_write_summary(done, summary, r->conf->quiet, err);
-        json_decref(summary);
-        done->dir = NULL; /* borrowed */
-        return rc;
-}
-
-/* The seal's audit hook: report.md and report.html again, now with the
- * audit section (audit.json exists only once the seal has checked the
- * folder), before the manifest hashes them. */
-static int write_audit_reports(void *ud, const json_t *audit, struct pa_err *err)
-{
-        struct run *r = ud;
-        char *sp = pa__path_join(r->dir, "summary.json"),
-             *mp = pa__path_join(r->dir, "manifest.json");
-        json_t *summary = sp ? json_load_file(sp, 0, NULL) : NULL,
-               *manifest = mp ? json_load_file(mp, 0, NULL) : NULL;
-        const struct pa_report_doc doc = {.summary = summary, .manifest = manifest, .audit = audit};
-        int rc = summary && manifest ? 0 : pa_errf(err, PA_EIO, "cannot read back '%s'", r->dir);
-
-        if (rc == 0)
-                rc = pa_report_write_doc(pa_reporter_find("md"), r->dir, &doc, err);
-        if (rc == 0)
-                rc = pa_report_write_doc(pa_reporter_find("html"), r->dir, &doc, err);
-        json_decref(summary);
-        json_decref(manifest);
-        free(sp);
-        free(mp);
-        return rc;
-}
-
-/* Seals the folder from what this process wrote; a resumed run, whose
- * earlier records the table lacks, is sealed by re-reading them. */
-static int seal(struct run *r, struct pa_err *err)
-{
-        const struct pa_table *t = r->table.n == r->results.n ? &r->table : NULL;
-
-        return pa_evidence_seal_written(r->dir, &r->suite, r->results.n, r->errors, r->results.head,
-                                        t, write_audit_reports, r, err);
 }
 
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
@@ -615,7 +434,7 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
                 r.models_listed = pa_engine_list_models(&r.engine);
         if (r.engine.ops->http)
                 r.identity = pa__identity(&r.engine);
-        if ((rc = open_cache(&r, err)) || (rc = write_manifest(&r, "running", err)) ||
+        if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)) ||
             (rc = execute(&r, err)))
                 goto out;
         pa__now_iso(r.ended);
@@ -623,10 +442,10 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
                 rc = stopped(&r, err);
                 goto out;
         }
-        if ((rc = write_manifest(&r, "complete", err)))
+        if ((rc = pa__run_write_manifest(&r, "complete", err)))
                 goto out;
         pa__guard_release(&r.x.guard); /* a signal now just ends the summary */
-        if ((rc = summarise(&r, &done, err)) || (rc = seal(&r, err)))
+        if ((rc = pa__run_summarise(&r, &done, err)) || (rc = pa__run_seal(&r, err)))
                 goto out;
         printf("run folder: %s\n", r.dir);
         if (run_dir_out) {
@@ -646,115 +465,5 @@ out:
         json_decref(r.identity);
         free(r.model_reported);
         free(r.dir);
-        return rc;
-}
-
-int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err)
-{
-        return pa_run_dir_open_with(r, dir, NULL, err);
-}
-
-int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
-                         struct pa_err *err)
-{
-        char *mpath = pa__path_join(dir, "manifest.json"), *suite = NULL, *res = NULL;
-        const char *spath;
-        json_error_t je;
-        int rc = PA_ENOMEM;
-
-        memset(r, 0, sizeof(*r));
-        if (!mpath || !(r->dir = strdup(dir)))
-                goto out;
-        if (!(r->manifest = json_load_file(mpath, 0, &je))) {
-                rc = pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %s", dir, je.text);
-                goto out;
-        }
-        spath = json_string_value(json_object_get(json_object_get(r->manifest, "suite"), "path"));
-        if (!spath) {
-                rc = pa_errf(err, PA_EINVAL,
-                             "run folder '%s': manifest.json: /suite/path: expected a string", dir);
-                goto out;
-        }
-        rc = PA_ENOMEM;
-        if (!(suite = pa__path_join(dir, "suite")) || !(res = pa__path_join(dir, "results.jsonl")))
-                goto out;
-        free(mpath);
-        if (!(mpath = pa__path_join(suite, pa__basename(spath))))
-                goto out;
-        if (s) {
-                r->suite = *s;
-                r->suite_borrowed = true;
-        }
-        rc = s ? 0 : pa_suite_load(&r->suite, mpath, err);
-        if (rc == 0)
-                rc = pa_results_load(res, &r->records, err);
-out:
-        free(mpath);
-        free(suite);
-        free(res);
-        return rc;
-}
-
-void pa_run_dir_release(struct pa_run_dir *r)
-{
-        if (!r)
-                return;
-        json_decref(r->manifest);
-        json_decref(r->records);
-        if (!r->suite_borrowed)
-                pa_suite_release(&r->suite);
-        free(r->dir);
-        memset(r, 0, sizeof(*r));
-}
-
-/* Pre-registered thresholds, when the run has them, decide the findings. */
-static void analysis_conf(const json_t *manifest, double alpha, struct pa_analysis_conf *c)
-{
-        const json_t *t = json_object_get(json_object_get(manifest, "thresholds"), "content");
-        const char *corr = json_string_value(json_object_get(t, "correction"));
-
-        pa_analysis_conf_init(c);
-        c->alpha = alpha;
-        pa_json_number(json_object_get(t, "alpha"), &c->alpha); /* sealed: a decimal string */
-        pa_json_number(json_object_get(t, "min_diff"), &c->min_diff);
-        pa_json_number(json_object_get(t, "min_impact_ratio"), &c->min_impact_ratio);
-        if (corr && !strcmp(corr, "holm"))
-                c->correction = PA_ADJ_HOLM;
-}
-
-int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,
-                       struct pa_err *err)
-{
-        const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
-        struct pa_analysis_conf c;
-
-        analysis_conf(r->manifest, alpha, &c);
-        return pa_summary_analyse(&r->suite, r->records, id, &c, summary, err);
-}
-
-int pa_run_dir_write_summary(const struct pa_run_dir *r, const json_t *summary, bool quiet,
-                             struct pa_err *err)
-{
-        const struct pa_reporter_ops *fmts[] = {pa_reporter_find("json"), pa_reporter_find("text"),
-                                                pa_reporter_find("md"), pa_reporter_find("html"),
-                                                pa_reporter_find("junit")};
-        const struct pa_report_doc doc = {.summary = summary, .manifest = r->manifest};
-        int rc = 0;
-
-        for (size_t i = 0; rc == 0 && i < sizeof(fmts) / sizeof(*fmts); i++)
-                rc = pa_report_write_doc(fmts[i], r->dir, &doc, err);
-        if (rc == 0 && !quiet)
-                rc = fmts[1]->write(summary, stdout, err);
-        return rc;
-}
-
-int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err)
-{
-        json_t *summary = NULL;
-        int rc = pa_run_dir_summary(r, alpha, &summary, err);
-
-        if (rc == 0)
-                rc = pa_run_dir_write_summary(r, summary, quiet, err);
-        json_decref(summary);
         return rc;
 }

@@ -1,6 +1,6 @@
 /* Private: the run pipeline (suite -> scheduler -> results -> summary) and
  * access to finished run folders, shared by the run, demo, score and
- * summary commands. */
+ * summary commands; at the end, the state of a run between run*.c. */
 #ifndef PA_RUN_H
 #define PA_RUN_H
 
@@ -10,7 +10,9 @@
 
 #include "parity/engine.h"
 #include "parity/evidence.h"
+#include "parity/result.h"
 #include "parity/suite.h"
+#include "resume.h"
 
 struct pa_run_conf {
         const char *suite_path;
@@ -63,5 +65,43 @@ int pa_run_dir_write_summary(const struct pa_run_dir *r, const json_t *summary, 
                              struct pa_err *err);
 /* Recomputes summary.json and summary.txt; prints the table unless quiet. */
 int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err);
+
+/* Between run*.c only: the state of one `parity run`, shared by the
+ * pipeline (run.c), its manifest (run_manifest.c) and its end (run_dir.c). */
+struct run {
+        const struct pa_run_conf *conf;
+        struct pa_suite suite;
+        struct pa_engine engine;
+        struct pa_results results;
+        void **scratch;
+        char *dir, run_id[128], started[32], ended[32];
+        json_t *models_listed;
+        json_t *identity; /* what the server says it serves (identity.h) */
+        char *model_reported;
+        /* The cursor over item x variant x sample, and its item read back
+         * (cur, pointing into cur_obj) once for all its variants. */
+        size_t item;
+        uint64_t variant;
+        struct pa_item cur;
+        json_t *cur_obj;
+        size_t cur_at;
+        unsigned sample;
+        uint64_t planned, done, errors;
+        struct pa_thresholds th; /* --thresholds, pre-registered (evidence.h) */
+        bool exhausted;          /* the cursor passed the last case */
+        struct pa__runx x;       /* resume, cache, shard, progress, signals (resume.h) */
+        struct pa_table table;   /* what the summary needs of each record */
+};
+
+/* manifest.json of r with the given status, without writing it (new
+ * reference, or NULL); put writes it, write does so under the record lock,
+ * never beside the watchdog's own (resume.h). */
+json_t *pa__run_manifest_json(struct run *r, const char *status);
+int pa__run_put_manifest(struct run *r, const char *status, struct pa_err *err);
+int pa__run_write_manifest(struct run *r, const char *status, struct pa_err *err);
+/* The summary and reports of the run just finished into done (run_dir.c). */
+int pa__run_summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err);
+/* Seals the run folder, rewriting the reports with the audit (run_dir.c). */
+int pa__run_seal(struct run *r, struct pa_err *err);
 
 #endif

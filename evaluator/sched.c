@@ -2,61 +2,23 @@
  * carries through its attempts: free, active (in the multi handle) or
  * waiting (backing off before the next attempt).
  *
- * Transfers are driven by curl_multi_socket_action() over epoll (curl's
- * hiperfifo.c pattern), not curl_multi_perform(): perform visits every
- * transfer, and each one polls its socket, on every wake-up, which at 64
- * in flight cost more CPU than the requests themselves. */
-#include <errno.h>
+ * This file holds the jobs' lifecycle: local engines' loop, starting jobs
+ * in free slots, each attempt's outcome, retries with backoff, and the
+ * loop over it all; sched_io.c drives the transfers (curl's socket
+ * interface over epoll). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/epoll.h>
-#include <unistd.h>
-
 #include <curl/curl.h>
 
 #include "jsonw.h"
 #include "parity/sched.h"
 #include "ratelimit.h"
+#include "sched_int.h"
 #include "util.h"
-
-enum slot_state { FREE, ACTIVE, WAITING };
-
-struct slot {
-        CURL *h;
-        enum slot_state state;
-        struct pa_job job;
-        struct pa_buf body;
-        char *request;
-        struct pa_buf attempts; /* the record's attempts array, being written */
-        size_t endpoint;
-        unsigned tries;
-        double first_t0, t0, first_byte, wake_at;
-        bool too_big;
-};
-
-struct http {
-        struct pa_engine *e;
-        const struct pa_sched_conf *conf;
-        struct pa_limits lim;
-        CURLM *multi;
-        int epfd;
-        double timer_at; /* when curl wants a timeout action; < 0: none */
-        bool *watched;   /* by fd: curl wants events of it */
-        size_t n_watched;
-        struct curl_slist *headers;
-        /* Each endpoint's URL parsed once: set as a string, curl parses
-         * and rebuilds it for every transfer (an eighth of its work on a
-         * kept-alive connection). NULL where curl_url() refused it: that
-         * endpoint keeps the string, so each case fails with curl's error. */
-        CURLU **parsed;
-        struct slot *slots;
-        unsigned active, waiting;
-        uint64_t rng;
-};
 
 /* One line, whatever the server sent: messages go into JSONL and logs. */
 static char *one_line(char *s)
@@ -94,19 +56,6 @@ static double uniform(struct http *x)
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
         return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
-}
-
-static size_t on_data(char *data, size_t size, size_t n, void *ud)
-{
-        struct slot *s = ud;
-
-        if (s->first_byte < 0 && size != 0 && n != 0)
-                s->first_byte = pa__mono_ms();
-        if (pa__buf_add(&s->body, data, size * n)) {
-                s->too_big = true;
-                return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
-        }
-        return size * n;
 }
 
 static bool stopping(const struct pa_sched_conf *c)
@@ -149,125 +98,7 @@ static int local_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_s
         return 0;
 }
 
-static int set_watched(struct http *x, curl_socket_t fd, bool on)
-{
-        size_t n = x->n_watched ? x->n_watched : 64;
-        bool *w;
-
-        if ((size_t)fd < x->n_watched) {
-                x->watched[fd] = on;
-                return 0;
-        }
-        while (n <= (size_t)fd)
-                n *= 2;
-        if (!(w = realloc(x->watched, n * sizeof(*w))))
-                return PA_ENOMEM;
-        memset(w + x->n_watched, 0, (n - x->n_watched) * sizeof(*w));
-        x->watched = w;
-        x->n_watched = n;
-        w[fd] = on;
-        return 0;
-}
-
-static bool watched(const struct http *x, curl_socket_t fd)
-{
-        return (size_t)fd < x->n_watched && x->watched[fd];
-}
-
-/* curl tells which sockets to watch for what; epoll keeps the set. A
- * socket curl stops watching stays in the set: a kept-alive connection
- * carries the next request at once, so removing and adding it back cost
- * two system calls a request. An event on it meanwhile removes it
- * (drive()); a closed socket leaves the set by itself, so an fd number
- * reused for a new socket is not in it and MOD falls back to ADD. */
-static int on_socket(CURL *h, curl_socket_t fd, int what, void *ud, void *sockp)
-{
-        struct http *x = ud;
-        struct epoll_event ev = {.data.fd = fd};
-
-        (void)h;
-        (void)sockp;
-        if (what == CURL_POLL_REMOVE)
-                return set_watched(x, fd, false) ? -1 : 0;
-        ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-        if (set_watched(x, fd, true) ||
-            (epoll_ctl(x->epfd, EPOLL_CTL_MOD, fd, &ev) &&
-             (errno != ENOENT || epoll_ctl(x->epfd, EPOLL_CTL_ADD, fd, &ev))))
-                return -1;
-        return 0;
-}
-
-/* curl's next timeout: -1 none, 0 act at once. */
-static int on_timer(CURLM *multi, long ms, void *ud)
-{
-        struct http *x = ud;
-
-        (void)multi;
-        x->timer_at = ms < 0 ? -1 : pa__mono_ms() + (double)ms;
-        return 0;
-}
-
-static int http_setup(struct http *x, struct pa_err *err)
-{
-        unsigned n = x->conf->concurrency;
-        char auth[4096];
-
-        x->rng = (uint64_t)pa__mono_ms() ^ 0x5eedull;
-        x->timer_at = -1;
-        x->epfd = epoll_create1(EPOLL_CLOEXEC);
-        if (x->epfd < 0)
-                return pa_errf(err, PA_ENET, "epoll: %s", strerror(errno));
-        x->multi = curl_multi_init();
-        x->slots = calloc(n, sizeof(*x->slots));
-        if (!(x->parsed = calloc(x->e->n_urls, sizeof(*x->parsed))))
-                return pa_errf(err, PA_ENOMEM, "out of memory");
-        for (size_t i = 0; i < x->e->n_urls; i++) {
-                if ((x->parsed[i] = curl_url()) &&
-                    curl_url_set(x->parsed[i], CURLUPART_URL, x->e->urls[i],
-                                 /* as curl parses CURLOPT_URL */
-                                 CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
-                        curl_url_cleanup(x->parsed[i]);
-                        x->parsed[i] = NULL;
-                }
-        }
-        x->headers = curl_slist_append(NULL, "Content-Type: application/json");
-        /* No "Expect: 100-continue" round trip before each body. */
-        x->headers = curl_slist_append(x->headers, "Expect:");
-        if (!x->multi || !x->slots || !x->headers ||
-            pa__limits_init(&x->lim, x->conf, x->e->n_urls))
-                return pa_errf(err, PA_ENOMEM, "out of memory");
-        if (x->e->api_key) {
-                if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", x->e->api_key) >=
-                    (int)sizeof(auth))
-                        return pa_errf(err, PA_EINVAL, "API key too long");
-                x->headers = curl_slist_append(x->headers, auth);
-                memset(auth, 0, sizeof(auth));
-        }
-        curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)n * (long)x->e->n_urls);
-        curl_multi_setopt(x->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-        curl_multi_setopt(x->multi, CURLMOPT_SOCKETDATA, x);
-        curl_multi_setopt(x->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-        curl_multi_setopt(x->multi, CURLMOPT_TIMERDATA, x);
-        for (unsigned i = 0; i < n; i++) {
-                struct slot *s = &x->slots[i];
-
-                if (!(s->h = curl_easy_init()))
-                        return pa_errf(err, PA_ENOMEM, "out of memory");
-                pa__buf_init(&s->body, x->conf->max_body);
-                pa__buf_init(&s->attempts, SIZE_MAX / 2);
-                curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, x->headers);
-                curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
-                curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
-                curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
-                curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
-                curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, (long)(x->conf->timeout_s * 1000));
-                curl_easy_setopt(s->h, CURLOPT_TCP_KEEPALIVE, 1L);
-                curl_easy_setopt(s->h, CURLOPT_ACCEPT_ENCODING, "");
-        }
-        return 0;
-}
-
-static void slot_clear(struct slot *s)
+void pa__sched_slot_clear(struct slot *s)
 {
         pa_job_release(&s->job);
         free(s->request);
@@ -275,31 +106,6 @@ static void slot_clear(struct slot *s)
         pa__buf_reset(&s->attempts);
         s->tries = 0;
         s->state = FREE;
-}
-
-static void http_teardown(struct http *x)
-{
-        for (unsigned i = 0; x->slots && i < x->conf->concurrency; i++) {
-                struct slot *s = &x->slots[i];
-
-                if (s->h) {
-                        curl_multi_remove_handle(x->multi, s->h);
-                        curl_easy_cleanup(s->h);
-                }
-                slot_clear(s);
-                pa__buf_release(&s->body);
-                pa__buf_release(&s->attempts);
-        }
-        free(x->slots);
-        for (size_t i = 0; x->parsed && i < x->e->n_urls; i++)
-                curl_url_cleanup(x->parsed[i]);
-        free(x->parsed);
-        pa__limits_release(&x->lim);
-        curl_multi_cleanup(x->multi);
-        curl_slist_free_all(x->headers);
-        if (x->epfd >= 0)
-                close(x->epfd);
-        free(x->watched);
 }
 
 /* Starts (or restarts) the slot's transfer on the best endpoint. */
@@ -348,7 +154,7 @@ static int start_new(struct http *x, struct slot *s, pa_sched_next_fn next, pa_s
 
                 rc = done(ud, &s->job, &reply, 0, err);
                 pa_reply_release(&reply);
-                slot_clear(s);
+                pa__sched_slot_clear(s);
                 return rc < 0 ? rc : 1;
         }
         return launch(x, s, err) < 0 ? PA_ENET : 1;
@@ -429,7 +235,8 @@ static int add_attempt(struct pa_buf *b, const struct pa_reply *r, double ms)
                pa__jw_real(b, round(ms * 1000) / 1000, 10) || PA__JW_LIT(b, "}");
 }
 
-static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud, struct pa_err *err)
+int pa__sched_finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud,
+                     struct pa_err *err)
 {
         struct slot *s;
         struct pa_reply reply = {0};
@@ -451,7 +258,7 @@ static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud, s
                 /* Stopping: a failure that would be retried is dropped like the
                  * waiting retries, so a resume asks it again. */
                 if (stopping(x->conf)) {
-                        slot_clear(s);
+                        pa__sched_slot_clear(s);
                         return 0;
                 }
                 s->state = WAITING;
@@ -469,7 +276,7 @@ static int finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud, s
                 x->conf->stats->errors += reply.error != NULL;
         rc = done(ud, &s->job, &reply, now - s->t0, err);
         pa_reply_release(&reply);
-        slot_clear(s);
+        pa__sched_slot_clear(s);
         return rc;
 }
 
@@ -495,7 +302,7 @@ static void drop_waiting(struct http *x)
 {
         for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++) {
                 if (x->slots[i].state == WAITING) {
-                        slot_clear(&x->slots[i]);
+                        pa__sched_slot_clear(&x->slots[i]);
                         x->waiting--;
                 }
         }
@@ -536,44 +343,6 @@ static int poll_ms(struct http *x, bool more, double now)
         return wait < 0 ? 0 : (int)ceil(wait);
 }
 
-/* Lets curl act on the sockets epoll reported, then on its timer when
- * due, and finishes the transfers that completed. */
-static int drive(struct http *x, int wait_ms, pa_sched_done_fn done, void *ud, struct pa_err *err)
-{
-        struct epoll_event ev[64];
-        int n = epoll_wait(x->epfd, ev, 64, wait_ms), running, left, rc;
-        bool finished = false;
-        CURLMsg *m;
-
-        if (n < 0 && errno != EINTR)
-                return pa_errf(err, PA_ENET, "epoll: %s", strerror(errno));
-        for (int i = 0; i < n; i++) {
-                int fd = ev[i].data.fd,
-                    mask = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-                           (ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-                           (ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
-
-                if (!watched(x, fd))
-                        epoll_ctl(x->epfd, EPOLL_CTL_DEL, fd, NULL); /* idle, closed by the peer */
-                else if (curl_multi_socket_action(x->multi, fd, mask, &running) != CURLM_OK)
-                        return pa_errf(err, PA_ENET, "curl multi failed");
-        }
-        if (x->timer_at >= 0 && x->timer_at <= pa__mono_ms()) {
-                x->timer_at = -1;
-                if (curl_multi_socket_action(x->multi, CURL_SOCKET_TIMEOUT, 0, &running) !=
-                    CURLM_OK)
-                        return pa_errf(err, PA_ENET, "curl multi failed");
-        }
-        while ((m = curl_multi_info_read(x->multi, &left))) {
-                if (m->msg != CURLMSG_DONE)
-                        continue;
-                if ((rc = finish(x, m, done, ud, err)) < 0)
-                        return rc;
-                finished = true;
-        }
-        return finished && x->conf->flush ? x->conf->flush(ud, err) : 0;
-}
-
 static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done, void *ud,
                     struct pa_err *err)
 {
@@ -600,7 +369,8 @@ static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done
                         x->conf->stats->window = x->lim.window;
                 }
                 if ((more && !stopping(x->conf)) || x->active || x->waiting)
-                        if ((rc = drive(x, poll_ms(x, more, pa__mono_ms()), done, ud, err)))
+                        if ((rc = pa__sched_drive(x, poll_ms(x, more, pa__mono_ms()), done, ud,
+                                                  err)))
                                 return rc;
         }
         return 0;
@@ -614,9 +384,9 @@ int pa_sched_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched
 
         if (!e->ops->http)
                 return local_run(e, conf, next, done, ud, err);
-        rc = http_setup(&x, err);
+        rc = pa__sched_setup(&x, err);
         if (rc == 0)
                 rc = http_run(&x, next, done, ud, err);
-        http_teardown(&x);
+        pa__sched_teardown(&x);
         return rc;
 }
