@@ -32,7 +32,7 @@ static const char run_usage[] =
     "  --stop TEXT           stop sequence (repeatable)\n"
     "  --system TEXT         system prompt replacing the suite's default\n"
     "  --samples K           answers per case (default 1)\n"
-    "  --concurrency N       requests in flight (default 8)\n"
+    "  --concurrency N       requests (or exec commands) in flight (default 8)\n"
     "  --timeout SECONDS     per attempt (default 120)\n"
     "  --retries N           retries of 429, 5xx, timeouts, resets (default 4)\n"
     "  --retry-max-time S    no retry after S seconds since the first attempt (default 600)\n"

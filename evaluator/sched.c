@@ -20,8 +20,7 @@
 #include "sched_int.h"
 #include "util.h"
 
-/* One line, whatever the server sent: messages go into JSONL and logs. */
-static char *one_line(char *s)
+char *pa__sched_one_line(char *s)
 {
         for (char *p = s; p && *p; p++)
                 if (*p == '\n' || *p == '\r' || *p == '\t')
@@ -39,7 +38,7 @@ static char *errorf(const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        return one_line(strdup(buf));
+        return pa__sched_one_line(strdup(buf));
 }
 
 double pa_sched_backoff(double base, double cap, unsigned attempt, double u)
@@ -58,44 +57,9 @@ static double uniform(struct http *x)
         return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
 }
 
-static bool stopping(const struct pa_sched_conf *c)
+bool pa__sched_stopping(const struct pa_sched_conf *c)
 {
         return c->stop && *c->stop;
-}
-
-static int local_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched_next_fn next,
-                     pa_sched_done_fn done, void *ud, struct pa_err *err)
-{
-        double flushed = pa__mono_ms();
-        int rc;
-
-        while (!stopping(conf)) {
-                struct pa_job job = {0};
-                struct pa_reply reply = {.ttft_ms = -1};
-                struct pa_err aerr = {{0}};
-                double t0 = pa__mono_ms();
-
-                if ((rc = next(ud, &job, err)) <= 0) {
-                        pa_job_release(&job);
-                        return rc;
-                }
-                if (e->ops->answer(e, &job, &reply, &aerr) < 0)
-                        reply.error = one_line(strdup(aerr.msg));
-                if (conf->stats) {
-                        conf->stats->started++;
-                        conf->stats->errors += reply.error != NULL;
-                }
-                rc = done(ud, &job, &reply, pa__mono_ms() - t0, err);
-                pa_job_release(&job);
-                pa_reply_release(&reply);
-                if (rc == 0 && conf->flush && pa__mono_ms() - flushed >= 10) {
-                        rc = conf->flush(ud, err);
-                        flushed = pa__mono_ms();
-                }
-                if (rc < 0)
-                        return rc;
-        }
-        return 0;
 }
 
 void pa__sched_slot_clear(struct slot *s)
@@ -150,7 +114,8 @@ static int start_new(struct http *x, struct slot *s, pa_sched_next_fn next, pa_s
                 return rc;
         }
         if (x->e->ops->build(x->e, &s->job, &s->request, &berr) < 0) {
-                struct pa_reply reply = {.error = one_line(strdup(berr.msg)), .ttft_ms = -1};
+                struct pa_reply reply = {.error = pa__sched_one_line(strdup(berr.msg)),
+                                         .ttft_ms = -1};
 
                 rc = done(ud, &s->job, &reply, 0, err);
                 pa_reply_release(&reply);
@@ -199,7 +164,7 @@ static void attempt_reply(struct http *x, struct slot *s, CURLcode res, struct p
                 pa_reply_release(r);
                 curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
                 r->ttft_ms = -1;
-                r->error = one_line(strdup(perr.msg));
+                r->error = pa__sched_one_line(strdup(perr.msg));
         } else if (x->e->conf.stream && s->first_byte >= 0) {
                 r->ttft_ms = s->first_byte - s->t0;
         }
@@ -257,7 +222,7 @@ int pa__sched_finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud
                 pa_reply_release(&reply);
                 /* Stopping: a failure that would be retried is dropped like the
                  * waiting retries, so a resume asks it again. */
-                if (stopping(x->conf)) {
+                if (pa__sched_stopping(x->conf)) {
                         pa__sched_slot_clear(s);
                         return 0;
                 }
@@ -350,10 +315,10 @@ static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done
         int rc;
         struct slot *s;
 
-        while ((more && !stopping(x->conf)) || x->active || x->waiting) {
+        while ((more && !pa__sched_stopping(x->conf)) || x->active || x->waiting) {
                 double now = pa__mono_ms();
 
-                if (stopping(x->conf)) {
+                if (pa__sched_stopping(x->conf)) {
                         more = false;
                         drop_waiting(x);
                 }
@@ -368,7 +333,7 @@ static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done
                         x->conf->stats->in_flight = x->active;
                         x->conf->stats->window = x->lim.window;
                 }
-                if ((more && !stopping(x->conf)) || x->active || x->waiting)
+                if ((more && !pa__sched_stopping(x->conf)) || x->active || x->waiting)
                         if ((rc = pa__sched_drive(x, poll_ms(x, more, pa__mono_ms()), done, ud,
                                                   err)))
                                 return rc;
@@ -383,7 +348,7 @@ int pa_sched_run(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched
         int rc;
 
         if (!e->ops->http)
-                return local_run(e, conf, next, done, ud, err);
+                return pa__sched_local(e, conf, next, done, ud, err);
         rc = pa__sched_setup(&x, err);
         if (rc == 0)
                 rc = http_run(&x, next, done, ud, err);

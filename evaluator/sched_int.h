@@ -65,5 +65,15 @@ void pa__sched_slot_clear(struct slot *s);
 /* A completed transfer: a retry is scheduled, or the job is done (sched.c). */
 int pa__sched_finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud,
                      struct pa_err *err);
+/* s with line breaks and tabs made spaces: messages go into JSONL and
+ * logs (sched.c). */
+char *pa__sched_one_line(char *s);
+/* Has conf->stop been set (a signal)? (sched.c) */
+bool pa__sched_stopping(const struct pa_sched_conf *c);
+
+/* The loop for local engines (sched_local.c): one case at a time, or up
+ * to conf->concurrency on threads when ops->reentrant. */
+int pa__sched_local(struct pa_engine *e, const struct pa_sched_conf *conf, pa_sched_next_fn next,
+                    pa_sched_done_fn done, void *ud, struct pa_err *err);
 
 #endif

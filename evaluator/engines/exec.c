@@ -11,7 +11,8 @@
  * process group, killed whole when conf.timeout_s passes. A non-zero exit
  * fails the case with "exit status N: <first line of stderr>"; the exit
  * status, signal and stderr (first 2 KiB) are kept in the record's
- * "attempts". Local engines run one case at a time in the scheduler loop.
+ * "attempts". Up to --concurrency cases run at once, each on its own
+ * thread (ops->reentrant, sched_local.c): exec_answer only reads e.
  *
  * This file holds the engine: parsing --exec-command, the answer and its
  * record; exec_proc.c runs the child process. */
@@ -258,6 +259,7 @@ const struct pa_engine_ops pa_engine_exec = {
     .name = "exec",
     .summary = "a local command per case: prompt on stdin (or as an argument), answer on stdout",
     .flat_prompt = true,
+    .reentrant = true,
     .open = exec_open,
     .close = exec_close,
     .answer = exec_answer,

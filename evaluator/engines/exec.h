@@ -12,7 +12,7 @@
 #include "util.h"
 
 struct exec {
-        char **argv; /* the words, then a slot for the prompt, then NULL */
+        char **argv; /* the words, then NULL (and room for the prompt) */
         size_t argc;
         struct sigaction old_pipe;
         bool pipe_saved;

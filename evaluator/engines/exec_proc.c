@@ -69,13 +69,16 @@ int pa__exec_spawn(const struct pa_engine *e, const struct pa_job *job, struct i
         int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, rc = PA_EIO, sp;
         bool arg = e->conf.exec_prompt_arg;
         char *vars[N_ENV] = {0}, **env = child_env(e, job, vars);
+        /* The engine's words are shared by the cases running at once
+         * (ops->reentrant): each call has its own argv. */
+        char **argv = calloc(x->argc + 2, sizeof(*argv));
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
         sigset_t def, none;
 
         posix_spawn_file_actions_init(&fa);
         posix_spawnattr_init(&at);
-        if (!env) {
+        if (!env || !argv) {
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
                 goto fail;
         }
@@ -104,10 +107,9 @@ int pa__exec_spawn(const struct pa_engine *e, const struct pa_job *job, struct i
         posix_spawnattr_setpgroup(&at, 0);
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
                                           POSIX_SPAWN_SETSIGMASK);
-        x->argv[x->argc] = arg ? job->prompt : NULL;
-        x->argv[x->argc + 1] = NULL;
-        sp = posix_spawnp(pid, x->argv[0], &fa, &at, x->argv, env);
-        x->argv[x->argc] = NULL;
+        memcpy(argv, x->argv, x->argc * sizeof(*argv));
+        argv[x->argc] = arg ? job->prompt : NULL;
+        sp = posix_spawnp(pid, argv[0], &fa, &at, argv, env);
         if (sp) {
                 rc = pa_errf(err, PA_EIO, "cannot run '%s': %s", x->argv[0], strerror(sp));
                 goto fail;
@@ -132,6 +134,7 @@ fail:
         for (size_t i = 0; i < N_ENV; i++)
                 free(vars[i]);
         free(env);
+        free(argv);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         return rc;

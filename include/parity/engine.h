@@ -59,7 +59,7 @@ struct pa_reply {
         char *finish_reason, *model, *error;
         long prompt_tokens, completion_tokens; /* -1: not reported */
         long http_status;                      /* 0: no HTTP */
-        double ttft_ms;   /* streamed answers: time to the first body bytes; else -1 */
+        double ttft_ms; /* streamed answers: time to the first body bytes; else -1 */
         /* Every attempt as the JSON array text the record carries: HTTP
          * [{"status","error","ms"}...], exec its exit status and stderr;
          * NULL: none. Text, not jansson: it is written once per request. */
@@ -73,7 +73,10 @@ struct pa_engine_ops {
         const char *summary;
         bool http;        /* requests go through the scheduler's curl multi */
         bool flat_prompt; /* sends job->prompt instead of job->messages */
-        const char *path; /* appended to base_url */
+        /* Local engines: answer() may run for several jobs at once, on
+         * threads (--concurrency); it may only read e. */
+        bool reentrant;
+        const char *path;                                     /* appended to base_url */
         int (*open)(struct pa_engine *e, struct pa_err *err); /* may be NULL */
         void (*close)(struct pa_engine *e);                   /* may be NULL */
         /* HTTP engines: the JSON request body (owned by the caller). */

@@ -258,6 +258,30 @@ class ExecTest(Base):
                           "sh '%s' --arg" % script, "--exec-prompt", "arg", "--timeout", "1")
         self.check(run, time.monotonic() - t0)
 
+    def test_cases_run_in_parallel(self):
+        # --concurrency N runs N commands at once (ops->reentrant), each
+        # case with its own argv: the same records as one at a time.
+        script = self.script()
+        t0 = time.monotonic()
+        run = self.run_ok(EXEC_SUITE, "--exec-command", "sh '%s' --arg" % script,
+                          "--exec-prompt", "arg", "--timeout", "1", "--concurrency", "6")
+        elapsed = time.monotonic() - t0
+        self.check(run, elapsed)
+        # Six cases, one of them cut by the 1 s timeout: together, not in turn.
+        slow = os.path.join(self.tmp, "slow.sh")
+        with open(slow, "w") as f:
+            f.write("#!/bin/sh\nsleep 0.8\ncat >/dev/null\necho Yes.\n")
+        os.chmod(slow, stat.S_IRWXU)
+        t0 = time.monotonic()
+        run = self.run_ok(EXEC_SUITE, "--exec-command", slow, "--timeout", "5",
+                          "--concurrency", "6")
+        elapsed = time.monotonic() - t0
+        recs = list(by_key(run).values())
+        self.assertEqual(len(recs), 6)
+        self.assertEqual({r["response"] for r in recs}, {"Yes."})
+        if not harness.WRAPPER:
+            self.assertLess(elapsed, 6 * 0.8 * 0.6, "six 0.8 s commands took %.1f s" % elapsed)
+
     def test_bad_command_is_a_usage_error(self):
         r = harness.parity(["run", EXEC_SUITE, "--exec-command", "/nonexistent/model-cli",
                             "--run-dir", os.path.join(self.tmp, "bad")])
