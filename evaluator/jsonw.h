@@ -37,7 +37,6 @@ static inline int pa__jw_put(struct pa_buf *b, const void *s, size_t n)
 /* ,"key": for a key spelt in the code (plain ASCII: nothing to escape). */
 #define PA__JW_KEY(b, key) PA__JW_LIT(b, ",\"" key "\":")
 
-
 /* A string as json_string() + json_dumps(): \" \\ \b \f \n \r \t, other
  * control bytes as \u00XX, the rest as is; invalid UTF-8 is PA_EINVAL
  * (json_string() refuses it). */
