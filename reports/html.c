@@ -158,18 +158,11 @@ static void rates(FILE *f, const json_t *s)
               f);
 }
 
-static void cell(FILE *f, const char *s)
-{
-        fputs("<td>", f);
-        pa__html_esc(f, s);
-        fputs("</td>", f);
-}
-
 static void comparisons(FILE *f, const json_t *s)
 {
         const json_t *e, *g;
         size_t i, j, flagged = 0;
-        char a[PA_FMT], ci[2 * PA_FMT];
+        char ci[2 * PA_FMT];
 
         json_array_foreach(s ? json_object_get(s, "findings") : NULL, i, g)
         {
@@ -195,25 +188,15 @@ static void comparisons(FILE *f, const json_t *s)
                         if (!json_is_number(json_object_get(g, "p_adjusted")))
                                 continue;
                         fprintf(f, "<tr class=\"%s\">", flag ? "bad hit" : "");
-                        cell(f, pa__str(e, "outcome"));
-                        cell(f, pa__str(e, "axis"));
-                        cell(f, pa__str(g, "group"));
-                        cell(f, pa__str(e, "reference"));
-                        snprintf(a, sizeof(a), "%lld", pa__int(g, "n"));
-                        pa__html_num(f, (double)pa__int(g, "n"), a);
-                        pa__html_num(f, pa__num(json_object_get(g, "rate")),
-                                     pa__fmt_rate(pa__num(json_object_get(g, "rate")), a));
-                        pa__html_num(f, pa__num(json_object_get(g, "diff")),
-                                     pa__fmt_signed(pa__num(json_object_get(g, "diff")), a));
-                        cell(f, pa__fmt_ci(json_object_get(g, "diff_ci"), true, ci));
-                        pa__html_num(f, pa__num(json_object_get(g, "p")),
-                                     pa__fmt_p(pa__num(json_object_get(g, "p")), a));
-                        pa__html_num(f, pa__num(json_object_get(g, "p_adjusted")),
-                                     pa__fmt_p(pa__num(json_object_get(g, "p_adjusted")), a));
-                        pa__html_num(f, pa__num(json_object_get(g, "mde")),
-                                     pa__fmt_rate(pa__num(json_object_get(g, "mde")), a));
-                        pa__html_num(f, pa__num(json_object_get(g, "impact_ratio")),
-                                     pa__fmt_rate(pa__num(json_object_get(g, "impact_ratio")), a));
+                        pa__html_group(f, e, g);
+                        pa__html_int(f, g, "n");
+                        pa__html_stat(f, g, "rate", pa__fmt_rate);
+                        pa__html_stat(f, g, "diff", pa__fmt_signed);
+                        pa__html_cell(f, pa__fmt_ci(json_object_get(g, "diff_ci"), true, ci));
+                        pa__html_stat(f, g, "p", pa__fmt_p);
+                        pa__html_stat(f, g, "p_adjusted", pa__fmt_p);
+                        pa__html_stat(f, g, "mde", pa__fmt_rate);
+                        pa__html_stat(f, g, "impact_ratio", pa__fmt_rate);
                         fprintf(f, "<td>%s</td></tr>\n",
                                 flag ? "<span class=\"badge bad\">flagged</span>" : "");
                 }
@@ -228,7 +211,7 @@ static void domains(FILE *f, const json_t *s)
 {
         const json_t *d;
         size_t i;
-        char a[PA_FMT], ci[2 * PA_FMT];
+        char ci[2 * PA_FMT];
 
         if (!json_array_size(json_object_get(s, "domains")))
                 return;
@@ -240,13 +223,11 @@ static void domains(FILE *f, const json_t *s)
         json_array_foreach(json_object_get(s, "domains"), i, d)
         {
                 fputs("<tr>", f);
-                cell(f, pa__str(d, "outcome"));
-                cell(f, pa__str(d, "domain"));
-                snprintf(a, sizeof(a), "%lld", pa__int(d, "n"));
-                pa__html_num(f, (double)pa__int(d, "n"), a);
-                pa__html_num(f, pa__num(json_object_get(d, "rate")),
-                             pa__fmt_rate(pa__num(json_object_get(d, "rate")), a));
-                cell(f, pa__fmt_ci(json_object_get(d, "ci"), false, ci));
+                pa__html_cell(f, pa__str(d, "outcome"));
+                pa__html_cell(f, pa__str(d, "domain"));
+                pa__html_int(f, d, "n");
+                pa__html_stat(f, d, "rate", pa__fmt_rate);
+                pa__html_cell(f, pa__fmt_ci(json_object_get(d, "ci"), false, ci));
                 fputs("</tr>\n", f);
         }
         fputs("</tbody></table></section>\n", f);
@@ -271,17 +252,15 @@ static void flips(FILE *f, const json_t *s)
         {
                 json_array_foreach(json_object_get(e, "flipped"), j, x)
                 {
-                        char a[PA_FMT], ctx[512];
+                        char ctx[512];
 
                         fputs("<tr>", f);
-                        cell(f, pa__str(e, "outcome"));
-                        cell(f, pa__str(e, "axis"));
-                        pa__html_num(f, pa__num(json_object_get(e, "flip_rate")),
-                                     pa__fmt_rate(pa__num(json_object_get(e, "flip_rate")), a));
-                        cell(f, pa__str(x, "item_id"));
-                        snprintf(a, sizeof(a), "%lld", pa__int(x, "sample"));
-                        pa__html_num(f, (double)pa__int(x, "sample"), a);
-                        cell(f, pa__kv(json_object_get(x, "context"), ctx, sizeof(ctx)));
+                        pa__html_cell(f, pa__str(e, "outcome"));
+                        pa__html_cell(f, pa__str(e, "axis"));
+                        pa__html_stat(f, e, "flip_rate", pa__fmt_rate);
+                        pa__html_cell(f, pa__str(x, "item_id"));
+                        pa__html_int(f, x, "sample");
+                        pa__html_cell(f, pa__kv(json_object_get(x, "context"), ctx, sizeof(ctx)));
                         fputs("<td>", f);
                         json_object_foreach(json_object_get(x, "outcomes"), k, v)
                         {

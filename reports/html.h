@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "verdict.h"
+
 /* Tones of marks and badges. */
 enum pa_tone {
         PA_TONE_NEUTRAL,
@@ -47,6 +49,14 @@ void pa__html_foot(FILE *f);
 void pa__html_controls(FILE *f, const char *id, const char *check);
 /* A <td> with a sort key: the number as data-v, the text shown. */
 void pa__html_num(FILE *f, double v, const char *text);
+/* A <td> with s escaped. */
+void pa__html_cell(FILE *f, const char *s);
+/* The outcome, axis, group and reference cells of group g of entry e. */
+void pa__html_group(FILE *f, const json_t *e, const json_t *g);
+/* pa__html_num of o[key] as an integer. */
+void pa__html_int(FILE *f, const json_t *o, const char *key);
+/* pa__html_num of o[key]'s number, the text as fmt writes it. */
+void pa__html_stat(FILE *f, const json_t *o, const char *key, pa__fmt_fn fmt);
 
 /* A forest plot: differences with intervals around 0, the practical band
  * [-band, band] shaded. Rows past max are left out (the caller says so). */

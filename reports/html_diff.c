@@ -12,13 +12,6 @@
 
 #define MAX_FOREST 80
 
-static void cell(FILE *f, const char *s)
-{
-        fputs("<td>", f);
-        pa__html_esc(f, s);
-        fputs("</td>", f);
-}
-
 static void gates(FILE *f, const json_t *diff)
 {
         const json_t *g;
@@ -103,7 +96,7 @@ static void regression(FILE *f, const json_t *diff)
         size_t i, n = json_array_size(json_object_get(reg, "domains"));
         struct pa_forest_row *rows = calloc(n + 1, sizeof(*rows));
         double band = pa__num(json_object_get(reg, "max_drop"));
-        char a[PA_FMT], lab[64], ci[2 * PA_FMT];
+        char lab[64], ci[2 * PA_FMT];
 
         fputs("<section id=\"regression\"><h2>Accuracy and rates by domain</h2>\n", f);
         json_array_foreach(json_object_get(reg, "domains"), i, d)
@@ -145,20 +138,15 @@ static void regression(FILE *f, const json_t *diff)
                 bool bad = json_is_true(json_object_get(d, "gate_failed"));
 
                 fprintf(f, "<tr class=\"%s\">", bad ? "bad" : "");
-                cell(f, pa__str(d, "outcome"));
-                cell(f, pa__str(d, "domain"));
-                cell(f, pa__str(d, "kind"));
-                snprintf(a, sizeof(a), "%lld", pa__int(d, "n"));
-                pa__html_num(f, (double)pa__int(d, "n"), a);
-                pa__html_num(f, pa__num(json_object_get(d, "acc_base")),
-                             pa__fmt_rate(pa__num(json_object_get(d, "acc_base")), a));
-                pa__html_num(f, pa__num(json_object_get(d, "acc_cand")),
-                             pa__fmt_rate(pa__num(json_object_get(d, "acc_cand")), a));
-                pa__html_num(f, pa__num(json_object_get(d, "delta")),
-                             pa__fmt_signed(pa__num(json_object_get(d, "delta")), a));
-                cell(f, pa__fmt_ci(json_object_get(d, "delta_ci"), true, ci));
-                pa__html_num(f, pa__num(json_object_get(d, "p_adjusted")),
-                             pa__fmt_p(pa__num(json_object_get(d, "p_adjusted")), a));
+                pa__html_cell(f, pa__str(d, "outcome"));
+                pa__html_cell(f, pa__str(d, "domain"));
+                pa__html_cell(f, pa__str(d, "kind"));
+                pa__html_int(f, d, "n");
+                pa__html_stat(f, d, "acc_base", pa__fmt_rate);
+                pa__html_stat(f, d, "acc_cand", pa__fmt_rate);
+                pa__html_stat(f, d, "delta", pa__fmt_signed);
+                pa__html_cell(f, pa__fmt_ci(json_object_get(d, "delta_ci"), true, ci));
+                pa__html_stat(f, d, "p_adjusted", pa__fmt_p);
                 fprintf(f, "<td>%s%s%s</td></tr>\n", bad ? "<span class=\"badge bad\">" : "",
                         pa__domain_verdict(d), bad ? "</span>" : "");
         }
@@ -228,7 +216,7 @@ static void disparities(FILE *f, const json_t *diff)
         const json_t *dis = json_object_get(diff, "disparities"), *e, *g;
         const json_t *counts = json_object_get(dis, "counts");
         size_t i, j, total = 0;
-        char a[PA_FMT], ci[2 * PA_FMT];
+        char ci[2 * PA_FMT];
 
         json_array_foreach(json_object_get(dis, "entries"), i, e)
         {
@@ -265,17 +253,11 @@ static void disparities(FILE *f, const json_t *diff)
                                 : tone == PA_TONE_GOOD ? "good"
                                                        : "",
                                 tone != PA_TONE_NEUTRAL || flag ? " hit" : "");
-                        cell(f, pa__str(e, "outcome"));
-                        cell(f, pa__str(e, "axis"));
-                        cell(f, pa__str(g, "group"));
-                        cell(f, pa__str(e, "reference"));
-                        pa__html_num(f, pa__num(json_object_get(b, "diff")),
-                                     pa__fmt_signed(pa__num(json_object_get(b, "diff")), a));
-                        pa__html_num(f, pa__num(json_object_get(c, "diff")),
-                                     pa__fmt_signed(pa__num(json_object_get(c, "diff")), a));
-                        cell(f, pa__fmt_ci(json_object_get(c, "diff_ci"), true, ci));
-                        pa__html_num(f, pa__num(json_object_get(c, "p_adjusted")),
-                                     pa__fmt_p(pa__num(json_object_get(c, "p_adjusted")), a));
+                        pa__html_group(f, e, g);
+                        pa__html_stat(f, b, "diff", pa__fmt_signed);
+                        pa__html_stat(f, c, "diff", pa__fmt_signed);
+                        pa__html_cell(f, pa__fmt_ci(json_object_get(c, "diff_ci"), true, ci));
+                        pa__html_stat(f, c, "p_adjusted", pa__fmt_p);
                         fprintf(f, "<td><span class=\"badge %s\">%s%s</span></td></tr>\n",
                                 tone == PA_TONE_BAD    ? "bad"
                                 : tone == PA_TONE_GOOD ? "good"
@@ -371,14 +353,13 @@ static void flipped(FILE *f, const json_t *diff)
               f);
         json_array_foreach(json_object_get(fl, "cases"), i, x)
         {
-                char a[PA_FMT], groups[512];
+                char groups[512];
 
                 fputs("<tr>", f);
-                cell(f, pa__str(x, "domain"));
-                cell(f, pa__str(x, "item_id"));
-                cell(f, pa__kv(json_object_get(x, "groups"), groups, sizeof(groups)));
-                snprintf(a, sizeof(a), "%lld", pa__int(x, "sample"));
-                pa__html_num(f, (double)pa__int(x, "sample"), a);
+                pa__html_cell(f, pa__str(x, "domain"));
+                pa__html_cell(f, pa__str(x, "item_id"));
+                pa__html_cell(f, pa__kv(json_object_get(x, "groups"), groups, sizeof(groups)));
+                pa__html_int(f, x, "sample");
                 fputs("<td class=\"answer note noprint\">", f);
                 pa__html_esc(f, pa__str(x, "prompt"));
                 fputs("</td>", f);

@@ -149,6 +149,36 @@ void pa__html_num(FILE *f, double v, const char *text)
         fputs("</td>", f);
 }
 
+void pa__html_cell(FILE *f, const char *s)
+{
+        fputs("<td>", f);
+        pa__html_esc(f, s);
+        fputs("</td>", f);
+}
+
+void pa__html_group(FILE *f, const json_t *e, const json_t *g)
+{
+        pa__html_cell(f, pa__str(e, "outcome"));
+        pa__html_cell(f, pa__str(e, "axis"));
+        pa__html_cell(f, pa__str(g, "group"));
+        pa__html_cell(f, pa__str(e, "reference"));
+}
+
+void pa__html_int(FILE *f, const json_t *o, const char *key)
+{
+        char a[PA_FMT];
+
+        snprintf(a, sizeof(a), "%lld", pa__int(o, key));
+        pa__html_num(f, (double)pa__int(o, key), a);
+}
+
+void pa__html_stat(FILE *f, const json_t *o, const char *key, pa__fmt_fn fmt)
+{
+        char a[PA_FMT];
+
+        pa__html_num(f, pa__num(json_object_get(o, key)), pa__fmt_key(o, key, fmt, a));
+}
+
 static void ll144_table(FILE *f, const json_t *tb)
 {
         const json_t *c;
@@ -167,18 +197,15 @@ static void ll144_table(FILE *f, const json_t *tb)
             f);
         json_array_foreach(json_object_get(tb, "categories"), i, c)
         {
-                char n[3][32];
+                static const char *const counts[] = {"records", "n", "selected"};
 
-                snprintf(n[0], sizeof(n[0]), "%lld", pa__int(c, "records"));
-                snprintf(n[1], sizeof(n[1]), "%lld", pa__int(c, "n"));
-                snprintf(n[2], sizeof(n[2]), "%lld", pa__int(c, "selected"));
                 fputs("<tr><td>", f);
                 pa__html_esc(f, pa__str(c, "category"));
                 if (json_is_true(json_object_get(c, "small")))
                         fputs(" <span class=\"badge\">small</span>", f);
                 fputs("</td>", f);
                 for (int k = 0; k < 3; k++)
-                        pa__html_num(f, (double)strtoll(n[k], NULL, 10), n[k]);
+                        pa__html_int(f, c, counts[k]);
                 pa__html_num(f, strtod(pa__str(c, "selection_rate"), NULL),
                              pa__fmt_dec(json_object_get(c, "selection_rate"), r));
                 pa__html_num(f, strtod(pa__str(c, "impact_ratio"), NULL),
@@ -209,13 +236,11 @@ void pa__html_audit(FILE *f, const json_t *audit)
         {
                 bool ok = !strcmp(pa__str(it, "status"), "present");
 
-                fprintf(f, "<tr class=\"%s\"><td>", ok ? "" : "bad");
-                pa__html_esc(f, pa__str(it, "id"));
-                fputs("</td><td>", f);
-                pa__html_esc(f, pa__str(it, "framework"));
-                fputs("</td><td>", f);
-                pa__html_esc(f, pa__str(it, "requirement"));
-                fprintf(f, "</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
+                fprintf(f, "<tr class=\"%s\">", ok ? "" : "bad");
+                pa__html_cell(f, pa__str(it, "id"));
+                pa__html_cell(f, pa__str(it, "framework"));
+                pa__html_cell(f, pa__str(it, "requirement"));
+                fprintf(f, "<td><span class=\"badge %s\">%s</span></td></tr>\n",
                         ok ? "good" : "bad", ok ? "present" : "missing");
         }
         fputs("</tbody></table>\n</section>\n", f);

@@ -70,6 +70,23 @@ void pa__md_cell(struct pa_md *m, const char *s)
         }
 }
 
+void pa__md_lead(struct pa_md *m, const char *a, const char *b)
+{
+        pa__md_out(m, "| ");
+        pa__md_cell(m, a);
+        pa__md_out(m, " | ");
+        pa__md_cell(m, b);
+}
+
+void pa__md_group(struct pa_md *m, const json_t *e, const json_t *g)
+{
+        pa__md_lead(m, pa__str(e, "outcome"), pa__str(e, "axis"));
+        pa__md_out(m, " | ");
+        pa__md_cell(m, pa__str(g, "group"));
+        pa__md_out(m, " vs ");
+        pa__md_cell(m, pa__str(e, "reference"));
+}
+
 void pa__md_omitted(struct pa_md *m, size_t n, const char *where)
 {
         if (n)
@@ -107,24 +124,17 @@ static void group_row(struct pa_md *m, const json_t *e, const json_t *g, bool fu
 {
         char a[PA_FMT], b[PA_FMT], c[PA_FMT], ci[2 * PA_FMT];
 
-        pa__md_out(m, "| ");
-        pa__md_cell(m, pa__str(e, "outcome"));
-        pa__md_out(m, " | ");
-        pa__md_cell(m, pa__str(e, "axis"));
-        pa__md_out(m, " | ");
-        pa__md_cell(m, pa__str(g, "group"));
-        pa__md_out(m, " vs ");
-        pa__md_cell(m, pa__str(e, "reference"));
+        pa__md_group(m, e, g);
         if (full)
                 pa__md_out(m, " | %lld", pa__int(g, "n"));
-        pa__md_out(m, " | %s [%s]", pa__fmt_rate(pa__num(json_object_get(g, "rate")), a),
+        pa__md_out(m, " | %s [%s]", pa__fmt_key(g, "rate", pa__fmt_rate, a),
                    pa__fmt_ci(json_object_get(g, "ci"), false, ci));
-        pa__md_out(m, " | %s [%s]", pa__fmt_signed(pa__num(json_object_get(g, "diff")), b),
+        pa__md_out(m, " | %s [%s]", pa__fmt_key(g, "diff", pa__fmt_signed, b),
                    pa__fmt_ci(json_object_get(g, "diff_ci"), true, ci));
-        pa__md_out(m, " | %s", pa__fmt_p(pa__num(json_object_get(g, "p_adjusted")), c));
+        pa__md_out(m, " | %s", pa__fmt_key(g, "p_adjusted", pa__fmt_p, c));
         if (full)
-                pa__md_out(m, " | %s | %s", pa__fmt_rate(pa__num(json_object_get(g, "mde")), a),
-                           pa__fmt_rate(pa__num(json_object_get(g, "impact_ratio")), b));
+                pa__md_out(m, " | %s | %s", pa__fmt_key(g, "mde", pa__fmt_rate, a),
+                           pa__fmt_key(g, "impact_ratio", pa__fmt_rate, b));
         pa__md_out(m, " | %s |\n", json_is_true(json_object_get(g, "flag")) ? "**flagged**" : "");
 }
 
@@ -197,12 +207,9 @@ static void domains(struct pa_md *m, const json_t *summary)
         {
                 if (i >= MAX_ROWS || pa__md_full(m))
                         break;
-                pa__md_out(m, "| ");
-                pa__md_cell(m, pa__str(d, "outcome"));
-                pa__md_out(m, " | ");
-                pa__md_cell(m, pa__str(d, "domain"));
+                pa__md_lead(m, pa__str(d, "outcome"), pa__str(d, "domain"));
                 pa__md_out(m, " | %lld | %s [%s] |\n", pa__int(d, "n"),
-                           pa__fmt_rate(pa__num(json_object_get(d, "rate")), a),
+                           pa__fmt_key(d, "rate", pa__fmt_rate, a),
                            pa__fmt_ci(json_object_get(d, "ci"), false, ci));
         }
         pa__md_omitted(m, n > i ? n - i : 0, "summary.json");
@@ -237,12 +244,8 @@ static void flips(struct pa_md *m, const json_t *summary)
         {
                 if (pa__md_full(m))
                         break;
-                pa__md_out(m, "| ");
-                pa__md_cell(m, pa__str(e, "outcome"));
-                pa__md_out(m, " | ");
-                pa__md_cell(m, pa__str(e, "axis"));
-                pa__md_out(m, " | %s | %lld | ",
-                           pa__fmt_rate(pa__num(json_object_get(e, "flip_rate")), a),
+                pa__md_lead(m, pa__str(e, "outcome"), pa__str(e, "axis"));
+                pa__md_out(m, " | %s | %lld | ", pa__fmt_key(e, "flip_rate", pa__fmt_rate, a),
                            pa__int(e, "sets"));
                 json_array_foreach(json_object_get(e, "flipped"), j, x)
                 {

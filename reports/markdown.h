@@ -20,6 +20,10 @@ void pa__md_out(struct pa_md *m, const char *fmt, ...) __attribute__((format(pri
 bool pa__md_full(const struct pa_md *m);
 /* s escaped for a table cell (HTML, Markdown and line breaks neutralised). */
 void pa__md_cell(struct pa_md *m, const char *s);
+/* "| a | b": a row's first two cells, escaped. */
+void pa__md_lead(struct pa_md *m, const char *a, const char *b);
+/* "| outcome | axis | group vs reference" of group g of entry e. */
+void pa__md_group(struct pa_md *m, const json_t *e, const json_t *g);
 /* "_N more rows not shown here; WHERE has them all._" when n > 0. */
 void pa__md_omitted(struct pa_md *m, size_t n, const char *where);
 

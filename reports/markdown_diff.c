@@ -92,17 +92,13 @@ static void regression(struct pa_md *m, const json_t *diff)
         {
                 if (i >= MAX_ROWS || pa__md_full(m))
                         break;
-                pa__md_out(m, "| ");
-                pa__md_cell(m, pa__str(d, "outcome"));
-                pa__md_out(m, " | ");
-                pa__md_cell(m, pa__str(d, "domain"));
+                pa__md_lead(m, pa__str(d, "outcome"), pa__str(d, "domain"));
                 pa__md_out(m, " | %s | %lld | %s | %s | %s [%s] | %s | %s |\n", pa__str(d, "kind"),
-                           pa__int(d, "n"),
-                           pa__fmt_rate(pa__num(json_object_get(d, "acc_base")), a),
-                           pa__fmt_rate(pa__num(json_object_get(d, "acc_cand")), b),
-                           pa__fmt_signed(pa__num(json_object_get(d, "delta")), c),
+                           pa__int(d, "n"), pa__fmt_key(d, "acc_base", pa__fmt_rate, a),
+                           pa__fmt_key(d, "acc_cand", pa__fmt_rate, b),
+                           pa__fmt_key(d, "delta", pa__fmt_signed, c),
                            pa__fmt_ci(json_object_get(d, "delta_ci"), true, ci),
-                           pa__fmt_p(pa__num(json_object_get(d, "p_adjusted")), p),
+                           pa__fmt_key(d, "p_adjusted", pa__fmt_p, p),
                            json_is_true(json_object_get(d, "gate_failed")) ? "**regression**"
                                                                            : pa__domain_verdict(d));
         }
@@ -117,22 +113,14 @@ static void change_row(struct pa_md *m, const json_t *e, const json_t *g)
         char a[PA_FMT], b[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
         bool bad = !strcmp(ch, "new") || !strcmp(ch, "worse");
 
-        pa__md_out(m, "| ");
-        pa__md_cell(m, pa__str(e, "outcome"));
-        pa__md_out(m, " | ");
-        pa__md_cell(m, pa__str(e, "axis"));
-        pa__md_out(m, " | ");
-        pa__md_cell(m, pa__str(g, "group"));
-        pa__md_out(m, " vs ");
-        pa__md_cell(m, pa__str(e, "reference"));
-        pa__md_out(m, " | %s%s | %s [%s]%s | %s | %s%s%s |\n",
-                   pa__fmt_signed(pa__num(json_object_get(gb, "diff")), a),
-                   json_is_true(json_object_get(gb, "flag")) ? " \u2691" : "",
-                   pa__fmt_signed(pa__num(json_object_get(gc, "diff")), b),
-                   pa__fmt_ci(json_object_get(gc, "diff_ci"), true, ci),
-                   json_is_true(json_object_get(gc, "flag")) ? " \u2691" : "",
-                   pa__fmt_p(pa__num(json_object_get(gc, "p_adjusted")), p), bad ? "**" : "", ch,
-                   bad ? "**" : "");
+        pa__md_group(m, e, g);
+        pa__md_out(
+            m, " | %s%s | %s [%s]%s | %s | %s%s%s |\n", pa__fmt_key(gb, "diff", pa__fmt_signed, a),
+            json_is_true(json_object_get(gb, "flag")) ? " \u2691" : "",
+            pa__fmt_key(gc, "diff", pa__fmt_signed, b),
+            pa__fmt_ci(json_object_get(gc, "diff_ci"), true, ci),
+            json_is_true(json_object_get(gc, "flag")) ? " \u2691" : "",
+            pa__fmt_key(gc, "p_adjusted", pa__fmt_p, p), bad ? "**" : "", ch, bad ? "**" : "");
 }
 
 static const char change_head[] =
@@ -223,12 +211,10 @@ static void flipped(struct pa_md *m, const json_t *diff)
 
                 if (i >= MAX_FLIPS || pa__md_full(m))
                         break;
-                pa__md_out(m, "| ");
-                pa__md_cell(m, pa__str(x, "item_id"));
-                pa__md_out(m, " | ");
-                pa__md_cell(m, pa__kv(json_object_get(x, "groups"), groups, sizeof(groups))[0]
-                                   ? groups
-                                   : "\u2013");
+                pa__md_lead(m, pa__str(x, "item_id"),
+                            pa__kv(json_object_get(x, "groups"), groups, sizeof(groups))[0]
+                                ? groups
+                                : "\u2013");
                 pa__md_out(m, " | %lld | ", pa__int(x, "sample"));
                 answer(m, json_object_get(x, "base"));
                 pa__md_out(m, " | ");
@@ -320,10 +306,7 @@ void pa__md_audit(struct pa_md *m, const json_t *audit)
         {
                 if (i >= MAX_AUDIT || pa__md_full(m))
                         break;
-                pa__md_out(m, "| ");
-                pa__md_cell(m, pa__str(it, "id"));
-                pa__md_out(m, " | ");
-                pa__md_cell(m, pa__str(it, "framework"));
+                pa__md_lead(m, pa__str(it, "id"), pa__str(it, "framework"));
                 pa__md_out(m, " | ");
                 pa__md_cell(m, pa__str(it, "requirement"));
                 pa__md_out(m, " | %s |\n",

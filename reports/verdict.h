@@ -24,6 +24,10 @@ const char *pa__fmt_rate(double x, char buf[PA_FMT]);
 const char *pa__fmt_signed(double x, char buf[PA_FMT]);
 /* A p-value: "0.014", "1", "< 0.0001". */
 const char *pa__fmt_p(double p, char buf[PA_FMT]);
+/* Any of the three above, for writers that format a cell by key. */
+typedef const char *(*pa__fmt_fn)(double x, char buf[PA_FMT]);
+/* fmt of o[key]'s number: pa__fmt_key(g, "rate", pa__fmt_rate, buf). */
+const char *pa__fmt_key(const json_t *o, const char *key, pa__fmt_fn fmt, char buf[PA_FMT]);
 /* An interval array [lo, hi] as "−0.31 to −0.15" (signed) or
  * "0.52 to 0.64"; "–" without one. */
 const char *pa__fmt_ci(const json_t *ci, bool is_signed, char buf[2 * PA_FMT]);

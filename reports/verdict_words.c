@@ -57,6 +57,11 @@ const char *pa__fmt_p(double p, char buf[PA_FMT])
         return buf;
 }
 
+const char *pa__fmt_key(const json_t *o, const char *key, pa__fmt_fn fmt, char buf[PA_FMT])
+{
+        return fmt(pa__num(json_object_get(o, key)), buf);
+}
+
 const char *pa__fmt_ci(const json_t *ci, bool is_signed, char buf[2 * PA_FMT])
 {
         char a[PA_FMT], b[PA_FMT];
