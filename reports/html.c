@@ -10,8 +10,6 @@
 #include "html.h"
 #include "verdict.h"
 
-#define MAX_FOREST 80
-
 static bool several_outcomes(const json_t *outcomes)
 {
         const json_t *e;
@@ -63,6 +61,19 @@ size_t pa__html_keep(struct pa_forest_row *rows, size_t n, size_t max)
         return kept;
 }
 
+bool pa__html_forest(FILE *f, const char *title, struct pa_forest_row *rows, size_t n, double band,
+                     const char *before, const char *after)
+{
+        char lab[96];
+
+        if (!isfinite(band))
+                band = 0;
+        snprintf(lab, sizeof(lab), "%s \u00b1%g%s", before, band, after);
+        fputs("<figure>", f);
+        pa__svg_forest(f, title, rows, pa__html_keep(rows, n, PA__MAX_FOREST), band, lab);
+        return n > PA__MAX_FOREST;
+}
+
 static void forest(FILE *f, const json_t *s)
 {
         const json_t *outcomes = json_object_get(s, "outcomes"), *e, *g;
@@ -70,7 +81,7 @@ static void forest(FILE *f, const json_t *s)
         struct pa_forest_row *rows = NULL;
         bool prefix = several_outcomes(outcomes);
         size_t i, j, n = 0, total = 0;
-        char lab[64];
+        bool cut;
 
         json_array_foreach(outcomes, i, e)
         {
@@ -99,20 +110,16 @@ static void forest(FILE *f, const json_t *s)
                         n++;
                 }
         }
-        if (!isfinite(band))
-                band = 0;
-        snprintf(lab, sizeof(lab), "practical threshold \u00b1%g", band);
-        fputs("<figure>", f);
-        pa__svg_forest(f, "disparities: difference to the reference group", rows,
-                       pa__html_keep(rows, n, MAX_FOREST), band, lab);
+        cut = pa__html_forest(f, "disparities: difference to the reference group", rows, n, band,
+                              "practical threshold", "");
         fprintf(f,
                 "<figcaption>Rate minus the reference group's rate, with %.0f%% Newcombe "
                 "intervals. Shaded: within the practical threshold. Red: flagged (corrected p "
                 "below alpha and outside the band).%s</figcaption></figure>\n",
                 100 * (1 - pa__num(json_object_get(s, "alpha"))),
-                n > MAX_FOREST ? " Only the flagged and largest differences are drawn; the table "
-                                 "has them all."
-                               : "");
+                cut ? " Only the flagged and largest differences are drawn; the table "
+                      "has them all."
+                    : "");
         free(rows);
 }
 

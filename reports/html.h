@@ -69,6 +69,14 @@ void pa__svg_rates(FILE *f, const char *title, const struct pa_rate_row *rows, s
  * largest differences) at the front of rows, in their order; returns how
  * many to draw. */
 size_t pa__html_keep(struct pa_forest_row *rows, size_t n, size_t max);
+/* Rows a forest plot draws at most: beyond, it stops being readable. */
+#define PA__MAX_FOREST 80
+/* Opens a <figure> with the forest plot of the most telling of the n rows
+ * and a band of +-band (0 when not finite) labelled "<before> +-band<after>";
+ * the caller writes the caption and closes the figure. Returns whether
+ * rows were left out. */
+bool pa__html_forest(FILE *f, const char *title, struct pa_forest_row *rows, size_t n, double band,
+                     const char *before, const char *after);
 
 /* The audit section of a run page (audit.json). */
 void pa__html_audit(FILE *f, const json_t *audit);

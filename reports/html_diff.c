@@ -10,8 +10,6 @@
 #include "html.h"
 #include "verdict.h"
 
-#define MAX_FOREST 80
-
 static void gates(FILE *f, const json_t *diff)
 {
         const json_t *g;
@@ -96,7 +94,7 @@ static void regression(FILE *f, const json_t *diff)
         size_t i, n = json_array_size(json_object_get(reg, "domains"));
         struct pa_forest_row *rows = calloc(n + 1, sizeof(*rows));
         double band = pa__num(json_object_get(reg, "max_drop"));
-        char lab[64], ci[2 * PA_FMT];
+        char ci[2 * PA_FMT];
 
         fputs("<section id=\"regression\"><h2>Accuracy and rates by domain</h2>\n", f);
         json_array_foreach(json_object_get(reg, "domains"), i, d)
@@ -118,10 +116,8 @@ static void regression(FILE *f, const json_t *diff)
                                                                                : PA_TONE_NEUTRAL;
         }
         if (rows && n) {
-                snprintf(lab, sizeof(lab), "within \u00b1%g (max drop)", isfinite(band) ? band : 0);
-                fputs("<figure>", f);
-                pa__svg_forest(f, "change of accuracy per domain", rows,
-                               pa__html_keep(rows, n, MAX_FOREST), isfinite(band) ? band : 0, lab);
+                pa__html_forest(f, "change of accuracy per domain", rows, n, band, "within",
+                                " (max drop)");
                 fputs(
                     "<figcaption>Candidate minus base on the same cases and samples, with a "
                     "bootstrap interval clustered by item. Red: a regression that fails the gate; "
@@ -168,7 +164,7 @@ static void forest(FILE *f, const json_t *dis, size_t total)
         struct pa_forest_row *rows = calloc(total + 1, sizeof(*rows));
         double band = pa__num(json_object_get(dis, "min_diff"));
         size_t i, j, n = 0;
-        char lab[64];
+        bool cut;
 
         if (!rows)
                 return;
@@ -196,18 +192,13 @@ static void forest(FILE *f, const json_t *dis, size_t total)
                         n++;
                 }
         }
-        if (!isfinite(band))
-                band = 0;
-        snprintf(lab, sizeof(lab), "practical threshold \u00b1%g", band);
-        fputs("<figure>", f);
-        pa__svg_forest(f, "disparities in the base and the candidate", rows,
-                       pa__html_keep(rows, n, MAX_FOREST), band, lab);
+        cut = pa__html_forest(f, "disparities in the base and the candidate", rows, n, band,
+                              "practical threshold", "");
         fprintf(f,
                 "<figcaption>Each group's rate minus its reference group's, base (open circle) "
                 "and candidate (square), with intervals. Red: new, worse or still flagged; green: "
                 "resolved or better.%s</figcaption></figure>\n",
-                n > MAX_FOREST ? " Only the changed and largest are drawn; the table has them all."
-                               : "");
+                cut ? " Only the changed and largest are drawn; the table has them all." : "");
         free(rows);
 }
 
