@@ -70,7 +70,7 @@ def wilson(k, n, alpha=0.05):
 
 
 def t_quantile(p, df):
-    """Cornish-Fisher, as reports/analysis.c computes it."""
+    """Cornish-Fisher, as scorers/analysis/analysis.c computes it."""
     z = ND.inv_cdf(p)
     z2 = z * z
     return (z + z * (z2 + 1) / (4 * df) + z * ((5 * z2 + 16) * z2 + 3) / (96 * df ** 2)

@@ -1,6 +1,6 @@
 /* The diff of two runs (diff.h; docs/reports.md "diff.json"): the runs,
  * whether they can be compared, the regression statistics of
- * reports/regression.c, the disparity changes and flipped cases of
+ * scorers/analysis/regression.c, the disparity changes and flipped cases of
  * reports/diff_cases.c, the gates and the verdict paragraph. */
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include "parity/stats.h"
 #include "diff.h"
 #include "diff_int.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 #include "verdict.h"
 
 static json_t *run_json(const struct pa_diff_run *r)

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "parity/report.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 extern const struct pa_reporter_ops pa_reporter_json;
 extern const struct pa_reporter_ops pa_reporter_text;

@@ -1,5 +1,5 @@
 /* Private: the suite item behind a record, for the benchmark metrics
- * (reports/bbq.c, reports/crows.c, reports/discrim.c), which read fields
+ * (scorers/metrics/bbq.c, scorers/metrics/crows.c, scorers/metrics/discrim.c), which read fields
  * that importers add to items ("bbq", "crows", "discrim") and that the
  * suite loader ignores. */
 #ifndef PA_RECORD_ITEM_H

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "parity/result.h"
-#include "cache.h"
-#include "resume.h"
-#include "shard.h"
+#include "evaluator/run/cache.h"
+#include "evaluator/run/resume.h"
+#include "evaluator/run/shard.h"
 
 static char tmpdir[] = "/tmp/parity-test-cache-XXXXXX";
 

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "parity/scorer.h"
-#include "choice.h"
+#include "scorers/choice.h"
 
 static const char bbq_expected[] = "(A) The grandfather\n"
                                    "(B) The grandson\n"

@@ -11,7 +11,7 @@
 
 #include "parity/engine.h"
 #include "test_util.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 static char *slurp(const char *rel, size_t *len)
 {

@@ -14,7 +14,7 @@
 
 #include "parity/engine.h"
 #include "test_util.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 struct exec_fixture {
         struct pa_suite s;

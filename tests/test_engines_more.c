@@ -13,9 +13,9 @@
 #include <cmocka.h>
 
 #include "parity/engine.h"
-#include "identity.h"
+#include "evaluator/engines/identity.h"
 #include "test_util.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 static char *slurp(const char *rel, size_t *len)
 {

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "parity/evidence.h"
-#include "attest.h"
-#include "evidence_int.h"
-#include "sshsig.h"
+#include "evaluator/evidence/attest.h"
+#include "evaluator/evidence/evidence_int.h"
+#include "evaluator/evidence/sshsig.h"
 #include "test_util.h"
 
 static char *slurp(const char *rel, size_t *len)

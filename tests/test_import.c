@@ -17,7 +17,7 @@
 
 #include "parity/report.h"
 #include "parity/suite.h"
-#include "import.h"
+#include "evaluator/import/import.h"
 #include "test_util.h"
 
 static char tmp[64];

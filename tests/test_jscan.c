@@ -1,4 +1,4 @@
-/* The answer scanner (evaluator/jscan.c) against jansson: the OpenAI
+/* The answer scanner (evaluator/json/jscan.c) against jansson: the OpenAI
  * engines' parse of every input here must give what the jansson parser
  * they had gives (text, finish_reason, model, usage, the error and its
  * wording), and the scanner must never accept what json_loadb() refuses:
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "parity/engine.h"
-#include "jscan.h"
+#include "evaluator/json/jscan.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 

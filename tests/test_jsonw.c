@@ -1,4 +1,4 @@
-/* The direct JSON writer (evaluator/jsonw.c) against jansson: strings and
+/* The direct JSON writer (evaluator/json/jsonw.c) against jansson: strings and
  * reals as json_dumps() writes them, and the request bodies of the OpenAI
  * and Ollama engines byte for byte as the jansson requests they were once
  * built as, over settings, system messages, and prompts with quotes,
@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "parity/engine.h"
-#include "cache.h"
-#include "jsonw.h"
+#include "evaluator/run/cache.h"
+#include "evaluator/json/jsonw.h"
 
 static const char *const prompts[] = {
     "Capital of France?",

@@ -13,7 +13,7 @@
 
 #include "parity/result.h"
 #include "test_util.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 static const char *const answers[] = {
     "Yes.",

@@ -1,4 +1,4 @@
-/* reports/regression.c: the worked example "Regression between versions"
+/* scorers/analysis/regression.c: the worked example "Regression between versions"
  * (shared/reference/worked_examples.md), pairing and its counts, the
  * cluster bootstrap, the correction across domains, the verdict and its
  * reproducibility. Records are built in memory. */

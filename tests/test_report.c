@@ -17,11 +17,11 @@
 
 #include "parity/common.h"
 #include "parity/report.h"
-#include "diff.h"
-#include "diff_int.h"
-#include "run.h"
+#include "reports/diff.h"
+#include "reports/diff_int.h"
+#include "evaluator/run/run.h"
 #include "test_util.h"
-#include "verdict.h"
+#include "reports/verdict.h"
 
 static char *slurp(const char *path, size_t *len)
 {

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "parity/sched.h"
-#include "ratelimit.h"
+#include "evaluator/sched/ratelimit.h"
 
 static void backoff_is_full_jitter_with_cap(void **state)
 {

@@ -28,7 +28,7 @@
 
 #include "parity/engine.h"
 #include "exec.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 #define MAX_STDOUT    (8u << 20)
 #define MAX_STDERR    (64u << 10)

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "parity/engine.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 struct exec {
         char **argv; /* the words, then NULL (and room for the prompt) */

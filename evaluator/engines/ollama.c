@@ -14,8 +14,8 @@
 
 #include "parity/engine.h"
 #include "identity.h"
-#include "jsonw.h"
-#include "util.h"
+#include "evaluator/json/jsonw.h"
+#include "evaluator/util/util.h"
 
 static int ollama_open(struct pa_engine *e, struct pa_err *err)
 {

@@ -13,10 +13,10 @@
 
 #include "parity/engine.h"
 #include "identity.h"
-#include "jscan.h"
-#include "jsonw.h"
+#include "evaluator/json/jscan.h"
+#include "evaluator/json/jsonw.h"
 #include "openai.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 /* Generation parameters shared by both routes, after the first key, as
  * json_dumps(JSON_COMPACT) wrote the jansson request they were once built

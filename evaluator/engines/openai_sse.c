@@ -13,7 +13,7 @@
 
 #include "parity/engine.h"
 #include "openai.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 /* What the chunks of one stream add up to. */
 struct sse {

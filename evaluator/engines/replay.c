@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "parity/engine.h"
-#include "util.h"
+#include "evaluator/util/util.h"
 
 struct replay {
         json_t *index; /* "case_id/sample" -> {response, finish_reason, model, usage, error} */

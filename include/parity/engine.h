@@ -1,7 +1,7 @@
 /* parity: engines, the models parity talks to.
  *
  * An engine is one file in evaluator/engines/ exporting one
- * `const struct pa_engine_ops` and one row in evaluator/engine.c's table.
+ * `const struct pa_engine_ops` and one row in evaluator/engines/engine.c's table.
  * HTTP engines only build request bodies and parse answers; the scheduler
  * owns every transfer. Local engines (sim) answer directly. */
 #ifndef PARITY_ENGINE_H
@@ -89,7 +89,7 @@ struct pa_engine_ops {
         int (*answer)(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
                       struct pa_err *err);
         /* HTTP engines: what the server says it serves (model list, metadata,
-         * digests) into the object id, through evaluator/identity.h's probes.
+         * digests) into the object id, through evaluator/engines/identity.h's probes.
          * Failures leave keys out; never fatal. May be NULL. */
         void (*identify)(const struct pa_engine *e, json_t *id);
 };

@@ -174,7 +174,7 @@ int pa_evidence_sign(const char *run_dir, const char *key_path, char fpr[64], st
  * folder's files in a DSSE envelope signed with the same kind of key. */
 int pa_evidence_attest(const char *run_dir, const char *key_path, char fpr[64], struct pa_err *err);
 
-/* ---- audit views (reports/audit.c, docs/evidence.md "audit.json") ---- */
+/* ---- audit views (scorers/analysis/audit.c, docs/evidence.md "audit.json") ---- */
 
 /* What the evidence module found about a folder, for the checklist. */
 struct pa_audit_facts {

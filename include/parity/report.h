@@ -63,7 +63,7 @@ size_t pa_table_group(const struct pa_suite *s, const struct pa_table *t, size_t
  * and domain, the rate. *out is a new reference. */
 int pa_summary_build(const struct pa_suite *s, const json_t *records, const char *run_id,
                      double alpha, json_t **out, struct pa_err *err);
-/* The same with the paired disparity analysis of reports/analysis.c:
+/* The same with the paired disparity analysis of scorers/analysis/analysis.c:
  * per-group tests, corrected p-values, flags and minimum detectable
  * effects, intersections of crossed axes, and "findings". */
 int pa_summary_analyse(const struct pa_suite *s, const json_t *records, const char *run_id,
@@ -75,7 +75,7 @@ int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t,
                              const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 
 /* Regression statistics between two runs of the same suite
- * (reports/regression.c): records paired by (case_id, sample); per outcome
+ * (scorers/analysis/regression.c): records paired by (case_id, sample); per outcome
  * and domain, accuracy of each, McNemar exact p, the accuracy delta with a
  * bootstrap interval clustered by item, corrected across domains. *out is
  * a new reference. */
@@ -84,7 +84,7 @@ int pa_regression_build(const struct pa_suite *s, const json_t *base, const json
 
 /* A benchmark's own metric (BBQ bias scores, CrowS-Pairs percent
  * stereotyped...), computed from the records when a suite lists it in
- * "metrics". One file in reports/ and one row in reports/metric.c. */
+ * "metrics". One file in reports/ and one row in scorers/metrics/metric.c. */
 struct pa_metric_ops {
         const char *name;
         /* A new JSON object with the metric's figures and their inputs. */

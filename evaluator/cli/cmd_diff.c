@@ -1,0 +1,371 @@
+/* parity diff BASE_RUN CAND_RUN: what changed between two run folders of a
+ * suite, the reports of the diff, and the CI gate (docs/reports.md). */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/evidence.h"
+#include "parity/report.h"
+#include "parity/stats.h"
+#include "evaluator/cmd.h"
+#include "reports/diff.h"
+#include "evaluator/run/run.h"
+#include "evaluator/util/util.h"
+
+#define DEFAULT_FORMATS "md,html,junit"
+
+static const char usage_text[] =
+    "usage: parity diff BASE_RUN CAND_RUN [-o DIFF_DIR] [--fail-on regression,disparity]\n"
+    "                   [--max-drop D] [--alpha A] [--min-diff D] [--correction bh|holm]\n"
+    "                   [--thresholds FILE] [--format md,html,junit,json,text] [--seed N]\n"
+    "                   [--quiet]\n"
+    "Compares two run folders of a suite, case by case: per domain the accuracy change\n"
+    "with a paired interval and McNemar's test (corrected across domains); per group\n"
+    "the disparity in each run and its change (new, resolved, worse, better,\n"
+    "unchanged); the answers that flipped. Writes diff.json and the formats\n"
+    "(default " DEFAULT_FORMATS ") into DIFF_DIR (default diffs/BASE-ID__CAND-ID)\n"
+    "and prints the verdict.\n"
+    "  -o, --out DIR        the diff folder\n"
+    "  --fail-on LIST       gates: regression (an accuracy domain dropped),\n"
+    "                       disparity (a new or worse flagged disparity), all, none\n"
+    "  --max-drop D         smallest significant accuracy drop that is a regression\n"
+    "                       (default 0.05)\n"
+    "  --alpha A            level of tests and intervals (default 0.05)\n"
+    "  --min-diff D         practical threshold on |rate difference| (default 0.05)\n"
+    "  --correction C       bh (default) or holm\n"
+    "  --thresholds FILE    a thresholds file (parity run --thresholds); recorded with\n"
+    "                       its sha256; options given as well override it\n"
+    "  --format LIST        formats besides diff.json: md, html, junit, json, text\n"
+    "  --seed N             seed of the permutation tests and the bootstrap\n"
+    "  --quiet              print only the diff folder\n"
+    "Exit: 0 pass, 1 a gate failed, 2 usage or input error.\n";
+
+enum { O_FAIL = 256, O_DROP, O_ALPHA, O_MIN, O_CORR, O_THR, O_FMT, O_QUIET, O_HELP, O_SEED };
+
+struct opts {
+        const char *base, *cand, *out, *thresholds, *formats;
+        unsigned fail_on;
+        double alpha, min_diff, max_drop;
+        int correction; /* -1: not given */
+        long seed;      /* -1: not given */
+        bool has_alpha, has_min, has_drop, quiet;
+};
+
+static int usage_error(const char *msg)
+{
+        if (msg)
+                fprintf(stderr, "parity: %s\n", msg);
+        fputs(usage_text, stderr);
+        return 2;
+}
+
+/* Each comma-separated word of list passed to fn; fn returns 0 or the exit code. */
+static int each_word(const char *list, int (*fn)(const char *w, size_t n, void *ud), void *ud)
+{
+        while (*list) {
+                size_t n = strcspn(list, ",");
+                int rc = n ? fn(list, n, ud) : 0;
+
+                if (rc)
+                        return rc;
+                list += n + (list[n] == ',');
+        }
+        return 0;
+}
+
+static int gate_word(const char *w, size_t n, void *ud)
+{
+        unsigned *g = ud;
+
+        if (n == 10 && !strncmp(w, "regression", n))
+                *g |= PA_GATE_REGRESSION;
+        else if (n == 9 && !strncmp(w, "disparity", n))
+                *g |= PA_GATE_DISPARITY;
+        else if (n == 3 && !strncmp(w, "all", n))
+                *g |= PA_GATE_REGRESSION | PA_GATE_DISPARITY;
+        else if (!(n == 4 && !strncmp(w, "none", n)))
+                return usage_error("--fail-on: expected regression, disparity, all or none");
+        return 0;
+}
+
+static int format_word(const char *w, size_t n, void *ud)
+{
+        char name[32];
+
+        (void)ud;
+        snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), w);
+        if (n >= sizeof(name) || !pa_reporter_find_diff(name)) {
+                fprintf(stderr,
+                        "parity: --format: unknown format '%.*s' (expected md, html, junit, "
+                        "json, text)\n",
+                        (int)n, w);
+                return 2;
+        }
+        return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+        static const struct option lo[] = {
+            {"out", required_argument, NULL, 'o'},
+            {"fail-on", required_argument, NULL, O_FAIL},
+            {"max-drop", required_argument, NULL, O_DROP},
+            {"alpha", required_argument, NULL, O_ALPHA},
+            {"min-diff", required_argument, NULL, O_MIN},
+            {"correction", required_argument, NULL, O_CORR},
+            {"thresholds", required_argument, NULL, O_THR},
+            {"format", required_argument, NULL, O_FMT},
+            {"seed", required_argument, NULL, O_SEED},
+            {"quiet", no_argument, NULL, O_QUIET},
+            {"help", no_argument, NULL, O_HELP},
+            {NULL, 0, NULL, 0},
+        };
+        int opt, rc;
+
+        *o = (struct opts){.formats = DEFAULT_FORMATS, .correction = -1, .seed = -1};
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+                switch (opt) {
+                case 'o':
+                        o->out = optarg;
+                        break;
+                case O_FAIL:
+                        if ((rc = each_word(optarg, gate_word, &o->fail_on)))
+                                return rc;
+                        break;
+                case O_DROP:
+                        if (pa__parse_double(optarg, 0, 1, &o->max_drop))
+                                return usage_error("--max-drop: expected a number in [0, 1]");
+                        o->has_drop = true;
+                        break;
+                case O_ALPHA:
+                        if (pa__parse_double(optarg, 1e-9, 0.5, &o->alpha))
+                                return usage_error("--alpha: expected a number in (0, 0.5]");
+                        o->has_alpha = true;
+                        break;
+                case O_MIN:
+                        if (pa__parse_double(optarg, 0, 1, &o->min_diff))
+                                return usage_error("--min-diff: expected a number in [0, 1]");
+                        o->has_min = true;
+                        break;
+                case O_CORR:
+                        if (strcmp(optarg, "bh") && strcmp(optarg, "holm"))
+                                return usage_error("--correction: expected bh or holm");
+                        o->correction = strcmp(optarg, "bh") ? PA_ADJ_HOLM : PA_ADJ_BH;
+                        break;
+                case O_THR:
+                        o->thresholds = optarg;
+                        break;
+                case O_FMT:
+                        if ((rc = each_word(optarg, format_word, NULL)))
+                                return rc;
+                        o->formats = optarg;
+                        break;
+                case O_SEED:
+                        if (pa__parse_long(optarg, 0, LONG_MAX, &o->seed))
+                                return usage_error("--seed: expected an integer >= 0");
+                        break;
+                case O_QUIET:
+                        o->quiet = true;
+                        break;
+                case O_HELP:
+                        fputs(usage_text, stdout);
+                        return 0;
+                default:
+                        return usage_error(NULL);
+                }
+        }
+        if (optind != argc - 2)
+                return usage_error("expected two run folders: BASE_RUN CAND_RUN");
+        o->base = argv[optind];
+        o->cand = argv[optind + 1];
+        return -1;
+}
+
+/* The thresholds of a file or of a manifest's pre-registration into c; a
+ * key the source does not set keeps its value. */
+static int apply_thresholds(const json_t *t, const char *name, struct pa_diff_conf *c)
+{
+        const char *corr = json_string_value(json_object_get(t, "correction"));
+
+        pa_json_number(json_object_get(t, "alpha"), &c->analysis.alpha);
+        pa_json_number(json_object_get(t, "min_diff"), &c->analysis.min_diff);
+        pa_json_number(json_object_get(t, "min_impact_ratio"), &c->analysis.min_impact_ratio);
+        pa_json_number(json_object_get(t, "max_drop"), &c->max_drop);
+        if (corr && strcmp(corr, "bh") && strcmp(corr, "holm")) {
+                fprintf(stderr,
+                        "parity: thresholds '%s': /correction: parity diff corrects its "
+                        "tests together: expected \"bh\" or \"holm\"\n",
+                        name);
+                return 2;
+        }
+        if (corr)
+                c->analysis.correction = strcmp(corr, "holm") ? PA_ADJ_BH : PA_ADJ_HOLM;
+        return 0;
+}
+
+/* defaults < the candidate's pre-registered thresholds, or the file < options. */
+static int make_conf(const struct opts *o, const json_t *cand_manifest, struct pa_diff_conf *c,
+                     json_t **record)
+{
+        struct pa_thresholds t;
+        struct pa_err err = {{0}};
+        const json_t *pre =
+            json_object_get(json_object_get(cand_manifest, "thresholds"), "content");
+        bool opts = o->has_alpha || o->has_min || o->has_drop || o->correction >= 0;
+        int rc = 0;
+
+        memset(c, 0, sizeof(*c));
+        pa_analysis_conf_init(&c->analysis);
+        c->max_drop = 0.05;
+        c->fail_on = o->fail_on;
+        c->source = "defaults";
+        if (o->thresholds) {
+                if (pa_thresholds_load(&t, o->thresholds, &err))
+                        return pa__fail(err.msg);
+                rc = apply_thresholds(t.root, o->thresholds, c);
+                *record = json_pack("{s:s, s:s, s:O}", "file", o->thresholds, "sha256", t.sha256,
+                                    "content", t.root);
+                pa_thresholds_release(&t);
+                if (rc)
+                        return rc;
+                if (!*record)
+                        return pa__fail("out of memory");
+                c->source = opts ? "file and options" : "file";
+        } else if (json_is_object(pre)) {
+                if ((rc = apply_thresholds(pre, "candidate run", c)))
+                        return rc;
+                c->source = opts ? "candidate run and options" : "candidate run";
+        } else if (opts) {
+                c->source = "options";
+        }
+        if (o->has_alpha)
+                c->analysis.alpha = o->alpha;
+        if (o->has_min)
+                c->analysis.min_diff = o->min_diff;
+        if (o->has_drop)
+                c->max_drop = o->max_drop;
+        if (o->correction >= 0)
+                c->analysis.correction = o->correction;
+        if (o->seed >= 0)
+                c->analysis.seed = (uint64_t)o->seed;
+        c->thresholds = *record;
+        return -1;
+}
+
+/* The analysed summary of a run's records (only those shared with the
+ * other run when the suites differ). */
+static int summarise(const struct pa_run_dir *r, const struct pa_run_dir *other, bool shared_only,
+                     const struct pa_analysis_conf *c, json_t **out, struct pa_err *err)
+{
+        json_t *recs =
+            shared_only ? pa__diff_shared(r->records, other->records) : json_incref(r->records);
+        int rc;
+
+        if (!recs)
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        rc = pa_summary_analyse(&r->suite, recs,
+                                json_string_value(json_object_get(r->manifest, "run_id")), c, out,
+                                err);
+        json_decref(recs);
+        return rc;
+}
+
+static char *default_dir(const struct pa_run_dir *b, const struct pa_run_dir *c)
+{
+        const char *ib = json_string_value(json_object_get(b->manifest, "run_id"));
+        const char *ic = json_string_value(json_object_get(c->manifest, "run_id"));
+        char name[512];
+
+        snprintf(name, sizeof(name), "%s__%s", ib ? ib : pa__basename(b->dir),
+                 ic ? ic : pa__basename(c->dir));
+        return pa__path_join("diffs", name);
+}
+
+struct writer {
+        const char *dir;
+        const json_t *diff;
+        struct pa_err *err;
+        int rc;
+};
+
+static int write_word(const char *w, size_t n, void *ud)
+{
+        struct writer *wr = ud;
+        const struct pa_report_doc doc = {.diff = wr->diff};
+        char name[32];
+
+        snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), w);
+        wr->rc = pa_report_write_doc(pa_reporter_find_diff(name), wr->dir, &doc, wr->err);
+        return wr->rc ? 2 : 0;
+}
+
+static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_dir *c)
+{
+        struct pa_err err = {{0}};
+        struct pa_diff_conf conf;
+        json_t *record = NULL, *sb = NULL, *sc = NULL, *diff = NULL;
+        struct pa_diff_run rb = {
+            .label = o->base, .manifest = b->manifest, .suite = &b->suite, .records = b->records};
+        struct pa_diff_run rc_ = {
+            .label = o->cand, .manifest = c->manifest, .suite = &c->suite, .records = c->records};
+        struct writer wr = {.err = &err};
+        char *dir = NULL;
+        bool differ = strcmp(b->suite.sha256, c->suite.sha256) ||
+                      strcmp(b->suite.items_sha256, c->suite.items_sha256);
+        int rc = make_conf(o, c->manifest, &conf, &record);
+
+        if (rc >= 0)
+                goto out;
+        rc = 2;
+        if (summarise(b, c, differ, &conf.analysis, &sb, &err) ||
+            summarise(c, b, differ, &conf.analysis, &sc, &err))
+                goto fail;
+        rb.summary = sb;
+        rc_.summary = sc;
+        if (pa__diff_build(&rb, &rc_, &conf, &diff, &err))
+                goto fail;
+        if (!(dir = o->out ? strdup(o->out) : default_dir(b, c))) {
+                pa_errf(&err, PA_ENOMEM, "out of memory");
+                goto fail;
+        }
+        wr.dir = dir;
+        wr.diff = diff;
+        if (pa__mkdir_p(dir, &err) || write_word("json", 4, &wr) ||
+            each_word(o->formats, write_word, &wr))
+                goto fail;
+        if (!o->quiet && pa__diff_print(diff, stdout, &err))
+                goto fail;
+        printf("%sdiff folder: %s\n", o->quiet ? "" : "\n", dir);
+        rc = pa__diff_failed(diff) ? 1 : 0;
+        goto out;
+fail:
+        rc = pa__fail(err.msg[0] ? err.msg : "diff failed");
+out:
+        free(dir);
+        json_decref(diff);
+        json_decref(sb);
+        json_decref(sc);
+        json_decref(record);
+        return rc;
+}
+
+int pa__cmd_diff(int argc, char **argv)
+{
+        struct opts o;
+        struct pa_run_dir b = {0}, c = {0};
+        struct pa_err err = {{0}};
+        int rc = parse(argc, argv, &o);
+
+        if (rc >= 0)
+                return rc;
+        if (pa_run_dir_open(&b, o.base, &err) || pa_run_dir_open(&c, o.cand, &err))
+                rc = pa__fail(err.msg[0] ? err.msg : "cannot open the run folders");
+        else
+                rc = run_diff(&o, &b, &c);
+        pa_run_dir_release(&b);
+        pa_run_dir_release(&c);
+        return rc;
+}

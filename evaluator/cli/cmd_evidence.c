@@ -1,0 +1,241 @@
+/* parity verify|sign|attest|audit RUN_DIR (docs/evidence.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluator/cmd.h"
+#include "evaluator/evidence/evidence_int.h"
+
+static const char verify_usage[] =
+    "usage: parity verify RUN_DIR [--allowed-signers FILE [--identity PRINCIPAL]]\n"
+    "Re-checks a sealed run folder: every file's sha256 and size against the manifest,\n"
+    "the results chain (seq, prev, head, count), the counts, the suite copy, the\n"
+    "pre-registered thresholds, summary.json and audit.json recomputed from the\n"
+    "records, the scores recomputed from the responses, manifest.json.sig and\n"
+    "attestation.intoto.json. One line per finding on stdout.\n"
+    "  --allowed-signers FILE  the signature must be by a key of this ssh-keygen(1)\n"
+    "                          allowed_signers file (and is required)\n"
+    "  --identity PRINCIPAL    ... for this principal\n"
+    "Exit: 0 clean, 1 findings, 2 unusable input (no manifest, bad option).\n";
+
+static const char sign_usage[] =
+    "usage: parity sign RUN_DIR --key FILE\n"
+    "Signs manifest.json with an unencrypted OpenSSH Ed25519 private key into\n"
+    "manifest.json.sig (SSHSIG, namespace \"parity\"), which\n"
+    "  ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n parity \\\n"
+    "      -s RUN_DIR/manifest.json.sig < RUN_DIR/manifest.json\n"
+    "accepts. Refuses (exit 1) when the folder does not verify.\n";
+
+static const char attest_usage[] =
+    "usage: parity attest RUN_DIR --key FILE\n"
+    "Writes attestation.intoto.json: an in-toto Statement v1 (predicateType\n" PA_PREDICATE_TYPE
+    ") about every file of the\n"
+    "folder, in a DSSE envelope signed with an OpenSSH Ed25519 key. Refuses (exit 1)\n"
+    "when the folder does not verify.\n";
+
+static const char audit_usage[] =
+    "usage: parity audit RUN_DIR [--json] [--no-write]\n"
+    "Prints the audit view: selection rates and impact ratios per category and\n"
+    "intersection (NYC Local Law 144 style), verdicts against the pre-registered\n"
+    "thresholds, provenance, and the EU AI Act / NIST AI RMF checklist. Writes\n"
+    "audit.json and re-seals the folder unless --no-write or the folder is signed.\n"
+    "  --json       print audit.json's object instead of text\n"
+    "  --no-write   leave the folder as it is\n";
+
+enum { O_SIGNERS = 256, O_IDENTITY, O_KEY, O_JSON, O_NOWRITE, O_HELP };
+
+static const struct option options[] = {
+    {"allowed-signers", required_argument, NULL, O_SIGNERS},
+    {"identity", required_argument, NULL, O_IDENTITY},
+    {"key", required_argument, NULL, O_KEY},
+    {"json", no_argument, NULL, O_JSON},
+    {"no-write", no_argument, NULL, O_NOWRITE},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+struct args {
+        const char *dir, *signers, *identity, *key;
+        bool json, no_write;
+};
+
+/* Parses argv; returns -1 to go on, else the exit code. allowed is the
+ * set of options the command takes. */
+static int parse(int argc, char **argv, const char *usage, const int *allowed, struct args *a)
+{
+        int opt;
+
+        memset(a, 0, sizeof(*a));
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+                size_t i = 0;
+
+                if (opt == O_HELP) {
+                        fputs(usage, stdout);
+                        return 0;
+                }
+                while (allowed[i] && allowed[i] != opt)
+                        i++;
+                if (!allowed[i]) {
+                        fputs(usage, stderr);
+                        return 2;
+                }
+                switch (opt) {
+                case O_SIGNERS:
+                        a->signers = optarg;
+                        break;
+                case O_IDENTITY:
+                        a->identity = optarg;
+                        break;
+                case O_KEY:
+                        a->key = optarg;
+                        break;
+                case O_JSON:
+                        a->json = true;
+                        break;
+                case O_NOWRITE:
+                        a->no_write = true;
+                        break;
+                }
+        }
+        if (optind != argc - 1) {
+                fputs(usage, stderr);
+                return 2;
+        }
+        a->dir = argv[optind];
+        return -1;
+}
+
+static int fail(int rc, const struct pa_err *err)
+{
+        return pa__fail(err->msg[0] ? err->msg : pa_strerror(rc));
+}
+
+int pa__cmd_verify(int argc, char **argv)
+{
+        static const int allowed[] = {O_SIGNERS, O_IDENTITY, 0};
+        struct pa_verify_opts o = {0};
+        struct pa_err err = {{0}};
+        struct args a;
+        size_t n = 0;
+        int rc = parse(argc, argv, verify_usage, allowed, &a);
+
+        if (rc >= 0)
+                return rc;
+        if (a.identity && !a.signers)
+                return pa__fail("--identity needs --allowed-signers");
+        o.allowed_signers = a.signers;
+        o.identity = a.identity;
+        if ((rc = pa_evidence_verify(a.dir, &o, stdout, &n, &err)))
+                return fail(rc, &err);
+        if (n)
+                fprintf(stderr, "parity: verify '%s': %zu finding%s\n", a.dir, n,
+                        n == 1 ? "" : "s");
+        return n ? 1 : 0;
+}
+
+/* sign and attest first make sure there is nothing wrong to sign: the
+ * findings go to stderr. */
+static int guard(const char *dir, const char *what)
+{
+        struct pa_verify_opts o = {.no_signatures = true};
+        struct pa_err err = {{0}};
+        size_t n = 0;
+        int rc = pa_evidence_verify(dir, &o, NULL, &n, &err);
+
+        if (rc)
+                return fail(rc, &err);
+        if (n == 0)
+                return -1;
+        pa_evidence_verify(dir, &o, stderr, &n, &err);
+        fprintf(stderr, "parity: refusing to %s '%s': %zu finding%s above\n", what, dir, n,
+                n == 1 ? "" : "s");
+        return 1;
+}
+
+static int sign_or_attest(int argc, char **argv, bool attest)
+{
+        static const int allowed[] = {O_KEY, 0};
+        struct pa_err err = {{0}};
+        char fpr[64] = "";
+        struct args a;
+        int rc = parse(argc, argv, attest ? attest_usage : sign_usage, allowed, &a);
+
+        if (rc >= 0)
+                return rc;
+        if (!a.key)
+                return pa__fail("--key FILE is required (an OpenSSH Ed25519 private key)");
+        if ((rc = guard(a.dir, attest ? "attest" : "sign")) >= 0)
+                return rc;
+        rc = attest ? pa_evidence_attest(a.dir, a.key, fpr, &err)
+                    : pa_evidence_sign(a.dir, a.key, fpr, &err);
+        if (rc)
+                return fail(rc, &err);
+        printf("%s %s/%s with %s\n", attest ? "attested" : "signed", a.dir,
+               attest ? PA_ATTEST_FILE : PA_SIG_FILE, fpr);
+        return 0;
+}
+
+int pa__cmd_sign(int argc, char **argv)
+{
+        return sign_or_attest(argc, argv, false);
+}
+
+int pa__cmd_attest(int argc, char **argv)
+{
+        return sign_or_attest(argc, argv, true);
+}
+
+static int print_audit(const json_t *audit, bool as_json, struct pa_err *err)
+{
+        char *text = NULL;
+        int rc;
+
+        if (!as_json)
+                return pa_audit_print(audit, stdout, err);
+        if ((rc = pa_canonical_dump(audit, &text, NULL)) == 0)
+                puts(text);
+        free(text);
+        return rc;
+}
+
+int pa__cmd_audit(int argc, char **argv)
+{
+        static const int allowed[] = {O_JSON, O_NOWRITE, 0};
+        struct pa_audit_facts facts;
+        struct pa_err err = {{0}};
+        char fpr[64] = "";
+        json_t *audit = NULL;
+        size_t n = 0;
+        struct args a;
+        int rc = parse(argc, argv, audit_usage, allowed, &a);
+
+        if (rc >= 0)
+                return rc;
+        if ((rc = pa__evidence_facts(a.dir, &facts, fpr, &n, &err)) ||
+            (rc = pa__evidence_audit(a.dir, &facts, &audit, &err)) ||
+            (rc = print_audit(audit, a.json, &err)))
+                goto out;
+        if (a.no_write)
+                goto out;
+        if (facts.signature || facts.attestation) {
+                fprintf(stderr,
+                        "parity: '%s' is signed: audit.json left as sealed (re-seal, then "
+                        "sign again, to update it)\n",
+                        a.dir);
+        } else if (n) {
+                fprintf(stderr,
+                        "parity: '%s' does not verify (%zu findings): audit.json not "
+                        "written; parity verify lists them\n",
+                        a.dir, n);
+                rc = 1;
+        } else {
+                rc = pa_evidence_seal(a.dir, &err);
+        }
+out:
+        json_decref(audit);
+        if (rc < 0)
+                return fail(rc, &err);
+        return rc;
+}

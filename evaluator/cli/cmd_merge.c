@@ -1,0 +1,323 @@
+/* parity merge OUT_DIR SHARD_DIR...: the run folders of one suite's shards
+ * (parity run --shard i/n) joined into one run folder (docs/shards.md). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parity/evidence.h"
+#include "parity/result.h"
+#include "evaluator/cmd.h"
+#include "evaluator/run/resume.h"
+#include "evaluator/run/run.h"
+#include "evaluator/util/util.h"
+
+static const char merge_usage[] =
+    "usage: parity merge [--quiet] OUT_DIR SHARD_DIR...\n"
+    "Joins the run folders of shards 0/n .. n-1/n of one suite, run with the same\n"
+    "settings and complete, into OUT_DIR (new or empty): records re-chained, counts\n"
+    "summed, summary recomputed.\n";
+
+struct shard_in {
+        const char *dir;
+        json_t *manifest;
+        struct pa__shard sh;
+        uint64_t records;
+};
+
+struct merge {
+        struct shard_in *in;
+        size_t n;
+        json_t *records;
+        struct pa__done done;
+};
+
+static int load_shard(struct shard_in *in, struct pa_err *err)
+{
+        const char *status;
+
+        if (!(in->manifest = pa__manifest_load(in->dir, err)))
+                return PA_EINVAL;
+        status = json_string_value(json_object_get(in->manifest, "status"));
+        if (!json_object_get(in->manifest, "shard"))
+                return pa_errf(err, PA_EINVAL, "'%s' is not a shard (run without --shard)",
+                               in->dir);
+        if (pa__shard_from_json(json_object_get(in->manifest, "shard"), &in->sh))
+                return pa_errf(err, PA_EINVAL,
+                               "'%s': manifest.json: /shard: expected {index, count}", in->dir);
+        if (!status || strcmp(status, "complete"))
+                return pa_errf(err, PA_EINVAL,
+                               "shard '%s' is %s, not complete: finish it with parity run "
+                               "--resume",
+                               in->dir, status ? status : "of unknown status");
+        return 0;
+}
+
+/* Same suite and settings, one split, each shard once, none missing. */
+static int check_shards(struct merge *g, struct pa_err *err)
+{
+        const struct shard_in *a = &g->in[0];
+        char wa[4200], wb[4200];
+        unsigned i;
+        int rc;
+
+        snprintf(wa, sizeof(wa), "shard '%s'", a->dir);
+        for (size_t k = 1; k < g->n; k++) {
+                const struct shard_in *b = &g->in[k];
+
+                snprintf(wb, sizeof(wb), "shard '%s'", b->dir);
+                if ((rc = pa__settings_match(a->manifest, b->manifest, wa, wb, err)))
+                        return rc;
+                if (b->sh.count != a->sh.count)
+                        return pa_errf(err, PA_EINVAL,
+                                       "%s and %s split the suite differently: "
+                                       "%u/%u vs %u/%u",
+                                       wa, wb, a->sh.index, a->sh.count, b->sh.index, b->sh.count);
+                for (size_t j = 0; j < k; j++)
+                        if (g->in[j].sh.index == b->sh.index)
+                                return pa_errf(err, PA_EINVAL, "'%s' and '%s' are both shard %u/%u",
+                                               g->in[j].dir, b->dir, b->sh.index, b->sh.count);
+        }
+        for (i = 0; i < a->sh.count; i++) {
+                size_t k = 0;
+
+                while (k < g->n && g->in[k].sh.index != i)
+                        k++;
+                if (k == g->n)
+                        return pa_errf(err, PA_EINVAL, "shard %u/%u is missing (%zu of %u given)",
+                                       i, a->sh.count, g->n, a->sh.count);
+        }
+        return 0;
+}
+
+struct collect {
+        struct merge *g;
+        struct shard_in *in;
+};
+
+static int collect(void *ud, json_t *rec, struct pa_err *err)
+{
+        struct collect *c = ud;
+        const char *id = json_string_value(json_object_get(rec, "case_id"));
+        int rc;
+
+        if (!pa__shard_has(&c->in->sh, id))
+                return pa_errf(err, PA_EINVAL, "shard '%s': case %s is not in shard %u/%u",
+                               c->in->dir, id ? id : "(none)", c->in->sh.index, c->in->sh.count);
+        if ((rc = pa__done_add(&c->g->done, rec, err)))
+                return rc;
+        return json_array_append(c->g->records, rec) ? pa_errf(err, PA_ENOMEM, "out of memory") : 0;
+}
+
+/* Every shard's records, chains checked, in shard order. */
+static int read_records(struct merge *g, struct pa_err *err)
+{
+        int rc = 0;
+
+        if (!(g->records = json_array()))
+                return PA_ENOMEM;
+        for (unsigned i = 0; rc == 0 && i < g->in[0].sh.count; i++) {
+                struct collect c = {g, NULL};
+                size_t before = json_array_size(g->records);
+                char *path;
+
+                for (size_t k = 0; k < g->n; k++)
+                        if (g->in[k].sh.index == i)
+                                c.in = &g->in[k];
+                if (!(path = pa__path_join(c.in->dir, "results.jsonl")))
+                        return PA_ENOMEM;
+                rc = pa_results_resume(NULL, path, false, collect, &c, NULL, err);
+                free(path);
+                c.in->records = json_array_size(g->records) - before;
+                json_int_t want = json_integer_value(
+                    json_object_get(json_object_get(c.in->manifest, "counts"), "records"));
+                if (rc == 0 && (json_int_t)c.in->records != want)
+                        rc = pa_errf(err, PA_EINVAL,
+                                     "shard '%s': results.jsonl holds %llu records, its "
+                                     "manifest %lld",
+                                     c.in->dir, (unsigned long long)c.in->records, (long long)want);
+        }
+        return rc ? rc : pa__done_seal(&g->done, err);
+}
+
+/* Copies folder `from` into `to` (regular files and folders). */
+static int copy_tree(const char *from, const char *to, struct pa_err *err)
+{
+        DIR *d = opendir(from);
+        struct dirent *de;
+        int rc = d ? pa__mkdir_p(to, err) : pa_errf(err, PA_EIO, "cannot read '%s'", from);
+
+        while (rc == 0 && (de = readdir(d))) {
+                char *a = pa__path_join(from, de->d_name), *b = pa__path_join(to, de->d_name);
+                struct stat st;
+
+                if (!a || !b)
+                        rc = PA_ENOMEM;
+                else if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || stat(a, &st))
+                        ;
+                else if (S_ISDIR(st.st_mode))
+                        rc = copy_tree(a, b, err);
+                else if (S_ISREG(st.st_mode))
+                        rc = pa__copy_file(a, b, err);
+                free(a);
+                free(b);
+        }
+        if (d)
+                closedir(d);
+        return rc;
+}
+
+static void count_of(const json_t *m, const char *name, json_int_t *sum)
+{
+        *sum += json_integer_value(json_object_get(json_object_get(m, "counts"), name));
+}
+
+/* Shard 0's manifest with the shard-only fields dropped, counts summed and
+ * "merged_from" listing the shards. */
+static json_t *merged_manifest(const struct merge *g, const char *run_id, const char head[65])
+{
+        static const char *const drop[] = {"shard", "resumes", "interrupted_by", "cache",
+                                           "files", "seal",    "sealed_at",      "rescored_at"};
+        json_t *m = json_deep_copy(g->in[0].manifest), *from = json_array();
+        json_int_t planned = 0, errors = 0, cached = 0;
+        const char *first = NULL, *last = NULL;
+        char host[256] = "";
+
+        for (size_t i = 0; m && i < sizeof(drop) / sizeof(*drop); i++)
+                json_object_del(m, drop[i]);
+        for (size_t k = 0; m && from && k < g->n; k++) {
+                const struct shard_in *in = &g->in[k];
+                const char *s = json_string_value(json_object_get(in->manifest, "started_at"));
+                const char *e = json_string_value(json_object_get(in->manifest, "ended_at"));
+
+                count_of(in->manifest, "planned", &planned);
+                count_of(in->manifest, "errors", &errors);
+                count_of(in->manifest, "cached", &cached);
+                first = s && (!first || strcmp(s, first) < 0) ? s : first;
+                last = e && (!last || strcmp(e, last) > 0) ? e : last;
+                json_array_append_new(from,
+                                      json_pack("{s:s, s:O?, s:O?, s:I}", "dir", in->dir, "run_id",
+                                                json_object_get(in->manifest, "run_id"), "shard",
+                                                json_object_get(in->manifest, "shard"), "records",
+                                                (json_int_t)in->records));
+        }
+        gethostname(host, sizeof(host) - 1);
+        if (!m || !from) {
+                json_decref(m);
+                json_decref(from);
+                return NULL;
+        }
+        if (json_object_update_new(
+                m,
+                json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:o, s:{s:I, s:I, "
+                          "s:I, s:I}, s:{s:s, s:I, s:s}}",
+                          "run_id", run_id, "status", "complete", "started_at", first, "ended_at",
+                          last, "host", host, "merged_from", from, "counts", "planned", planned,
+                          "records", (json_int_t)json_array_size(g->records), "errors", errors,
+                          "cached", cached, "results", "file", "results.jsonl", "records",
+                          (json_int_t)json_array_size(g->records), "chain_head", head))) {
+                json_decref(m);
+                return NULL;
+        }
+        return m;
+}
+
+static int copy_inputs(const struct merge *g, const char *out, struct pa_err *err)
+{
+        char *from = pa__path_join(g->in[0].dir, "suite"), *to = pa__path_join(out, "suite");
+        char *tfrom = pa__path_join(g->in[0].dir, "thresholds.json");
+        char *tto = pa__path_join(out, "thresholds.json");
+        struct stat st;
+        int rc = PA_ENOMEM;
+
+        if (from && to && tfrom && tto && (rc = copy_tree(from, to, err)) == 0 &&
+            stat(tfrom, &st) == 0)
+                rc = pa__copy_file(tfrom, tto, err);
+        free(from);
+        free(to);
+        free(tfrom);
+        free(tto);
+        return rc;
+}
+
+/* OUT_DIR: the suite copy, the records re-chained, the manifest. */
+static int write_out(const struct merge *g, const char *out, struct pa_err *err)
+{
+        const char *id0 = json_string_value(json_object_get(g->in[0].manifest, "run_id"));
+        char head[65], run_id[160], *path = NULL, *text = NULL;
+        json_t *m = NULL;
+        int rc;
+
+        if (!pa__dir_is_vacant(out))
+                return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", out);
+        if ((rc = pa__mkdir_p(out, err)) || (rc = copy_inputs(g, out, err)))
+                return rc;
+        if (!(path = pa__path_join(out, "results.jsonl")))
+                return PA_ENOMEM;
+        rc = pa_results_save(path, g->records, head, err);
+        free(path);
+        path = NULL;
+        snprintf(run_id, sizeof(run_id), "%.140s-merged", id0 ? id0 : "run");
+        if (rc == 0 && (!(m = merged_manifest(g, run_id, head)) ||
+                        !(path = pa__path_join(out, "manifest.json")) ||
+                        !(text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS))))
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        if (rc == 0)
+                rc = pa__write_file_atomic(path, text, strlen(text), err);
+        free(text);
+        free(path);
+        json_decref(m);
+        return rc;
+}
+
+static int merge(struct merge *g, const char *out, bool quiet, struct pa_err *err)
+{
+        struct pa_run_dir r = {0};
+        int rc = 0;
+
+        for (size_t k = 0; rc == 0 && k < g->n; k++)
+                rc = load_shard(&g->in[k], err);
+        if (rc || (rc = check_shards(g, err)) || (rc = read_records(g, err)) ||
+            (rc = write_out(g, out, err)) || (rc = pa_run_dir_open(&r, out, err)) ||
+            (rc = pa_run_dir_summarise(&r, 0.05, quiet, err)))
+                goto out;
+        /* Sealed shards give a sealed merge (docs/evidence.md). */
+        if (json_object_get(g->in[0].manifest, "seal"))
+                rc = pa_evidence_seal(out, err);
+out:
+        pa_run_dir_release(&r);
+        return rc;
+}
+
+int pa__cmd_merge(int argc, char **argv)
+{
+        struct merge g = {0};
+        struct pa_err err = {{0}};
+        bool quiet = argc > 1 && !strcmp(argv[1], "--quiet");
+        int first = quiet ? 2 : 1, rc;
+
+        if (argc == 2 && !strcmp(argv[1], "--help")) {
+                fputs(merge_usage, stdout);
+                return 0;
+        }
+        if (argc - first < 2 || argv[first][0] == '-') {
+                fputs(merge_usage, stderr);
+                return 2;
+        }
+        g.n = (size_t)(argc - first - 1);
+        if (!(g.in = calloc(g.n, sizeof(*g.in))))
+                return pa__fail("out of memory");
+        for (size_t k = 0; k < g.n; k++)
+                g.in[k].dir = argv[first + 1 + (int)k];
+        rc = merge(&g, argv[first], quiet, &err);
+        if (rc == 0)
+                printf("run folder: %s\n", argv[first]);
+        for (size_t k = 0; k < g.n; k++)
+                json_decref(g.in[k].manifest);
+        free(g.in);
+        json_decref(g.records);
+        pa__done_release(&g.done);
+        return rc ? pa__fail(err.msg[0] ? err.msg : pa_strerror(rc)) : 0;
+}

@@ -1,0 +1,448 @@
+/* parity run and parity demo. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/engine.h"
+#include "evaluator/cmd.h"
+#include "evaluator/run/run.h"
+#include "evaluator/run/shard.h"
+#include "evaluator/util/util.h"
+
+#ifndef PA_SUITES_DIR
+#define PA_SUITES_DIR "suites"
+#endif
+
+static const char run_usage[] =
+    "usage: parity run SUITE [options]\n"
+    "  --engine NAME         openai-chat, openai-completions, ollama-chat, ollama-generate,\n"
+    "                        exec, replay or sim (default: openai-chat when --base-url is\n"
+    "                        given; exec with --exec-command; replay with --replay-from)\n"
+    "  --base-url URL        server base URL including /v1, e.g. http://127.0.0.1:8080/v1;\n"
+    "                        Ollama's native engines without /v1 (http://127.0.0.1:11434);\n"
+    "                        repeat to balance over several servers\n"
+    "  --model NAME          model id sent with each request\n"
+    "  --api-key-env VAR     environment variable holding the API key (never written)\n"
+    "  --temperature F       sampling temperature (default: the suite's, else the server's)\n"
+    "  --top-p F             nucleus sampling mass\n"
+    "  --max-tokens N        answer length limit\n"
+    "  --seed N              base seed; sample k uses N + k\n"
+    "  --stop TEXT           stop sequence (repeatable)\n"
+    "  --system TEXT         system prompt replacing the suite's default\n"
+    "  --samples K           answers per case (default 1)\n"
+    "  --concurrency N       requests (or exec commands) in flight (default 8)\n"
+    "  --timeout SECONDS     per attempt (default 120)\n"
+    "  --retries N           retries of 429, 5xx, timeouts, resets (default 4)\n"
+    "  --retry-max-time S    no retry after S seconds since the first attempt (default 600)\n"
+    "  --rpm N, --tpm N      requests / tokens per minute (default: unlimited)\n"
+    "  --no-adaptive         keep --concurrency even when the server signals overload\n"
+    "  --stream              ask for streamed answers (records time to first byte)\n"
+    "  --sim-profile FILE    sim engine: planted rates (docs/formats.md)\n"
+    "  --exec-command CMD    exec engine: the command run per case (split like a shell's\n"
+    "                        words, not run by one; docs/engines.md)\n"
+    "  --exec-prompt WHERE   exec engine: the prompt on 'stdin' (default) or as the last 'arg'\n"
+    "  --replay-from DIR     replay engine: answer from the run folder DIR's records\n"
+    "  --no-fingerprint      skip the canary prompts of the served-model identity\n"
+    "  --out DIR             parent of the new run folder (default runs)\n"
+    "  --run-dir DIR         exact run folder; must be new or empty\n"
+    "  --resume DIR          continue the interrupted run in DIR: same SUITE, engine, model\n"
+    "                        and generation settings; runs only what DIR lacks\n"
+    "  --cache DIR           reuse answers from the response cache in DIR, store new ones\n"
+    "  --no-cache            no response cache (the default; the last of the two wins)\n"
+    "  --shard I/N           run only shard I of N (0 <= I < N); parity merge joins them\n"
+    "  --progress-interval S progress line every S seconds when stderr is not a terminal\n"
+    "                        (default 10; 0: none)\n"
+    "  --verbose             one line per failed case on stderr\n"
+    "  --alpha A             1 - confidence of the intervals (default 0.05)\n"
+    "  --thresholds FILE     pre-registered thresholds (docs/formats.md), copied and\n"
+    "                        hashed into the manifest before the first request\n"
+    "  --operator NAME       the person responsible for the run (manifest \"operator\")\n"
+    "  --operator-org ORG    their organisation\n"
+    "  --operator-role ROLE  their role\n"
+    "  --purpose TEXT        why the run was made (manifest \"purpose\")\n"
+    "  --data-source TEXT    a note on the data used (manifest \"data_source\")\n"
+    "  --quiet               print only errors and the run folder\n";
+
+enum {
+        O_ENGINE = 256,
+        O_BASE,
+        O_MODEL,
+        O_KEYENV,
+        O_TEMP,
+        O_TOPP,
+        O_MAXTOK,
+        O_SEED,
+        O_STOP,
+        O_SYSTEM,
+        O_SAMPLES,
+        O_CONC,
+        O_TIMEOUT,
+        O_SIM,
+        O_OUT,
+        O_RUNDIR,
+        O_ALPHA,
+        O_QUIET,
+        O_HELP,
+        O_RETRIES,
+        O_RETRY_MAX,
+        O_RPM,
+        O_TPM,
+        O_NO_ADAPTIVE,
+        O_STREAM,
+        O_RESUME,
+        O_CACHE,
+        O_NO_CACHE,
+        O_SHARD,
+        O_PROGRESS,
+        O_VERBOSE,
+        O_EXEC_CMD,
+        O_EXEC_PROMPT,
+        O_REPLAY,
+        O_NO_FP
+};
+
+/* Evidence (docs/evidence.md). */
+enum { O_THRESHOLDS = 512, O_OPERATOR, O_OPERATOR_ORG, O_OPERATOR_ROLE, O_PURPOSE, O_DATA_SOURCE };
+
+static const struct option run_options[] = {
+    {"engine", required_argument, NULL, O_ENGINE},
+    {"base-url", required_argument, NULL, O_BASE},
+    {"model", required_argument, NULL, O_MODEL},
+    {"api-key-env", required_argument, NULL, O_KEYENV},
+    {"temperature", required_argument, NULL, O_TEMP},
+    {"top-p", required_argument, NULL, O_TOPP},
+    {"max-tokens", required_argument, NULL, O_MAXTOK},
+    {"seed", required_argument, NULL, O_SEED},
+    {"stop", required_argument, NULL, O_STOP},
+    {"system", required_argument, NULL, O_SYSTEM},
+    {"samples", required_argument, NULL, O_SAMPLES},
+    {"concurrency", required_argument, NULL, O_CONC},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"sim-profile", required_argument, NULL, O_SIM},
+    {"out", required_argument, NULL, O_OUT},
+    {"run-dir", required_argument, NULL, O_RUNDIR},
+    {"alpha", required_argument, NULL, O_ALPHA},
+    {"thresholds", required_argument, NULL, O_THRESHOLDS},
+    {"operator", required_argument, NULL, O_OPERATOR},
+    {"operator-org", required_argument, NULL, O_OPERATOR_ORG},
+    {"operator-role", required_argument, NULL, O_OPERATOR_ROLE},
+    {"purpose", required_argument, NULL, O_PURPOSE},
+    {"data-source", required_argument, NULL, O_DATA_SOURCE},
+    {"quiet", no_argument, NULL, O_QUIET},
+    {"retries", required_argument, NULL, O_RETRIES},
+    {"retry-max-time", required_argument, NULL, O_RETRY_MAX},
+    {"rpm", required_argument, NULL, O_RPM},
+    {"tpm", required_argument, NULL, O_TPM},
+    {"no-adaptive", no_argument, NULL, O_NO_ADAPTIVE},
+    {"stream", no_argument, NULL, O_STREAM},
+    {"resume", required_argument, NULL, O_RESUME},
+    {"cache", required_argument, NULL, O_CACHE},
+    {"no-cache", no_argument, NULL, O_NO_CACHE},
+    {"shard", required_argument, NULL, O_SHARD},
+    {"progress-interval", required_argument, NULL, O_PROGRESS},
+    {"verbose", no_argument, NULL, O_VERBOSE},
+    {"exec-command", required_argument, NULL, O_EXEC_CMD},
+    {"exec-prompt", required_argument, NULL, O_EXEC_PROMPT},
+    {"replay-from", required_argument, NULL, O_REPLAY},
+    {"no-fingerprint", no_argument, NULL, O_NO_FP},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad_value(const char *opt, const char *val, const char *want)
+{
+        fprintf(stderr, "parity: --%s '%s': expected %s\n", opt, val, want);
+        return 2;
+}
+
+/* The first --base-url is the engine's; later ones are balanced with it. */
+static int add_base_url(struct pa_engine_conf *e, const char *v)
+{
+        static const char *more[64];
+
+        if (!e->base_url) {
+                e->base_url = v;
+                return 0;
+        }
+        if (e->n_more_urls == sizeof(more) / sizeof(*more))
+                return bad_value("base-url", v, "at most 65 base URLs");
+        more[e->n_more_urls++] = v;
+        e->more_urls = more;
+        return 0;
+}
+
+static int set_shard(struct pa_run_conf *c, const char *v)
+{
+        struct pa__shard sh;
+
+        if (pa__shard_parse(v, &sh))
+                return bad_value("shard", v, "I/N with 0 <= I < N <= 1000000");
+        c->shard_index = sh.index;
+        c->shard_count = sh.count;
+        return 0;
+}
+
+/* One option into conf; returns 0, or the exit code to stop with. */
+static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *v)
+{
+        struct pa_engine_conf *e = &c->engine;
+        long n;
+
+        switch (opt) {
+        case O_ENGINE:
+                e->name = v;
+                break;
+        case O_THRESHOLDS:
+                c->prov.thresholds = v;
+                break;
+        case O_OPERATOR:
+                c->prov.operator_person = v;
+                break;
+        case O_OPERATOR_ORG:
+                c->prov.operator_org = v;
+                break;
+        case O_OPERATOR_ROLE:
+                c->prov.operator_role = v;
+                break;
+        case O_PURPOSE:
+                c->prov.purpose = v;
+                break;
+        case O_DATA_SOURCE:
+                c->prov.data_source = v;
+                break;
+        case O_BASE:
+                return add_base_url(e, v);
+        case O_NO_ADAPTIVE:
+                c->adaptive = false;
+                break;
+        case O_STREAM:
+                e->stream = true;
+                break;
+        case O_RETRIES:
+                if (pa__parse_long(v, 0, 100, &n))
+                        return bad_value("retries", v, "an integer from 0 to 100");
+                c->retries = (unsigned)n;
+                break;
+        case O_RETRY_MAX:
+                if (pa__parse_double(v, 0, 7 * 86400, &c->retry_max_s))
+                        return bad_value("retry-max-time", v, "seconds, >= 0");
+                break;
+        case O_RPM:
+                if (pa__parse_double(v, 0.001, 1e9, &c->rpm))
+                        return bad_value("rpm", v, "requests per minute, > 0");
+                break;
+        case O_TPM:
+                if (pa__parse_double(v, 1, 1e12, &c->tpm))
+                        return bad_value("tpm", v, "tokens per minute, >= 1");
+                break;
+        case O_MODEL:
+                e->model = v;
+                break;
+        case O_KEYENV:
+                e->api_key_env = v;
+                break;
+        case O_SYSTEM:
+                c->system = v;
+                break;
+        case O_SIM:
+                e->sim_profile = v;
+                break;
+        case O_EXEC_CMD:
+                e->exec_command = v;
+                break;
+        case O_REPLAY:
+                e->replay_from = v;
+                break;
+        case O_NO_FP:
+                e->no_fingerprint = true;
+                break;
+        case O_EXEC_PROMPT:
+                if (strcmp(v, "stdin") && strcmp(v, "arg"))
+                        return bad_value("exec-prompt", v, "stdin or arg");
+                e->exec_prompt_arg = !strcmp(v, "arg");
+                break;
+        case O_OUT:
+                c->out_dir = v;
+                break;
+        case O_RUNDIR:
+                c->run_dir = v;
+                break;
+        case O_QUIET:
+                c->quiet = true;
+                break;
+        case O_VERBOSE:
+                c->verbose = true;
+                break;
+        case O_RESUME:
+                c->resume_dir = v;
+                break;
+        case O_CACHE:
+                c->cache_dir = v;
+                break;
+        case O_NO_CACHE:
+                c->cache_dir = NULL;
+                break;
+        case O_SHARD:
+                return set_shard(c, v);
+        case O_PROGRESS:
+                if (pa__parse_double(v, 0, 86400, &c->progress_s))
+                        return bad_value("progress-interval", v, "seconds, >= 0");
+                break;
+        case O_STOP:
+                json_array_append_new(stop, json_string(v));
+                break;
+        case O_TEMP:
+                e->has_temperature = true;
+                if (pa__parse_double(v, 0, 100, &e->temperature))
+                        return bad_value("temperature", v, "a number >= 0");
+                break;
+        case O_TOPP:
+                e->has_top_p = true;
+                if (pa__parse_double(v, 1e-9, 1, &e->top_p))
+                        return bad_value("top-p", v, "a number in (0, 1]");
+                break;
+        case O_MAXTOK:
+                if (pa__parse_long(v, 1, 10000000, &e->max_tokens))
+                        return bad_value("max-tokens", v, "an integer >= 1");
+                break;
+        case O_SEED:
+                e->has_seed = true;
+                if (pa__parse_long(v, 0, LONG_MAX, &n))
+                        return bad_value("seed", v, "an integer >= 0");
+                e->seed = (uint64_t)n;
+                break;
+        case O_SAMPLES:
+                if (pa__parse_long(v, 1, 100000, &n))
+                        return bad_value("samples", v, "an integer from 1 to 100000");
+                c->samples = (unsigned)n;
+                break;
+        case O_CONC:
+                if (pa__parse_long(v, 1, 4096, &n))
+                        return bad_value("concurrency", v, "an integer from 1 to 4096");
+                c->concurrency = (unsigned)n;
+                break;
+        case O_TIMEOUT:
+                if (pa__parse_double(v, 0.001, 86400, &e->timeout_s))
+                        return bad_value("timeout", v, "seconds, > 0");
+                break;
+        case O_ALPHA:
+                if (pa__parse_double(v, 1e-9, 0.5, &c->alpha))
+                        return bad_value("alpha", v, "a number in (0, 0.5]");
+                break;
+        default:
+                fputs(run_usage, stderr);
+                return 2;
+        }
+        return 0;
+}
+
+static void conf_init(struct pa_run_conf *c)
+{
+        memset(c, 0, sizeof(*c));
+        c->engine.max_tokens = -1;
+        c->engine.timeout_s = 120;
+        c->samples = 1;
+        c->concurrency = 8;
+        c->alpha = 0.05;
+        c->retries = 4;
+        c->retry_max_s = 600;
+        c->adaptive = true;
+        c->progress_s = 10;
+}
+
+static int run_status(int rc, const struct pa_err *err)
+{
+        if (rc >= 0)
+                return rc; /* 0, or 130/143 after SIGINT/SIGTERM */
+        return pa__fail(err->msg[0] ? err->msg : pa_strerror(rc));
+}
+
+int pa__cmd_run(int argc, char **argv)
+{
+        struct pa_run_conf c;
+        struct pa_err err = {{0}};
+        json_t *stop = json_array();
+        int opt, rc = 0;
+
+        conf_init(&c);
+        optind = 1;
+        while (rc == 0 && (opt = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+                if (opt == O_HELP) {
+                        fputs(run_usage, stdout);
+                        json_decref(stop);
+                        return 0;
+                }
+                rc = set_option(&c, stop, opt, optarg);
+        }
+        if (rc == 0 && optind != argc - 1) {
+                fputs(run_usage, stderr);
+                rc = 2;
+        }
+        if (rc == 0 && c.resume_dir && (c.run_dir || c.out_dir))
+                rc = pa__fail("--resume names the run folder: no --run-dir or --out with it");
+        if (rc == 0 && !c.engine.name)
+                c.engine.name = c.engine.exec_command  ? "exec"
+                                : c.engine.replay_from ? "replay"
+                                                       : NULL;
+        if (rc == 0 && !c.engine.name && !c.engine.base_url)
+                rc = pa__fail("choose an engine: --engine NAME (parity engines lists them), "
+                              "or --base-url URL");
+        if (rc == 0) {
+                c.suite_path = argv[optind];
+                if (!c.engine.name)
+                        c.engine.name = "openai-chat";
+                if (json_array_size(stop))
+                        c.engine.stop = stop;
+                rc = run_status(pa_run(&c, NULL, &err), &err);
+        }
+        json_decref(stop);
+        return rc;
+}
+
+static const char demo_usage[] =
+    "usage: parity demo [--out DIR]\n"
+    "Runs suites/demo/demo.json on the sim engine twice: as model version 1 (no planted\n"
+    "disparity) and version 2 (planted gender and race disparities and an arithmetic\n"
+    "regression), and prints both summaries and run folders.\n";
+
+int pa__cmd_demo(int argc, char **argv)
+{
+        static const char *const profiles[] = {"sim-v1.json", "sim-v2.json"};
+        struct pa_run_conf c;
+        struct pa_err err = {{0}};
+        char suite[4096], profile[4096], *dirs[2] = {NULL, NULL};
+        int rc = 0;
+
+        conf_init(&c);
+        if (argc == 2 && !strcmp(argv[1], "--help")) {
+                fputs(demo_usage, stdout);
+                return 0;
+        }
+        if (argc == 3 && !strcmp(argv[1], "--out"))
+                c.out_dir = argv[2];
+        else if (argc != 1) {
+                fputs(demo_usage, stderr);
+                return 2;
+        }
+        snprintf(suite, sizeof(suite), "%s/demo/demo.json", PA_SUITES_DIR);
+        c.suite_path = suite;
+        c.engine.name = "sim";
+        c.engine.has_seed = true;
+        c.engine.seed = 1;
+        /* Enough answers per group for the planted 15-20 point gaps to show. */
+        c.samples = 20;
+        for (int v = 0; rc == 0 && v < 2; v++) {
+                snprintf(profile, sizeof(profile), "%s/demo/%s", PA_SUITES_DIR, profiles[v]);
+                c.engine.sim_profile = profile;
+                printf("== model version %d (%s) ==\n", v + 1, profile);
+                rc = run_status(pa_run(&c, &dirs[v], &err), &err);
+                printf("\n");
+        }
+        if (rc == 0)
+                printf("run folders:\n  version 1: %s\n  version 2: %s\n", dirs[0], dirs[1]);
+        free(dirs[0]);
+        free(dirs[1]);
+        return rc;
+}

@@ -1,0 +1,143 @@
+/* parity suite lint|expand FILE, parity suite list [DIR]. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/suite.h"
+#include "evaluator/cmd.h"
+#include "evaluator/util/util.h"
+
+#ifndef PA_SUITES_DIR
+#define PA_SUITES_DIR "suites"
+#endif
+
+static const char suite_usage[] =
+    "usage: parity suite lint FILE\n"
+    "       parity suite expand FILE   (cases as JSONL on stdout)\n"
+    "       parity suite list [DIR]    (the suites in DIR and its folders; default:\n"
+    "                                   the shipped suites)\n";
+
+static int expand(const struct pa_suite *s)
+{
+        struct pa_err err = {{0}};
+        struct pa_case c;
+
+        for (size_t i = 0; i < s->n_items; i++) {
+                for (uint64_t v = 0; v < pa_suite_kind(s, i)->n_cases; v++) {
+                        json_t *o;
+                        char *line;
+
+                        if (pa_case_build(s, i, v, &c, &err))
+                                return pa__fail(err.msg);
+                        o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s?, s:s?, s:s?}", "case_id",
+                                      c.id, "item_id", c.item->id, "domain", c.item->domain,
+                                      "groups", pa_case_groups_json(s, &c), "prompt", c.prompt,
+                                      "system", c.system, "outcome", c.item->outcome, "expected",
+                                      c.item->expected);
+                        line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+                        pa_case_release(&c);
+                        json_decref(o);
+                        if (!line)
+                                return pa__fail("out of memory");
+                        puts(line);
+                        free(line);
+                }
+        }
+        return fflush(stdout) == 0 ? 0 : pa__fail("cannot write to stdout");
+}
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .json files of dir and of its subdirectories, NULL-terminated. */
+static char **suite_files(const char *dir, int depth, char **v, size_t *n)
+{
+        DIR *d = opendir(dir);
+        struct dirent *e;
+
+        while (d && v && (e = readdir(d))) {
+                size_t l = strlen(e->d_name);
+                char *path, **grown;
+
+                if (e->d_name[0] == '.' || !(path = pa__path_join(dir, e->d_name)))
+                        continue;
+                if (l > 5 && !strcmp(e->d_name + l - 5, ".json") &&
+                    (grown = realloc(v, (*n + 2) * sizeof(*v)))) {
+                        v = grown;
+                        v[(*n)++] = path;
+                        v[*n] = NULL;
+                        continue;
+                }
+                if (depth == 0)
+                        v = suite_files(path, 1, v, n);
+                free(path);
+        }
+        if (d)
+                closedir(d);
+        return v;
+}
+
+/* One line per suite (files without "parity_suite" are skipped). */
+static int list(const char *dir)
+{
+        size_t n = 0;
+        char **v = suite_files(dir, 0, calloc(1, sizeof(char *)), &n);
+        int rc = v ? 0 : 2;
+
+        if (v)
+                qsort(v, n, sizeof(*v), by_name);
+        printf("%-22s %-8s %8s %10s  %s\n", "SUITE", "VERSION", "ITEMS", "CASES", "FILE");
+        for (size_t i = 0; v && i < n; i++) {
+                json_t *peek = json_load_file(v[i], 0, NULL);
+                struct pa_suite s;
+                struct pa_err err = {{0}};
+
+                if (json_object_get(peek, "parity_suite")) {
+                        if (pa_suite_load(&s, v[i], &err) == 0)
+                                printf("%-22s %-8s %8zu %10llu  %s\n", s.id, s.version, s.n_items,
+                                       (unsigned long long)s.n_cases, v[i]);
+                        else
+                                rc = pa__fail(err.msg);
+                        pa_suite_release(&s);
+                }
+                json_decref(peek);
+                free(v[i]);
+        }
+        free(v);
+        return rc;
+}
+
+int pa__cmd_suite(int argc, char **argv)
+{
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+        int rc;
+
+        if (argc == 2 && !strcmp(argv[1], "--help")) {
+                fputs(suite_usage, stdout);
+                return 0;
+        }
+        if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list"))
+                return list(argc == 3 ? argv[2] : PA_SUITES_DIR);
+        if (argc != 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand"))) {
+                fputs(suite_usage, stderr);
+                return 2;
+        }
+        if (pa_suite_load(&s, argv[2], &err)) {
+                pa_suite_release(&s);
+                return pa__fail(err.msg);
+        }
+        if (!strcmp(argv[1], "lint")) {
+                printf("%s: suite %s %s: %zu items, %zu axes, %zu scorers, %llu cases\n", argv[2],
+                       s.id, s.version, s.n_items, s.n_axes, s.scorers.n,
+                       (unsigned long long)s.n_cases);
+                rc = 0;
+        } else {
+                rc = expand(&s);
+        }
+        pa_suite_release(&s);
+        return rc;
+}

@@ -1,0 +1,253 @@
+/* The engine family: the table, opening, and what all engines share. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "parity/engine.h"
+#include "evaluator/util/util.h"
+
+extern const struct pa_engine_ops pa_engine_openai_chat;
+extern const struct pa_engine_ops pa_engine_openai_completions;
+extern const struct pa_engine_ops pa_engine_sim;
+extern const struct pa_engine_ops pa_engine_ollama_chat;
+extern const struct pa_engine_ops pa_engine_ollama_generate;
+extern const struct pa_engine_ops pa_engine_exec;
+extern const struct pa_engine_ops pa_engine_replay;
+
+static const struct pa_engine_ops *const engine_table[] = {
+    &pa_engine_openai_chat, &pa_engine_openai_completions,
+    &pa_engine_ollama_chat, &pa_engine_ollama_generate,
+    &pa_engine_exec,        &pa_engine_replay,
+    &pa_engine_sim,         NULL,
+};
+
+const struct pa_engine_ops *const *pa_engine_list(void)
+{
+        return engine_table;
+}
+
+const struct pa_engine_ops *pa_engine_find(const char *name)
+{
+        for (size_t i = 0; engine_table[i]; i++)
+                if (!strcmp(engine_table[i]->name, name))
+                        return engine_table[i];
+        return NULL;
+}
+
+/* base + ops->path, without doubled slashes; NULL on bad input. */
+static int endpoint_url(const struct pa_engine *e, const char *base, char **out, struct pa_err *err)
+{
+        size_t n;
+
+        if (!base || !*base)
+                return pa_errf(err, PA_EINVAL,
+                               "engine '%s' needs --base-url (e.g. http://127.0.0.1:8080/v1)",
+                               e->ops->name);
+        if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
+                return pa_errf(err, PA_EINVAL, "--base-url '%s': expected http:// or https://",
+                               base);
+        n = strlen(base);
+        while (n && base[n - 1] == '/')
+                n--;
+        if (!(*out = malloc(n + strlen(e->ops->path) + 1)))
+                return PA_ENOMEM;
+        memcpy(*out, base, n);
+        strcpy(*out + n, e->ops->path);
+        return 0;
+}
+
+static int open_http(struct pa_engine *e, struct pa_err *err)
+{
+        size_t n = 1 + e->conf.n_more_urls;
+        int rc;
+
+        if (!(e->urls = calloc(n, sizeof(*e->urls))))
+                return PA_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *base = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
+
+                if ((rc = endpoint_url(e, base, &e->urls[i], err)))
+                        return rc;
+                e->n_urls++;
+        }
+        e->url = e->urls[0];
+        if (e->conf.api_key_env) {
+                const char *key = getenv(e->conf.api_key_env);
+
+                if (!key || !*key)
+                        return pa_errf(err, PA_EINVAL,
+                                       "--api-key-env %s: the variable is not set or empty",
+                                       e->conf.api_key_env);
+                if (!(e->api_key = strdup(key)))
+                        return PA_ENOMEM;
+        }
+        return 0;
+}
+
+int pa_engine_open(struct pa_engine *e, const struct pa_engine_conf *conf, struct pa_err *err)
+{
+        int rc = 0;
+
+        memset(e, 0, sizeof(*e));
+        e->conf = *conf;
+        e->ops = pa_engine_find(conf->name);
+        if (!e->ops)
+                return pa_errf(err, PA_EINVAL, "unknown engine '%s' (parity engines lists them)",
+                               conf->name);
+        if (e->ops->http)
+                rc = open_http(e, err);
+        if (rc == 0 && e->ops->open)
+                rc = e->ops->open(e, err);
+        return rc;
+}
+
+void pa_engine_close(struct pa_engine *e)
+{
+        if (!e)
+                return;
+        if (e->ops && e->ops->close)
+                e->ops->close(e);
+        if (e->api_key)
+                memset(e->api_key, 0, strlen(e->api_key));
+        free(e->api_key);
+        for (size_t i = 0; i < e->n_urls; i++)
+                free(e->urls[i]);
+        free(e->urls);
+        e->api_key = e->url = NULL;
+        e->urls = NULL;
+        e->n_urls = 0;
+}
+
+static json_t *message(const char *role, const char *content)
+{
+        return json_pack("{s:s, s:s}", "role", role, "content", content);
+}
+
+json_t *pa_job_messages(const struct pa_job *job)
+{
+        const struct pa_case *c = &job->c;
+        json_t *m;
+
+        if (job->messages)
+                return json_incref(job->messages);
+        if (!(m = json_array()))
+                return NULL;
+        if ((c->system && json_array_append_new(m, message("system", c->system))) ||
+            json_array_append_new(m, message("user", c->prompt))) {
+                json_decref(m);
+                return NULL;
+        }
+        return m;
+}
+
+int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample)
+{
+        const struct pa_case *c = &job->c;
+
+        job->sample = sample;
+        job->seed = e->conf.seed + sample;
+        /* Built only on demand now (pa_job_messages()); the hot path writes
+         * the case's messages directly. */
+        job->messages = NULL;
+        if (e->ops->flat_prompt) {
+                /* Completion endpoints have no roles: system text, blank line, prompt. */
+                size_t ls = c->system ? strlen(c->system) : 0, lp = strlen(c->prompt);
+
+                if (!(job->prompt = malloc(ls + lp + 3)))
+                        return PA_ENOMEM;
+                if (ls) {
+                        memcpy(job->prompt, c->system, ls);
+                        memcpy(job->prompt + ls, "\n\n", 2);
+                        ls += 2;
+                }
+                memcpy(job->prompt + ls, c->prompt, lp + 1);
+        }
+        return 0;
+}
+
+void pa_job_release(struct pa_job *job)
+{
+        if (!job)
+                return;
+        pa_case_release(&job->c);
+        json_decref(job->messages);
+        free(job->prompt);
+        job->messages = NULL;
+        job->prompt = NULL;
+}
+
+void pa_reply_release(struct pa_reply *r)
+{
+        if (!r)
+                return;
+        free(r->text);
+        free(r->finish_reason);
+        free(r->model);
+        free(r->error);
+        free(r->attempts);
+        memset(r, 0, sizeof(*r));
+}
+
+char *pa_error_message(const char *body, size_t len)
+{
+        json_t *root = json_loadb(body, len, 0, NULL);
+        json_t *e = json_object_get(root, "error");
+        const char *msg = json_string_value(json_is_object(e) ? json_object_get(e, "message") : e);
+        char *out = msg ? strdup(msg) : NULL;
+
+        json_decref(root);
+        return out;
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *ud)
+{
+        return pa__buf_add(ud, data, size * n) ? 0 : size * n;
+}
+
+json_t *pa_engine_list_models(const struct pa_engine *e)
+{
+        struct pa_buf body;
+        json_t *root = NULL, *ids = NULL, *m;
+        long status = 0;
+        size_t i;
+        char *url = pa__path_join(e->conf.base_url, "models");
+        CURL *h = curl_easy_init();
+        struct curl_slist *hdr = NULL;
+        char auth[4096] = "";
+
+        pa__buf_init(&body, 4u << 20);
+        if (!h || !url)
+                goto out;
+        if (e->api_key && snprintf(auth, sizeof(auth), "Authorization: Bearer %s", e->api_key) <
+                              (int)sizeof(auth))
+                hdr = curl_slist_append(NULL, auth);
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(e->conf.timeout_s * 1000));
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        if (curl_easy_perform(h) != CURLE_OK)
+                goto out;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        if (status != 200 || !body.p || !(root = json_loadb(body.p, body.len, 0, NULL)))
+                goto out;
+        ids = json_array();
+        json_array_foreach(json_object_get(root, "data"), i, m)
+        {
+                const char *id = json_string_value(json_object_get(m, "id"));
+
+                if (id)
+                        json_array_append_new(ids, json_string(id));
+        }
+out:
+        if (auth[0])
+                memset(auth, 0, sizeof(auth));
+        json_decref(root);
+        curl_slist_free_all(hdr);
+        curl_easy_cleanup(h);
+        free(url);
+        pa__buf_release(&body);
+        return ids;
+}

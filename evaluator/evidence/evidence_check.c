@@ -1,0 +1,426 @@
+/* Opening a run folder for checking, the results chain, and the content
+ * checks a seal must pass (evidence_int.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evidence_int.h"
+#include "evaluator/run/shard.h"
+
+#define MAX_CHAIN_FINDINGS 10
+
+static const char genesis[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* One line of results.jsonl against the chain state. */
+static json_t *chain_line(struct pa__chain *c, const char *line, size_t len, size_t lineno,
+                          struct pa__findings *f, size_t *shown)
+{
+        json_error_t je;
+        json_t *rec = json_loadb(line, len, 0, &je);
+        const json_t *seq = json_object_get(rec, "seq");
+        const char *prev = json_string_value(json_object_get(rec, "prev"));
+        bool ok = true;
+
+        if (!json_is_object(rec)) {
+                ok = false;
+                if (f && (*shown)++ < MAX_CHAIN_FINDINGS)
+                        pa__finding(f, "results.jsonl: line %zu: not a JSON object (%s)", lineno,
+                                    rec ? "wrong type" : je.text);
+        } else if (!json_is_integer(seq) || (uint64_t)json_integer_value(seq) != c->records) {
+                ok = false;
+                if (f && (*shown)++ < MAX_CHAIN_FINDINGS)
+                        pa__finding(f,
+                                    "results.jsonl: line %zu: \"seq\" is %lld, expected %llu "
+                                    "(records removed, inserted or reordered)",
+                                    lineno,
+                                    json_is_integer(seq) ? (long long)json_integer_value(seq)
+                                                         : -1LL,
+                                    (unsigned long long)c->records);
+        } else if (!prev || strcmp(prev, c->head)) {
+                ok = false;
+                if (f && (*shown)++ < MAX_CHAIN_FINDINGS)
+                        pa__finding(
+                            f,
+                            "results.jsonl: line %zu: \"prev\" is not the sha256 of line %zu "
+                            "(a record was edited, removed or reordered)",
+                            lineno, lineno - 1);
+        }
+        c->intact &= ok;
+        c->errors += json_is_object(rec) && !json_is_null(json_object_get(rec, "error"));
+        c->records++;
+        pa__sha256_hex(line, len, c->head);
+        if (!json_is_object(rec)) {
+                json_decref(rec);
+                return NULL;
+        }
+        return rec;
+}
+
+int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f,
+                   void (*each)(void *ud, json_t *rec), void *ud, struct pa_err *err)
+{
+        FILE *fp = fopen(path, "rb");
+        char *line = NULL;
+        size_t cap = 0, lineno = 0, shown = 0;
+        ssize_t got;
+
+        memset(c, 0, sizeof(*c));
+        memcpy(c->head, genesis, sizeof(genesis));
+        c->intact = true;
+        if (!fp)
+                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+        while ((got = getline(&line, &cap, fp)) >= 0) {
+                size_t len = (size_t)got;
+
+                lineno++;
+                if (len && line[len - 1] == '\n')
+                        len--;
+                else if (f && shown++ < MAX_CHAIN_FINDINGS)
+                        pa__finding(f, "results.jsonl: line %zu: no final newline (torn write)",
+                                    lineno);
+                json_t *rec = chain_line(c, line, len, lineno, f, &shown);
+
+                if (rec && each)
+                        each(ud, rec);
+                json_decref(rec);
+        }
+        if (f && shown > MAX_CHAIN_FINDINGS)
+                pa__finding(f, "results.jsonl: %zu more chain breaks", shown - MAX_CHAIN_FINDINGS);
+        free(line);
+        fclose(fp);
+        return 0;
+}
+
+/* ---- opening ---- */
+
+json_t *pa__ev_load_json(const char *dir, const char *name, struct pa__findings *f)
+{
+        char *path = pa__path_join(dir, name);
+        json_error_t je;
+        json_t *v = path ? json_load_file(path, JSON_REJECT_DUPLICATES, &je) : NULL;
+
+        if (!v && path && f && access(path, F_OK) == 0)
+                pa__finding(f, "%s: not valid JSON: %d:%d: %s", name, je.line, je.column, je.text);
+        free(path);
+        return v;
+}
+
+static void load_thresholds(struct pa__ev *e, struct pa__findings *f)
+{
+        struct pa_err err = {{0}};
+        char *path = pa__path_join(e->dir, PA_THRESHOLDS_FILE);
+        const json_t *reg = json_object_get(e->manifest, "thresholds");
+
+        if (!path)
+                return;
+        if (access(path, F_OK) == 0) {
+                if (pa_thresholds_load(&e->th, path, &err))
+                        pa__finding(f, "%s: %s", PA_THRESHOLDS_FILE, err.msg);
+                else if (!json_is_object(reg))
+                        pa__finding(f, "%s: present but manifest.thresholds registers none",
+                                    PA_THRESHOLDS_FILE);
+        } else if (json_is_object(reg)) {
+                pa__finding(f, "%s: missing, but manifest.thresholds registers it",
+                            PA_THRESHOLDS_FILE);
+        }
+        free(path);
+}
+
+/* Whether the copy at path (and its items file, found as pa_suite_load
+ * would find it) hashes as s did when it was loaded. */
+static bool same_copy(const char *path, const struct pa_suite *s, struct pa_err *err)
+{
+        const char *rel = json_string_value(json_object_get(s->root, "items_file"));
+        char hex[PA_SHA256_HEX], *dir = NULL, *items = NULL;
+        bool ok = pa__sha256_file(path, hex, err) == 0 && !strcmp(hex, s->sha256);
+
+        if (ok && rel)
+                ok = (dir = pa__dirname(path)) && (items = pa__path_join(dir, rel)) &&
+                     pa__sha256_file(items, hex, err) == 0 && !strcmp(hex, s->items_sha256);
+        free(dir);
+        free(items);
+        return ok;
+}
+
+/* The suite copy: suite/ and the basename of manifest.suite.path; or the
+ * run's own suite s (borrowed) when the copy is its bytes. */
+static void load_suite(struct pa__ev *e, const struct pa_suite *s, struct pa__findings *f)
+{
+        const char *spath =
+            json_string_value(json_object_get(json_object_get(e->manifest, "suite"), "path"));
+        char *sdir = pa__path_join(e->dir, "suite"), *path = NULL;
+        struct pa_err err = {{0}};
+
+        if (!spath) {
+                pa__finding(f, "manifest.json: /suite/path: expected a string");
+        } else if (sdir && (path = pa__path_join(sdir, pa__basename(spath))) && s) {
+                e->suite = *s;
+                e->suite_ok = e->suite_borrowed = true;
+                if (!same_copy(path, s, &err))
+                        pa__finding(f, "suite/%s: %s", pa__basename(spath),
+                                    err.msg[0] ? err.msg
+                                               : "differs from the suite the run loaded (the "
+                                                 "suite copy was replaced or edited)");
+        } else if (path) {
+                e->suite_ok = pa_suite_load(&e->suite, path, &err) == 0;
+        }
+        if (spath && !e->suite_ok)
+                pa__finding(f, "suite/%s: %s", pa__basename(spath),
+                            err.msg[0] ? err.msg : "cannot be loaded");
+        free(sdir);
+        free(path);
+}
+
+static void each_record(void *ud, json_t *rec)
+{
+        struct pa__ev *e = ud;
+
+        if (e->tables)
+                pa_audit_tables_add(e->tables, rec);
+        if (e->records)
+                json_array_append(e->records, rec);
+}
+
+int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa__findings *f,
+                struct pa_err *err)
+{
+        return pa__ev_open_known(e, dir, keep_records, NULL, NULL, NULL, f, err);
+}
+
+int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
+                      const struct pa__chain *known, const struct pa_table *t,
+                      const struct pa_suite *s, struct pa__findings *f, struct pa_err *err)
+{
+        char *path = NULL;
+        json_error_t je;
+        struct pa_err rerr = {{0}};
+        int rc;
+
+        memset(e, 0, sizeof(*e));
+        e->dir = dir;
+        if (!(path = pa__path_join(dir, "manifest.json")))
+                return PA_ENOMEM;
+        if (pa__read_file(path, &e->mtext, &e->mlen, NULL)) {
+                free(path);
+                return pa_errf(err, PA_EINVAL, "run folder '%s': no readable manifest.json", dir);
+        }
+        free(path);
+        e->manifest = json_loadb(e->mtext, e->mlen, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(e->manifest))
+                return pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %d:%d: %s", dir,
+                               je.line, je.column, e->manifest ? "expected an object" : je.text);
+        load_suite(e, s, f);
+        rc = PA_ENOMEM;
+        if ((e->suite_ok && pa_audit_tables_new(&e->suite, &e->tables)) ||
+            (keep_records && !(e->records = json_array())) ||
+            !(path = pa__path_join(dir, "results.jsonl")))
+                return rc;
+        if (known) {
+                /* The writer's own account: nothing to re-read. */
+                e->chain = *known;
+                if (e->tables && t)
+                        pa_audit_tables_add_table(e->tables, t);
+        } else if (pa__chain_scan(path, &e->chain, f, each_record, e, &rerr)) {
+                pa__finding(f, "results.jsonl: %s", rerr.msg);
+                json_decref(e->records);
+                e->records = NULL;
+        }
+        free(path);
+        e->summary = pa__ev_load_json(dir, "summary.json", f);
+        load_thresholds(e, f);
+        return 0;
+}
+
+void pa__ev_release(struct pa__ev *e)
+{
+        free(e->mtext);
+        json_decref(e->manifest);
+        json_decref(e->summary);
+        json_decref(e->records);
+        if (e->suite_ok && !e->suite_borrowed)
+                pa_suite_release(&e->suite);
+        pa_audit_tables_free(e->tables);
+        pa_thresholds_release(&e->th);
+        memset(e, 0, sizeof(*e));
+}
+
+/* ---- content checks ---- */
+
+static long long int_at(const json_t *m, const char *obj, const char *key)
+{
+        const json_t *v = json_object_get(json_object_get(m, obj), key);
+
+        return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+static void check_counts(struct pa__ev *e, struct pa__findings *f)
+{
+        const json_t *m = e->manifest, *res = json_object_get(m, "results");
+        const char *head = json_string_value(json_object_get(res, "chain_head"));
+        unsigned long long n = e->chain.records;
+        long long samples = int_at(m, "parameters", "samples");
+        uint64_t cases;
+
+        if (!head || strcmp(head, e->chain.head))
+                pa__finding(f,
+                            "results.jsonl: chain head %.12s... differs from "
+                            "manifest.results.chain_head %.12s... (records edited, appended or "
+                            "removed at the end)",
+                            e->chain.head, head ? head : "(none)");
+        if (int_at(m, "results", "records") != (long long)n)
+                pa__finding(f, "results.jsonl: %llu records, manifest.results.records says %lld", n,
+                            int_at(m, "results", "records"));
+        if (int_at(m, "counts", "records") != (long long)n)
+                pa__finding(f, "results.jsonl: %llu records, manifest.counts.records says %lld", n,
+                            int_at(m, "counts", "records"));
+        if (int_at(m, "counts", "errors") != (long long)e->chain.errors)
+                pa__finding(f,
+                            "results.jsonl: %llu failed records, manifest.counts.errors says %lld",
+                            (unsigned long long)e->chain.errors, int_at(m, "counts", "errors"));
+        /* The suite's cases, or those of the run's shard (shard.h). */
+        cases = e->suite_ok ? pa__manifest_cases(m, &e->suite) : 0;
+        if (e->suite_ok && samples > 0 &&
+            int_at(m, "counts", "planned") != (long long)(cases * samples))
+                pa__finding(f,
+                            "manifest.json: counts.planned is %lld but the suite copy's %llu cases "
+                            "x parameters.samples %lld make %llu",
+                            int_at(m, "counts", "planned"), (unsigned long long)cases, samples,
+                            (unsigned long long)(cases * (uint64_t)samples));
+}
+
+/* The suite copy is the suite that ran, or, after `parity score` with an
+ * edited copy, the one recorded in manifest.rescored_suite. */
+static void check_suite(struct pa__ev *e, struct pa__findings *f)
+{
+        const json_t *re = json_object_get(e->manifest, "rescored_suite");
+        const json_t *ms = json_is_object(re) ? re : json_object_get(e->manifest, "suite");
+        const char *field = json_is_object(re) ? "manifest.rescored_suite" : "manifest.suite";
+        const char *sha = json_string_value(json_object_get(ms, "sha256"));
+        const char *isha = json_string_value(json_object_get(ms, "items_sha256"));
+        const struct pa_suite *s = &e->suite;
+
+        if (!e->suite_ok)
+                return;
+        if (!sha || strcmp(sha, s->sha256))
+                pa__finding(f,
+                            "suite/%s: sha256 %.12s... differs from %s.sha256 (the suite copy "
+                            "was replaced or edited)",
+                            pa__basename(s->path), s->sha256, field);
+        if ((isha || s->items_path) && (!isha || !s->items_path || strcmp(isha, s->items_sha256)))
+                pa__finding(f,
+                            "suite items file: sha256 differs from %s.items_sha256 (the items "
+                            "copy was replaced or edited)",
+                            field);
+}
+
+static void check_thresholds(struct pa__ev *e, struct pa__findings *f)
+{
+        const json_t *reg = json_object_get(e->manifest, "thresholds");
+        const char *sha = json_string_value(json_object_get(reg, "sha256"));
+        char *a = NULL, *b = NULL;
+
+        if (!e->th.set || !json_is_object(reg))
+                return;
+        if (!sha || strcmp(sha, e->th.sha256)) {
+                pa__finding(f,
+                            "%s: sha256 %.12s... differs from manifest.thresholds.sha256 (edited "
+                            "after registration)",
+                            PA_THRESHOLDS_FILE, e->th.sha256);
+                return;
+        }
+        if (pa_canonical_dump(e->th.root, &a, NULL) == 0 &&
+            pa_canonical_dump(json_object_get(reg, "content"), &b, NULL) == 0 && strcmp(a, b))
+                pa__finding(f, "manifest.json: thresholds.content differs from %s",
+                            PA_THRESHOLDS_FILE);
+        free(a);
+        free(b);
+}
+
+/* Reports where want and got differ (numbers within 1e-9, relative above 1). */
+static void diff_json(const char *file, const json_t *got, const json_t *want, char *path,
+                      size_t cap, struct pa__findings *f, size_t *shown)
+{
+        size_t len = strlen(path), i;
+        const char *key;
+        json_t *v;
+
+        if (json_is_number(got) && json_is_number(want)) {
+                if (fabs(json_number_value(got) - json_number_value(want)) <=
+                    1e-9 * fmax(1.0, fabs(json_number_value(want))))
+                        return;
+        } else if (json_typeof(got) == json_typeof(want) && json_is_object(want) &&
+                   json_object_size(got) == json_object_size(want)) {
+                json_object_foreach((json_t *)want, key, v)
+                {
+                        snprintf(path + len, cap - len, "/%s", key);
+                        diff_json(file, json_object_get(got, key), v, path, cap, f, shown);
+                }
+                path[len] = '\0';
+                return;
+        } else if (json_typeof(got) == json_typeof(want) && json_is_array(want) &&
+                   json_array_size(got) == json_array_size(want)) {
+                json_array_foreach(want, i, v)
+                {
+                        snprintf(path + len, cap - len, "/%zu", i);
+                        diff_json(file, json_array_get(got, i), v, path, cap, f, shown);
+                }
+                path[len] = '\0';
+                return;
+        } else if (got && json_equal((json_t *)got, (json_t *)want)) {
+                return;
+        }
+        if ((*shown)++ < MAX_CHAIN_FINDINGS) {
+                char *g = got ? json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+                char *w = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
+
+                pa__finding(f, "%s: %s: %.80s in the file, %.80s recomputed from results.jsonl",
+                            file, path[0] ? path : "/", g ? g : "(missing)", w ? w : "?");
+                free(g);
+                free(w);
+        }
+}
+
+void pa__diff_json(const char *file, const json_t *got, const json_t *want, struct pa__findings *f)
+{
+        char path[512] = "";
+        size_t shown = 0;
+
+        diff_json(file, got, want, path, sizeof(path), f, &shown);
+        if (shown > MAX_CHAIN_FINDINGS)
+                pa__finding(f, "%s: %zu more differences", file, shown - MAX_CHAIN_FINDINGS);
+}
+
+void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f)
+{
+        const json_t *alpha = json_object_get(e->summary, "alpha");
+        struct pa_run_dir view = {.dir = (char *)e->dir,
+                                  .manifest = e->manifest,
+                                  .records = e->records,
+                                  .suite = e->suite};
+        struct pa_err err = {{0}};
+        json_t *want = NULL;
+
+        if (!e->summary) {
+                pa__finding(
+                    f, "summary.json: missing or unreadable (parity summary DIR recreates it)");
+                return;
+        }
+        if (!e->suite_ok || !e->records)
+                return;
+        if (pa_run_dir_summary(&view, json_is_number(alpha) ? json_number_value(alpha) : 0.05,
+                               &want, &err)) {
+                pa__finding(f, "summary.json: cannot be recomputed: %s", err.msg);
+                return;
+        }
+        pa__diff_json("summary.json", e->summary, want, f);
+        json_decref(want);
+}
+
+void pa__ev_check_content(struct pa__ev *e, struct pa__findings *f)
+{
+        check_counts(e, f);
+        check_suite(e, f);
+        check_thresholds(e, f);
+}

@@ -1,0 +1,109 @@
+/* Private: shared by the evidence modules (evidence*.c, canon.c, sshsig.c,
+ * attest.c, cmd_evidence.c). The public API is include/parity/evidence.h. */
+#ifndef PA_EVIDENCE_INT_H
+#define PA_EVIDENCE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "parity/evidence.h"
+#include "evaluator/run/run.h"
+#include "evaluator/util/util.h"
+
+#define PA_SIG_FILE        "manifest.json.sig"
+#define PA_ATTEST_FILE     "attestation.intoto.json"
+#define PA_THRESHOLDS_FILE "thresholds.json"
+#define PA_AUDIT_FILE      "audit.json"
+
+/* base64 (RFC 4648): a malloc'ed NUL-terminated string, or NULL. */
+char *pa__b64_encode(const unsigned char *p, size_t n);
+/* Decodes, skipping white space; *out malloc'ed. PA_EINVAL on bad input. */
+int pa__b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen);
+
+/* What a check found: one line each, printed as they come (out may be
+ * NULL); first keeps the first for error messages. */
+struct pa__findings {
+        FILE *out;
+        size_t n;
+        size_t n_audit; /* of them about audit.json, which `parity audit` rewrites */
+        char first[1024];
+};
+
+void pa__finding(struct pa__findings *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* True for the files the manifest never lists: itself and what signs it. */
+bool pa__evidence_unlisted(const char *rel);
+/* {"relative/path": {"sha256": hex, "size": n}} of every file under dir
+ * (recursively, '/'-separated, unlisted names left out); new reference.
+ * Symbolic links and special files are refused. */
+int pa__evidence_files(const char *dir, json_t **files, struct pa_err *err);
+
+/* The results chain of a results.jsonl as it is on disk. */
+struct pa__chain {
+        uint64_t records, errors;
+        char head[65];
+        bool intact; /* every seq and prev as written by pa_results_append */
+};
+
+/* Walks results.jsonl line by line, reporting breaks into f (may be NULL)
+ * and passing each record that parses to each (may be NULL). */
+int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f,
+                   void (*each)(void *ud, json_t *rec), void *ud, struct pa_err *err);
+
+/* A run folder opened for checking. Records are streamed through the audit
+ * tables; verify also keeps them (records). */
+struct pa__ev {
+        const char *dir;
+        char *mtext; /* manifest.json's bytes */
+        size_t mlen;
+        json_t *manifest;
+        struct pa_suite suite; /* the folder's suite copy, when suite_ok */
+        bool suite_ok;
+        bool suite_borrowed; /* suite is the caller's (pa__ev_open_known) */
+        json_t *records;     /* when opened with keep_records and results.jsonl reads */
+        struct pa_audit_tables *tables;
+        struct pa_thresholds th;
+        json_t *summary; /* summary.json, or NULL */
+        struct pa__chain chain;
+};
+
+/* Opens dir: manifest.json must parse (PA_EINVAL otherwise); the rest is
+ * loaded when it can be and reported into f when it cannot. */
+int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa__findings *f,
+                struct pa_err *err);
+/* The same, with what the process that wrote the folder already has: the
+ * chain and the audit tallies (known, t; NULL: read from results.jsonl)
+ * and the suite it ran (s, borrowed; NULL: load the folder's copy). A
+ * borrowed suite stands for the copy when the copy's bytes hash the same. */
+int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
+                      const struct pa__chain *known, const struct pa_table *t,
+                      const struct pa_suite *s, struct pa__findings *f, struct pa_err *err);
+void pa__ev_release(struct pa__ev *e);
+/* The checks a seal needs to pass: results chain against the manifest,
+ * counts, suite copy, thresholds. */
+void pa__ev_check_content(struct pa__ev *e, struct pa__findings *f);
+/* summary.json against the summary recomputed from the kept records. */
+void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f);
+/* Builds the audit object of an opened folder. */
+int pa__ev_audit(struct pa__ev *e, const struct pa_audit_facts *facts, json_t **out,
+                 struct pa_err *err);
+
+/* For `parity audit`: verifies run_dir (no allowed signers) and fills
+ * facts; fpr receives the signer's fingerprint; *findings the number of
+ * findings not about audit.json (which the audit rewrites). */
+int pa__evidence_facts(const char *run_dir, struct pa_audit_facts *facts, char fpr[64],
+                       size_t *findings, struct pa_err *err);
+/* The audit object of run_dir with the given facts. */
+int pa__evidence_audit(const char *run_dir, const struct pa_audit_facts *facts, json_t **out,
+                       struct pa_err *err);
+
+/* Reports where got (from a file) differs from want (recomputed), one
+ * finding per differing JSON pointer; numbers equal within 1e-9. */
+void pa__diff_json(const char *file, const json_t *got, const json_t *want, struct pa__findings *f);
+
+/* Loads dir/name as JSON (NULL with a finding when missing or bad). */
+json_t *pa__ev_load_json(const char *dir, const char *name, struct pa__findings *f);
+
+#endif

@@ -1,0 +1,262 @@
+/* Expansion of items into counterfactual cases: template filling and the
+ * stable case ids (docs/formats.md, "Expansion"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/suite.h"
+#include "case.h"
+#include "evaluator/util/util.h"
+
+/* The text of {name} for one assignment of groups, or NULL. */
+static const char *lookup_slot(const struct pa_suite *s, const struct pa_item *it,
+                               const size_t *groups, const char *name, size_t nlen)
+{
+        for (size_t k = 0; k < it->n_axes; k++) {
+                const struct pa_axis *ax = &s->axes[it->axes[k]];
+                const struct pa_group *g = &ax->groups[groups[k]];
+                const json_t *v = json_object_getn(g->slots, name, nlen);
+
+                if (v)
+                        return json_string_value(v);
+                if (strlen(ax->name) == nlen && !memcmp(ax->name, name, nlen))
+                        return g->name;
+        }
+        return NULL;
+}
+
+static int render(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                  const char *tpl, struct pa_buf *out, const char *where, struct pa_err *err)
+{
+        const char *p = tpl;
+
+        if (pa__buf_add(out, "", 0))
+                return PA_ENOMEM;
+        while (*p) {
+                const char *open = strpbrk(p, "{}"), *close, *text;
+
+                if (!open)
+                        return pa__buf_add(out, p, strlen(p));
+                if (pa__buf_add(out, p, (size_t)(open - p)))
+                        return PA_ENOMEM;
+                if (open[0] == open[1] || *open == '}') {
+                        /* "{{" and "}}" are literal braces; so is a lone "}". */
+                        if (pa__buf_add(out, open, 1))
+                                return PA_ENOMEM;
+                        p = open + (open[0] == open[1] ? 2 : 1);
+                        continue;
+                }
+                close = strchr(open, '}');
+                if (!close)
+                        return pa_errf(err, PA_EINVAL,
+                                       "%s: unterminated '{' (write '{{' for a brace)", where);
+                text = lookup_slot(s, it, groups, open + 1, (size_t)(close - open - 1));
+                if (!text)
+                        return pa_errf(err, PA_EINVAL,
+                                       "%s: unknown slot '{%.*s}': no axis of the item defines it",
+                                       where, (int)(close - open - 1), open + 1);
+                if (pa__buf_add(out, text, strlen(text)))
+                        return PA_ENOMEM;
+                p = close + 1;
+        }
+        return 0;
+}
+
+/* Two axes of one item must not both define a slot: which text would win? */
+static int check_slot_clash(const struct pa_suite *s, const struct pa_item *it, const char *where,
+                            struct pa_err *err)
+{
+        for (size_t a = 0; a < it->n_axes; a++) {
+                const json_t *slots = s->axes[it->axes[a]].groups[0].slots;
+                const char *slot;
+                json_t *v;
+
+                json_object_foreach((json_t *)slots, slot, v)
+                {
+                        for (size_t b = a + 1; b < it->n_axes; b++)
+                                if (json_object_get(s->axes[it->axes[b]].groups[0].slots, slot))
+                                        return pa_errf(
+                                            err, PA_EINVAL,
+                                            "%s/axes: axes '%s' and '%s' both define slot "
+                                            "'%s'",
+                                            where, s->axes[it->axes[a]].name,
+                                            s->axes[it->axes[b]].name, slot);
+                }
+        }
+        return 0;
+}
+
+int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it, const char *where,
+                             struct pa_err *err)
+{
+        size_t groups[PA_MAX_AXES] = {0};
+        const char *system = it->system ? it->system : s->defaults.system;
+        char w[768];
+        struct pa_buf b;
+        int rc;
+
+        if ((rc = check_slot_clash(s, it, where, err)))
+                return rc;
+        pa__buf_init(&b, SIZE_MAX / 2);
+        snprintf(w, sizeof(w), "%s/prompt", where);
+        rc = render(s, it, groups, it->prompt, &b, w, err);
+        if (rc == 0 && system) {
+                snprintf(w, sizeof(w), "%s/system", where);
+                pa__buf_reset(&b);
+                rc = render(s, it, groups, system, &b, w, err);
+        }
+        pa__buf_release(&b);
+        return rc;
+}
+
+int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                char out[17])
+{
+        char hash[PA_SHA256_HEX];
+        struct pa_buf b;
+        int rc;
+
+        pa__buf_init(&b, SIZE_MAX / 2);
+        rc = pa__buf_add(&b, s->id, strlen(s->id) + 1) ||
+             pa__buf_add(&b, it->id, strlen(it->id) + 1);
+        for (size_t k = 0; rc == 0 && k < it->n_axes; k++) {
+                const struct pa_axis *ax = &s->axes[it->axes[k]];
+                const char *g = ax->groups[groups[k]].name;
+
+                rc = pa__buf_add(&b, ax->name, strlen(ax->name)) || pa__buf_add(&b, "=", 1) ||
+                     pa__buf_add(&b, g, strlen(g) + 1);
+        }
+        if (rc == 0) {
+                pa__sha256_hex(b.p, b.len, hash);
+                memcpy(out, hash, 16);
+                out[16] = '\0';
+        }
+        pa__buf_release(&b);
+        return rc ? PA_ENOMEM : 0;
+}
+
+void pa__case_groups(const struct pa_suite *s, const struct pa_item *it, uint64_t v,
+                     size_t groups[PA_MAX_AXES])
+{
+        /* Mixed radix, the item's last axis varying fastest. */
+        for (size_t k = it->n_axes; k-- > 0;) {
+                size_t n = s->axes[it->axes[k]].n_groups;
+
+                groups[k] = (size_t)(v % n);
+                v /= n;
+        }
+}
+
+static size_t size_of(const char *str)
+{
+        return str ? strlen(str) + 1 : 0;
+}
+
+/* str copied to *p, which moves past it; NULL stays NULL. */
+static const char *put_str(char **p, const char *str)
+{
+        char *at = *p;
+
+        if (!str)
+                return NULL;
+        *p += size_of(str);
+        return memcpy(at, str, size_of(str));
+}
+
+/* The case's own copy of an item read back: one malloc'ed block (the
+ * caller frees it), the strings after the struct; domain and outcome stay
+ * the suite's (its kinds). */
+static struct pa_item *own_item(const struct pa_item *it)
+{
+        struct pa_item *copy = malloc(sizeof(*it) + size_of(it->id) + size_of(it->prompt) +
+                                      size_of(it->system) + size_of(it->expected));
+        char *p;
+
+        if (!copy)
+                return NULL;
+        *copy = *it;
+        p = (char *)(copy + 1);
+        copy->id = put_str(&p, it->id);
+        copy->prompt = put_str(&p, it->prompt);
+        copy->system = put_str(&p, it->system);
+        copy->expected = put_str(&p, it->expected);
+        return copy;
+}
+
+int pa_case_build_item(const struct pa_suite *s, size_t i, const struct pa_item *read, uint64_t v,
+                       struct pa_case *c, struct pa_err *err)
+{
+        const struct pa_item *it;
+        const char *system;
+        struct pa_buf b;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        if (v >= read->n_cases)
+                return pa_errf(err, PA_EINVAL, "item '%s' has no variant %llu", read->id,
+                               (unsigned long long)v);
+        if (!(c->item = it = own_item(read)))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        system = it->system ? it->system : s->defaults.system;
+        c->item_index = i;
+        c->variant = v;
+        pa__case_groups(s, it, v, c->groups);
+        pa__buf_init(&b, SIZE_MAX / 2);
+        if (pa__case_id(s, it, c->groups, c->id)) {
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
+                goto fail;
+        }
+        if ((rc = render(s, it, c->groups, it->prompt, &b, it->id, err)))
+                goto fail;
+        c->prompt = b.p;
+        if (system) {
+                pa__buf_init(&b, SIZE_MAX / 2);
+                if ((rc = render(s, it, c->groups, system, &b, it->id, err)))
+                        goto fail;
+                c->system = b.p;
+        }
+        return 0;
+fail:
+        pa__buf_release(&b);
+        pa_case_release(c);
+        return rc;
+}
+
+int pa_case_build(const struct pa_suite *s, size_t i, uint64_t v, struct pa_case *c,
+                  struct pa_err *err)
+{
+        struct pa_item it;
+        json_t *obj = NULL;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        if ((rc = pa_suite_item_read(s, i, &it, &obj, err)) == 0)
+                rc = pa_case_build_item(s, i, &it, v, c, err);
+        json_decref(obj);
+        return rc;
+}
+
+void pa_case_release(struct pa_case *c)
+{
+        if (!c)
+                return;
+        free(c->prompt);
+        free(c->system);
+        free((void *)c->item);
+        c->prompt = c->system = NULL;
+        c->item = NULL;
+}
+
+json_t *pa_case_groups_json(const struct pa_suite *s, const struct pa_case *c)
+{
+        json_t *o = json_object();
+
+        for (size_t k = 0; o && k < c->item->n_axes; k++) {
+                const struct pa_axis *ax = &s->axes[c->item->axes[k]];
+
+                if (json_object_set_new(o, ax->name, json_string(ax->groups[c->groups[k]].name))) {
+                        json_decref(o);
+                        return NULL;
+                }
+        }
+        return o;
+}

@@ -1,0 +1,277 @@
+/* Suite loading and validation (docs/formats.md): the header, defaults,
+ * axes and scorers, and an item's strings. Every check names the file,
+ * the JSON pointer of the field and what was expected. The items are
+ * validated as they stream by in suite_stream.c and kept as a kind and a
+ * line offset (suite.h); suite_items.c reads them back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/report.h"
+#include "parity/suite.h"
+#include "case.h"
+#include "evaluator/util/util.h"
+
+#define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
+
+static bool is_ident(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+                      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+                        return false;
+        return true;
+}
+
+/* Optional string member: NULL when absent, error when not a string. */
+static int opt_string(const json_t *obj, const char *key, const char **out, const char *where,
+                      struct pa_err *err)
+{
+        const json_t *v = json_object_get(obj, key);
+
+        *out = NULL;
+        if (!v)
+                return 0;
+        if (!json_is_string(v))
+                return BAD("%s/%s: expected a string", where, key);
+        *out = json_string_value(v);
+        return 0;
+}
+
+static int load_defaults(struct pa_suite *s, const char *file, struct pa_err *err)
+{
+        const json_t *d = json_object_get(s->root, "defaults");
+        const json_t *v;
+        char where[512];
+
+        s->defaults.max_tokens = -1;
+        if (!d)
+                return 0;
+        snprintf(where, sizeof(where), "suite '%s': /defaults", file);
+        if (!json_is_object(d))
+                return BAD("%s: expected an object", where);
+        if (opt_string(d, "system", &s->defaults.system, where, err))
+                return PA_EINVAL;
+        if ((v = json_object_get(d, "temperature"))) {
+                if (!json_is_number(v) || json_number_value(v) < 0)
+                        return BAD("%s/temperature: expected a number >= 0", where);
+                s->defaults.has_temperature = true;
+                s->defaults.temperature = json_number_value(v);
+        }
+        if ((v = json_object_get(d, "top_p"))) {
+                if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 1)
+                        return BAD("%s/top_p: expected a number in (0, 1]", where);
+                s->defaults.has_top_p = true;
+                s->defaults.top_p = json_number_value(v);
+        }
+        if ((v = json_object_get(d, "max_tokens"))) {
+                if (!json_is_integer(v) || json_integer_value(v) < 1)
+                        return BAD("%s/max_tokens: expected an integer >= 1", where);
+                s->defaults.max_tokens = (long)json_integer_value(v);
+        }
+        if ((v = json_object_get(d, "stop"))) {
+                size_t i;
+                json_t *x;
+
+                if (!json_is_array(v))
+                        return BAD("%s/stop: expected an array of strings", where);
+                json_array_foreach(v, i, x) if (!json_is_string(x)) return BAD(
+                    "%s/stop/%zu: expected a string", where, i);
+                s->defaults.stop = v;
+        }
+        return 0;
+}
+
+static int load_groups(struct pa_axis *ax, const json_t *groups, const char *where,
+                       struct pa_err *err)
+{
+        const char *gname, *slot;
+        json_t *g, *text, *first = NULL;
+        size_t n = 0;
+
+        if (!json_is_object(groups) || json_object_size(groups) < 2)
+                return BAD("%s/groups: expected an object with at least two groups", where);
+        ax->groups = calloc(json_object_size(groups), sizeof(*ax->groups));
+        if (!ax->groups)
+                return PA_ENOMEM;
+        json_object_foreach((json_t *)groups, gname, g)
+        {
+                if (!is_ident(gname))
+                        return BAD("%s/groups/%s: group names are letters, digits, '.', '_', '-'",
+                                   where, gname);
+                if (!json_is_object(g))
+                        return BAD("%s/groups/%s: expected an object of slot texts", where, gname);
+                json_object_foreach(g, slot, text)
+                {
+                        if (!json_is_string(text))
+                                return BAD("%s/groups/%s/%s: expected a string", where, gname,
+                                           slot);
+                }
+                /* Every group must realise the same slots, or some variants of an
+                 * item could not be written. */
+                if (first) {
+                        json_object_foreach(first, slot, text) if (
+                            !json_object_get(g, slot)) return BAD("%s/groups/%s: missing slot '%s' "
+                                                                  "that other groups define",
+                                                                  where, gname, slot);
+                        if (json_object_size(g) != json_object_size(first))
+                                return BAD("%s/groups/%s: defines slots the first group lacks",
+                                           where, gname);
+                }
+                first = first ? first : g;
+                ax->groups[n].name = gname;
+                ax->groups[n].slots = g;
+                n++;
+        }
+        ax->n_groups = n;
+        return 0;
+}
+
+static int load_axes(struct pa_suite *s, const char *file, struct pa_err *err)
+{
+        const json_t *axes = json_object_get(s->root, "axes");
+        const char *name, *ref;
+        json_t *a;
+        char where[512];
+        int rc;
+
+        if (!axes)
+                return 0;
+        if (!json_is_object(axes))
+                return BAD("suite '%s': /axes: expected an object", file);
+        s->axes = calloc(json_object_size(axes) + 1, sizeof(*s->axes));
+        if (!s->axes)
+                return PA_ENOMEM;
+        json_object_foreach((json_t *)axes, name, a)
+        {
+                struct pa_axis *ax = &s->axes[s->n_axes++];
+
+                snprintf(where, sizeof(where), "suite '%s': /axes/%s", file, name);
+                if (!is_ident(name))
+                        return BAD("%s: axis names are letters, digits, '.', '_', '-'", where);
+                if (!json_is_object(a))
+                        return BAD("%s: expected an object with \"reference\" and \"groups\"",
+                                   where);
+                ax->name = name;
+                if ((rc = load_groups(ax, json_object_get(a, "groups"), where, err)))
+                        return rc;
+                if (opt_string(a, "reference", &ref, where, err))
+                        return PA_EINVAL;
+                if (!ref)
+                        return BAD("%s/reference: expected the name of one of its groups", where);
+                for (ax->ref = 0; ax->ref < ax->n_groups; ax->ref++)
+                        if (!strcmp(ax->groups[ax->ref].name, ref))
+                                break;
+                if (ax->ref == ax->n_groups)
+                        return BAD("%s/reference: '%s' is not one of its groups", where, ref);
+        }
+        return 0;
+}
+
+/* The item's strings, pointing into obj. */
+int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err)
+{
+        if (!json_is_object(obj))
+                return BAD("%s: expected an object", where);
+        if (opt_string(obj, "id", &it->id, where, err) ||
+            opt_string(obj, "prompt", &it->prompt, where, err) ||
+            opt_string(obj, "domain", &it->domain, where, err) ||
+            opt_string(obj, "system", &it->system, where, err) ||
+            opt_string(obj, "outcome", &it->outcome, where, err) ||
+            opt_string(obj, "expected", &it->expected, where, err))
+                return PA_EINVAL;
+        if (!it->id || !*it->id)
+                return BAD("%s/id: expected a non-empty string", where);
+        if (!it->prompt)
+                return BAD("%s/prompt: expected a string", where);
+        if (!it->domain)
+                it->domain = "general";
+        return 0;
+}
+
+/* "metrics": benchmark metrics computed in the summary (report.h). */
+static int check_metrics(const struct pa_suite *s, const char *file, struct pa_err *err)
+{
+        const json_t *m = json_object_get(s->root, "metrics"), *name;
+        size_t i;
+
+        if (!m)
+                return 0;
+        if (!json_is_array(m))
+                return BAD("suite '%s': /metrics: expected an array of metric names", file);
+        json_array_foreach(m, i, name) if (!pa_metric_find(json_string_value(name))) return BAD(
+            "suite '%s': /metrics/%zu: expected the name of a metric parity computes", file, i);
+        return 0;
+}
+
+static int load_header(struct pa_suite *s, const char *file, struct pa_err *err)
+{
+        const json_t *v = json_object_get(s->root, "parity_suite");
+
+        if (!json_is_object(s->root))
+                return BAD("suite '%s': /: expected an object", file);
+        if (!json_is_integer(v) || json_integer_value(v) != 1)
+                return BAD("suite '%s': /parity_suite: expected 1 (the format version)", file);
+        if (opt_string(s->root, "id", &s->id, "", err) || !s->id || !is_ident(s->id))
+                return BAD("suite '%s': /id: expected a string of letters, digits, '.', '_', '-'",
+                           file);
+        if (opt_string(s->root, "version", &s->version, "", err) || !s->version)
+                return BAD("suite '%s': /version: expected a string", file);
+        return check_metrics(s, file, err);
+}
+
+int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err)
+{
+        const char *file = pa__basename(path);
+        json_error_t je;
+        const json_t *scorers;
+        int rc;
+
+        memset(s, 0, sizeof(*s));
+        if (!(s->path = strdup(path)))
+                return PA_ENOMEM;
+        s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+        if (!s->root) {
+                if (je.line < 1)
+                        return BAD("suite '%s': %s", path, je.text);
+                return BAD("suite '%s': %d:%d: %s", file, je.line, je.column, je.text);
+        }
+        if ((rc = pa__sha256_file(path, s->sha256, err)) || (rc = load_header(s, file, err)) ||
+            (rc = load_defaults(s, file, err)) || (rc = load_axes(s, file, err)))
+                return rc;
+        scorers = json_object_get(s->root, "scorers");
+        if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
+                return rc;
+        if ((rc = pa__suite_load_items(s, file, err)))
+                return rc;
+        if (s->n_items == 0)
+                return BAD("suite '%s': /items: expected at least one item (in items or "
+                           "items_file)",
+                           file);
+        return 0;
+}
+
+void pa_suite_release(struct pa_suite *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_axes; i++)
+                free(s->axes[i].groups);
+        free(s->axes);
+        for (size_t k = 0; k < s->n_kinds; k++) {
+                free(s->kinds[k].domain);
+                free(s->kinds[k].outcome);
+        }
+        free(s->kinds);
+        free(s->kind_of);
+        free(s->line_at);
+        if (s->items_file)
+                fclose(s->items_file);
+        pa_scorer_set_release(&s->scorers);
+        json_decref(s->root);
+        free(s->items_path);
+        free(s->path);
+        memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,422 @@
+/* Loading a suite's items (docs/formats.md), apart from the rest of the
+ * suite because items can be many: inline or in a JSONL items file, each
+ * is validated as it streams by and kept as an interned kind and the
+ * offset of its line (suite.h), then ids are checked unique. Every check
+ * names the file, the JSON pointer (or line) and what was expected. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/suite.h"
+#include "case.h"
+#include "evaluator/util/util.h"
+
+#define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
+
+static int find_axis(const struct pa_suite *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_axes; i++)
+                if (!strcmp(s->axes[i].name, name))
+                        return (int)i;
+        return -1;
+}
+
+static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
+                     const char *where, struct pa_err *err)
+{
+        const json_t *axes = json_object_get(obj, "axes");
+        json_t *a;
+        size_t i;
+        int k;
+
+        it->n_cases = 1;
+        if (!axes)
+                return 0;
+        if (!json_is_array(axes) || json_array_size(axes) > PA_MAX_AXES)
+                return BAD("%s/axes: expected an array of at most %d axis names", where,
+                           PA_MAX_AXES);
+        json_array_foreach(axes, i, a)
+        {
+                if (!json_is_string(a) || (k = find_axis(s, json_string_value(a))) < 0)
+                        return BAD("%s/axes/%zu: expected the name of an axis in /axes", where, i);
+                for (size_t j = 0; j < i; j++)
+                        if (it->axes[j] == (size_t)k)
+                                return BAD("%s/axes/%zu: axis '%s' listed twice", where, i,
+                                           json_string_value(a));
+                it->axes[it->n_axes++] = (size_t)k;
+                it->n_cases *= s->axes[k].n_groups;
+        }
+        return 0;
+}
+
+static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
+                        const char *where, struct pa_err *err)
+{
+        const json_t *list = json_object_get(obj, "scorers");
+        json_t *x;
+        size_t i;
+        int k;
+
+        it->outcome_scorer = -1;
+        if (it->outcome && (it->outcome_scorer = pa_scorer_set_find(&s->scorers, it->outcome)) < 0)
+                return BAD("%s/outcome: '%s' is not a scorer in /scorers", where, it->outcome);
+        if (!list) {
+                it->scorer_mask = s->scorers.n == 64 ? ~0ull : (1ull << s->scorers.n) - 1;
+                return 0;
+        }
+        if (!json_is_array(list))
+                return BAD("%s/scorers: expected an array of scorer names", where);
+        json_array_foreach(list, i, x)
+        {
+                if (!json_is_string(x) ||
+                    (k = pa_scorer_set_find(&s->scorers, json_string_value(x))) < 0)
+                        return BAD("%s/scorers/%zu: expected the name of a scorer in /scorers",
+                                   where, i);
+                it->scorer_mask |= 1ull << k;
+        }
+        if (it->outcome_scorer >= 0)
+                it->scorer_mask |= 1ull << it->outcome_scorer;
+        return 0;
+}
+
+struct id_key {
+        uint64_t hash;
+        size_t item;
+};
+
+/* What loading keeps while items stream by (freed when it ends). */
+struct loader {
+        const char *file;   /* the suite's name, for messages */
+        struct id_key *ids; /* every item's id hash, for duplicate ids */
+        uint32_t *kind_ix;  /* open addressing: kind index + 1, or 0 */
+        size_t kind_cap;    /* a power of two */
+        size_t item_cap;
+};
+
+/* FNV-1a: ids and kinds are small and hashed once an item. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
+        return h;
+}
+
+static uint64_t hash_str(uint64_t h, const char *str)
+{
+        return str ? hash_bytes(h, str, strlen(str) + 1) : h * 31; /* NULL is not "" */
+}
+
+static uint64_t kind_hash(const struct pa_item *it)
+{
+        uint64_t h = hash_str(hash_str(0xcbf29ce484222325ull, it->domain), it->outcome);
+
+        h = hash_bytes(h, it->axes, it->n_axes * sizeof(*it->axes));
+        return hash_bytes(h, &it->scorer_mask, sizeof(it->scorer_mask)) + (it->expected != NULL);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+        return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool kind_is(const struct pa_item_kind *k, const struct pa_item *it)
+{
+        return same_str(k->domain, it->domain) && same_str(k->outcome, it->outcome) &&
+               k->n_axes == it->n_axes && k->scorer_mask == it->scorer_mask &&
+               k->has_expected == (it->expected != NULL) &&
+               !memcmp(k->axes, it->axes, it->n_axes * sizeof(*it->axes));
+}
+
+static int add_kind(struct pa_suite *s, const struct pa_item *it)
+{
+        struct pa_item_kind *v, *k;
+
+        if (s->n_kinds == UINT32_MAX)
+                return PA_ENOMEM;
+        if (!(s->n_kinds & (s->n_kinds - 1))) {
+                v = realloc(s->kinds, (s->n_kinds ? 2 * s->n_kinds : 1) * sizeof(*v));
+                if (!v)
+                        return PA_ENOMEM;
+                s->kinds = v;
+        }
+        k = &s->kinds[s->n_kinds];
+        *k = (struct pa_item_kind){.domain = strdup(it->domain),
+                                   .outcome = it->outcome ? strdup(it->outcome) : NULL,
+                                   .n_axes = it->n_axes,
+                                   .outcome_scorer = it->outcome_scorer,
+                                   .scorer_mask = it->scorer_mask,
+                                   .n_cases = it->n_cases,
+                                   .has_expected = it->expected != NULL};
+        memcpy(k->axes, it->axes, sizeof(k->axes));
+        if (!k->domain || (it->outcome && !k->outcome)) {
+                free(k->domain);
+                free(k->outcome);
+                return PA_ENOMEM;
+        }
+        s->n_kinds++;
+        return 0;
+}
+
+static int grow_kind_index(struct pa_suite *s, struct loader *l)
+{
+        size_t cap = l->kind_cap ? 2 * l->kind_cap : 64;
+        uint32_t *ix = calloc(cap, sizeof(*ix));
+
+        if (!ix)
+                return PA_ENOMEM;
+        for (size_t k = 0; k < s->n_kinds; k++) {
+                const struct pa_item_kind *kd = &s->kinds[k];
+                struct pa_item it = {.domain = kd->domain,
+                                     .outcome = kd->outcome,
+                                     .n_axes = kd->n_axes,
+                                     .scorer_mask = kd->scorer_mask,
+                                     .expected = kd->has_expected ? "" : NULL};
+                size_t j;
+
+                memcpy(it.axes, kd->axes, sizeof(it.axes));
+                for (j = kind_hash(&it) & (cap - 1); ix[j]; j = (j + 1) & (cap - 1))
+                        ;
+                ix[j] = (uint32_t)k + 1;
+        }
+        free(l->kind_ix);
+        l->kind_ix = ix;
+        l->kind_cap = cap;
+        return 0;
+}
+
+/* The index of it's kind, added when new. */
+static int find_kind(struct pa_suite *s, struct loader *l, const struct pa_item *it, uint32_t *out)
+{
+        size_t j;
+        int rc;
+
+        if (2 * (s->n_kinds + 1) > l->kind_cap && (rc = grow_kind_index(s, l)))
+                return rc;
+        for (j = kind_hash(it) & (l->kind_cap - 1); l->kind_ix[j]; j = (j + 1) & (l->kind_cap - 1))
+                if (kind_is(&s->kinds[l->kind_ix[j] - 1], it)) {
+                        *out = l->kind_ix[j] - 1;
+                        return 0;
+                }
+        if ((rc = add_kind(s, it)))
+                return rc;
+        l->kind_ix[j] = (uint32_t)s->n_kinds;
+        *out = (uint32_t)s->n_kinds - 1;
+        return 0;
+}
+
+static int grow_items(struct pa_suite *s, struct loader *l)
+{
+        size_t cap = l->item_cap ? 2 * l->item_cap : 1024;
+        uint32_t *k = realloc(s->kind_of, cap * sizeof(*k));
+        uint64_t *at;
+        struct id_key *ids;
+
+        if (!k)
+                return PA_ENOMEM;
+        s->kind_of = k;
+        if (!(at = realloc(s->line_at, cap * sizeof(*at))))
+                return PA_ENOMEM;
+        s->line_at = at;
+        if (!(ids = realloc(l->ids, cap * sizeof(*ids))))
+                return PA_ENOMEM;
+        l->ids = ids;
+        l->item_cap = cap;
+        return 0;
+}
+
+/* Validates one item (obj) and keeps its kind; its line starts at byte
+ * `at` of the items file (inline items: 0). */
+static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uint64_t at,
+                    const char *where, struct pa_err *err)
+{
+        struct pa_item it = {0};
+        uint32_t kind;
+        int rc;
+
+        if ((rc = pa__item_strings(obj, &it, where, err)) ||
+            (rc = item_axes(s, &it, obj, where, err)) ||
+            (rc = item_scorers(s, &it, obj, where, err)) ||
+            (rc = pa__case_check_templates(s, &it, where, err)))
+                return rc;
+        if ((s->n_items == l->item_cap && grow_items(s, l)) || find_kind(s, l, &it, &kind))
+                return pa_errf(err, PA_ENOMEM, "suite '%s': out of memory", l->file);
+        s->kind_of[s->n_items] = kind;
+        s->line_at[s->n_items] = at;
+        l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it.id), s->n_items};
+        s->n_items++;
+        s->n_cases += it.n_cases;
+        return 0;
+}
+
+static int load_inline_items(struct pa_suite *s, struct loader *l, struct pa_err *err)
+{
+        const json_t *items = json_object_get(s->root, "items");
+        json_t *obj;
+        size_t i;
+        char where[512];
+        int rc;
+
+        if (!items)
+                return 0;
+        if (!json_is_array(items))
+                return BAD("suite '%s': /items: expected an array of items", l->file);
+        json_array_foreach(items, i, obj)
+        {
+                snprintf(where, sizeof(where), "suite '%s': /items/%zu", l->file, i);
+                if ((rc = add_item(s, l, obj, 0, where, err)))
+                        return rc;
+        }
+        s->n_inline = s->n_items;
+        return 0;
+}
+
+static int open_items_file(struct pa_suite *s, const char *file, const char **rel,
+                           struct pa_err *err)
+{
+        const json_t *v = json_object_get(s->root, "items_file");
+        char *dir;
+
+        *rel = NULL;
+        if (!v)
+                return 0;
+        if (!json_is_string(v))
+                return BAD("suite '%s': /items_file: expected a string", file);
+        *rel = json_string_value(v);
+        if (!(dir = pa__dirname(s->path)) || !(s->items_path = pa__path_join(dir, *rel))) {
+                free(dir);
+                return PA_ENOMEM;
+        }
+        free(dir);
+        if (!(s->items_file = fopen(s->items_path, "rbe")))
+                return BAD("suite '%s': /items_file: cannot open '%s': %s", file, s->items_path,
+                           strerror(errno));
+        return 0;
+}
+
+/* Items in a JSONL file beside the suite, one object a line, validated
+ * and hashed in one pass; the file stays open to read them back. */
+static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *err)
+{
+        const char *rel;
+        char *line = NULL, where[768];
+        size_t cap = 0, lineno = 0;
+        uint64_t at = 0;
+        ssize_t got;
+        void *h = NULL;
+        int rc;
+
+        if ((rc = open_items_file(s, l->file, &rel, err)) || !rel)
+                return rc;
+        if (!(h = pa__sha256_begin()))
+                return PA_ENOMEM;
+        while (rc == 0 && (got = getline(&line, &cap, s->items_file)) >= 0) {
+                json_error_t je;
+                json_t *obj = NULL;
+
+                lineno++;
+                pa__sha256_add(h, line, (size_t)got);
+                if (strspn(line, " \t\r\n") != (size_t)got) {
+                        snprintf(where, sizeof(where), "suite '%s': %s:%zu: ", l->file, rel,
+                                 lineno);
+                        /* JSON pointers then read "file:line: /prompt: ...". */
+                        if (!(obj = json_loadb(line, (size_t)got, 0, &je)))
+                                rc = BAD("%scolumn %d: %s", where, je.column, je.text);
+                        else
+                                rc = add_item(s, l, obj, at, where, err);
+                        json_decref(obj);
+                }
+                at += (uint64_t)got;
+        }
+        if (rc == 0 && ferror(s->items_file))
+                rc = BAD("suite '%s': /items_file: cannot read '%s'", l->file, s->items_path);
+        pa__sha256_end(h, s->items_sha256);
+        free(line);
+        return rc;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+        const struct id_key *x = a, *y = b;
+
+        if (x->hash != y->hash)
+                return x->hash < y->hash ? -1 : 1;
+        return (x->item > y->item) - (x->item < y->item);
+}
+
+/* Where item i is, as the loader names it. */
+static int item_where(const struct pa_suite *s, const char *file, size_t i, char *out, size_t cap)
+{
+        const char *rel = json_string_value(json_object_get(s->root, "items_file"));
+        size_t lineno = 0;
+        int rc;
+
+        if (i < s->n_inline) {
+                snprintf(out, cap, "suite '%s': /items/%zu", file, i);
+                return 0;
+        }
+        if ((rc = pa__items_lineno(s, s->line_at[i], &lineno)))
+                return rc;
+        snprintf(out, cap, "suite '%s': %s:%zu: ", file, rel, lineno);
+        return 0;
+}
+
+/* Whether items i and j have the same id (their hashes matched). */
+static int same_id(const struct pa_suite *s, size_t i, size_t j, bool *same, struct pa_err *err)
+{
+        struct pa_item a, b;
+        json_t *oa = NULL, *ob = NULL;
+        int rc;
+
+        if ((rc = pa_suite_item_read(s, i, &a, &oa, err)) == 0 &&
+            (rc = pa_suite_item_read(s, j, &b, &ob, err)) == 0)
+                *same = !strcmp(a.id, b.id);
+        json_decref(oa);
+        json_decref(ob);
+        return rc;
+}
+
+/* Ids must be unique: the first item (in file order) whose id an earlier
+ * one has is named, as if checked while loading. */
+static int check_ids(const struct pa_suite *s, struct loader *l, struct pa_err *err)
+{
+        size_t n = s->n_items, dup = SIZE_MAX;
+        struct pa_item it;
+        json_t *obj = NULL;
+        char where[768];
+        int rc = 0;
+
+        qsort(l->ids, n, sizeof(*l->ids), by_hash);
+        for (size_t a = 0; rc == 0 && a < n; a++) {
+                for (size_t b = a + 1; rc == 0 && b < n && l->ids[b].hash == l->ids[a].hash; b++) {
+                        bool same = false;
+
+                        if (l->ids[b].item < dup &&
+                            (rc = same_id(s, l->ids[a].item, l->ids[b].item, &same, err)) == 0 &&
+                            same)
+                                dup = l->ids[b].item;
+                }
+        }
+        if (rc || dup == SIZE_MAX)
+                return rc;
+        if ((rc = item_where(s, l->file, dup, where, sizeof(where))) ||
+            (rc = pa_suite_item_read(s, dup, &it, &obj, err)))
+                return rc;
+        rc = BAD("%s/id: '%s' is used by another item", where, it.id);
+        json_decref(obj);
+        return rc;
+}
+
+int pa__suite_load_items(struct pa_suite *s, const char *file, struct pa_err *err)
+{
+        struct loader l = {.file = file};
+        int rc;
+
+        if ((rc = load_inline_items(s, &l, err)) == 0 && (rc = load_items_file(s, &l, err)) == 0)
+                rc = check_ids(s, &l, err);
+        free(l.ids);
+        free(l.kind_ix);
+        if (rc == PA_ENOMEM)
+                return pa_errf(err, rc, "suite '%s': out of memory", file);
+        return rc;
+}
