@@ -16,7 +16,7 @@
 #include "parity/result.h"
 #include "evaluator/run/cache.h"
 #include "evaluator/run/resume.h"
-#include "evaluator/run/shard.h"
+#include "evaluator/suite/shard.h"
 
 static char tmpdir[] = "/tmp/parity-test-cache-XXXXXX";
 

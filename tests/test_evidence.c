@@ -14,6 +14,7 @@
 #include "parity/evidence.h"
 #include "evaluator/evidence/attest.h"
 #include "evaluator/evidence/evidence_int.h"
+#include "evaluator/run/run.h"
 #include "evaluator/evidence/sshsig.h"
 #include "test_util.h"
 

@@ -8,7 +8,7 @@
 #include "parity/engine.h"
 #include "evaluator/cmd.h"
 #include "evaluator/run/run.h"
-#include "evaluator/run/shard.h"
+#include "evaluator/suite/shard.h"
 #include "evaluator/util/util.h"
 
 #ifndef PA_SUITES_DIR

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "evidence_int.h"
-#include "evaluator/run/shard.h"
+#include "evaluator/suite/shard.h"
 
 #define MAX_CHAIN_FINDINGS 10
 

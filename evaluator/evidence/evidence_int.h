@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "parity/evidence.h"
-#include "evaluator/run/run.h"
+#include "evaluator/folder/run_dir.h"
 #include "evaluator/util/util.h"
 
 #define PA_SIG_FILE        "manifest.json.sig"

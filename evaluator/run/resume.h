@@ -24,7 +24,7 @@
 #include "parity/sched.h"
 #include "cache.h"
 #include "evaluator/sched/progress.h"
-#include "shard.h"
+#include "evaluator/suite/shard.h"
 
 struct pa__done_key {
         uint64_t id;

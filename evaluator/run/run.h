@@ -12,6 +12,7 @@
 #include "parity/evidence.h"
 #include "parity/result.h"
 #include "parity/suite.h"
+#include "evaluator/folder/run_dir.h"
 #include "resume.h"
 
 struct pa_run_conf {
@@ -41,33 +42,8 @@ struct pa_run_conf {
  * exit status 128 + the signal (130, 143): a positive value. */
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err);
 
-/* A finished run folder: its manifest, suite copy and records. */
-struct pa_run_dir {
-        char *dir;
-        json_t *manifest, *records;
-        struct pa_suite suite;
-        bool suite_borrowed; /* suite is the caller's: not released */
-};
-
-int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);
-/* The same with the suite the caller ran into dir (borrowed; must outlive
- * r) standing for the folder's copy, which is not loaded again. */
-int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
-                         struct pa_err *err);
-void pa_run_dir_release(struct pa_run_dir *r);
-/* The summary with its analysis, as summary.json holds it; thresholds
- * pre-registered in the manifest take precedence over alpha. */
-int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,
-                       struct pa_err *err);
-/* Writes summary.json, summary.txt and the reports (report.md, report.html,
- * junit.xml); prints the table unless quiet. */
-int pa_run_dir_write_summary(const struct pa_run_dir *r, const json_t *summary, bool quiet,
-                             struct pa_err *err);
-/* Recomputes summary.json and summary.txt; prints the table unless quiet. */
-int pa_run_dir_summarise(struct pa_run_dir *r, double alpha, bool quiet, struct pa_err *err);
-
 /* Between run*.c only: the state of one `parity run`, shared by the
- * pipeline (run.c), its manifest (run_manifest.c) and its end (run_dir.c). */
+ * pipeline (run.c), its manifest (run_manifest.c) and its end (run_end.c). */
 struct run {
         const struct pa_run_conf *conf;
         struct pa_suite suite;
@@ -99,9 +75,9 @@ struct run {
 json_t *pa__run_manifest_json(struct run *r, const char *status);
 int pa__run_put_manifest(struct run *r, const char *status, struct pa_err *err);
 int pa__run_write_manifest(struct run *r, const char *status, struct pa_err *err);
-/* The summary and reports of the run just finished into done (run_dir.c). */
+/* The summary and reports of the run just finished into done (run_end.c). */
 int pa__run_summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err);
-/* Seals the run folder, rewriting the reports with the audit (run_dir.c). */
+/* Seals the run folder, rewriting the reports with the audit (run_end.c). */
 int pa__run_seal(struct run *r, struct pa_err *err);
 
 #endif

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evaluator/suite/case.h"
+#include "case.h"
 #include "shard.h"
 #include "evaluator/util/util.h"
 
