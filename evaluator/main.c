@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 
 #include "parity/common.h"
-#include "cmd.h"
+#include "evaluator/cli/cmd.h"
 
 struct command {
         const char *name;

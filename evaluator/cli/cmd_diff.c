@@ -9,7 +9,7 @@
 #include "parity/evidence.h"
 #include "parity/report.h"
 #include "parity/stats.h"
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "reports/diff.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "evaluator/evidence/evidence_int.h"
 
 static const char verify_usage[] =

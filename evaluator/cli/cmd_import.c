@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "parity/suite.h"
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "evaluator/import/import.h"
 
 enum { O_OUT = 'o', O_ID = 256, O_FORCE, O_AXIS, O_QUIET, O_HELP };

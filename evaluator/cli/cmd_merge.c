@@ -9,7 +9,7 @@
 
 #include "parity/evidence.h"
 #include "parity/result.h"
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "evaluator/run/resume.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"

@@ -8,7 +8,7 @@
 
 #include "parity/evidence.h"
 #include "parity/report.h"
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"
 

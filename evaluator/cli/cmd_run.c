@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "parity/engine.h"
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "evaluator/run/run.h"
 #include "evaluator/suite/shard.h"
 #include "evaluator/util/util.h"

@@ -9,7 +9,7 @@
 #include "parity/report.h"
 #include "parity/result.h"
 #include "parity/stats.h"
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "parity/suite.h"
-#include "evaluator/cmd.h"
+#include "cmd.h"
 #include "evaluator/util/util.h"
 
 #ifndef PA_SUITES_DIR

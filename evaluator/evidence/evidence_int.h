@@ -1,3 +1,4 @@
+/* evaluator/evidence/: what makes a folder evidence: seal, verify, signatures, attestations. */
 /* Private: shared by the evidence modules (evidence*.c, canon.c, sshsig.c,
  * attest.c, cmd_evidence.c). The public API is include/parity/evidence.h. */
 #ifndef PA_EVIDENCE_INT_H

@@ -1,3 +1,5 @@
+/* evaluator/folder/: a run folder's records written and read back, and a finished folder's summary.
+ */
 /* Private: a finished run folder read back (manifest, suite copy, records)
  * and its summary, shared by the commands that read folders and by verify.
  * Below both the run pipeline and the evidence, so neither reaches into the

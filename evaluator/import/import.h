@@ -1,3 +1,4 @@
+/* evaluator/import/: public bias benchmarks turned into ordinary suites. */
 /* Private: `parity import FORMAT IN... -o SUITE.json` turns a public bias
  * benchmark into an ordinary suite (docs/suites.md). One file per format
  * (import_bbq.c, import_crows.c, import_discrim.c, import_holistic.c)

@@ -1,3 +1,5 @@
+/* evaluator/json/: JSON on the hot path, read (answers) and written (requests, records) without
+ * jansson. */
 /* Private: a validating JSON scanner over a buffer, for the hot path of
  * answer parsing (evaluator/engines/openai.c). It walks an object's
  * members, skips values, decodes strings and reads integers, without

@@ -1,3 +1,5 @@
+/* evaluator/run/: one `parity run` from suite to sealed folder, with resume and the response cache.
+ */
 /* Private: the run pipeline (suite -> scheduler -> results -> summary) and
  * access to finished run folders, shared by the run, demo, score and
  * summary commands; at the end, the state of a run between run*.c. */

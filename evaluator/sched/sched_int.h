@@ -1,3 +1,4 @@
+/* evaluator/sched/: where requests are in flight: libcurl multi, rate limits, retries, progress. */
 /* Private to evaluator/sched/sched*.c: the scheduler's slots and state, shared
  * by the jobs' lifecycle (sched.c) and the transport (sched_io.c). */
 #ifndef PA_SCHED_INT_H

@@ -1,3 +1,4 @@
+/* evaluator/suite/: a suite file becomes cases (template x group variants x samples), in shards. */
 /* Private: shared by the suite modules (suite.c loads, suite_stream.c
  * validates the items, suite_items.c reads them back, case.c expands them). */
 #ifndef PA_CASE_H

@@ -1,3 +1,5 @@
+/* evaluator/util/: what every module uses and nothing else: errors, hashing, files, time, capped
+ * buffers. */
 /* Private helpers shared by the evaluator modules: hashing, files, time,
  * and a growing buffer with a size cap (curl's dynbuf: data from the
  * network never grows without bound). */

@@ -1,3 +1,4 @@
+/* evaluator/engines/: where a request is built and an answer parsed, one file per engine. */
 /* parity: engines, the models parity talks to.
  *
  * An engine is one file in evaluator/engines/ exporting one

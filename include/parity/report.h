@@ -1,3 +1,5 @@
+/* reports/: where a report is written, one file per format; scorers/analysis/ and scorers/metrics/
+ * compute what it shows. */
 /* parity: the group summary of a run and the reporters that write it.
  *
  * A reporter is one file in reports/ exporting one

@@ -1,3 +1,4 @@
+/* scorers/: where an answer is scored, one file per scorer type. */
 /* parity: scorers turn a response into true, false or "not applicable".
  *
  * A scorer family member is one file in scorers/ exporting one

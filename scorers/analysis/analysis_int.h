@@ -1,3 +1,5 @@
+/* scorers/analysis/: where a flag is decided: group rates, disparity and regression tests, audit
+ * table. */
 /* Private to scorers/analysis/analysis*.c: the counterfactual sets
  * (analysis_sets.c), the tests of one summary entry (analysis_entry.c)
  * and what they hand to the run-wide correction (analysis.c). */

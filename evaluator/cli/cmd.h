@@ -1,3 +1,4 @@
+/* evaluator/cli/: the subcommands, grouped a file per job; main.c holds their table. */
 /* Private: the subcommands of the parity binary, one function each.
  * Each returns the process exit code: 0 ok, 1 a gate failed, 2 usage or
  * input error. */
