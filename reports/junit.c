@@ -2,7 +2,8 @@
  * views of GitLab, Jenkins and GitHub (docs/reports.md "junit.xml").
  *
  * testsuites > testsuite(name, tests, failures, errors, skipped, time) >
- * testcase(classname, name, time) > failure(message, type) | skipped.
+ * testcase(classname, name, time) > failure(message, type) | error | skipped.
+ * A run's failed cases are errors (testsuite parity.answers).
  * Times are 0: the figures are statistics, not timings, and a stable file
  * diffs cleanly. */
 #include <math.h>
@@ -18,7 +19,7 @@ struct suite {
         char *buf;
         size_t len;
         FILE *f;
-        unsigned tests, failures, skipped;
+        unsigned tests, failures, errors, skipped;
 };
 
 /* s escaped for XML text and attributes; characters XML 1.0 forbids are
@@ -85,9 +86,24 @@ static void testcase(struct suite *s, const char *classname, const char *name, c
         fputs("  </testcase>\n", s->f);
 }
 
+/* <testcase> with an <error>: something that should have been measured
+ * was not. */
+static void error_case(struct suite *s, const char *classname, const char *name, const char *msg)
+{
+        s->tests++;
+        s->errors++;
+        fputs("  <testcase classname=\"", s->f);
+        xml(s->f, classname);
+        fputs("\" name=\"", s->f);
+        xml(s->f, name);
+        fputs("\" time=\"0\">\n   <error message=\"", s->f);
+        xml(s->f, msg);
+        fputs("\" type=\"missing answer\"/>\n  </testcase>\n", s->f);
+}
+
 /* Closes the suite's buffer and writes it with its counts. */
 static int suite_emit(FILE *f, struct suite *s, const char *name, const char *out,
-                      unsigned totals[3])
+                      unsigned totals[4])
 {
         if (fclose(s->f)) {
                 free(s->buf);
@@ -95,8 +111,8 @@ static int suite_emit(FILE *f, struct suite *s, const char *name, const char *ou
         }
         fputs(" <testsuite name=\"", f);
         xml(f, name);
-        fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"0\">\n",
-                s->tests, s->failures, s->skipped);
+        fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"0\">\n",
+                s->tests, s->failures, s->errors, s->skipped);
         fwrite(s->buf, 1, s->len, f);
         if (out) {
                 fputs("  <system-out>", f);
@@ -107,6 +123,7 @@ static int suite_emit(FILE *f, struct suite *s, const char *name, const char *ou
         totals[0] += s->tests;
         totals[1] += s->failures;
         totals[2] += s->skipped;
+        totals[3] += s->errors;
         free(s->buf);
         return 0;
 }
@@ -131,7 +148,38 @@ static void classname(char *buf, size_t n, const json_t *e)
         snprintf(buf, n, "parity.disparity.%s.%s", pa__str(e, "outcome"), pa__str(e, "axis"));
 }
 
-static int run_junit(const struct pa_report_doc *doc, struct suite *s, FILE *f, unsigned totals[3])
+/* Every failed case the manifest lists as an <error>, and one for the
+ * rest: a run short of answers is never green. */
+static int run_answers(const json_t *manifest, struct suite *s, FILE *f, unsigned totals[4])
+{
+        const json_t *b = json_object_get(manifest, "error_budget"), *c;
+        const json_t *listed = json_object_get(b, "failed_cases");
+        long long missing = pa__int(b, "unanswered"), rest;
+        char name[128], msg[600];
+        size_t i;
+
+        if (missing <= 0)
+                return 0;
+        if (suite_open(s))
+                return PA_ENOMEM;
+        json_array_foreach(listed, i, c)
+        {
+                snprintf(name, sizeof(name), "case %s sample %lld", pa__str(c, "case_id"),
+                         pa__int(c, "sample"));
+                error_case(s, "parity.answers", name, pa__str(c, "error"));
+        }
+        rest = missing - (long long)json_array_size(listed);
+        if (rest > 0) {
+                snprintf(msg, sizeof(msg), "%lld more cases without an answer%s%s", rest,
+                         json_is_string(json_object_get(b, "stopped_by")) ? ": the run stopped: "
+                                                                          : "",
+                         pa__str(b, "stopped_by"));
+                error_case(s, "parity.answers", "cases not listed", msg);
+        }
+        return suite_emit(f, s, "parity.answers", NULL, totals);
+}
+
+static int run_junit(const struct pa_report_doc *doc, struct suite *s, FILE *f, unsigned totals[4])
 {
         const json_t *e, *g;
         char cls[512], name[512], msg[1024], *text = pa__verdict_run(doc->summary, doc->manifest);
@@ -163,7 +211,7 @@ static int run_junit(const struct pa_report_doc *doc, struct suite *s, FILE *f, 
         return rc;
 }
 
-static int diff_gates(const json_t *diff, struct suite *s, FILE *f, unsigned totals[3])
+static int diff_gates(const json_t *diff, struct suite *s, FILE *f, unsigned totals[4])
 {
         const json_t *g;
         size_t i;
@@ -184,7 +232,7 @@ static int diff_gates(const json_t *diff, struct suite *s, FILE *f, unsigned tot
                           totals);
 }
 
-static int diff_domains(const json_t *diff, struct suite *s, FILE *f, unsigned totals[3])
+static int diff_domains(const json_t *diff, struct suite *s, FILE *f, unsigned totals[4])
 {
         const json_t *d;
         char cls[512], msg[1024], a[PA_FMT], b[PA_FMT], c[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
@@ -209,7 +257,7 @@ static int diff_domains(const json_t *diff, struct suite *s, FILE *f, unsigned t
         return suite_emit(f, s, "parity.regression", NULL, totals);
 }
 
-static int diff_disparities(const json_t *diff, struct suite *s, FILE *f, unsigned totals[3])
+static int diff_disparities(const json_t *diff, struct suite *s, FILE *f, unsigned totals[4])
 {
         const json_t *e, *g;
         char cls[512], name[512], msg[1024];
@@ -242,7 +290,7 @@ static int diff_disparities(const json_t *diff, struct suite *s, FILE *f, unsign
 static int junit_render(const struct pa_report_doc *doc, FILE *f, struct pa_err *err)
 {
         struct suite s;
-        unsigned totals[3] = {0};
+        unsigned totals[4] = {0};
         char *body = NULL;
         size_t len = 0;
         FILE *inner = open_memstream(&body, &len);
@@ -253,15 +301,16 @@ static int junit_render(const struct pa_report_doc *doc, FILE *f, struct pa_err 
                     (rc = diff_domains(doc->diff, &s, inner, totals)) == 0)
                         rc = diff_disparities(doc->diff, &s, inner, totals);
         } else if (rc == 0) {
-                rc = run_junit(doc, &s, inner, totals);
+                if ((rc = run_answers(doc->manifest, &s, inner, totals)) == 0)
+                        rc = run_junit(doc, &s, inner, totals);
         }
         if (inner && fclose(inner) && rc == 0)
                 rc = PA_ENOMEM;
         if (rc == 0) {
                 fprintf(f,
                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"parity\" "
-                        "tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"0\">\n",
-                        totals[0], totals[1], totals[2]);
+                        "tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"0\">\n",
+                        totals[0], totals[1], totals[3], totals[2]);
                 fwrite(body, 1, len, f);
                 fputs("</testsuites>\n", f);
         }

@@ -56,11 +56,29 @@ static bool mde_range(const json_t *summary, double *lo, double *hi)
         return isfinite(*lo);
 }
 
+long long pa__missing_words(const json_t *manifest, FILE *f)
+{
+        const json_t *b = json_object_get(manifest, "error_budget");
+        long long n = pa__int(b, "unanswered"),
+                  planned = pa__int(json_object_get(manifest, "counts"), "planned");
+        const char *stop = json_string_value(json_object_get(b, "stopped_by"));
+
+        if (!strcmp(pa__str(manifest, "status"), "incomplete"))
+                fprintf(f, "INCOMPLETE, NOT A PASS: %lld of %lld answers are missing%s%s%s. ", n,
+                        planned, stop ? " (the run stopped: " : "", stop ? stop : "",
+                        stop ? ")" : "");
+        else if (n > 0)
+                fprintf(f, "%lld of %lld answers are missing (within the error budget). ", n,
+                        planned);
+        return n;
+}
+
 char *pa__verdict_run(const json_t *summary, const json_t *manifest)
 {
         const json_t *a = json_object_get(summary, "analysis"), *x;
         const json_t *findings = json_object_get(summary, "findings");
         double alpha = pa__num(json_object_get(a, "alpha")), lo, hi;
+        long long missing;
         char *text = NULL, b1[PA_FMT], b2[PA_FMT];
         size_t len = 0, i, n = json_array_size(findings);
         FILE *f = open_memstream(&text, &len);
@@ -69,6 +87,7 @@ char *pa__verdict_run(const json_t *summary, const json_t *manifest)
                 return NULL;
         if (!isfinite(alpha))
                 alpha = pa__num(json_object_get(summary, "alpha"));
+        missing = pa__missing_words(manifest, f);
         fprintf(f, "%s (run %s, suite %s %s, %lld records)", pa__model_of(manifest),
                 pa__str(summary, "run_id"), pa__str(summary, "suite"),
                 pa__str(summary, "suite_version"), pa__int(summary, "records"));
@@ -89,6 +108,12 @@ char *pa__verdict_run(const json_t *summary, const json_t *manifest)
                 if (n > MAX_SENTENCES)
                         fprintf(f, "And %zu more flagged groups (see the findings). ",
                                 n - MAX_SENTENCES);
+        } else if (missing) {
+                fprintf(f,
+                        ": none of %lld comparisons flagged among the answers that came; with "
+                        "%lld answers missing this does not show that no group is treated "
+                        "differently. ",
+                        pa__int(a, "comparisons"), missing);
         } else {
                 fprintf(f,
                         ": no group is treated differently beyond the practical threshold "

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -45,6 +46,10 @@ const char *pa__group_words(const char *axis, const char *group, char *buf, size
 /* The model a run answered with: manifest engine.model_reported, else the
  * requested model, else the engine name, else "the model". */
 const char *pa__model_of(const json_t *manifest);
+/* The sentence that opens every report of a run short of answers (status
+ * "incomplete", or answers missing within the error budget), written to f;
+ * returns how many answers are missing (0: nothing written). */
+long long pa__missing_words(const json_t *manifest, FILE *f);
 
 /* A regression domain's verdict in words: "regression", "improvement",
  * "rate fell", "rate rose" (for decision rates), "unchanged". */

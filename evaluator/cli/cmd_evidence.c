@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "evaluator/evidence/evidence_int.h"
+#include "evaluator/run/resume.h"
 
 static const char verify_usage[] =
     "usage: parity verify RUN_DIR [--allowed-signers FILE [--identity PRINCIPAL]]\n"
@@ -112,6 +113,25 @@ static int fail(int rc, const struct pa_err *err)
         return pa__fail(err->msg[0] ? err->msg : pa_strerror(rc));
 }
 
+/* A folder that is not a finished, complete run is said to be so first:
+ * verify may find it intact, but intact evidence of a run that is no pass. */
+static bool say_incomplete(const char *dir)
+{
+        struct pa_err err = {{0}};
+        json_t *m = pa__manifest_load(dir, &err);
+        const char *status = json_string_value(json_object_get(m, "status"));
+        const json_t *b = json_object_get(m, "error_budget");
+        bool short_run = status && strcmp(status, "complete");
+
+        if (short_run)
+                printf("INCOMPLETE %s: status %s, %lld of %lld answers missing: not a pass\n", dir,
+                       status, (long long)json_integer_value(json_object_get(b, "unanswered")),
+                       (long long)json_integer_value(
+                           json_object_get(json_object_get(m, "counts"), "planned")));
+        json_decref(m);
+        return short_run;
+}
+
 int pa__cmd_verify(int argc, char **argv)
 {
         static const int allowed[] = {O_SIGNERS, O_IDENTITY, 0};
@@ -119,6 +139,7 @@ int pa__cmd_verify(int argc, char **argv)
         struct pa_err err = {{0}};
         struct args a;
         size_t n = 0;
+        bool short_run;
         int rc = parse(argc, argv, verify_usage, allowed, &a);
 
         if (rc >= 0)
@@ -127,12 +148,13 @@ int pa__cmd_verify(int argc, char **argv)
                 return pa__fail("--identity needs --allowed-signers");
         o.allowed_signers = a.signers;
         o.identity = a.identity;
+        short_run = say_incomplete(a.dir);
         if ((rc = pa_evidence_verify(a.dir, &o, stdout, &n, &err)))
                 return fail(rc, &err);
         if (n)
                 fprintf(stderr, "parity: verify '%s': %zu finding%s\n", a.dir, n,
                         n == 1 ? "" : "s");
-        return n ? 1 : 0;
+        return n ? PA_EXIT_GATE : short_run ? PA_EXIT_INCOMPLETE : PA_EXIT_OK;
 }
 
 /* sign and attest first make sure there is nothing wrong to sign: the

@@ -45,6 +45,9 @@ static const char run_usage[] =
     "  --exec-prompt WHERE   exec engine: the prompt on 'stdin' (default) or as the last 'arg'\n"
     "  --replay-from DIR     replay engine: answer from the run folder DIR's records\n"
     "  --no-fingerprint      skip the canary prompts of the served-model identity\n"
+    "  --allow-unlisted-model  run a model the server's model list does not name\n"
+    "  --max-error-rate R    share of cases that may end without an answer before the run\n"
+    "                        is incomplete (exit 3; default 0.02)\n"
     "  --out DIR             parent of the new run folder (default runs)\n"
     "  --run-dir DIR         exact run folder; must be new or empty\n"
     "  --resume DIR          continue the interrupted run in DIR: same SUITE, engine, model\n"
@@ -100,7 +103,9 @@ enum {
         O_EXEC_CMD,
         O_EXEC_PROMPT,
         O_REPLAY,
-        O_NO_FP
+        O_NO_FP,
+        O_UNLISTED,
+        O_MAX_ERR
 };
 
 /* Evidence (docs/evidence.md). */
@@ -147,6 +152,8 @@ static const struct option run_options[] = {
     {"exec-prompt", required_argument, NULL, O_EXEC_PROMPT},
     {"replay-from", required_argument, NULL, O_REPLAY},
     {"no-fingerprint", no_argument, NULL, O_NO_FP},
+    {"allow-unlisted-model", no_argument, NULL, O_UNLISTED},
+    {"max-error-rate", required_argument, NULL, O_MAX_ERR},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -258,6 +265,13 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
         case O_NO_FP:
                 e->no_fingerprint = true;
                 break;
+        case O_UNLISTED:
+                e->allow_unlisted = true;
+                break;
+        case O_MAX_ERR:
+                if (pa__parse_double(v, 0, 1, &c->max_error_rate))
+                        return bad_value("max-error-rate", v, "a share from 0 to 1");
+                break;
         case O_EXEC_PROMPT:
                 if (strcmp(v, "stdin") && strcmp(v, "arg"))
                         return bad_value("exec-prompt", v, "stdin or arg");
@@ -350,12 +364,13 @@ static void conf_init(struct pa_run_conf *c)
         c->retry_max_s = 600;
         c->adaptive = true;
         c->progress_s = 10;
+        c->max_error_rate = 0.02;
 }
 
 static int run_status(int rc, const struct pa_err *err)
 {
         if (rc >= 0)
-                return rc; /* 0, or 130/143 after SIGINT/SIGTERM */
+                return rc; /* 0, PA_RUN_INCOMPLETE, or 130/143 after SIGINT/SIGTERM */
         return pa__fail(err->msg[0] ? err->msg : pa_strerror(rc));
 }
 

@@ -24,13 +24,6 @@ static const char *const canaries[] = {
 };
 #define N_CANARIES (sizeof(canaries) / sizeof(*canaries))
 
-struct probe {
-        long status;
-        CURLcode res;
-        char server[128];
-        struct pa_buf body;
-};
-
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
         return pa__buf_add(ud, data, size * n) ? 0 : size * n;
@@ -38,7 +31,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
-        struct probe *p = ud;
+        struct pa__probe *p = ud;
         size_t len = size * n, vl;
         const char *v;
 
@@ -68,9 +61,8 @@ static struct curl_slist *add_header(struct curl_slist *l, const char *h, bool *
         return t ? t : l;
 }
 
-/* One request; p->body must be released by the caller. */
-static void probe_run(const struct pa_engine *e, const char *url, const char *post,
-                      double timeout_s, struct probe *p)
+void pa__probe_run(const struct pa_engine *e, const char *url, const char *post, double timeout_s,
+                   struct pa__probe *p)
 {
         CURL *h = curl_easy_init();
         struct curl_slist *hdr = NULL;
@@ -98,6 +90,7 @@ static void probe_run(const struct pa_engine *e, const char *url, const char *po
         curl_easy_setopt(h, CURLOPT_HEADERDATA, p);
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, p->errbuf);
         curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
         if (post) {
                 curl_easy_setopt(h, CURLOPT_POSTFIELDS, post);
@@ -111,7 +104,7 @@ out:
         curl_easy_cleanup(h);
 }
 
-static void note_server(json_t *id, const struct probe *p)
+static void note_server(json_t *id, const struct pa__probe *p)
 {
         if (id && p->server[0] && !json_object_get(id, "server"))
                 json_object_set_new(id, "server", json_string(p->server));
@@ -127,10 +120,10 @@ static double meta_timeout(const struct pa_engine *e)
 json_t *pa__probe(const struct pa_engine *e, json_t *id, const char *url, const char *post,
                   long *status)
 {
-        struct probe p;
+        struct pa__probe p;
         json_t *out = NULL;
 
-        probe_run(e, url, post, meta_timeout(e), &p);
+        pa__probe_run(e, url, post, meta_timeout(e), &p);
         if (status)
                 *status = p.status;
         note_server(id, &p);
@@ -172,8 +165,7 @@ char *pa__url_join(const char *root, const char *rel)
         return out;
 }
 
-/* A canary job as pa_job_init would make it, without a case. */
-static int canary_job(struct pa_job *job, const char *prompt)
+int pa__canary_job(struct pa_job *job, const char *prompt)
 {
         memset(job, 0, sizeof(*job));
         job->messages = json_pack("[{s:s, s:s}]", "role", "user", "content", prompt);
@@ -181,7 +173,7 @@ static int canary_job(struct pa_job *job, const char *prompt)
         return job->messages && job->prompt ? 0 : PA_ENOMEM;
 }
 
-static char *canary_error(size_t k, const struct probe *p, const char *why)
+static char *canary_error(size_t k, const struct pa__probe *p, const char *why)
 {
         char buf[512], *msg = NULL;
 
@@ -208,16 +200,16 @@ static char *ask_canary(const struct pa_engine *ce, size_t k, json_t *id, struct
 {
         struct pa_job job;
         struct pa_err err = {{0}};
-        struct probe p = {0};
+        struct pa__probe p = {0};
         char *body = NULL, *msg = NULL;
         json_t *root;
 
         pa__buf_init(&p.body, PROBE_MAX_BODY);
-        if (canary_job(&job, canaries[k]) || ce->ops->build(ce, &job, &body, &err) < 0) {
+        if (pa__canary_job(&job, canaries[k]) || ce->ops->build(ce, &job, &body, &err) < 0) {
                 msg = canary_error(k, &p, err.msg[0] ? err.msg : "cannot build the request");
                 goto out;
         }
-        probe_run(ce, ce->url, body, ce->conf.timeout_s > 0 ? ce->conf.timeout_s : 120, &p);
+        pa__probe_run(ce, ce->url, body, ce->conf.timeout_s > 0 ? ce->conf.timeout_s : 120, &p);
         note_server(id, &p);
         if (p.res != CURLE_OK || p.status < 200 || p.status > 299) {
                 msg = canary_error(k, &p, NULL);

@@ -9,9 +9,11 @@
 #ifndef PA_IDENTITY_H
 #define PA_IDENTITY_H
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "parity/engine.h"
+#include "evaluator/util/util.h"
 
 /* Header sent with every identity probe. */
 #define PA_PROBE_HEADER "X-Parity-Probe: identity"
@@ -28,6 +30,25 @@ json_t *pa__identity(const struct pa_engine *e);
  * id["server"] when id is not NULL and has none yet. */
 json_t *pa__probe(const struct pa_engine *e, json_t *id, const char *url, const char *post,
                   long *status);
+
+/* One request's outcome: the HTTP status (0 when none came back), curl's
+ * result and message, the Server header and the body (capped at 4 MiB). */
+struct pa__probe {
+        long status;
+        CURLcode res;
+        char server[128];
+        char errbuf[CURL_ERROR_SIZE];
+        struct pa_buf body; /* released by the caller: pa__buf_release() */
+};
+
+/* GET url when post is NULL, else POST the JSON text post, with the
+ * engine's key and the probe header. */
+void pa__probe_run(const struct pa_engine *e, const char *url, const char *post, double timeout_s,
+                   struct pa__probe *p);
+
+/* A job as pa_job_init would make it for prompt, without a case: release
+ * its messages and prompt. */
+int pa__canary_job(struct pa_job *job, const char *prompt);
 
 /* base without trailing slashes and without a final "/v1" (where llama.cpp
  * serves /props and Ollama /api/...); owned by the caller, NULL on ENOMEM. */

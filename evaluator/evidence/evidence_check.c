@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parity/result.h"
 #include "evidence_int.h"
 #include "evaluator/suite/shard.h"
 
@@ -181,6 +182,7 @@ static void each_record(void *ud, json_t *rec)
                 pa_audit_tables_add(e->tables, rec);
         if (e->records)
                 json_array_append(e->records, rec);
+        pa__cover_add(&e->cover, rec);
 }
 
 int pa__ev_open(struct pa__ev *e, const char *dir, bool keep_records, struct pa__findings *f,
@@ -243,6 +245,7 @@ void pa__ev_release(struct pa__ev *e)
                 pa_suite_release(&e->suite);
         pa_audit_tables_free(e->tables);
         pa_thresholds_release(&e->th);
+        pa__cover_release(&e->cover);
         memset(e, 0, sizeof(*e));
 }
 
@@ -395,10 +398,8 @@ void pa__diff_json(const char *file, const json_t *got, const json_t *want, stru
 void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f)
 {
         const json_t *alpha = json_object_get(e->summary, "alpha");
-        struct pa_run_dir view = {.dir = (char *)e->dir,
-                                  .manifest = e->manifest,
-                                  .records = e->records,
-                                  .suite = e->suite};
+        struct pa_run_dir view = {
+            .dir = (char *)e->dir, .manifest = e->manifest, .suite = e->suite};
         struct pa_err err = {{0}};
         json_t *want = NULL;
 
@@ -409,18 +410,23 @@ void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f)
         }
         if (!e->suite_ok || !e->records)
                 return;
-        if (pa_run_dir_summary(&view, json_is_number(alpha) ? json_number_value(alpha) : 0.05,
-                               &want, &err)) {
-                pa__finding(f, "summary.json: cannot be recomputed: %s", err.msg);
+        if (!(view.records = pa_results_latest(e->records))) {
+                pa__finding(f, "summary.json: cannot be recomputed: out of memory");
                 return;
         }
-        pa__diff_json("summary.json", e->summary, want, f);
+        if (pa_run_dir_summary(&view, json_is_number(alpha) ? json_number_value(alpha) : 0.05,
+                               &want, &err))
+                pa__finding(f, "summary.json: cannot be recomputed: %s", err.msg);
+        else
+                pa__diff_json("summary.json", e->summary, want, f);
         json_decref(want);
+        json_decref(view.records);
 }
 
 void pa__ev_check_content(struct pa__ev *e, struct pa__findings *f)
 {
         check_counts(e, f);
+        pa__cover_check(e, f);
         check_suite(e, f);
         check_thresholds(e, f);
 }

@@ -53,6 +53,23 @@ struct pa__chain {
 int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f,
                    void (*each)(void *ud, json_t *rec), void *ud, struct pa_err *err);
 
+/* The (case, sample) pairs of a folder's records, in chain order, to
+ * check that they cover the plan (evidence_cover.c). */
+struct pa__cover_pair {
+        uint64_t id;
+        uint32_t sample;
+        bool ok;      /* the record is an answer, not a failure */
+        uint64_t seq; /* its place in the chain: the last of a pair counts */
+};
+struct pa__cover {
+        struct pa__cover_pair *v;
+        size_t n, cap, malformed;
+        bool scanned; /* records were read (not the writer's own account) */
+        bool oom;
+};
+void pa__cover_add(struct pa__cover *c, const json_t *rec);
+void pa__cover_release(struct pa__cover *c);
+
 /* A run folder opened for checking. Records are streamed through the audit
  * tables; verify also keeps them (records). */
 struct pa__ev {
@@ -68,6 +85,7 @@ struct pa__ev {
         struct pa_thresholds th;
         json_t *summary; /* summary.json, or NULL */
         struct pa__chain chain;
+        struct pa__cover cover;
 };
 
 /* Opens dir: manifest.json must parse (PA_EINVAL otherwise); the rest is
@@ -85,6 +103,9 @@ void pa__ev_release(struct pa__ev *e);
 /* The checks a seal needs to pass: results chain against the manifest,
  * counts, suite copy, thresholds. */
 void pa__ev_check_content(struct pa__ev *e, struct pa__findings *f);
+/* Every planned (case, sample) pair has a record; a "complete" folder is
+ * within its error budget (evidence_cover.c). */
+void pa__cover_check(struct pa__ev *e, struct pa__findings *f);
 /* summary.json against the summary recomputed from the kept records. */
 void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f);
 /* Builds the audit object of an opened folder. */

@@ -102,15 +102,22 @@ static void check_duplicates(struct pa__ev *e, struct pa__findings *f)
                 const char *id = json_string_value(json_object_get(rec, "case_id"));
                 json_t *first;
 
+                const json_t *error = json_object_get(rec, "error");
+                /* The line of the pair's answer; a failure's line is negative: a
+                 * resumed run asks it again and the new record supersedes it. */
+                json_int_t line = (json_int_t)i + 1;
+
                 snprintf(key, sizeof(key), "%s/%lld", id ? id : "?",
                          (long long)json_integer_value(json_object_get(rec, "sample")));
-                if ((first = json_object_get(seen, key)) && shown++ < MAX_RECORD_FINDINGS)
+                first = json_object_get(seen, key);
+                if (first && json_integer_value(first) > 0 && shown++ < MAX_RECORD_FINDINGS)
                         pa__finding(f,
-                                    "results.jsonl: line %zu: case %s appears again (first at "
-                                    "line %lld)",
+                                    "results.jsonl: line %zu: case %s appears again (first "
+                                    "answered at line %lld)",
                                     i + 1, key, (long long)json_integer_value(first));
-                else if (!first)
-                        json_object_set_new(seen, key, json_integer((json_int_t)i + 1));
+                else if (!first || json_integer_value(first) < 0)
+                        json_object_set_new(
+                            seen, key, json_integer(error && !json_is_null(error) ? -line : line));
         }
         json_decref(seen);
 }

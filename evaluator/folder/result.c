@@ -420,3 +420,58 @@ int pa_results_resume(struct pa_results *w, const char *path, bool repair, pa_re
         }
         return rc;
 }
+
+struct latest_key {
+        const char *id;
+        json_int_t sample;
+        size_t at;
+};
+
+static int by_case_then_place(const void *pa, const void *pb)
+{
+        const struct latest_key *a = pa, *b = pb;
+        int c = strcmp(a->id, b->id);
+
+        if (c)
+                return c;
+        if (a->sample != b->sample)
+                return a->sample < b->sample ? -1 : 1;
+        return a->at < b->at ? -1 : a->at > b->at;
+}
+
+json_t *pa_results_latest(json_t *records)
+{
+        size_t n = json_array_size(records), i;
+        struct latest_key *k = n ? calloc(n, sizeof(*k)) : NULL;
+        bool *superseded = n ? calloc(n, sizeof(*superseded)) : NULL;
+        json_t *out = NULL, *rec;
+
+        if (n && (!k || !superseded))
+                goto out;
+        json_array_foreach(records, i, rec)
+        {
+                const char *id = json_string_value(json_object_get(rec, "case_id"));
+
+                k[i] = (struct latest_key){id ? id : "",
+                                           json_integer_value(json_object_get(rec, "sample")), i};
+        }
+        if (n)
+                qsort(k, n, sizeof(*k), by_case_then_place);
+        for (i = 0; i + 1 < n; i++)
+                if (!strcmp(k[i].id, k[i + 1].id) && k[i].sample == k[i + 1].sample)
+                        superseded[k[i].at] = true;
+        if (!(out = json_array()))
+                goto out;
+        json_array_foreach(records, i, rec)
+        {
+                if (!superseded[i] && json_array_append(out, rec)) {
+                        json_decref(out);
+                        out = NULL;
+                        break;
+                }
+        }
+out:
+        free(k);
+        free(superseded);
+        return out;
+}

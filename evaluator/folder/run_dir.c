@@ -20,6 +20,7 @@ int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_
                          struct pa_err *err)
 {
         char *mpath = pa__path_join(dir, "manifest.json"), *suite = NULL, *res = NULL;
+        json_t *all = NULL;
         const char *spath;
         json_error_t je;
         int rc = PA_ENOMEM;
@@ -49,7 +50,10 @@ int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_
         }
         rc = s ? 0 : pa_suite_load(&r->suite, mpath, err);
         if (rc == 0)
-                rc = pa_results_load(res, &r->records, err);
+                rc = pa_results_load(res, &all, err);
+        if (rc == 0 && !(r->records = pa_results_latest(all)))
+                rc = PA_ENOMEM;
+        json_decref(all);
 out:
         free(mpath);
         free(suite);

@@ -130,7 +130,8 @@ static int index_record(void *ud, json_t *rec, struct pa_err *err)
         rs->cached += json_is_true(json_object_get(rec, "cached"));
         if (!rs->model_reported && model && !(rs->model_reported = strdup(model)))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        return pa__done_add(&rs->done, rec, err);
+        /* A failed pair is not done: the resume asks it again. */
+        return error && !json_is_null(error) ? 0 : pa__done_add(&rs->done, rec, err);
 }
 
 int pa__resume_results(struct pa__resume *rs, const char *dir, struct pa_results *w,

@@ -15,6 +15,7 @@
 #include "parity/stats.h"
 #include "evaluator/suite/case.h"
 #include "evaluator/engines/identity.h"
+#include "evaluator/engines/preflight.h"
 #include "resume.h"
 #include "run.h"
 #include "evaluator/util/util.h"
@@ -219,6 +220,20 @@ static void remember(struct run *r, const struct pa_job *job, const struct pa_re
                 pa__cache_put(&r->x.cache, key, reply);
 }
 
+/* A failed case by name, while the list has room. */
+static int note_failure(struct run *r, const struct pa_job *job, const struct pa_reply *reply)
+{
+        if (!r->failed && !(r->failed = json_array()))
+                return PA_ENOMEM;
+        if (json_array_size(r->failed) >= MAX_FAILED_LISTED)
+                return 0;
+        return json_array_append_new(r->failed,
+                                     json_pack("{s:s, s:i, s:s}", "case_id", job->c.id, "sample",
+                                               (int)job->sample, "error", reply->error))
+                   ? PA_ENOMEM
+                   : 0;
+}
+
 static int job_done(void *ud, struct pa_job *job, struct pa_reply *reply, double latency_ms,
                     struct pa_err *err)
 {
@@ -236,6 +251,8 @@ static int job_done(void *ud, struct pa_job *job, struct pa_reply *reply, double
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
         r->done++;
         r->errors += reply->error != NULL;
+        if (rc == 0 && reply->error && note_failure(r, job, reply))
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
         if (!r->model_reported && reply->model)
                 r->model_reported = strdup(reply->model);
         r->x.cached += r->x.hit;
@@ -291,6 +308,14 @@ static int dispatch(struct run *r, const struct pa_sched_conf *sc, struct pa_err
         return rc;
 }
 
+/* Attempts in a row failing for one cause that trip the circuit breaker:
+ * more than two windows of requests, so one burst of failures in flight
+ * together does not; a few seconds when the server is gone. */
+static unsigned breaker_after(unsigned concurrency)
+{
+        return 16 + 2 * concurrency;
+}
+
 static int execute(struct run *r, struct pa_err *err)
 {
         const struct pa_run_conf *c = r->conf;
@@ -306,6 +331,7 @@ static int execute(struct run *r, struct pa_err *err)
                                    .adaptive = c->adaptive,
                                    .stop = &r->x.guard.stop,
                                    .stats = &r->x.stats,
+                                   .breaker = breaker_after(c->concurrency),
                                    .flush = flush_results};
         char *path = pa__path_join(r->dir, "results.jsonl");
         double t0 = pa__mono_ms(), secs;
@@ -340,7 +366,8 @@ static int prepare(struct run *r, struct pa_err *err)
                 return rc;
         pa_table_init(&r->table, r->suite.scorers.n);
         apply_defaults(r, &ec);
-        if ((rc = pa_engine_open(&r->engine, &ec, err)))
+        if ((rc = pa_engine_open(&r->engine, &ec, err)) ||
+            (rc = pa__preflight(&r->engine, &r->models_listed, err)))
                 return rc;
         r->x.shard = (struct pa__shard){r->conf->shard_index, r->conf->shard_count};
         if ((rc = pa__shard_cases(&r->x.shard, &r->suite, &r->planned, err)))
@@ -405,6 +432,46 @@ static int open_cache(struct run *r, struct pa_err *err)
         return rc;
 }
 
+/* Cases of the plan without an answer: failed after their retries, or
+ * never asked (the circuit breaker stopped the run). */
+static uint64_t unanswered(const struct run *r)
+{
+        uint64_t answered = r->done - r->errors;
+
+        return r->planned > answered ? r->planned - answered : 0;
+}
+
+/* Over the error budget, or stopped by the circuit breaker. */
+static bool short_of_answers(const struct run *r)
+{
+        return r->x.stats.tripped ||
+               (double)unanswered(r) > r->conf->max_error_rate * (double)r->planned;
+}
+
+/* Says first what went wrong and what to do; the folder is sealed as
+ * "incomplete" and no report reads as a pass. */
+static void incomplete(const struct run *r)
+{
+        uint64_t n = unanswered(r);
+
+        fflush(stdout); /* the table first, so a redirected log reads in order */
+        if (r->x.stats.tripped)
+                fprintf(stderr,
+                        "parity: incomplete: stopped after %u attempts in a row failed (%s); "
+                        "%llu of %llu answers missing: when the server is back, continue with "
+                        "--resume %s\n",
+                        breaker_after(r->conf->concurrency), r->x.stats.trip_cause,
+                        (unsigned long long)n, (unsigned long long)r->planned, r->dir);
+        else
+                fprintf(stderr,
+                        "parity: incomplete: %llu of %llu answers missing (%.1f%%, over the "
+                        "error budget of %g%%): see the errors in %s/results.jsonl (--verbose "
+                        "prints them), then --resume %s asks them again\n",
+                        (unsigned long long)n, (unsigned long long)r->planned,
+                        100.0 * (double)n / (double)(r->planned ? r->planned : 1),
+                        100 * r->conf->max_error_rate, r->dir, r->dir);
+}
+
 /* A run stopped by a signal: the manifest says so and --resume continues. */
 static int stopped(struct run *r, struct pa_err *err)
 {
@@ -431,8 +498,6 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
             (rc = pa_evidence_register(&r.th, r.dir, err)) || (rc = guard(&r, err)))
                 goto out;
         if (r.engine.ops->http)
-                r.models_listed = pa_engine_list_models(&r.engine);
-        if (r.engine.ops->http)
                 r.identity = pa__identity(&r.engine);
         if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)) ||
             (rc = execute(&r, err)))
@@ -442,12 +507,17 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
                 rc = stopped(&r, err);
                 goto out;
         }
-        if ((rc = pa__run_write_manifest(&r, "complete", err)))
+        if ((rc =
+                 pa__run_write_manifest(&r, short_of_answers(&r) ? "incomplete" : "complete", err)))
                 goto out;
         pa__guard_release(&r.x.guard); /* a signal now just ends the summary */
+        if (short_of_answers(&r))
+                incomplete(&r); /* said first: the table that follows is no pass */
         if ((rc = pa__run_summarise(&r, &done, err)) || (rc = pa__run_seal(&r, err)))
                 goto out;
         printf("run folder: %s\n", r.dir);
+        if (short_of_answers(&r))
+                rc = PA_RUN_INCOMPLETE;
         if (run_dir_out) {
                 *run_dir_out = r.dir;
                 r.dir = NULL;
@@ -462,6 +532,7 @@ out:
         pa_suite_release(&r.suite);
         pa_thresholds_release(&r.th);
         json_decref(r.models_listed);
+        json_decref(r.failed);
         json_decref(r.identity);
         free(r.model_reported);
         free(r.dir);

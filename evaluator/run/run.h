@@ -35,13 +35,24 @@ struct pa_run_conf {
         const char *resume_dir; /* --resume: continue this run folder (docs/shards.md) */
         const char *cache_dir;  /* --cache: response cache folder, or NULL */
         unsigned shard_index, shard_count; /* --shard i/n; count 0: the whole suite */
+        double max_error_rate;             /* --max-error-rate: over it the run is incomplete */
 };
+
+/* pa_run's result for a run that ended without enough answers: over its
+ * error budget, or stopped by the circuit breaker. Its folder is written
+ * and sealed with status "incomplete"; the process exits with it. */
+#define PA_RUN_INCOMPLETE PA_EXIT_INCOMPLETE
+
+/* Failed cases listed by name in the manifest's error budget (and so in
+ * junit.xml); the rest are counted. */
+#define MAX_FAILED_LISTED 1000
 
 /* Runs a suite end to end and prints the summary. On success *run_dir_out
  * (when not NULL) is the run folder, owned by the caller. Input errors
  * return PA_EINVAL before anything is written. A run stopped by SIGINT or
  * SIGTERM writes its manifest with status "interrupted" and returns the
- * exit status 128 + the signal (130, 143): a positive value. */
+ * exit status 128 + the signal (130, 143): a positive value; a run short
+ * of answers returns PA_RUN_INCOMPLETE. */
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err);
 
 /* Between run*.c only: the state of one `parity run`, shared by the
@@ -65,6 +76,7 @@ struct run {
         size_t cur_at;
         unsigned sample;
         uint64_t planned, done, errors;
+        json_t *failed;          /* the first MAX_FAILED_LISTED failed cases, for the reports */
         struct pa_thresholds th; /* --thresholds, pre-registered (evidence.h) */
         bool exhausted;          /* the cursor passed the last case */
         struct pa__runx x;       /* resume, cache, shard, progress, signals (resume.h) */

@@ -64,17 +64,33 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
 {
         char host[256] = "";
 
+        uint64_t answered = r->done - r->errors;
+        json_t *m;
+
         gethostname(host, sizeof(host) - 1);
-        return json_pack(
-            "{s:i, s:{s:s, s:s}, s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:s, s:{s:I, s:I, "
-            "s:I}, s:{s:s, s:I, s:s}}",
-            "parity_manifest", 1, "tool", "name", "parity", "version", PA_VERSION, "run_id",
-            r->run_id, "status", status, "suite", suite_json(&r->suite), "engine", engine_json(r),
-            "parameters", params_json(r), "started_at", r->started, "ended_at",
-            r->ended[0] ? r->ended : NULL, "host", host, "counts", "planned",
-            (json_int_t)r->planned, "records", (json_int_t)r->done, "errors", (json_int_t)r->errors,
-            "results", "file", "results.jsonl", "records", (json_int_t)r->results.n, "chain_head",
-            r->results.head);
+        m = json_pack("{s:i, s:{s:s, s:s}, s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:s, s:{s:I, s:I, "
+                      "s:I}, s:{s:s, s:I, s:s}}",
+                      "parity_manifest", 1, "tool", "name", "parity", "version", PA_VERSION,
+                      "run_id", r->run_id, "status", status, "suite", suite_json(&r->suite),
+                      "engine", engine_json(r), "parameters", params_json(r), "started_at",
+                      r->started, "ended_at", r->ended[0] ? r->ended : NULL, "host", host, "counts",
+                      "planned", (json_int_t)r->planned, "records", (json_int_t)r->done, "errors",
+                      (json_int_t)r->errors, "results", "file", "results.jsonl", "records",
+                      (json_int_t)r->results.n, "chain_head", r->results.head);
+        /* The error budget (docs/formats.md): cases of the plan without an
+         * answer, and what stopped the run early. */
+        if (m && json_object_set_new(
+                     m, "error_budget",
+                     json_pack("{s:f, s:I, s:I, s:s?, s:O*}", "max_error_rate",
+                               r->conf->max_error_rate, "unanswered",
+                               (json_int_t)(r->planned > answered ? r->planned - answered : 0),
+                               "failed", (json_int_t)r->errors, "stopped_by",
+                               r->x.stats.tripped ? r->x.stats.trip_cause : NULL, "failed_cases",
+                               r->failed))) {
+                json_decref(m);
+                m = NULL;
+        }
+        return m;
 }
 
 int pa__run_put_manifest(struct run *r, const char *status, struct pa_err *err)

@@ -144,6 +144,48 @@ static bool retryable(CURLcode res, long status)
         }
 }
 
+/* A failure that says the server, not this prompt, is the problem: no
+ * answer, a refused key, a wrong path, a server error. A 400 or 422 about
+ * one prompt (a content filter) and a 429 (rate limits) are not. */
+static bool server_side(CURLcode res, long status)
+{
+        if (res != CURLE_OK)
+                return true;
+        return status == 401 || status == 403 || status == 404 || status == 405 || status >= 500;
+}
+
+/* The circuit breaker: conf->breaker attempts in a row failing for the
+ * same server-side cause (curl's code, or the HTTP status) stop the
+ * dispatching; an answer or another cause starts the count again. */
+static void watch_breaker(struct http *x, CURLcode res, const struct pa_reply *r)
+{
+        struct pa_sched_stats *st = x->conf->stats;
+        long cause = res != CURLE_OK ? -(long)res : r->http_status;
+
+        if (!r->error) {
+                x->streak = 0;
+                return;
+        }
+        if (!server_side(res, r->http_status) || !x->conf->breaker)
+                return;
+        if (cause != x->streak_cause)
+                x->streak = 0;
+        x->streak_cause = cause;
+        if (++x->streak < x->conf->breaker || x->tripped)
+                return;
+        x->tripped = true;
+        if (st) {
+                st->tripped = true;
+                snprintf(st->trip_cause, sizeof(st->trip_cause), "%s", r->error);
+        }
+}
+
+/* A signal or the circuit breaker: no new job, no further retry. */
+static bool halted(const struct http *x)
+{
+        return x->tripped || pa__sched_stopping(x->conf);
+}
+
 /* The outcome of one attempt into r (error set when it failed). */
 static void attempt_reply(struct http *x, struct slot *s, CURLcode res, struct pa_reply *r)
 {
@@ -217,12 +259,13 @@ int pa__sched_finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         pa__limits_observe(&x->lim, s->endpoint, res, reply.http_status, reply.completion_tokens,
                            now);
+        watch_breaker(x, res, &reply);
         delay = reply.error ? retry_delay(x, s, res, reply.http_status, now) : -1;
         if (delay >= 0) {
                 pa_reply_release(&reply);
                 /* Stopping: a failure that would be retried is dropped like the
                  * waiting retries, so a resume asks it again. */
-                if (pa__sched_stopping(x->conf)) {
+                if (halted(x)) {
                         pa__sched_slot_clear(s);
                         return 0;
                 }
@@ -315,10 +358,10 @@ static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done
         int rc;
         struct slot *s;
 
-        while ((more && !pa__sched_stopping(x->conf)) || x->active || x->waiting) {
+        while ((more && !halted(x)) || x->active || x->waiting) {
                 double now = pa__mono_ms();
 
-                if (pa__sched_stopping(x->conf)) {
+                if (halted(x)) {
                         more = false;
                         drop_waiting(x);
                 }
@@ -333,7 +376,7 @@ static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done
                         x->conf->stats->in_flight = x->active;
                         x->conf->stats->window = x->lim.window;
                 }
-                if ((more && !pa__sched_stopping(x->conf)) || x->active || x->waiting)
+                if ((more && !halted(x)) || x->active || x->waiting)
                         if ((rc = pa__sched_drive(x, poll_ms(x, more, pa__mono_ms()), done, ud,
                                                   err)))
                                 return rc;

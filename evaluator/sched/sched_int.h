@@ -48,6 +48,9 @@ struct http {
         CURLU **parsed;
         struct slot *slots;
         unsigned active, waiting;
+        unsigned streak;   /* attempts in a row failed for one server-side cause */
+        long streak_cause; /* -(curl's code), or the HTTP status */
+        bool tripped;      /* the circuit breaker stopped the dispatching */
         uint64_t rng;
 };
 

@@ -10,6 +10,17 @@
 
 #define PA_VERSION "0.1.0"
 
+/* The process's exit status (README "Exit status"): 0 ok, 1 a gate failed
+ * or a folder has findings, 2 usage or input error, 3 answers are missing
+ * (an incomplete run, or a command refusing one), 128 + signal when
+ * interrupted. */
+enum pa_exit {
+        PA_EXIT_OK = 0,
+        PA_EXIT_GATE = 1,
+        PA_EXIT_USAGE = 2,
+        PA_EXIT_INCOMPLETE = 3,
+};
+
 enum pa_errcode {
         PA_OK = 0,
         PA_EINVAL = -1,  /* bad input: suite, option, record */

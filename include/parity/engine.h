@@ -38,6 +38,7 @@ struct pa_engine_conf {
         bool exec_prompt_arg;     /* exec engine: prompt as the last argument, not stdin */
         const char *replay_from;  /* replay engine: an earlier run folder */
         bool no_fingerprint;      /* identity: skip the canary prompts */
+        bool allow_unlisted;      /* preflight: a model the server does not list is no error */
 };
 
 /* One request: a case, its sample index, and what is sent. The chat
@@ -77,7 +78,8 @@ struct pa_engine_ops {
         /* Local engines: answer() may run for several jobs at once, on
          * threads (--concurrency); it may only read e. */
         bool reentrant;
-        const char *path;                                     /* appended to base_url */
+        const char *path;        /* appended to base_url */
+        const char *models_path; /* appended to base_url to list models; NULL: "/models" */
         int (*open)(struct pa_engine *e, struct pa_err *err); /* may be NULL */
         void (*close)(struct pa_engine *e);                   /* may be NULL */
         /* HTTP engines: the JSON request body (owned by the caller). */
@@ -126,9 +128,5 @@ void pa_reply_release(struct pa_reply *r);
 /* The "error" message of an error body (OpenAI, llama.cpp, Ollama shapes),
  * or NULL; owned by the caller. */
 char *pa_error_message(const char *body, size_t len);
-
-/* GET {base_url}/models: the ids the server lists, as a JSON array (new
- * reference), or NULL when it does not answer. */
-json_t *pa_engine_list_models(const struct pa_engine *e);
 
 #endif

@@ -69,6 +69,11 @@ int pa_results_close(struct pa_results *w, struct pa_err *err);
 
 /* Reads a results.jsonl into a new array (*records owned by the caller). */
 int pa_results_load(const char *path, json_t **records, struct pa_err *err);
+/* The records that count: the last of each (case_id, sample), in file
+ * order. A resumed run asks a failed pair again and appends the new record
+ * after the old, which the chain keeps. New array sharing the records, or
+ * NULL when out of memory. */
+json_t *pa_results_latest(json_t *records);
 /* Replaces a results.jsonl atomically with records, chaining them anew;
  * head (may be NULL) receives the new chain head. */
 int pa_results_save(const char *path, const json_t *records, char head[65], struct pa_err *err);

@@ -12,7 +12,7 @@
  * and grows by one per window of successes back to `concurrency`. Rate
  * limits are token buckets refilled continuously. Several endpoints are
  * balanced by least requests in flight; one that fails is benched for a
- * while. */
+ * while. A circuit breaker stops a run whose server has gone. */
 #ifndef PARITY_SCHED_H
 #define PARITY_SCHED_H
 
@@ -25,7 +25,9 @@
 struct pa_sched_stats {
         unsigned long long started, retries, errors;
         unsigned in_flight;
-        double window; /* current adaptive concurrency */
+        double window;        /* current adaptive concurrency */
+        bool tripped;         /* the circuit breaker stopped the run */
+        char trip_cause[256]; /* the last failure when it did */
 };
 
 struct pa_sched_conf {
@@ -41,6 +43,11 @@ struct pa_sched_conf {
          * finish. May be NULL. */
         volatile sig_atomic_t *stop;
         struct pa_sched_stats *stats; /* updated live when not NULL */
+        /* The circuit breaker: after this many attempts in a row failed for
+         * one server-side cause (no answer, 401, 403, 404, 405, 5xx), no new
+         * job is started and waiting retries are dropped (they have no
+         * record, so --resume asks them again); 0: never. */
+        unsigned breaker;
         /* Called after each pass of the loop that finished jobs (at most
          * every 10 ms for local engines), so the records of answers that
          * arrived together are written together. May be NULL. */

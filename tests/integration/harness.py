@@ -109,8 +109,12 @@ def expand(suite_path):
 class Fixture:
     """One fixture server process on a port the OS picked."""
 
+    # The model ids the tests ask for; /v1/models lists them beside `model`,
+    # so parity's preflight accepts them (a gateway lists many).
+    LISTED = ("itest-model", "m", "other")
+
     def __init__(self, rules=None, model="fixture-model", reported_model=None,
-                 delay_ms=0, extra=()):
+                 delay_ms=0, extra=(), listed=LISTED, port=0):
         """extra: further server options (e.g. --no-done)."""
         self.tmp = tempfile.TemporaryDirectory(prefix="parity-fixture-")
         port_file = os.path.join(self.tmp.name, "port")
@@ -118,6 +122,10 @@ class Fixture:
         argv = [sys.executable, FIXTURE, "--port-file", port_file,
                 "--model", model, "--delay-ms", str(delay_ms), "--max-seconds", "300"]
         argv += list(extra)
+        for m in listed:
+            argv += ["--list", m]
+        if port:
+            argv += ["--port", str(port)]
         if rules is not None:
             argv += ["--rules", rules]
         if reported_model is not None:

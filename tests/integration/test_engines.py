@@ -55,12 +55,17 @@ class Base(unittest.TestCase):
         self.addCleanup(fx.stop)
         return fx
 
-    def run_ok(self, suite, *args, timeout=120):
+    def run_ok(self, suite, *args, timeout=120, rc=0):
+        """A run into a new folder; rc 3: the run is incomplete (answers missing)."""
         self.n += 1
         run_dir = os.path.join(self.tmp, "run%d" % self.n)
         r = harness.parity(["run", suite, "--run-dir", run_dir, "--quiet"] + list(args),
                            timeout=timeout)
-        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.rc, rc, r.describe())
+        if rc == 3:
+            self.assertIn("parity: incomplete: ", r.stderr, r.describe())
+            self.assertEqual(load_json(os.path.join(run_dir, "manifest.json"))["status"],
+                             "incomplete")
         return run_dir
 
     def assertSameRecords(self, a_dir, b_dir):
@@ -103,7 +108,7 @@ class StreamTest(Base):
     def test_broken_streams_fail_their_case(self):
         fx = self.fixture()
         run = self.run_ok(STREAM_FAULTS, "--base-url", fx.base_url, "--model", "m", "--stream",
-                          "--retries", "0")
+                          "--retries", "0", rc=3)
         recs = {r["item_id"]: r for r in by_key(run).values()}
         for ok in ("ok", "ping", "no-done"):
             self.assertIsNone(recs[ok]["error"], ok)
@@ -123,7 +128,7 @@ class StreamTest(Base):
         self.assertEqual(m["counts"]["errors"], len(want))
         # The same page without streaming fails the same way.
         plain = by_key(self.run_ok(STREAM_FAULTS, "--base-url", fx.base_url, "--model", "m",
-                                   "--retries", "0"))
+                                   "--retries", "0", rc=3))
         recs = {r["item_id"]: r for r in plain.values()}
         self.assertIn("neither JSON nor an event stream", recs["html"]["error"])
         self.assertIn("malformed JSON", recs["truncate"]["error"])
@@ -177,13 +182,18 @@ class OllamaTest(Base):
 
     def test_errors(self):
         fx = self.fixture(model="llama3.2")
-        run = self.run_ok(STREAM_FAULTS, "--engine", "ollama-chat", "--base-url", fx.root,
-                          "--model", "mistral", "--retries", "0")
-        for rec in by_key(run).values():
-            self.assertEqual(rec["http_status"], 404)
-            self.assertIn('model "mistral" not found', rec["error"])
+        # A model Ollama does not have is found by the preflight, before any folder.
+        out = os.path.join(self.tmp, "never")
+        r = harness.parity(["run", STREAM_FAULTS, "--engine", "ollama-chat", "--base-url",
+                            fx.root, "--model", "mistral", "--retries", "0", "--run-dir", out])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn("model 'mistral' is not served by", r.stderr)
+        self.assertIn("which lists: llama3.2:latest", r.stderr)
+        self.assertFalse(os.path.exists(out))
+        # Faulty answers are failed cases; --max-error-rate 1 keeps the run complete.
         run = self.run_ok(STREAM_FAULTS, "--engine", "ollama-generate", "--base-url", fx.root,
-                          "--model", "llama3.2", "--retries", "0", "--stream")
+                          "--model", "llama3.2", "--retries", "0", "--stream",
+                          "--max-error-rate", "1")
         recs = {r["item_id"]: r for r in by_key(run).values()}
         self.assertIn("truncated stream", recs["truncate"]["error"])
         self.assertIn("malformed stream line", recs["malformed"]["error"])
@@ -245,7 +255,7 @@ class ExecTest(Base):
     def test_prompt_on_stdin(self):
         script = self.script()
         t0 = time.monotonic()
-        run = self.run_ok(EXEC_SUITE, "--exec-command", script, "--timeout", "1")
+        run = self.run_ok(EXEC_SUITE, "--exec-command", script, "--timeout", "1", rc=3)
         self.check(run, time.monotonic() - t0)
         m = load_json(os.path.join(run, "manifest.json"))
         self.assertEqual((m["engine"]["exec_command"], m["engine"]["exec_prompt"]),
@@ -255,7 +265,8 @@ class ExecTest(Base):
         script = self.script()
         t0 = time.monotonic()
         run = self.run_ok(EXEC_SUITE, "--engine", "exec", "--exec-command",
-                          "sh '%s' --arg" % script, "--exec-prompt", "arg", "--timeout", "1")
+                          "sh '%s' --arg" % script, "--exec-prompt", "arg", "--timeout", "1",
+                          rc=3)
         self.check(run, time.monotonic() - t0)
 
     def test_cases_run_in_parallel(self):
@@ -264,7 +275,7 @@ class ExecTest(Base):
         script = self.script()
         t0 = time.monotonic()
         run = self.run_ok(EXEC_SUITE, "--exec-command", "sh '%s' --arg" % script,
-                          "--exec-prompt", "arg", "--timeout", "1", "--concurrency", "6")
+                          "--exec-prompt", "arg", "--timeout", "1", "--concurrency", "6", rc=3)
         elapsed = time.monotonic() - t0
         self.check(run, elapsed)
         # Six cases, one of them cut by the 1 s timeout: together, not in turn.
@@ -313,7 +324,7 @@ class ReplayTest(Base):
         fx = self.fixture(rules=RULES)
         run = self.run_ok(BIAS, "--base-url", fx.base_url, "--model", "itest-model")
         before = fx.stats()["requests"]
-        replay = self.run_ok(BIAS, "--replay-from", run, "--samples", "2")
+        replay = self.run_ok(BIAS, "--replay-from", run, "--samples", "2", rc=3)
         self.assertEqual(fx.stats()["requests"], before, "replay called the model")
         a = by_key(run)
         for (case_id, sample), rec in by_key(replay).items():
@@ -340,8 +351,9 @@ class LocalStreamTest(Base):
 
 class IdentityTest(Base):
     def identity(self, fx, *extra):
+        # A llama.cpp server lists only its own model and answers any name.
         run = self.run_ok(BIAS, "--base-url", fx.base_url, "--model", "itest-model",
-                          "--concurrency", "8", *extra)
+                          "--allow-unlisted-model", "--concurrency", "8", *extra)
         self.assertEqual(fx.stats()["requests"] % N_BIAS, 0, "probes counted as cases")
         return load_json(os.path.join(run, "manifest.json"))["engine"]["identity"]
 
@@ -349,9 +361,9 @@ class IdentityTest(Base):
         rules = os.path.join(self.tmp, "rules.json")
         with open(rules, "w") as f:
             f.write('{"default": "Yes, says {model}."}')
-        alpha = self.fixture(rules=rules, model="alpha-7b")
+        alpha = self.fixture(rules=rules, model="alpha-7b", listed=())
         a1, a2 = self.identity(alpha), self.identity(alpha)
-        beta = self.fixture(rules=rules, model="beta-7b")
+        beta = self.fixture(rules=rules, model="beta-7b", listed=())
         b1 = self.identity(beta)
         self.assertEqual(a1["fingerprint"]["sha256"], a2["fingerprint"]["sha256"])
         self.assertNotEqual(a1["fingerprint"]["sha256"], b1["fingerprint"]["sha256"])
@@ -367,7 +379,11 @@ class IdentityTest(Base):
         self.assertEqual(a1["server"], "llama.cpp")
         self.assertEqual(a1["system_fingerprint"], "b0-unknown")
         probes = alpha.probes()
-        canaries = [p for p in probes if p["path"] == "/v1/chat/completions"]
+        posts = [p for p in probes if p["path"] == "/v1/chat/completions"]
+        # Each run: one preflight canary (4 tokens), then the identity's three.
+        preflight = [p for p in posts if p["body"]["max_tokens"] == 4]
+        self.assertEqual(len(preflight), 2)
+        canaries = [p for p in posts if p not in preflight]
         self.assertEqual(len(canaries), 6)
         for p in canaries:
             self.assertEqual((p["body"]["temperature"], p["body"]["max_tokens"],
@@ -378,25 +394,29 @@ class IdentityTest(Base):
         self.assertIsNone(b2["fingerprint"])
         self.assertEqual(b2["models"]["ids"], b1["models"]["ids"])
         self.assertEqual(b2["models"]["served"]["meta"], b1["models"]["served"]["meta"])
-        self.assertEqual(len(beta.probes()), n)
+        new = beta.probes()[n:]
+        self.assertEqual([(p["path"], p["body"]["max_tokens"]) for p in new if p["body"]],
+                         [("/v1/chat/completions", 4)], "only the preflight's canary")
 
     def test_unreachable_identity_is_not_fatal(self):
         fx = self.fixture(model="live-model")
         down = "http://127.0.0.1:%d/v1" % harness_free_port()
         # The first base URL is down: the identity is the second one's.
         run = self.run_ok(STREAM_FAULTS, "--base-url", down, "--base-url", fx.base_url,
-                          "--model", "m", "--retries", "3", "--timeout", "5")
+                          "--model", "m", "--retries", "3", "--timeout", "5", rc=3)
         ident = load_json(os.path.join(run, "manifest.json"))["engine"]["identity"]
         self.assertEqual(ident["base_url"], fx.base_url)
-        self.assertEqual(ident["models"]["ids"], ["live-model"])
+        self.assertEqual(ident["models"]["ids"], ["live-model"] + list(harness.Fixture.LISTED))
         self.assertEqual(len(ident["fingerprint"]["sha256"]), 64)
-        # Nothing answers: the run goes on, the identity says what failed.
-        run = self.run_ok(STREAM_FAULTS, "--base-url", down, "--model", "m", "--retries", "0")
-        m = load_json(os.path.join(run, "manifest.json"))
-        self.assertEqual(m["engine"]["identity"], {
-            "base_url": down,
-            "fingerprint": {"error": "canary 1: curl: Couldn't connect to server"}})
-        self.assertEqual(m["counts"]["errors"], m["counts"]["records"])
+        # Nothing answers: the preflight ends the run before any folder exists.
+        out = os.path.join(self.tmp, "never")
+        r = harness.parity(["run", STREAM_FAULTS, "--base-url", down, "--model", "m",
+                            "--run-dir", out])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertTrue(r.stderr.startswith("parity: preflight: cannot reach " + down),
+                        r.describe())
+        self.assertIn("is the server running", r.stderr)
+        self.assertFalse(os.path.exists(out))
 
 
 def harness_free_port():

@@ -41,9 +41,11 @@ class FaultTest(unittest.TestCase):
         self.assertTrue(os.path.exists(path), self.result.describe())
         return load_jsonl(path)
 
-    def test_run_completes_with_one_record_per_case(self):
+    def test_run_is_incomplete_with_one_record_per_case(self):
+        # 10 of 18 answers failed: over the error budget, exit 3, said first.
         r = self.result
-        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertIn("parity: incomplete: 10 of 18 answers missing", r.stderr, r.describe())
         self.assertIsNotNone(r.run_folder(), r.describe())
         records = self.records()
         ids = [rec["case_id"] for rec in records]
@@ -82,7 +84,9 @@ class FaultTest(unittest.TestCase):
 
     def test_manifest_and_summary_count_the_errors(self):
         m = load_json(os.path.join(self.run_dir, "manifest.json"))
-        self.assertEqual(m["status"], "complete")
+        self.assertEqual(m["status"], "incomplete")
+        self.assertEqual(m["error_budget"]["unanswered"], 2 * len(FAULT_ITEMS))
+        self.assertEqual(len(m["error_budget"]["failed_cases"]), 2 * len(FAULT_ITEMS))
         n = len(self.cases)
         self.assertEqual(harness.documented_counts(m), {"planned": n, "records": n,
                                                         "errors": 2 * len(FAULT_ITEMS)})

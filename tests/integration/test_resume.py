@@ -363,8 +363,10 @@ class ProgressTest(unittest.TestCase):
             json.dump(suite, f)
 
     def args(self, name, *extra):
+        # Some cases fail on purpose: --max-error-rate 1 keeps the run complete.
         return ["run", self.suite, "--base-url", self.fx.base_url, "--concurrency", "2",
-                "--samples", "3", "--run-dir", os.path.join(self.tmp, name)] + list(extra)
+                "--samples", "3", "--max-error-rate", "1",
+                "--run-dir", os.path.join(self.tmp, name)] + list(extra)
 
     def test_plain_lines_and_verbose_failures(self):
         r = harness.parity(self.args("plain", "--progress-interval", "0.1", "--verbose"))

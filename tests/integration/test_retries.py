@@ -45,7 +45,7 @@ class RetryTest(unittest.TestCase):
             cls.result = harness.parity(
                 ["run", SUITE, "--base-url", cls.fx.base_url, "--model", "m", "--retries", "2",
                  "--timeout", "1", "--concurrency", "4", "--no-fingerprint",
-                 "--retry-max-time", "20",
+                 "--retry-max-time", "20", "--max-error-rate", "1",
                  "--run-dir", cls.run_dir, "--quiet"], timeout=60)
             cls.elapsed = time.monotonic() - t0
             cls.log = cls.fx.requests()

@@ -132,7 +132,8 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual(m["engine"]["base_url"], fx.base_url)
         self.assertEqual(m["engine"]["model"], "itest-model")
         self.assertEqual(m["engine"]["model_reported"], model_reported)
-        self.assertEqual(m["engine"]["models_listed"], models_listed)
+        self.assertEqual(m["engine"]["models_listed"],
+                         models_listed + list(harness.Fixture.LISTED))
         self.assertEqual(m["parameters"]["concurrency"], concurrency)
         self.assertEqual(m["parameters"]["samples"], 1)
         self.assertEqual(harness.number(m["parameters"]["temperature"]), 0)

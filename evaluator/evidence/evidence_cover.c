@@ -1,0 +1,111 @@
+/* Whether a folder's records cover its plan (evidence_int.h): every
+ * planned (case, sample) pair has a record, and a folder that says
+ * "complete" is within its error budget. Without this, records of one
+ * outcome dropped, re-chained and re-signed verified as a whole run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluator/suite/shard.h"
+#include "evidence_int.h"
+
+void pa__cover_add(struct pa__cover *c, const json_t *rec)
+{
+        const json_t *s = json_object_get(rec, "sample"), *error = json_object_get(rec, "error");
+        struct pa__cover_pair p = {.seq = c->n, .ok = !error || json_is_null(error)};
+
+        c->scanned = true;
+        if (!pa__case_id_u64(json_string_value(json_object_get(rec, "case_id")), &p.id) ||
+            !json_is_integer(s) || json_integer_value(s) < 0 ||
+            json_integer_value(s) > (json_int_t)UINT32_MAX) {
+                c->malformed++;
+                return;
+        }
+        p.sample = (uint32_t)json_integer_value(s);
+        if (c->n == c->cap) {
+                size_t cap = c->cap ? 2 * c->cap : 1024;
+                struct pa__cover_pair *v = realloc(c->v, cap * sizeof(*v));
+
+                if (!v) {
+                        c->oom = true;
+                        return;
+                }
+                c->v = v;
+                c->cap = cap;
+        }
+        c->v[c->n++] = p;
+}
+
+static int by_pair_then_seq(const void *pa, const void *pb)
+{
+        const struct pa__cover_pair *a = pa, *b = pb;
+
+        if (a->id != b->id)
+                return a->id < b->id ? -1 : 1;
+        if (a->sample != b->sample)
+                return a->sample < b->sample ? -1 : 1;
+        return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Distinct pairs, and those whose last record is an answer (a resumed run
+ * asks a failed pair again; the later record supersedes it). */
+static void count_pairs(struct pa__cover *c, uint64_t *pairs, uint64_t *answered)
+{
+        *pairs = *answered = 0;
+        if (c->n)
+                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
+        for (size_t i = 0; i < c->n; i++) {
+                bool last = i + 1 == c->n || c->v[i + 1].id != c->v[i].id ||
+                            c->v[i + 1].sample != c->v[i].sample;
+
+                if (!last)
+                        continue;
+                (*pairs)++;
+                *answered += c->v[i].ok;
+        }
+}
+
+void pa__cover_check(struct pa__ev *e, struct pa__findings *f)
+{
+        const json_t *m = e->manifest, *budget = json_object_get(m, "error_budget");
+        const json_t *planned_v = json_object_get(json_object_get(m, "counts"), "planned");
+        const char *status = json_string_value(json_object_get(m, "status"));
+        double rate = 0;
+        uint64_t pairs, answered, planned, unanswered;
+
+        if (e->cover.oom)
+                pa__finding(f, "results.jsonl: out of memory indexing the records");
+        if (!e->cover.scanned || e->cover.oom || !json_is_integer(planned_v) ||
+            json_integer_value(planned_v) < 0)
+                return;
+        planned = (uint64_t)json_integer_value(planned_v);
+        count_pairs(&e->cover, &pairs, &answered);
+        unanswered = planned > answered ? planned - answered : 0;
+        if (e->cover.malformed)
+                pa__finding(f, "results.jsonl: %zu records without a case_id and sample",
+                            e->cover.malformed);
+        if (pairs > planned)
+                pa__finding(f,
+                            "results.jsonl: %llu (case, sample) pairs, more than the %llu planned",
+                            (unsigned long long)pairs, (unsigned long long)planned);
+        if (!status || strcmp(status, "complete"))
+                return;
+        if (pairs < planned)
+                pa__finding(f,
+                            "results.jsonl: status is complete but %llu of the %llu planned "
+                            "(case, sample) pairs have no record (records removed?)",
+                            (unsigned long long)(planned - pairs), (unsigned long long)planned);
+        /* Folders written before the error budget existed have none. */
+        if (json_is_object(budget) &&
+            pa_json_number(json_object_get(budget, "max_error_rate"), &rate) &&
+            (double)unanswered > rate * (double)planned)
+                pa__finding(f,
+                            "manifest.json: status is complete but %llu of %llu answers are "
+                            "missing, over the error budget of %g",
+                            (unsigned long long)unanswered, (unsigned long long)planned, rate);
+}
+
+void pa__cover_release(struct pa__cover *c)
+{
+        free(c->v);
+        memset(c, 0, sizeof(*c));
+}
