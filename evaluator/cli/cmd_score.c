@@ -10,40 +10,186 @@
 #include "parity/result.h"
 #include "parity/stats.h"
 #include "cmd.h"
+#include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"
 
-/* Both commands take RUN_DIR and --quiet; score also rewrites scores. */
-static int on_run_dir(int argc, char **argv, bool rescore)
-{
-        struct pa_run_dir r;
-        struct pa_err err = {{0}};
-        char *path = NULL;
-        bool quiet = argc == 3 && !strcmp(argv[2], "--quiet");
-        int rc;
+static const char score_usage[] =
+    "usage: parity score RUN_DIR [-o NEW_DIR] [--quiet]\n"
+    "Scores every answer of RUN_DIR again with its suite copy's scorers (edit the copy to\n"
+    "re-score with other rules), without calling the model, and writes the records, the\n"
+    "summary and the reports. A sealed folder is evidence and is never rewritten: -o writes\n"
+    "a re-scored copy into NEW_DIR (new or empty), sealed, naming the folder it came from.\n"
+    "  -o, --out NEW_DIR  the re-scored copy\n"
+    "  --quiet            print nothing but errors\n";
 
-        if (argc == 2 && !strcmp(argv[1], "--help")) {
-                printf("usage: parity %s RUN_DIR [--quiet]\n", argv[0]);
-                return 0;
+static const char summary_usage[] =
+    "usage: parity summary RUN_DIR [-o DIR] [--quiet]\n"
+    "Recomputes RUN_DIR's group summary and disparity analysis from its records and prints\n"
+    "the table. A folder that is not sealed gets summary.json, summary.txt and the reports\n"
+    "again and is sealed; a sealed one is evidence and is not written into: -o writes them\n"
+    "into DIR instead.\n"
+    "  -o, --out DIR  write summary.json, summary.txt and the reports there\n"
+    "  --quiet        do not print the table\n";
+
+static bool is_sealed(const json_t *manifest)
+{
+        return json_object_get(manifest, "seal") != NULL;
+}
+
+/* Copies what a re-score needs of a sealed folder into the new folder to:
+ * the records, the suite copy, the pre-registered thresholds, and the
+ * manifest without its seal (and so without its signature), naming
+ * the folder it came from, so the original evidence is never rewritten. */
+static int copy_for_rescore(const struct pa_run_dir *r, const char *to, struct pa_err *err)
+{
+        json_t *files = NULL, *m = json_deep_copy(r->manifest), *from;
+        char *text = NULL, *src = NULL, *dst = NULL, *ddir = NULL, hex[PA_SHA256_HEX];
+        const char *rel;
+        json_t *v;
+        size_t len;
+        int rc = PA_ENOMEM;
+
+        if (!pa__dir_is_vacant(to))
+                return pa_errf(err, PA_EEXIST, "-o '%s': exists and is not empty", to);
+        if (!m || (rc = pa__mkdir_p(to, err)) || (rc = pa__evidence_files(r->dir, &files, err)))
+                goto out;
+        json_object_foreach(files, rel, v)
+        {
+                if (strcmp(rel, "results.jsonl") && strcmp(rel, PA_THRESHOLDS_FILE) &&
+                    strncmp(rel, "suite/", 6))
+                        continue;
+                rc = PA_ENOMEM;
+                if (!(src = pa__path_join(r->dir, rel)) || !(dst = pa__path_join(to, rel)) ||
+                    !(ddir = pa__dirname(dst)))
+                        goto out;
+                if ((rc = pa__mkdir_p(ddir, err)) || (rc = pa__copy_file(src, dst, err)))
+                        goto out;
+                free(src);
+                free(dst);
+                free(ddir);
+                src = dst = ddir = NULL;
         }
-        if (argc != 2 && !quiet) {
-                fprintf(stderr, "usage: parity %s RUN_DIR [--quiet]\n", argv[0]);
+        rc = PA_ENOMEM;
+        if (!(src = pa__path_join(r->dir, "manifest.json")) || pa__read_file(src, &text, &len, err))
+                goto out;
+        pa__sha256_hex(text, len, hex);
+        from = json_pack("{s:s, s:O?, s:s}", "run_dir", r->dir, "run_id",
+                         json_object_get(r->manifest, "run_id"), "manifest_sha256", hex);
+        json_object_del(m, "seal");
+        json_object_del(m, "files");
+        json_object_del(m, "sealed_at");
+        free(text);
+        text = NULL;
+        if (!from || json_object_set_new(m, "rescored_from", from) ||
+            !(text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS)) ||
+            !(dst = pa__path_join(to, "manifest.json")))
+                goto out;
+        rc = pa__write_file_atomic(dst, text, strlen(text), err);
+out:
+        json_decref(files);
+        json_decref(m);
+        free(text);
+        free(src);
+        free(dst);
+        free(ddir);
+        return rc;
+}
+
+/* score: the scores again with the suite copy's scorers, into results.jsonl. */
+static int rescore(struct pa_run_dir *r, struct pa_err *err)
+{
+        char *path = pa__path_join(r->dir, "results.jsonl");
+        int rc = path ? pa_score_records(&r->suite, r->records, err) : PA_ENOMEM;
+
+        if (rc == 0)
+                rc = pa_results_save(path, r->records, NULL, err);
+        free(path);
+        return rc;
+}
+
+/* Both commands take RUN_DIR, -o DIR and --quiet; score also rewrites
+ * scores. A sealed folder is evidence and is never written into: score
+ * writes a re-scored copy (-o), summary only prints. */
+static int on_run_dir(int argc, char **argv, bool rescoring)
+{
+        static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+        struct pa_run_dir r = {0};
+        struct pa_err err = {{0}};
+        const char *out = NULL, *usage = rescoring ? score_usage : summary_usage;
+        bool quiet = false, sealed;
+        int opt, rc;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+                if (opt == 'h') {
+                        fputs(usage, stdout);
+                        return 0;
+                }
+                if (opt == '?') {
+                        fputs(usage, stderr);
+                        return 2;
+                }
+                if (opt == 'o')
+                        out = optarg;
+                else
+                        quiet = true;
+        }
+        if (optind != argc - 1 || (out && !*out)) {
+                fputs(usage, stderr);
                 return 2;
         }
-        rc = pa_run_dir_open(&r, argv[1], &err);
-        if (rc == 0 && rescore) {
-                rc = pa_score_records(&r.suite, r.records, &err);
-                if (rc == 0 && !(path = pa__path_join(r.dir, "results.jsonl")))
+        if ((rc = pa_run_dir_open(&r, argv[optind], &err)))
+                goto done;
+        sealed = is_sealed(r.manifest);
+        if (rescoring && sealed && !out) {
+                rc = pa_errf(&err, PA_EINVAL,
+                             "run folder '%s' is sealed evidence and is not rewritten: parity "
+                             "score %s -o NEW_DIR writes a re-scored copy",
+                             r.dir, r.dir);
+                goto done;
+        }
+        if (rescoring && out) {
+                if ((rc = copy_for_rescore(&r, out, &err)))
+                        goto done;
+                pa_run_dir_release(&r);
+                if ((rc = pa_run_dir_open(&r, out, &err)))
+                        goto done;
+                sealed = false;
+        }
+        if (rescoring)
+                rc = rescore(&r, &err);
+        if (rc == 0 && sealed && !out) {
+                /* summary of a sealed folder: printed, nothing written */
+                json_t *summary = NULL;
+
+                rc = pa_run_dir_summary(&r, 0.05, &summary, &err);
+                if (rc == 0 && !quiet)
+                        rc = pa_reporter_find("text")->write(summary, stdout, &err);
+                json_decref(summary);
+                goto done;
+        }
+        if (rc == 0 && out && !rescoring) {
+                /* summary -o DIR: the summary and reports there */
+                rc = pa__mkdir_p(out, &err);
+                free(r.dir);
+                if (rc == 0 && !(r.dir = strdup(out)))
                         rc = PA_ENOMEM;
                 if (rc == 0)
-                        rc = pa_results_save(path, r.records, NULL, &err);
-                free(path);
+                        rc = pa_run_dir_summarise(&r, 0.05, quiet, &err);
+                goto done;
         }
         if (rc == 0)
                 rc = pa_run_dir_summarise(&r, 0.05, quiet, &err);
         /* The folder changed: seal it again (docs/evidence.md). */
         if (rc == 0)
-                rc = rescore ? pa_evidence_reseal(r.dir, &err) : pa_evidence_seal(r.dir, &err);
+                rc = rescoring ? pa_evidence_reseal(r.dir, &err) : pa_evidence_seal(r.dir, &err);
+        if (rc == 0 && rescoring && out)
+                printf("run folder: %s\n", out);
+done:
         pa_run_dir_release(&r);
         return rc ? pa__fail(err.msg[0] ? err.msg : pa_strerror(rc)) : 0;
 }

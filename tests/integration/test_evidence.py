@@ -659,15 +659,22 @@ class EvidenceTest(unittest.TestCase):
         self.assertIn("is signed: audit.json left as sealed", r.stderr)
         self.assertEqual(self.verify(d).rc, 0)
 
-    def test_rescoring_and_resummarising_reseal(self):
+    def test_rescoring_writes_a_sealed_copy_and_never_the_evidence(self):
         d = self.copy()
-        for cmd in ("score", "summary"):
-            r = harness.parity([cmd, d, "--quiet"])
-            self.assertEqual(r.rc, 0, r.describe())
-            r = self.verify(d)
-            self.assertEqual(r.rc, 0, r.describe())
-        m = load_json(os.path.join(d, "manifest.json"))
+        manifest = sha256_file(os.path.join(d, "manifest.json"))
+        self.assertEqual(harness.parity(["score", d, "--quiet"]).rc, 2)
+        r = harness.parity(["summary", d, "--quiet"])
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(sha256_file(os.path.join(d, "manifest.json")), manifest)
+        self.assertEqual(self.verify(d).rc, 0)
+        d2 = d + "-rescored"
+        r = harness.parity(["score", d, "-o", d2, "--quiet"])
+        self.assertEqual(r.rc, 0, r.describe())
+        r = self.verify(d2)
+        self.assertEqual(r.rc, 0, r.describe())
+        m = load_json(os.path.join(d2, "manifest.json"))
         self.assertIn("rescored_at", m)
+        self.assertEqual(m["rescored_from"]["manifest_sha256"], manifest)
         # re-scoring with a scorer added to the suite copy is recorded, not refused
         copy = os.path.join(d, "suite", "demo.json")
         s = load_json(copy)
@@ -675,11 +682,12 @@ class EvidenceTest(unittest.TestCase):
         with open(copy, "w") as f:
             json.dump(s, f, indent=2)
         self.assertEqual(self.verify(d).rc, 1)
-        r = harness.parity(["score", d, "--quiet"])
+        d3 = d + "-says-no"
+        r = harness.parity(["score", d, "-o", d3, "--quiet"])
         self.assertEqual(r.rc, 0, r.describe())
-        r = self.verify(d)
+        r = self.verify(d3)
         self.assertEqual(r.rc, 0, r.describe())
-        m = load_json(os.path.join(d, "manifest.json"))
+        m = load_json(os.path.join(d3, "manifest.json"))
         self.assertEqual(m["rescored_suite"]["sha256"], sha256_file(copy))
         self.assertNotEqual(m["suite"]["sha256"], sha256_file(copy))
 

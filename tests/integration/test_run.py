@@ -367,30 +367,36 @@ class PipelineTest(unittest.TestCase):
         original = load_jsonl(results)
         summary_path = os.path.join(run_dir, "summary.json")
         summary = load_json(summary_path)
-        # Spoil every score, then let `parity score` put them back.
-        with open(results, "w", encoding="utf-8") as f:
-            for rec in original:
-                spoiled = dict(rec)
-                spoiled["scores"] = {k: (None if v is None else not v)
-                                     for k, v in rec["scores"].items()}
-                f.write(json.dumps(spoiled) + "\n")
+        sealed = {n: sha256_file(os.path.join(run_dir, n)) for n in os.listdir(run_dir)
+                  if os.path.isfile(os.path.join(run_dir, n))}
+        # A sealed folder is evidence: score refuses to rewrite it ...
         r = harness.parity(["score", run_dir])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn("is sealed evidence and is not rewritten", r.stderr)
+        # ... and writes a re-scored copy with -o, naming where it came from.
+        copy = os.path.join(self.tmp, "run-rescored")
+        r = harness.parity(["score", run_dir, "-o", copy, "--quiet"])
         self.assertEqual(r.rc, 0, r.describe())
-        rescored = load_jsonl(results)
-        self.assertEqual(sorted(map(key, rescored)), sorted(map(key, original)))
+        rescored = load_jsonl(os.path.join(copy, "results.jsonl"))
         want = {key(rec): rec for rec in original}
+        self.assertEqual(sorted(map(key, rescored)), sorted(want))
         for rec in rescored:
             self.assertEqual(rec["scores"], want[key(rec)]["scores"], rec["case_id"])
-            self.assertEqual({k: v for k, v in rec.items() if k != "scores"},
-                             {k: v for k, v in want[key(rec)].items() if k != "scores"})
-        with open(summary_path, "w") as f:
-            f.write("{}\n")
+        m = load_json(os.path.join(copy, "manifest.json"))
+        self.assertEqual(m["rescored_from"]["manifest_sha256"], sealed["manifest.json"])
+        self.assertEqual(load_json(os.path.join(copy, "summary.json"))["outcomes"],
+                         summary["outcomes"])
+        self.assertEqual(harness.parity(["verify", copy]).rc, 0)
+        # summary prints a sealed folder's table and writes nothing there ...
         r = harness.parity(["summary", run_dir])
         self.assertEqual(r.rc, 0, r.describe())
-        self.assertEqual(load_json(summary_path), summary)
-        self.assertIn("woman", r.stdout)
         self.assertIn("invited", r.stdout)
-        self.assertEqual(fx.stats()["requests"], N_CASES, "score/summary called the model")
+        self.assertEqual({n: sha256_file(os.path.join(run_dir, n)) for n in sealed}, sealed)
+        # ... or writes the files elsewhere with -o.
+        out = os.path.join(self.tmp, "summary-out")
+        r = harness.parity(["summary", run_dir, "-o", out, "--quiet"])
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(load_json(os.path.join(out, "summary.json")), summary)
 
     def test_rescore_uses_the_suite_copy_in_the_run_folder(self):
         fx = self.fixture()
@@ -413,12 +419,12 @@ class PipelineTest(unittest.TestCase):
             json.dump(copy, f, indent=1)
         before = {r["case_id"]: r["scores"] for r in load_jsonl(
             os.path.join(run_dir, "results.jsonl"))}
-        r = harness.parity(["score", run_dir])
+        new_dir = os.path.join(self.tmp, "run-newscorer-scored")
+        r = harness.parity(["score", run_dir, "-o", new_dir])
         self.assertEqual(r.rc, 0, "formats.md: 're-score an old run with a new scorer "
                          "without calling the model'; `parity score` re-scores from the "
                          "suite copy in the run folder\n" + r.describe())
-        r = harness.parity(["summary", run_dir])
-        self.assertEqual(r.rc, 0, r.describe())
+        run_dir = new_dir
         for rec in load_jsonl(os.path.join(run_dir, "results.jsonl")):
             self.assertEqual(rec["scores"]["invited"], not before[rec["case_id"]]["invited"])
             self.assertEqual(rec["scores"].get("says_no"), before[rec["case_id"]].get("says_no"))
