@@ -10,6 +10,7 @@
 #include "parity/report.h"
 #include "parity/stats.h"
 #include "cmd.h"
+#include "evaluator/evidence/evidence_int.h"
 #include "reports/diff.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"
@@ -39,10 +40,26 @@ static const char usage_text[] =
     "                       its sha256; options given as well override it\n"
     "  --format LIST        formats besides diff.json: md, html, junit, json, text\n"
     "  --seed N             seed of the permutation tests and the bootstrap\n"
+    "  --allow-incomplete   compare a run that is incomplete (answers missing); the\n"
+    "                       verdict says so first\n"
     "  --quiet              print only the diff folder\n"
-    "Exit: 0 pass, 1 a gate failed, 2 usage or input error.\n";
+    "Both runs must verify (parity verify) and be complete.\n"
+    "Exit: 0 pass, 1 a gate failed, 2 usage or input error (an input that does not\n"
+    "verify), 3 an input is incomplete (without --allow-incomplete).\n";
 
-enum { O_FAIL = 256, O_DROP, O_ALPHA, O_MIN, O_CORR, O_THR, O_FMT, O_QUIET, O_HELP, O_SEED };
+enum {
+        O_FAIL = 256,
+        O_DROP,
+        O_ALPHA,
+        O_MIN,
+        O_CORR,
+        O_THR,
+        O_FMT,
+        O_QUIET,
+        O_HELP,
+        O_SEED,
+        O_INCOMPLETE
+};
 
 struct opts {
         const char *base, *cand, *out, *thresholds, *formats;
@@ -50,7 +67,7 @@ struct opts {
         double alpha, min_diff, max_drop;
         int correction; /* -1: not given */
         long seed;      /* -1: not given */
-        bool has_alpha, has_min, has_drop, quiet;
+        bool has_alpha, has_min, has_drop, quiet, allow_incomplete;
 };
 
 static int usage_error(const char *msg)
@@ -119,6 +136,7 @@ static int parse(int argc, char **argv, struct opts *o)
             {"format", required_argument, NULL, O_FMT},
             {"seed", required_argument, NULL, O_SEED},
             {"quiet", no_argument, NULL, O_QUIET},
+            {"allow-incomplete", no_argument, NULL, O_INCOMPLETE},
             {"help", no_argument, NULL, O_HELP},
             {NULL, 0, NULL, 0},
         };
@@ -169,6 +187,9 @@ static int parse(int argc, char **argv, struct opts *o)
                         break;
                 case O_QUIET:
                         o->quiet = true;
+                        break;
+                case O_INCOMPLETE:
+                        o->allow_incomplete = true;
                         break;
                 case O_HELP:
                         fputs(usage_text, stdout);
@@ -302,6 +323,54 @@ static int write_word(const char *w, size_t n, void *ud)
         return wr->rc ? 2 : 0;
 }
 
+static bool is_complete(const struct pa_run_dir *r)
+{
+        const char *status = json_string_value(json_object_get(r->manifest, "status"));
+
+        return status && !strcmp(status, "complete");
+}
+
+/* diff.json's "inputs": each run by its manifest's sha256 and chain head
+ * (parity verify DIFF_DIR checks them); an incomplete one allowed in is
+ * named first in the verdict. */
+static int add_inputs(const struct opts *o, const struct pa_run_dir *b, const struct pa_run_dir *c,
+                      json_t *diff, struct pa_err *err)
+{
+        json_t *ib = NULL, *ic = NULL, *verdict = json_object_get(diff, "verdict");
+        const char *text = json_string_value(json_object_get(verdict, "text"));
+        bool short_b = !is_complete(b), short_c = !is_complete(c);
+        char *lead = NULL;
+        int rc;
+
+        if ((rc = pa__diff_input(b->dir, b->manifest, &ib, err)) ||
+            (rc = pa__diff_input(c->dir, c->manifest, &ic, err)))
+                goto out;
+        rc = PA_ENOMEM;
+        if (json_object_set_new(diff, "inputs",
+                                json_pack("{s:O, s:O, s:b}", "base", ib, "candidate", ic,
+                                          "allow_incomplete", o->allow_incomplete)))
+                goto out;
+        rc = 0;
+        if (!(short_b || short_c) || !text)
+                goto out;
+        rc = PA_ENOMEM;
+        if (asprintf(&lead,
+                     "INCOMPLETE INPUT, NOT A PASS: the %s run is incomplete and was compared "
+                     "only because --allow-incomplete asked; its missing answers are not in "
+                     "these figures. %s",
+                     short_b && short_c ? "base and the candidate"
+                     : short_b          ? "base"
+                                        : "candidate",
+                     text) < 0)
+                goto out;
+        rc = json_object_set_new(verdict, "text", json_string(lead)) ? PA_ENOMEM : 0;
+out:
+        free(lead);
+        json_decref(ib);
+        json_decref(ic);
+        return rc ? pa_errf(err, rc, "diff.json: cannot record the inputs") : 0;
+}
+
 static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_dir *c)
 {
         struct pa_err err = {{0}};
@@ -325,7 +394,7 @@ static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_di
                 goto fail;
         rb.summary = sb;
         rc_.summary = sc;
-        if (pa__diff_build(&rb, &rc_, &conf, &diff, &err))
+        if (pa__diff_build(&rb, &rc_, &conf, &diff, &err) || add_inputs(o, b, c, diff, &err))
                 goto fail;
         if (!(dir = o->out ? strdup(o->out) : default_dir(b, c))) {
                 pa_errf(&err, PA_ENOMEM, "out of memory");
@@ -352,6 +421,49 @@ out:
         return rc;
 }
 
+/* An input must verify (integrity; signatures are verify's business):
+ * a diff of a folder edited since its run would report the edit. */
+static int check_intact(const char *which, const char *dir)
+{
+        struct pa_verify_opts vo = {.no_signatures = true};
+        struct pa_err err = {{0}};
+        size_t n = 0;
+
+        if (pa_evidence_verify(dir, &vo, NULL, &n, &err))
+                return pa__fail(err.msg[0] ? err.msg : "cannot verify the run folders");
+        if (n == 0)
+                return -1;
+        fprintf(stderr,
+                "parity: diff: the %s run '%s' does not verify (%zu finding%s; parity verify %s "
+                "lists them): refusing to compare it\n",
+                which, dir, n, n == 1 ? "" : "s", dir);
+        return 2;
+}
+
+/* A run that is not complete is refused unless --allow-incomplete. */
+static int check_complete(const struct opts *o, const char *which, const struct pa_run_dir *r)
+{
+        const char *status = json_string_value(json_object_get(r->manifest, "status"));
+        long long missing = (long long)json_integer_value(
+            json_object_get(json_object_get(r->manifest, "error_budget"), "unanswered"));
+
+        if (is_complete(r))
+                return -1;
+        if (o->allow_incomplete) {
+                fprintf(stderr,
+                        "parity: diff: warning: the %s run '%s' is %s (%lld answers missing); "
+                        "compared as --allow-incomplete asks\n",
+                        which, r->dir, status ? status : "of unknown status", missing);
+                return -1;
+        }
+        fprintf(stderr,
+                "parity: diff: the %s run '%s' is %s (%lld answers missing): a diff of it is "
+                "no pass; complete it with parity run --resume %s, or compare what came with "
+                "--allow-incomplete\n",
+                which, r->dir, status ? status : "of unknown status", missing, r->dir);
+        return PA_EXIT_INCOMPLETE;
+}
+
 int pa__cmd_diff(int argc, char **argv)
 {
         struct opts o;
@@ -361,9 +473,13 @@ int pa__cmd_diff(int argc, char **argv)
 
         if (rc >= 0)
                 return rc;
+        if ((rc = check_intact("base", o.base)) >= 0 ||
+            (rc = check_intact("candidate", o.cand)) >= 0)
+                return rc;
         if (pa_run_dir_open(&b, o.base, &err) || pa_run_dir_open(&c, o.cand, &err))
                 rc = pa__fail(err.msg[0] ? err.msg : "cannot open the run folders");
-        else
+        else if ((rc = check_complete(&o, "base", &b)) < 0 &&
+                 (rc = check_complete(&o, "candidate", &c)) < 0)
                 rc = run_diff(&o, &b, &c);
         pa_run_dir_release(&b);
         pa_run_dir_release(&c);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "evaluator/evidence/evidence_int.h"
@@ -113,6 +114,17 @@ static int fail(int rc, const struct pa_err *err)
         return pa__fail(err->msg[0] ? err->msg : pa_strerror(rc));
 }
 
+/* A diff folder: diff.json and no manifest.json. */
+static bool is_diff_dir(const char *dir)
+{
+        char *m = pa__path_join(dir, "manifest.json"), *d = pa__path_join(dir, "diff.json");
+        bool yes = m && d && access(m, F_OK) != 0 && access(d, F_OK) == 0;
+
+        free(m);
+        free(d);
+        return yes;
+}
+
 /* A folder that is not a finished, complete run is said to be so first:
  * verify may find it intact, but intact evidence of a run that is no pass. */
 static bool say_incomplete(const char *dir)
@@ -139,7 +151,7 @@ int pa__cmd_verify(int argc, char **argv)
         struct pa_err err = {{0}};
         struct args a;
         size_t n = 0;
-        bool short_run;
+        bool short_run = false;
         int rc = parse(argc, argv, verify_usage, allowed, &a);
 
         if (rc >= 0)
@@ -148,8 +160,13 @@ int pa__cmd_verify(int argc, char **argv)
                 return pa__fail("--identity needs --allowed-signers");
         o.allowed_signers = a.signers;
         o.identity = a.identity;
-        short_run = say_incomplete(a.dir);
-        if ((rc = pa_evidence_verify(a.dir, &o, stdout, &n, &err)))
+        if (is_diff_dir(a.dir)) {
+                rc = pa__verify_diff_dir(a.dir, stdout, &n, &err);
+        } else {
+                short_run = say_incomplete(a.dir);
+                rc = pa_evidence_verify(a.dir, &o, stdout, &n, &err);
+        }
+        if (rc)
                 return fail(rc, &err);
         if (n)
                 fprintf(stderr, "parity: verify '%s': %zu finding%s\n", a.dir, n,

@@ -125,6 +125,14 @@ int pa__evidence_audit(const char *run_dir, const struct pa_audit_facts *facts, 
  * finding per differing JSON pointer; numbers equal within 1e-9. */
 void pa__diff_json(const char *file, const json_t *got, const json_t *want, struct pa__findings *f);
 
+/* diff.json's record of one input run folder (new reference): its dir,
+ * run_id, status, the sha256 of its manifest.json and its chain head
+ * (evidence_diff.c). manifest may be NULL (not read). */
+int pa__diff_input(const char *dir, const json_t *manifest, json_t **out, struct pa_err *err);
+/* `parity verify DIFF_DIR`: each input still hashes as diff.json recorded
+ * and verifies; one line per finding to out, their number to *findings. */
+int pa__verify_diff_dir(const char *dir, FILE *out, size_t *findings, struct pa_err *err);
+
 /* Loads dir/name as JSON (NULL with a finding when missing or bad). */
 json_t *pa__ev_load_json(const char *dir, const char *name, struct pa__findings *f);
 
