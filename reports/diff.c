@@ -15,6 +15,7 @@
 
 static json_t *run_json(const struct pa_diff_run *r)
 {
+        char model[PA_MODEL_NAME];
         const json_t *m = r->manifest, *s = json_object_get(m, "suite");
         const json_t *p = json_object_get(m, "parameters"),
                      *a = json_object_get(r->summary, "analysis");
@@ -25,7 +26,7 @@ static json_t *run_json(const struct pa_diff_run *r)
             json_object_get(s, "id"), "version", json_object_get(s, "version"), "sha256",
             json_object_get(s, "sha256"), "items_sha256", json_object_get(s, "items_sha256"),
             "engine", json_object_get(json_object_get(m, "engine"), "name"), "model",
-            pa__model_of(m), "records", (json_int_t)json_array_size(r->records), "samples",
+            pa__model_of(m, model), "records", (json_int_t)json_array_size(r->records), "samples",
             json_object_get(p, "samples"), "comparisons", json_object_get(a, "comparisons"),
             "findings", (json_int_t)json_array_size(json_object_get(r->summary, "findings")));
 }
@@ -112,6 +113,7 @@ static const char *fingerprint(const json_t *manifest)
 
 static json_t *comparability(const struct pa_diff_run *b, const struct pa_diff_run *c)
 {
+        char mb[PA_MODEL_NAME], mc[PA_MODEL_NAME];
         const char *fb = fingerprint(b->manifest), *fc = fingerprint(c->manifest);
         const json_t *sb = json_object_get(b->manifest, "suite"),
                      *sc = json_object_get(c->manifest, "suite");
@@ -132,13 +134,14 @@ static json_t *comparability(const struct pa_diff_run *b, const struct pa_diff_r
         {
                 shared += json_object_get(ic, key) != NULL;
         }
-        out = json_pack("{s:b, s:{s:I, s:I, s:I}, s:b, s:{s:s?, s:s?}, s:o, s:O, s:[]}",
-                        "same_suite", same_suite, "cases", "base", (json_int_t)json_object_size(ib),
-                        "candidate", (json_int_t)json_object_size(ic), "shared", (json_int_t)shared,
-                        "same_model", !strcmp(pa__model_of(b->manifest), pa__model_of(c->manifest)),
-                        "fingerprint", "base", fb, "candidate", fc, "same_fingerprint",
-                        fb && fc ? json_boolean(!strcmp(fb, fc)) : json_null(), "settings_changed",
-                        settings, "notes");
+        out =
+            json_pack("{s:b, s:{s:I, s:I, s:I}, s:b, s:{s:s?, s:s?}, s:o, s:O, s:[]}", "same_suite",
+                      same_suite, "cases", "base", (json_int_t)json_object_size(ib), "candidate",
+                      (json_int_t)json_object_size(ic), "shared", (json_int_t)shared, "same_model",
+                      !strcmp(pa__model_of(b->manifest, mb), pa__model_of(c->manifest, mc)),
+                      "fingerprint", "base", fb, "candidate", fc, "same_fingerprint",
+                      fb && fc ? json_boolean(!strcmp(fb, fc)) : json_null(), "settings_changed",
+                      settings, "notes");
 out:
         json_decref(ib);
         json_decref(ic);

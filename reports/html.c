@@ -288,13 +288,14 @@ static void flips(FILE *f, const json_t *s)
 
 static void facts(FILE *f, const json_t *s, const json_t *m)
 {
+        char model[PA_MODEL_NAME];
         const json_t *a = json_object_get(s, "analysis"), *su = json_object_get(m, "suite");
         const json_t *p = json_object_get(m, "parameters");
 
         fputs("<dl class=\"facts\"><dt>run</dt><dd><code>", f);
         pa__html_esc(f, pa__str(s, "run_id"));
         fputs("</code></dd><dt>model</dt><dd>", f);
-        pa__html_esc(f, pa__model_of(m));
+        pa__html_esc(f, pa__model_of(m, model));
         fputs("</dd><dt>engine</dt><dd>", f);
         pa__html_esc(f, pa__str(json_object_get(m, "engine"), "name"));
         fputs("</dd><dt>suite</dt><dd>", f);
@@ -315,6 +316,7 @@ static void facts(FILE *f, const json_t *s, const json_t *m)
 
 static int run_page(const struct pa_report_doc *doc, FILE *f)
 {
+        char model[PA_MODEL_NAME];
         const json_t *s = doc->summary;
         size_t flagged = json_array_size(json_object_get(s, "findings"));
         char *text = pa__verdict_run(s, doc->manifest), title[512];
@@ -322,7 +324,7 @@ static int run_page(const struct pa_report_doc *doc, FILE *f)
         if (!text)
                 return PA_ENOMEM;
         snprintf(title, sizeof(title), "parity report: %s %s on %s", pa__str(s, "suite"),
-                 pa__str(s, "suite_version"), pa__model_of(doc->manifest));
+                 pa__str(s, "suite_version"), pa__model_of(doc->manifest, model));
         pa__html_head(f, title);
         fputs("<header><h1>", f);
         pa__html_esc(f, title);

@@ -102,6 +102,7 @@ static void verdict(struct pa_md *m, const char *text)
 
 static void facts(struct pa_md *m, const json_t *summary, const json_t *manifest)
 {
+        char model[PA_MODEL_NAME];
         const json_t *a = json_object_get(summary, "analysis");
         const json_t *p = json_object_get(manifest, "parameters");
 
@@ -109,7 +110,7 @@ static void facts(struct pa_md *m, const json_t *summary, const json_t *manifest
                       "| --- | --- | --- | ---: | ---: | --- |\n| `");
         pa__md_cell(m, pa__str(summary, "run_id"));
         pa__md_out(m, "` | ");
-        pa__md_cell(m, pa__model_of(manifest));
+        pa__md_cell(m, pa__model_of(manifest, model));
         pa__md_out(m, " | ");
         pa__md_cell(m, pa__str(json_object_get(manifest, "engine"), "name"));
         pa__md_out(m, " | %lld | %lld | %s p < %g, \\|diff\\| \u2265 %g |\n\n",
@@ -264,6 +265,7 @@ static void flips(struct pa_md *m, const json_t *summary)
 
 static int run_md(const struct pa_report_doc *doc, struct pa_md *m)
 {
+        char model[PA_MODEL_NAME];
         const json_t *s = doc->summary;
         char *text = pa__verdict_run(s, doc->manifest);
 
@@ -274,7 +276,7 @@ static int run_md(const struct pa_report_doc *doc, struct pa_md *m)
         pa__md_out(m, " ");
         pa__md_cell(m, pa__str(s, "suite_version"));
         pa__md_out(m, " on ");
-        pa__md_cell(m, pa__model_of(doc->manifest));
+        pa__md_cell(m, pa__model_of(doc->manifest, model));
         pa__md_out(m, "\n\n");
         verdict(m, text);
         free(text);

@@ -75,6 +75,7 @@ long long pa__missing_words(const json_t *manifest, FILE *f)
 
 char *pa__verdict_run(const json_t *summary, const json_t *manifest)
 {
+        char model[PA_MODEL_NAME];
         const json_t *a = json_object_get(summary, "analysis"), *x;
         const json_t *findings = json_object_get(summary, "findings");
         double alpha = pa__num(json_object_get(a, "alpha")), lo, hi;
@@ -88,7 +89,7 @@ char *pa__verdict_run(const json_t *summary, const json_t *manifest)
         if (!isfinite(alpha))
                 alpha = pa__num(json_object_get(summary, "alpha"));
         missing = pa__missing_words(manifest, f);
-        fprintf(f, "%s (run %s, suite %s %s, %lld records)", pa__model_of(manifest),
+        fprintf(f, "%s (run %s, suite %s %s, %lld records)", pa__model_of(manifest, model),
                 pa__str(summary, "run_id"), pa__str(summary, "suite"),
                 pa__str(summary, "suite_version"), pa__int(summary, "records"));
         if (!json_is_object(a)) {

@@ -45,7 +45,10 @@ const char *pa__fmt_dec(const json_t *v, char buf[PA_FMT]);
 const char *pa__group_words(const char *axis, const char *group, char *buf, size_t n);
 /* The model a run answered with: manifest engine.model_reported, else the
  * requested model, else the engine name, else "the model". */
-const char *pa__model_of(const json_t *manifest);
+#define PA_MODEL_NAME 512
+/* The model a run asked for, and the one the server said it served when
+ * they differ ("gpt-4o (served as other)"), into buf. */
+const char *pa__model_of(const json_t *manifest, char buf[PA_MODEL_NAME]);
 /* The sentence that opens every report of a run short of answers (status
  * "incomplete", or answers missing within the error budget), written to f;
  * returns how many answers are missing (0: nothing written). */

@@ -187,16 +187,23 @@ const char *pa__group_words(const char *axis, const char *group, char *buf, size
         return buf;
 }
 
-const char *pa__model_of(const json_t *manifest)
+const char *pa__model_of(const json_t *manifest, char buf[PA_MODEL_NAME])
 {
         const json_t *e = json_object_get(manifest, "engine");
-        const char *m = json_string_value(json_object_get(e, "model_reported"));
+        const char *served = json_string_value(json_object_get(e, "model_reported"));
+        const char *asked = json_string_value(json_object_get(e, "model"));
 
-        if (!m)
-                m = json_string_value(json_object_get(e, "model"));
-        if (!m)
-                m = json_string_value(json_object_get(e, "name"));
-        return m ? m : "the model";
+        /* A gateway may serve another model than the one asked for. */
+        if (served && asked && strcmp(served, asked))
+                snprintf(buf, PA_MODEL_NAME, "%s (served as %s)", asked, served);
+        else
+                snprintf(buf, PA_MODEL_NAME, "%s",
+                         served  ? served
+                         : asked ? asked
+                         : json_string_value(json_object_get(e, "name"))
+                             ? json_string_value(json_object_get(e, "name"))
+                             : "the model");
+        return buf;
 }
 
 const char *pa__domain_verdict(const json_t *d)
