@@ -194,7 +194,12 @@ char *pa_error_message(const char *body, size_t len)
         json_t *root = json_loadb(body, len, 0, NULL);
         json_t *e = json_object_get(root, "error");
         const char *msg = json_string_value(json_is_object(e) ? json_object_get(e, "message") : e);
-        char *out = msg ? strdup(msg) : NULL;
+        char *out;
+
+        /* vLLM: {"object": "error", "message": ..., "type": ..., "code": ...} */
+        if (!msg && !e)
+                msg = json_string_value(json_object_get(root, "message"));
+        out = msg ? strdup(msg) : NULL;
 
         json_decref(root);
         return out;

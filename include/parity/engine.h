@@ -125,8 +125,8 @@ void pa_job_release(struct pa_job *job);
 json_t *pa_job_messages(const struct pa_job *job);
 
 void pa_reply_release(struct pa_reply *r);
-/* The "error" message of an error body (OpenAI, llama.cpp, Ollama shapes),
- * or NULL; owned by the caller. */
+/* The "error" message of an error body (OpenAI, llama.cpp, Ollama, vLLM
+ * shapes), or NULL; owned by the caller. */
 char *pa_error_message(const char *body, size_t len);
 
 #endif
