@@ -14,6 +14,7 @@ import math
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,15 @@ def expand(suite_path):
 
 
 # --- the fixture server -------------------------------------------------
+
+def free_port():
+    """A port nothing listens on (for a dead server), or to bind again later."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
 
 class Fixture:
     """One fixture server process on a port the OS picked."""

@@ -400,7 +400,7 @@ class IdentityTest(Base):
 
     def test_unreachable_identity_is_not_fatal(self):
         fx = self.fixture(model="live-model")
-        down = "http://127.0.0.1:%d/v1" % harness_free_port()
+        down = "http://127.0.0.1:%d/v1" % harness.free_port()
         # The first base URL is down: the identity is the second one's.
         run = self.run_ok(STREAM_FAULTS, "--base-url", down, "--base-url", fx.base_url,
                           "--model", "m", "--retries", "3", "--timeout", "5", rc=3)
@@ -417,15 +417,6 @@ class IdentityTest(Base):
                         r.describe())
         self.assertIn("is the server running", r.stderr)
         self.assertFalse(os.path.exists(out))
-
-
-def harness_free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import socket
 import tempfile
 import time
 import unittest
@@ -35,14 +33,6 @@ def suite_file(tmp, name, items, groups=None):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(suite, f)
     return path
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 GOOD = {"i%d" % k: "Should the {person} get job %d?" % k for k in range(4)}
@@ -82,7 +72,7 @@ class PreflightTest(Base):
 
     def test_dead_port_is_named_at_once(self):
         suite = suite_file(self.tmp, "dead", GOOD)
-        url = "http://127.0.0.1:%d/v1" % free_port()
+        url = "http://127.0.0.1:%d/v1" % harness.free_port()
         t0 = time.monotonic()
         r, out = self.run_parity(suite, url, "run")
         self.assertLess(time.monotonic() - t0, 10, "the wrong port spent its retries")
@@ -91,7 +81,7 @@ class PreflightTest(Base):
 
     def test_quiet_still_names_the_cause(self):
         suite = suite_file(self.tmp, "deadq", GOOD)
-        r, out = self.run_parity(suite, "http://127.0.0.1:%d/v1" % free_port(), "run",
+        r, out = self.run_parity(suite, "http://127.0.0.1:%d/v1" % harness.free_port(), "run",
                                  "--quiet")
         self.refused(r, out, "parity: preflight: cannot reach")
 
@@ -221,7 +211,7 @@ class BudgetTest(Base):
 
 class CrashTest(Base):
     def test_server_killed_mid_run_then_resumed(self):
-        port = free_port()
+        port = harness.free_port()
         fx = harness.Fixture(delay_ms=30, port=port)
         items = {"i%d" % k: "Should the {person} get job %d?" % k for k in range(100)}
         suite = suite_file(self.tmp, "crash", items)

@@ -7,7 +7,6 @@ load and one that is down is benched."""
 
 import os
 import resource
-import socket
 import tempfile
 import time
 import unittest
@@ -18,14 +17,6 @@ from harness import load_json, load_jsonl
 SUITE = harness.data("retry-suite.json")
 BIAS = harness.data("bias-suite.json")
 N_BIAS = 44
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def records(run_dir):
@@ -217,7 +208,7 @@ class LimitTest(unittest.TestCase):
 
     def test_a_down_base_url_is_benched(self):
         live = self.fixture(delay_ms=20)
-        down = "http://127.0.0.1:%d/v1" % free_port()
+        down = "http://127.0.0.1:%d/v1" % harness.free_port()
         recs = self.run_ok("down", "--base-url", down, "--base-url", live.base_url,
                            "--concurrency", "4", "--retries", "4")
         self.assertEqual(live.stats()["requests"], N_BIAS)
