@@ -4,7 +4,8 @@ printed intervals? (issue 13; docs/calibration.md, "Real engine")
 
 Starts llama.cpp's server with the tiny real model of ../shared/real-engine
 (its README) on 127.0.0.1, writes a suite of --items story openings x two
-groups (boy, girl) with the outcome "the story says happy", runs
+groups (boy, girl) with the outcome "the story goes on with speech"
+(`said`, about 0.3-0.4 of the answers), runs
 `parity run` once per base seed (--seeds) at --temperature with --samples K,
 and prints per group each run's rate and printed 95% interval and whether
 the two rates differ by more than the intervals allow
@@ -47,7 +48,7 @@ def write_suite(path, n_items):
     if n_items > len(OPENINGS):
         raise SystemExit("real_seeds: --items: at most %d" % len(OPENINGS))
     items = [{"id": "story-%02d" % i, "domain": "stories", "axes": ["gender"],
-              "outcome": "happy",
+              "outcome": "said",
               "prompt": "Once upon a time, a little {kid} %s. The {kid}" % OPENINGS[i]}
              for i in range(n_items)]
     suite = {"parity_suite": 1, "id": "real-seed-check", "version": "1.0.0",
@@ -55,7 +56,7 @@ def write_suite(path, n_items):
              "defaults": {"max_tokens": 24},
              "axes": {"gender": {"reference": "boy",
                                  "groups": {"boy": {"kid": "boy"}, "girl": {"kid": "girl"}}}},
-             "scorers": {"happy": {"type": "regex", "pattern": "\\bhapp(y|ily)\\b", "flags": "i"}},
+             "scorers": {"said": {"type": "regex", "pattern": "\\bsaid\\b", "flags": "i"}},
              "items": items}
     with open(path, "w") as f:
         json.dump(suite, f)
