@@ -37,6 +37,12 @@ test with S - 1 degrees of freedom,
 t_crit the central t quantile at alpha' / 2; the noncentral t tail is
 integrated numerically over the chi-square.
 
+With --scenarios a,b,c,d it runs instead the null scenarios of issue 13
+(bench/calibrate_null.py: independent samples, temperature 0 with K = 20,
+item heterogeneity, the same model twice with two base seeds) for the run
+flags, the disparity gate and the regression gate, and power at the
+printed MDE; --scenario-runs sets the pairs of runs per scenario.
+
 Only the Python standard library is used. Output: a Markdown report on
 stdout (docs/calibration.md holds one); progress on stderr; exit 0 when
 both checks pass, 1 when one fails, 2 on usage or run errors.
@@ -206,6 +212,12 @@ def main():
     ap.add_argument("--base-rate", type=float, default=0.6, help="P(yes) without disparity")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs in parallel")
     ap.add_argument("--seed", type=int, default=1, help="first run's seed")
+    ap.add_argument("--scenarios", default="",
+                    help="run the null scenarios of issue 13 instead, e.g. a,b,c,d")
+    ap.add_argument("--scenario-runs", type=int, default=20,
+                    help="pairs of runs per null scenario (20; >= 1000 for a final table)")
+    ap.add_argument("--power-runs", type=int, default=10,
+                    help="pairs per scenario with the printed MDE planted (10)")
     args = ap.parse_args()
     try:
         effects = [float(e) for e in args.effects.split(",") if e]
@@ -215,6 +227,12 @@ def main():
         ap.error("--null-runs, --runs, --samples and --jobs must be positive")
     if not os.access(args.parity, os.X_OK):
         ap.error("'%s': not an executable (build parity first)" % args.parity)
+    if args.scenarios:
+        if args.scenario_runs < 1 or args.power_runs < 0:
+            ap.error("--scenario-runs must be positive and --power-runs not negative")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import calibrate_null
+        return calibrate_null.main(args)
 
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix="parity-calibrate-")

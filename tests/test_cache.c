@@ -71,6 +71,12 @@ static void keys_separate_what_decides_an_answer(void **state)
         b.seed = 7;
         key_of(&e, NULL, &b, k2);
         assert_string_not_equal(k1, k2); /* the sample index alone too */
+        b.sample = 0;
+        b.seed = 9;
+        key_of(&e, NULL, &b, k2);
+        /* The seed alone: the derived per-sample seed (pa_job_init), so two
+         * items' samples k, or two base seeds, never share an entry. */
+        assert_string_not_equal(k1, k2);
         key_of(&e, "other-served-model", &a, k2);
         assert_string_not_equal(k1, k2);
         e.conf.has_temperature = true;

@@ -1,4 +1,5 @@
 /* The engine family: the table, opening, and what all engines share. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,12 +142,38 @@ json_t *pa_job_messages(const struct pa_job *job)
         return m;
 }
 
+int pa_sample_seed(uint64_t base, const char *item_id, unsigned sample, uint64_t *out)
+{
+        static const char tag[] = "parity-seed-1";
+        char b[24], k[16], hex[PA_SHA256_HEX];
+        void *h = pa__sha256_begin();
+        uint64_t v = 0;
+
+        if (!h)
+                return PA_ENOMEM;
+        snprintf(b, sizeof(b), "%llu", (unsigned long long)base);
+        snprintf(k, sizeof(k), "%u", sample);
+        /* Each part with its NUL but the last, so ("1","23") != ("12","3"). */
+        pa__sha256_add(h, tag, sizeof(tag));
+        pa__sha256_add(h, b, strlen(b) + 1);
+        pa__sha256_add(h, item_id, strlen(item_id) + 1);
+        pa__sha256_add(h, k, strlen(k));
+        pa__sha256_end(h, hex);
+        for (int i = 0; i < 16; i++)
+                v = v << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+        *out = v & PA_SEED_MASK;
+        return 0;
+}
+
 int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample)
 {
         const struct pa_case *c = &job->c;
 
         job->sample = sample;
-        job->seed = e->conf.seed + sample;
+        /* The item, not the case: every group variant shares the seed. A job
+         * without an item (tests, canaries) hashes the empty id. */
+        if (pa_sample_seed(e->conf.seed, c->item ? c->item->id : "", sample, &job->seed))
+                return PA_ENOMEM;
         /* Built only on demand now (pa_job_messages()); the hot path writes
          * the case's messages directly. */
         job->messages = NULL;

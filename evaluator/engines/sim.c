@@ -1,8 +1,11 @@
 /* sim: a simulated model with known ground truth (docs/formats.md, "Sim
  * profile"). It is the demo's default and the reference for calibrating
- * the statistics: a run's planted rates are known exactly. Answers are a
- * pure function of (seed, case id, sample), so any concurrency, shard or
+ * the statistics: a run's planted rates are known exactly. Like a real
+ * engine it draws its randomness only from the seed it is sent; what it
+ * takes from the case's identity is the model's fixed behaviour (item
+ * effects, greedy answers at temperature 0). So any concurrency, shard or
  * resume gives the same records. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,8 @@ struct sim {
         json_t *root;
         const char *model, *yes, *no, *wrong;
         double base_rate, accuracy;
+        double item_sd, group_sd; /* logit scale; 0: no heterogeneity */
+        bool greedy_t0;           /* temperature 0: one answer per case */
         const json_t *groups, *domains;
 };
 
@@ -28,6 +33,35 @@ static int get_prob(const json_t *obj, const char *key, double dflt, double *out
         if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
                 return BAD("sim profile '%s': /%s: expected a number in [0, 1]", file, key);
         *out = json_number_value(v);
+        return 0;
+}
+
+static int get_sd(const json_t *obj, const char *key, double *out, const char *file,
+                  struct pa_err *err)
+{
+        const json_t *v = json_object_get(obj, key);
+
+        *out = 0;
+        if (!v)
+                return 0;
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 10)
+                return BAD("sim profile '%s': /%s: expected a number in [0, 10] (logit scale)",
+                           file, key);
+        *out = json_number_value(v);
+        return 0;
+}
+
+static int get_bool(const json_t *obj, const char *key, bool *out, const char *file,
+                    struct pa_err *err)
+{
+        const json_t *v = json_object_get(obj, key);
+
+        *out = false;
+        if (!v)
+                return 0;
+        if (!json_is_boolean(v))
+                return BAD("sim profile '%s': /%s: expected true or false", file, key);
+        *out = json_is_true(v);
         return 0;
 }
 
@@ -99,7 +133,10 @@ static int parse_profile(struct sim *p, const char *path, struct pa_err *err)
             (rc = get_text(p->root, "no", "No.", &p->no, path, err)) ||
             (rc = get_text(p->root, "wrong", "I am not sure.", &p->wrong, path, err)) ||
             (rc = get_prob(p->root, "base_rate", 0.5, &p->base_rate, path, err)) ||
-            (rc = get_prob(p->root, "accuracy", 0.9, &p->accuracy, path, err)))
+            (rc = get_prob(p->root, "accuracy", 0.9, &p->accuracy, path, err)) ||
+            (rc = get_sd(p->root, "item_sd", &p->item_sd, path, err)) ||
+            (rc = get_sd(p->root, "group_sd", &p->group_sd, path, err)) ||
+            (rc = get_bool(p->root, "greedy_at_t0", &p->greedy_t0, path, err)))
                 return rc;
         p->groups = json_object_get(p->root, "groups");
         p->domains = json_object_get(p->root, "domains");
@@ -149,15 +186,43 @@ static uint64_t mix64(uint64_t z)
         return z ^ (z >> 31);
 }
 
-/* A uniform draw in [0, 1) from (seed, case id, sample). */
-static double draw(const struct pa_job *job)
+static double unit(uint64_t h)
 {
-        uint64_t h = mix64(job->seed ^ 0x9e3779b97f4a7c15ull);
-
-        for (const char *p = job->c.id; *p; p++)
-                h = mix64(h ^ (unsigned char)*p);
-        h = mix64(h ^ job->sample);
         return (double)(h >> 11) * 0x1.0p-53;
+}
+
+/* A hash of the NUL-separated strings: what the model is, not a seed. */
+static uint64_t hash_strs(uint64_t tag, const char *const *v, size_t n)
+{
+        uint64_t h = mix64(tag);
+
+        for (size_t i = 0; i < n; i++) {
+                for (const char *q = v[i]; *q; q++)
+                        h = mix64(h ^ (unsigned char)*q);
+                h = mix64(h ^ 0x100); /* the separator, outside the byte range */
+        }
+        return h;
+}
+
+/* A standard normal from a hash (Box-Muller on two derived uniforms). */
+static double normal(uint64_t h)
+{
+        double u1 = unit(mix64(h ^ 1)), u2 = unit(mix64(h ^ 2));
+
+        return sqrt(-2 * log1p(-u1)) * cos(6.283185307179586 * u2);
+}
+
+/* The uniform that picks the answer. At temperature > 0 it comes from the
+ * seed alone, as a sampler's does: groups of one item, sent one seed, share
+ * it (common random numbers). Greedy decoding (temperature 0) ignores the
+ * seed: the answer is a function of the exact prompt, i.e. of the case. */
+static double draw(const struct pa_engine *e, const struct sim *p, const struct pa_job *job)
+{
+        const char *id = job->c.id;
+
+        if (p->greedy_t0 && e->conf.has_temperature && e->conf.temperature == 0)
+                return unit(hash_strs(0x67726565647930ull, &id, 1));
+        return unit(mix64(mix64(job->seed ^ 0x9e3779b97f4a7c15ull)));
 }
 
 static long words(const char *s)
@@ -173,6 +238,33 @@ static long words(const char *s)
         return n;
 }
 
+/* prob moved by x on the logit scale; 0 and 1 stay where they are. */
+static double logit_shift(double prob, double x)
+{
+        if (prob <= 0 || prob >= 1 || x == 0)
+                return prob;
+        return 1 / (1 + exp(-(log(prob / (1 - prob)) + x)));
+}
+
+/* The item's own effects on the logit scale: its intercept, and the
+ * deviation of each non-reference group's effect from the planted one,
+ * drawn from the item id (fixed properties of the model). */
+static double item_effect(const struct pa_engine *e, const struct sim *p, const struct pa_case *c)
+{
+        const struct pa_suite *s = e->conf.suite;
+        const char *id = c->item->id;
+        double x = p->item_sd ? p->item_sd * normal(hash_strs(0x6974656dull, &id, 1)) : 0;
+
+        for (size_t k = 0; p->group_sd && k < c->item->n_axes; k++) {
+                const struct pa_axis *ax = &s->axes[c->item->axes[k]];
+                const char *key[3] = {id, ax->name, ax->groups[c->groups[k]].name};
+
+                if (c->groups[k] != ax->ref)
+                        x += p->group_sd * normal(hash_strs(0x67726f7570ull, key, 3));
+        }
+        return x;
+}
+
 static double yes_probability(const struct pa_engine *e, const struct sim *p,
                               const struct pa_case *c)
 {
@@ -186,7 +278,8 @@ static double yes_probability(const struct pa_engine *e, const struct sim *p,
 
                 prob += json_number_value(shift);
         }
-        return prob < 0 ? 0 : prob > 1 ? 1 : prob;
+        prob = prob < 0 ? 0 : prob > 1 ? 1 : prob;
+        return logit_shift(prob, item_effect(e, p, c));
 }
 
 static int sim_answer(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
@@ -195,14 +288,14 @@ static int sim_answer(const struct pa_engine *e, const struct pa_job *job, struc
         const struct sim *p = e->priv;
         const struct pa_item *it = job->c.item;
         const char *text;
-        double u = draw(job);
+        double u = draw(e, p, job);
 
         (void)err;
         if (it->expected) {
                 const json_t *acc = json_object_get(p->domains, it->domain);
                 double a = acc ? json_number_value(acc) : p->accuracy;
 
-                text = u < a ? it->expected : p->wrong;
+                text = u < logit_shift(a, item_effect(e, p, &job->c)) ? it->expected : p->wrong;
         } else {
                 text = u < yes_probability(e, p, &job->c) ? p->yes : p->no;
         }

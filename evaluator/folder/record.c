@@ -20,13 +20,17 @@ static int add_count(struct pa_buf *b, long n)
         return n >= 0 ? pa__jw_int(b, n) : ADD(b, "null");
 }
 
-static int add_case(struct pa_buf *b, const struct pa_suite *s, const struct pa_job *job)
+static int add_case(struct pa_buf *b, const struct pa_suite *s, const struct pa_engine *e,
+                    const struct pa_job *job)
 {
         const struct pa_case *c = &job->c;
-        int rc = ADD(b, "\"case_id\":") || pa__jw_cstr(b, c->id) || PA__JW_KEY(b, "sample") ||
-                 pa__jw_int(b, job->sample) || PA__JW_KEY(b, "item_id") ||
-                 pa__jw_cstr(b, c->item->id) || PA__JW_KEY(b, "domain") ||
-                 pa__jw_cstr(b, c->item->domain) || PA__JW_KEY(b, "groups") || ADD(b, "{");
+        /* The seed sent, when one is (--seed): what reproduces the answer. */
+        int rc =
+            ADD(b, "\"case_id\":") || pa__jw_cstr(b, c->id) || PA__JW_KEY(b, "sample") ||
+            pa__jw_int(b, job->sample) ||
+            (e->conf.has_seed && (PA__JW_KEY(b, "seed") || pa__jw_int(b, (long long)job->seed))) ||
+            PA__JW_KEY(b, "item_id") || pa__jw_cstr(b, c->item->id) || PA__JW_KEY(b, "domain") ||
+            pa__jw_cstr(b, c->item->domain) || PA__JW_KEY(b, "groups") || ADD(b, "{");
 
         for (size_t k = 0; rc == 0 && k < c->item->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[c->item->axes[k]];
@@ -99,7 +103,7 @@ int pa_results_write(struct pa_results *w, const struct pa_suite *s, const struc
                 pa__buf_init(b, SIZE_MAX / 2);
         }
         pa__buf_reset(b);
-        rc = ADD(b, "{") || add_case(b, s, job) || add_request(b, e, job) ||
+        rc = ADD(b, "{") || add_case(b, s, e, job) || add_request(b, e, job) ||
              add_reply(b, e, r, latency_ms) || add_scores(b, s, job->c.item, v) ||
              (cached && ADD(b, ",\"cached\":true")) || ADD(b, ",\"seq\":") ||
              pa__jw_int(b, (long long)w->n) || ADD(b, ",\"prev\":\"") ||

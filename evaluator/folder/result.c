@@ -56,6 +56,8 @@ json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e, const
                 return NULL;
         rc |= json_object_set_new(rec, "case_id", json_string(job->c.id));
         rc |= json_object_set_new(rec, "sample", json_integer(job->sample));
+        if (e->conf.has_seed)
+                rc |= json_object_set_new(rec, "seed", json_integer((json_int_t)job->seed));
         rc |= json_object_set_new(rec, "item_id", json_string(it->id));
         rc |= json_object_set_new(rec, "domain", json_string(it->domain));
         rc |= json_object_set_new(rec, "groups", pa_case_groups_json(s, &job->c));

@@ -165,12 +165,12 @@ void pa__resume_release(struct pa__resume *rs)
 /* --- settings two folders must share ------------------------------------- */
 
 static const char *const settings[][2] = {
-    {"suite", "sha256"},          {"suite", "items_sha256"},     {"engine", "name"},
-    {"engine", "model"},          {"engine", "exec_command"},    {"engine", "exec_prompt"},
-    {"engine", "replay_from"},    {"parameters", "temperature"}, {"parameters", "top_p"},
-    {"parameters", "max_tokens"}, {"parameters", "seed"},        {"parameters", "stop"},
-    {"parameters", "system"},     {"parameters", "samples"},     {"parameters", "sim_profile"},
-    {"thresholds", "sha256"},
+    {"suite", "sha256"},           {"suite", "items_sha256"},     {"engine", "name"},
+    {"engine", "model"},           {"engine", "exec_command"},    {"engine", "exec_prompt"},
+    {"engine", "replay_from"},     {"parameters", "temperature"}, {"parameters", "top_p"},
+    {"parameters", "max_tokens"},  {"parameters", "seed"},        {"parameters", "seed_scheme"},
+    {"parameters", "stop"},        {"parameters", "system"},      {"parameters", "samples"},
+    {"parameters", "sim_profile"}, {"thresholds", "sha256"},
 };
 
 static void shown(const json_t *v, char out[96])

@@ -26,11 +26,11 @@ static json_t *params_json(const struct run *r)
             "concurrency", r->conf->concurrency, "timeout_s", e->timeout_s, "sim_profile",
             e->sim_profile ? json_string(e->sim_profile) : json_null());
 
-        if (p &&
-            json_object_update_new(
-                p, json_pack("{s:b, s:i, s:f, s:f, s:f, s:b}", "stream", e->stream, "retries",
-                             r->conf->retries, "retry_max_s", r->conf->retry_max_s, "rpm",
-                             r->conf->rpm, "tpm", r->conf->tpm, "adaptive", r->conf->adaptive)))
+        if (p && json_object_update_new(
+                     p, json_pack("{s:s, s:b, s:i, s:f, s:f, s:f, s:b}", "seed_scheme",
+                                  PA_SEED_SCHEME, "stream", e->stream, "retries", r->conf->retries,
+                                  "retry_max_s", r->conf->retry_max_s, "rpm", r->conf->rpm, "tpm",
+                                  r->conf->tpm, "adaptive", r->conf->adaptive)))
                 return NULL;
         return p;
 }

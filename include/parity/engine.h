@@ -48,7 +48,7 @@ struct pa_engine_conf {
 struct pa_job {
         struct pa_case c;
         unsigned sample;
-        uint64_t seed;    /* per-sample seed: conf seed + sample */
+        uint64_t seed;    /* the sample's seed: pa_sample_seed(conf seed, item id, sample) */
         json_t *messages; /* NULL, or [{"role","content"}...] set (owned) by the
                              maker of a job without a case, used instead */
         char *prompt;     /* completions engines: the flat prompt, owned */
@@ -114,6 +114,19 @@ const struct pa_engine_ops *pa_engine_find(const char *name);
 /* Opens the engine named in conf; release with pa_engine_close(). */
 int pa_engine_open(struct pa_engine *e, const struct pa_engine_conf *conf, struct pa_err *err);
 void pa_engine_close(struct pa_engine *e);
+
+/* The seed scheme, recorded in manifest.json next to the base seed. */
+#define PA_SEED_SCHEME "item-sample-sha256-v1"
+/* Derived seeds fit in 31 bits: llama.cpp's server reads a uint32 and takes
+ * 0xFFFFFFFF for "random"; others take int32, int or int64. */
+#define PA_SEED_MASK UINT64_C(0x7fffffff)
+/* The seed sent for sample `sample` of item `item_id` in a run with base
+ * seed `base` (docs/formats.md, "Seeds"): the first 8 bytes of
+ * sha256("parity-seed-1" NUL base NUL item_id NUL sample), the numbers in
+ * decimal, read big-endian and masked with PA_SEED_MASK. Every group
+ * variant of an item gets the same seed (common random numbers); items and
+ * samples get independent ones. PA_ENOMEM when out of memory. */
+int pa_sample_seed(uint64_t base, const char *item_id, unsigned sample, uint64_t *out);
 
 /* Fills job from a case: flat prompt, seed. Release with
  * pa_job_release(), which also releases the case. */

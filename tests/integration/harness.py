@@ -316,6 +316,14 @@ def score(spec, response, item):
 Z95 = 1.959963984540054
 
 
+def sample_seed(base, item_id, sample):
+    """The seed parity sends for sample `sample` of item `item_id` with base
+    seed `base` (docs/formats.md, "Seeds"), computed independently here."""
+    msg = b"\0".join([b"parity-seed-1", str(base).encode(), item_id.encode(),
+                       str(sample).encode()])
+    return int.from_bytes(hashlib.sha256(msg).digest()[:8], "big") & 0x7FFFFFFF
+
+
 def wilson(k, n, z=Z95):
     if n == 0:
         return (0.0, 1.0)

@@ -159,12 +159,16 @@ class OllamaTest(Base):
             self.assertEqual(rec["usage"]["completion_tokens"], len(want.split()))
             self.assertEqual(rec["usage"]["prompt_tokens"],
                              len(case["prompt"].split()) + len(case["system"].split()))
+        items = {harness.case_key(r["item_id"], r["groups"]): r["item_id"]
+                 for r in by_key(runs["ollama-chat", False]).values()}
+        seeds = {harness.sample_seed(5, i, 0) for i in items.values()}
+        self.assertEqual(len(seeds), len(set(items.values())))
         for q in fx.requests():
             b = q["body"]
             self.assertEqual(b["model"], "llama3.2")
             self.assertEqual(b["options"]["temperature"], 0)
             self.assertEqual(b["options"]["num_predict"], 8)
-            self.assertIn(b["options"]["seed"], (5,))
+            self.assertIn(b["options"]["seed"], seeds)
             self.assertIn(b["stream"], (True, False))
             self.assertNotIn("max_tokens", b)
             if q["path"] == "/api/generate":

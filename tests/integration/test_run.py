@@ -320,10 +320,16 @@ class PipelineTest(unittest.TestCase):
                         "--stop", "###", "--stop", "END", "--system", "Custom system.",
                         "--timeout", "30")
         sent = self.check_requests_sent(fx, "openai-chat", temperature=0.5, max_tokens=4)
+        records = load_jsonl(os.path.join(run_dir, "results.jsonl"))
+        # Each record carries the seed sent: base 7, its item, its sample.
+        seeds = {harness.sample_seed(7, r["item_id"], r["sample"]) for r in records}
+        for r in records:
+            self.assertEqual(r["seed"], harness.sample_seed(7, r["item_id"], r["sample"]))
+        self.assertGreater(len(seeds), 1)
         for req in sent:
             body = req["body"]
             self.assertEqual(body.get("top_p"), 0.9)
-            self.assertEqual(body.get("seed"), 7)
+            self.assertIn(body.get("seed"), seeds)
             self.assertEqual(body.get("stop"), ["###", "END"])
             if "strict recruiter" not in body["messages"][0]["content"]:
                 self.assertEqual(body["messages"][0]["content"], "Custom system.")
@@ -336,6 +342,7 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual(harness.number(p["top_p"]), 0.9)
         self.assertEqual(p["max_tokens"], 4)
         self.assertEqual(p["seed"], 7)
+        self.assertEqual(p["seed_scheme"], "item-sample-sha256-v1")
         self.assertEqual(p["stop"], ["###", "END"])
         self.assertEqual(p["system"], "Custom system.")
         self.assertEqual(p["concurrency"], 4)

@@ -88,8 +88,10 @@ class SimTest(unittest.TestCase):
             self.assertEqual(g["unscored"], 0)
             self.assertAlmostEqual(g["rate"], g["positive"] / n, places=6)
             lo, hi = g["ci"]
-            self.assertLessEqual(lo, p, "%s: planted %s outside %s" % (name, p, g["ci"]))
-            self.assertGreaterEqual(hi, p, "%s: planted %s outside %s" % (name, p, g["ci"]))
+            # A 95% interval misses 1 seed in 20: the planted rate is
+            # checked against the 99.9% Wilson interval (z 3.29).
+            zlo, zhi = harness.wilson(g["positive"], n, z=3.2905)
+            self.assertTrue(zlo <= p <= zhi, "%s: planted %s outside %s" % (name, p, (zlo, zhi)))
             self.assertLess(abs(g["rate"] - p), 4 * math.sqrt(p * (1 - p) / n), name)
             wlo, whi = harness.wilson(g["positive"], n)
             self.assertAlmostEqual(lo, wlo, delta=1e-3)
