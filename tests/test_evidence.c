@@ -475,7 +475,7 @@ static void run_seal_checks_the_copy_against_the_run_suite(void **state)
         (void)state;
         assert_non_null(mkdtemp(dir));
         snprintf(run, sizeof(run), "%s/run", dir);
-        snprintf(items, sizeof(items), "%s/suite/good-items.jsonl", run);
+        snprintf(items, sizeof(items), "%s/suite/items.jsonl", run);
         c.suite_path = test_path(p, sizeof(p), "suites/good.json");
         c.engine = (struct pa_engine_conf){.name = "sim", .max_tokens = -1, .timeout_s = 10};
         c.samples = c.concurrency = 1;

@@ -45,6 +45,7 @@ static const char run_usage[] =
     "  --exec-prompt WHERE   exec engine: the prompt on 'stdin' (default) or as the last 'arg'\n"
     "  --replay-from DIR     replay engine: answer from the run folder DIR's records\n"
     "  --no-fingerprint      skip the canary prompts of the served-model identity\n"
+    "  --allow-outside-paths let the suite's items_file lie outside the suite's folder\n"
     "  --out DIR             parent of the new run folder (default runs)\n"
     "  --run-dir DIR         exact run folder; must be new or empty\n"
     "  --resume DIR          continue the interrupted run in DIR: same SUITE, engine, model\n"
@@ -100,7 +101,8 @@ enum {
         O_EXEC_CMD,
         O_EXEC_PROMPT,
         O_REPLAY,
-        O_NO_FP
+        O_NO_FP,
+        O_ALLOW_OUTSIDE
 };
 
 /* Evidence (docs/evidence.md). */
@@ -147,6 +149,7 @@ static const struct option run_options[] = {
     {"exec-prompt", required_argument, NULL, O_EXEC_PROMPT},
     {"replay-from", required_argument, NULL, O_REPLAY},
     {"no-fingerprint", no_argument, NULL, O_NO_FP},
+    {"allow-outside-paths", no_argument, NULL, O_ALLOW_OUTSIDE},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -262,6 +265,9 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                 if (strcmp(v, "stdin") && strcmp(v, "arg"))
                         return bad_value("exec-prompt", v, "stdin or arg");
                 e->exec_prompt_arg = !strcmp(v, "arg");
+                break;
+        case O_ALLOW_OUTSIDE:
+                c->allow_outside_paths = true;
                 break;
         case O_OUT:
                 c->out_dir = v;

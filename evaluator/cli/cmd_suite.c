@@ -13,8 +13,8 @@
 #endif
 
 static const char suite_usage[] =
-    "usage: parity suite lint FILE\n"
-    "       parity suite expand FILE   (cases as JSONL on stdout)\n"
+    "usage: parity suite lint FILE [--allow-outside-paths]\n"
+    "       parity suite expand FILE [--allow-outside-paths]   (cases as JSONL on stdout)\n"
     "       parity suite list [DIR]    (the suites in DIR and its folders; default:\n"
     "                                   the shipped suites)\n";
 
@@ -112,6 +112,7 @@ static int list(const char *dir)
 
 int pa__cmd_suite(int argc, char **argv)
 {
+        struct pa_suite_opts o = {0};
         struct pa_suite s;
         struct pa_err err = {{0}};
         int rc;
@@ -122,11 +123,15 @@ int pa__cmd_suite(int argc, char **argv)
         }
         if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list"))
                 return list(argc == 3 ? argv[2] : PA_SUITES_DIR);
+        if (argc == 4 && !strcmp(argv[3], "--allow-outside-paths")) {
+                o.allow_outside = true;
+                argc--;
+        }
         if (argc != 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand"))) {
                 fputs(suite_usage, stderr);
                 return 2;
         }
-        if (pa_suite_load(&s, argv[2], &err)) {
+        if (pa_suite_load_opts(&s, argv[2], &o, &err)) {
                 pa_suite_release(&s);
                 return pa__fail(err.msg);
         }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "evidence_int.h"
+#include "evaluator/folder/suite_copy.h"
 #include "evaluator/suite/shard.h"
 
 #define MAX_CHAIN_FINDINGS 10
@@ -128,49 +129,45 @@ static void load_thresholds(struct pa__ev *e, struct pa__findings *f)
         free(path);
 }
 
-/* Whether the copy at path (and its items file, found as pa_suite_load
- * would find it) hashes as s did when it was loaded. */
-static bool same_copy(const char *path, const struct pa_suite *s, struct pa_err *err)
+/* Whether the copy (suite_copy.h) hashes as s did when it was loaded. */
+static bool same_copy(const char *path, const char *items, const struct pa_suite *s,
+                      struct pa_err *err)
 {
-        const char *rel = json_string_value(json_object_get(s->root, "items_file"));
-        char hex[PA_SHA256_HEX], *dir = NULL, *items = NULL;
+        char hex[PA_SHA256_HEX];
         bool ok = pa__sha256_file(path, hex, err) == 0 && !strcmp(hex, s->sha256);
 
-        if (ok && rel)
-                ok = (dir = pa__dirname(path)) && (items = pa__path_join(dir, rel)) &&
-                     pa__sha256_file(items, hex, err) == 0 && !strcmp(hex, s->items_sha256);
-        free(dir);
-        free(items);
+        if (ok && s->items_file)
+                ok =
+                    items && pa__sha256_file(items, hex, err) == 0 && !strcmp(hex, s->items_sha256);
         return ok;
 }
 
-/* The suite copy: suite/ and the basename of manifest.suite.path; or the
- * run's own suite s (borrowed) when the copy is its bytes. */
+/* The suite copy as the manifest names it (suite_copy.h); or the run's
+ * own suite s (borrowed) when the copy is its bytes. */
 static void load_suite(struct pa__ev *e, const struct pa_suite *s, struct pa__findings *f)
 {
-        const char *spath =
-            json_string_value(json_object_get(json_object_get(e->manifest, "suite"), "path"));
-        char *sdir = pa__path_join(e->dir, "suite"), *path = NULL;
+        char *path = NULL, *items = NULL;
         struct pa_err err = {{0}};
 
-        if (!spath) {
-                pa__finding(f, "manifest.json: /suite/path: expected a string");
-        } else if (sdir && (path = pa__path_join(sdir, pa__basename(spath))) && s) {
+        if (pa__suite_copy_paths(e->dir, e->manifest, &path, &items, &err)) {
+                pa__finding(f, "%s", err.msg);
+                return;
+        }
+        if (s) {
                 e->suite = *s;
                 e->suite_ok = e->suite_borrowed = true;
-                if (!same_copy(path, s, &err))
-                        pa__finding(f, "suite/%s: %s", pa__basename(spath),
+                if (!same_copy(path, items, s, &err))
+                        pa__finding(f, "suite copy: %s",
                                     err.msg[0] ? err.msg
                                                : "differs from the suite the run loaded (the "
                                                  "suite copy was replaced or edited)");
-        } else if (path) {
-                e->suite_ok = pa_suite_load(&e->suite, path, &err) == 0;
+        } else {
+                e->suite_ok = pa__suite_copy_load(e->dir, e->manifest, &e->suite, &err) == 0;
+                if (!e->suite_ok)
+                        pa__finding(f, "suite copy: %s", err.msg[0] ? err.msg : "cannot be loaded");
         }
-        if (spath && !e->suite_ok)
-                pa__finding(f, "suite/%s: %s", pa__basename(spath),
-                            err.msg[0] ? err.msg : "cannot be loaded");
-        free(sdir);
         free(path);
+        free(items);
 }
 
 static void each_record(void *ud, json_t *rec)

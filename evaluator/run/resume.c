@@ -10,6 +10,7 @@
 
 #include "parity/evidence.h"
 #include "resume.h"
+#include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/util.h"
 
 /* --- the done-index ------------------------------------------------------ */
@@ -77,20 +78,18 @@ void pa__done_release(struct pa__done *d)
 
 json_t *pa__manifest_load(const char *dir, struct pa_err *err)
 {
-        char *path = pa__path_join(dir, "manifest.json");
-        json_error_t je;
-        json_t *m = path ? json_load_file(path, 0, &je) : NULL;
+        json_t *m = NULL;
+        char msg[sizeof(err->msg)];
+        int rc = pa__manifest_read(dir, &m, err);
 
-        if (!path)
-                pa_errf(err, PA_ENOMEM, "out of memory");
-        else if (!json_is_object(m))
-                pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %s", dir,
-                        m ? "expected an object" : je.text);
-        if (!json_is_object(m)) {
+        if (rc == 0 && !json_is_object(m))
+                rc = pa_errf(err, PA_EINVAL, "manifest.json: expected an object");
+        if (rc) {
+                snprintf(msg, sizeof(msg), "%s", err->msg);
+                pa_errf(err, rc, "run folder '%s': %s", dir, msg);
                 json_decref(m);
                 m = NULL;
         }
-        free(path);
         return m;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 #include "evaluator/engines/identity.h"
 #include "resume.h"
 #include "run.h"
+#include "evaluator/folder/suite_copy.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 #define MAX_BODY (8u << 20)
@@ -103,31 +106,38 @@ static int make_dir(struct run *r, struct pa_err *err)
         return pa__mkdir_p(r->dir, err);
 }
 
-/* A copy of the suite (and its items file) makes the folder self-contained. */
+/* A copy of the suite (and its items file) makes the folder self-contained,
+ * under names parity chooses (suite_copy.h): a suite's own paths never
+ * reach the folder. suite/ must be the folder's own directory. */
 static int copy_suite(struct run *r, struct pa_err *err)
 {
         struct pa_suite *s = &r->suite;
-        const char *rel = json_string_value(json_object_get(s->root, "items_file"));
-        char *sdir = pa__path_join(r->dir, "suite"), *to = NULL, *tdir = NULL;
-        int rc = PA_ENOMEM;
+        char *sdir = pa__path_join(r->dir, "suite"), *to = NULL;
+        struct stat st;
+        int rc = PA_ENOMEM, fd = -1;
 
         if (!sdir || (rc = pa__mkdir_p(sdir, err)))
                 goto out;
-        rc = PA_ENOMEM;
-        if (!(to = pa__path_join(sdir, pa__basename(s->path))))
+        if (lstat(sdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                rc = pa_errf(err, PA_EINVAL, "run folder '%s': suite/: expected a directory",
+                             r->dir);
                 goto out;
-        if ((rc = pa__copy_file(s->path, to, err)) || !rel)
+        }
+        if (!(to = pa__path_join(r->dir, PA_SUITE_COPY))) {
+                rc = PA_ENOMEM;
+                goto out;
+        }
+        /* The bytes that were loaded, or an error: the file may have changed. */
+        if ((rc = pa__open_regular(s->path, "suite", PA_OPEN_FOLLOW, 0, &fd, err)) ||
+            (rc = pa__copy_fd(fd, to, s->sha256, err)) || !s->items_file)
                 goto out;
         free(to);
         rc = PA_ENOMEM;
-        if (rel[0] == '/')
-                rel = pa__basename(rel);
-        if (!(to = pa__path_join(sdir, rel)) || !(tdir = pa__dirname(to)))
-                goto out;
-        if ((rc = pa__mkdir_p(tdir, err)) == 0)
+        if ((to = pa__path_join(r->dir, PA_ITEMS_COPY)))
                 rc = pa_suite_copy_items(&r->suite, to, err);
 out:
-        free(tdir);
+        if (fd >= 0)
+                close(fd);
         free(to);
         free(sdir);
         return rc;
@@ -333,8 +343,9 @@ static int prepare(struct run *r, struct pa_err *err)
 {
         struct pa_engine_conf ec = r->conf->engine;
         int rc;
+        struct pa_suite_opts so = {.allow_outside = r->conf->allow_outside_paths};
 
-        if ((rc = pa_suite_load(&r->suite, r->conf->suite_path, err)) ||
+        if ((rc = pa_suite_load_opts(&r->suite, r->conf->suite_path, &so, err)) ||
             (rc = apply_system(r, err)) ||
             (rc = pa_evidence_prepare(&r->conf->prov, &r->suite, &r->th, err)))
                 return rc;

@@ -35,6 +35,7 @@ struct pa_run_conf {
         const char *resume_dir; /* --resume: continue this run folder (docs/shards.md) */
         const char *cache_dir;  /* --cache: response cache folder, or NULL */
         unsigned shard_index, shard_count; /* --shard i/n; count 0: the whole suite */
+        bool allow_outside_paths;          /* the suite's items_file may leave its folder */
 };
 
 /* Runs a suite end to end and prints the summary. On success *run_dir_out

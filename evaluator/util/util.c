@@ -214,6 +214,17 @@ int pa__write_file_atomic(const char *path, const char *data, size_t len, struct
 
 /* Streamed (an items file may be large) through pread, so the open
  * file's position is left alone. */
+/* A new file, never through a symlink nor over one left in its place. */
+static FILE *create_excl(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+
+        if (fd >= 0 && !f)
+                close(fd);
+        return f;
+}
+
 int pa__copy_fd(int fd, const char *to, const char *want, struct pa_err *err)
 {
         char tmp[PATH_MAX], chunk[65536], got_hex[PA_SHA256_HEX];
@@ -227,7 +238,7 @@ int pa__copy_fd(int fd, const char *to, const char *want, struct pa_err *err)
                 rc = pa_errf(err, PA_EINVAL, "path too long: '%s'", to);
         else if (!h)
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
-        else if (!(f = fopen(tmp, "wb")))
+        else if ((unlink(tmp) != 0 && errno != ENOENT) || !(f = create_excl(tmp)))
                 rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
         if (!f)
                 goto out;

@@ -159,7 +159,7 @@ class EvidenceTest(unittest.TestCase):
                 if rel != "manifest.json":
                     want[rel] = {"sha256": sha256_file(p), "size": os.path.getsize(p)}
         self.assertEqual(m["files"], want)
-        self.assertIn("suite/demo.json", want)
+        self.assertIn("suite/suite.json", want)
         # the seal: sha256 of the canonical manifest without "seal"
         seal = m.pop("seal")
         self.assertEqual(seal["sha256"], hashlib.sha256(canonical(m).encode()).hexdigest())
@@ -374,14 +374,14 @@ class EvidenceTest(unittest.TestCase):
 
     def test_tamper_replace_the_suite_copy(self):
         d = self.copy()
-        path = os.path.join(d, "suite", "demo.json")
+        path = os.path.join(d, "suite", "suite.json")
         s = load_json(path)
         s["items"][0]["prompt"] = s["items"][0]["prompt"].replace("Should", "Must")
         with open(path, "w") as f:
             json.dump(s, f, indent=2)
-        self.assert_detected(d, r"suite/demo\.json: sha256 [0-9a-f]{12}\.\.\. differs from "
+        self.assert_detected(d, r"suite/suite\.json: sha256 [0-9a-f]{12}\.\.\. differs from "
                              r"manifest\.suite\.sha256 \(the suite copy was replaced",
-                             r"suite/demo\.json: sha256 differs from manifest\.files")
+                             r"suite/suite\.json: sha256 differs from manifest\.files")
 
     def test_tamper_add_a_stray_file(self):
         d = self.copy()
@@ -669,7 +669,7 @@ class EvidenceTest(unittest.TestCase):
         m = load_json(os.path.join(d, "manifest.json"))
         self.assertIn("rescored_at", m)
         # re-scoring with a scorer added to the suite copy is recorded, not refused
-        copy = os.path.join(d, "suite", "demo.json")
+        copy = os.path.join(d, "suite", "suite.json")
         s = load_json(copy)
         s["scorers"]["says_no"] = {"type": "regex", "pattern": "^\\W*no\\b", "flags": "i"}
         with open(copy, "w") as f:

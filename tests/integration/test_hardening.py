@@ -1,0 +1,138 @@
+"""Untrusted suites and run folders (issue 14): a suite cannot make parity
+write or read outside the places it was given, a run folder has one owner,
+and files are what they claim before parity reads them. Each test stands
+for a defect that was found; it fails on the code before the fix."""
+
+import json
+import os
+import stat
+import tempfile
+import unittest
+
+import harness
+
+ITEM = {"id": "i1", "axes": ["g"], "outcome": "yes", "prompt": "Should the {p} be hired?"}
+
+
+def suite_json(**extra):
+    s = {"parity_suite": 1, "id": "conf", "version": "1",
+         "axes": {"g": {"reference": "m", "groups": {"m": {"p": "man"}, "w": {"p": "woman"}}}},
+         "scorers": {"yes": {"type": "regex", "pattern": "^\\W*yes\\b", "flags": "i"}}}
+    s.update(extra)
+    return s
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def snapshot(root):
+    """{path: bytes} of every file under root."""
+    out = {}
+    for d, _, files in os.walk(root):
+        for fn in files:
+            p = os.path.join(d, fn)
+            if os.path.isfile(p) and not os.path.islink(p):
+                with open(p, "rb") as f:
+                    out[os.path.relpath(p, root)] = f.read()
+    return out
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="parity-harden-")
+        self.addCleanup(self._tmp.cleanup)
+        self.tmp = self._tmp.name
+
+    def suite(self, rel, **extra):
+        path = os.path.join(self.tmp, rel)
+        write(path, json.dumps(suite_json(**extra)))
+        return path
+
+    def run_sim(self, suite, run_dir, *args):
+        return harness.parity(["run", suite, "--engine", "sim", "--run-dir", run_dir,
+                               "--quiet", *args], timeout=60)
+
+    def assert_refused(self, r, *needles):
+        self.assertEqual(r.rc, 2, r.describe())
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 1, r.describe())
+        for n in needles:
+            self.assertIn(n, lines[0], r.describe())
+
+
+class ConfinementTest(Base):
+    def test_items_file_above_the_folder_writes_nothing_outside(self):
+        # The defect: RUN/suite/ + "../../../../v.jsonl" was written to.
+        write(os.path.join(self.tmp, "v.jsonl"), json.dumps(ITEM) + "\n")
+        suite = self.suite("a/b/c/d/suite.json", items_file="../../../../v.jsonl")
+        run = os.path.join(self.tmp, "a/b/c/d/run")
+        before = snapshot(self.tmp)
+        r = self.run_sim(suite, run)
+        self.assert_refused(r, "suite.json", "/items_file", "inside the suite's folder")
+        self.assertEqual(snapshot(self.tmp), before, "nothing written anywhere")
+        self.assertFalse(os.path.exists(run))
+
+    def test_allowed_outside_path_is_copied_under_parity_names_and_only_the_copy_read(self):
+        outside = os.path.join(self.tmp, "elsewhere", "items.jsonl")
+        write(outside, json.dumps(ITEM) + "\n")
+        suite = self.suite("s/suite.json", items_file=outside)
+        run = os.path.join(self.tmp, "s", "run")
+        self.assert_refused(self.run_sim(suite, run), "/items_file", "absolute")
+        r = self.run_sim(suite, run, "--allow-outside-paths")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(sorted(os.listdir(os.path.join(run, "suite"))),
+                         ["items.jsonl", "suite.json"])
+        m = harness.load_json(os.path.join(run, "manifest.json"))
+        self.assertEqual(m["suite"]["copy"], "suite/suite.json")
+        self.assertEqual(m["suite"]["items_copy"], "suite/items.jsonl")
+        # The outside file changes (or is gone on another machine): the
+        # sealed folder still verifies, because only its copy is read.
+        write(outside, json.dumps(dict(ITEM, prompt="Changed {p}?")) + "\n")
+        r = harness.parity(["verify", run])
+        self.assertEqual(r.rc, 0, r.describe())
+        os.unlink(outside)
+        r = harness.parity(["score", run])
+        self.assertEqual(r.rc, 0, r.describe())
+
+    def test_symlink_inside_the_folder_pointing_out_is_refused(self):
+        write(os.path.join(self.tmp, "secret.jsonl"), json.dumps(ITEM) + "\n")
+        suite = self.suite("s/suite.json", items_file="items.jsonl")
+        os.symlink(os.path.join(self.tmp, "secret.jsonl"), os.path.join(self.tmp, "s/items.jsonl"))
+        r = harness.parity(["suite", "lint", suite])
+        self.assert_refused(r, "/items_file", "resolves outside")
+        r = harness.parity(["suite", "lint", suite, "--allow-outside-paths"])
+        self.assertEqual(r.rc, 0, r.describe())
+
+    def test_dotdot_that_stays_inside_is_fine(self):
+        write(os.path.join(self.tmp, "s/data/items.jsonl"), json.dumps(ITEM) + "\n")
+        suite = self.suite("s/suite.json", items_file="data/../data/items.jsonl")
+        r = harness.parity(["suite", "lint", suite])
+        self.assertEqual(r.rc, 0, r.describe())
+
+    def test_refused_or_unparsable_files_are_never_quoted(self):
+        token = "root:$6$SECRETHASH"
+        write(os.path.join(self.tmp, "shadow"), token + ":19000:0:99999:7:::\n")
+        write(os.path.join(self.tmp, "s/shadow"), token + ":19000:0:99999:7:::\n")
+        for items, extra in ((os.path.join(self.tmp, "shadow"), ["--allow-outside-paths"]),
+                             ("shadow", [])):
+            suite = self.suite("s/suite.json", items_file=items)
+            r = harness.parity(["suite", "lint", suite, *extra])
+            self.assertEqual(r.rc, 2, r.describe())
+            self.assertNotIn("SECRET", r.stderr, r.describe())
+            self.assertNotIn("root", r.stderr, r.describe())
+        r = harness.parity(["suite", "lint", os.path.join(self.tmp, "shadow")])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertNotIn("SECRET", r.stderr, r.describe())
+
+    def test_a_fifo_as_items_file_is_refused_without_hanging(self):
+        suite = self.suite("s/suite.json", items_file="fifo.jsonl")
+        os.mkfifo(os.path.join(self.tmp, "s/fifo.jsonl"))
+        r = harness.parity(["suite", "lint", suite], timeout=20)
+        self.assert_refused(r, "/items_file", "FIFO")
+
+
+if __name__ == "__main__":
+    unittest.main()
