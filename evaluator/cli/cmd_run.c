@@ -46,6 +46,8 @@ static const char run_usage[] =
     "  --replay-from DIR     replay engine: answer from the run folder DIR's records\n"
     "  --no-fingerprint      skip the canary prompts of the served-model identity\n"
     "  --allow-outside-paths let the suite's items_file lie outside the suite's folder\n"
+    "  --max-cases N         refuse a suite that expands to more than N cases\n"
+    "                        (default 10000000)\n"
     "  --out DIR             parent of the new run folder (default runs)\n"
     "  --run-dir DIR         exact run folder; must be new or empty\n"
     "  --resume DIR          continue the interrupted run in DIR: same SUITE, engine, model\n"
@@ -102,7 +104,8 @@ enum {
         O_EXEC_PROMPT,
         O_REPLAY,
         O_NO_FP,
-        O_ALLOW_OUTSIDE
+        O_ALLOW_OUTSIDE,
+        O_MAX_CASES
 };
 
 /* Evidence (docs/evidence.md). */
@@ -150,6 +153,7 @@ static const struct option run_options[] = {
     {"replay-from", required_argument, NULL, O_REPLAY},
     {"no-fingerprint", no_argument, NULL, O_NO_FP},
     {"allow-outside-paths", no_argument, NULL, O_ALLOW_OUTSIDE},
+    {"max-cases", required_argument, NULL, O_MAX_CASES},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -268,6 +272,11 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                 break;
         case O_ALLOW_OUTSIDE:
                 c->allow_outside_paths = true;
+                break;
+        case O_MAX_CASES:
+                if (pa__parse_long(v, 1, 1000000000000L, &n))
+                        return bad_value("max-cases", v, "a whole number from 1 to 10^12");
+                c->max_cases = (uint64_t)n;
                 break;
         case O_OUT:
                 c->out_dir = v;

@@ -11,15 +11,36 @@
 #include "parity/stats.h"
 #include "cmd.h"
 #include "evaluator/run/run.h"
+#include "evaluator/folder/lock.h"
 #include "evaluator/util/util.h"
+
+/* The records read are the ones the run wrote: their chain ends where
+ * manifest.results.chain_head says (pa_results_load checked the links), so
+ * an edited record is never re-chained and resealed as if it were sound. */
+static int check_head(const struct pa_run_dir *r, struct pa_err *err)
+{
+        const json_t *res = json_object_get(r->manifest, "results");
+        const char *want = json_string_value(json_object_get(res, "chain_head"));
+
+        if (!want || strcmp(want, r->head) ||
+            json_integer_value(json_object_get(res, "records")) !=
+                (json_int_t)json_array_size(r->records))
+                return pa_errf(err, PA_EINVAL,
+                               "run folder '%s': results.jsonl: its chain does not end at "
+                               "manifest.results.chain_head (records edited, added or removed "
+                               "since the run wrote them)",
+                               r->dir);
+        return 0;
+}
 
 /* Both commands take RUN_DIR and --quiet; score also rewrites scores. */
 static int on_run_dir(int argc, char **argv, bool rescore)
 {
-        struct pa_run_dir r;
+        struct pa_run_dir r = {0};
         struct pa_err err = {{0}};
         char *path = NULL;
         bool quiet = argc == 3 && !strcmp(argv[2], "--quiet");
+        struct pa__lock lock = PA__LOCK_INIT;
         int rc;
 
         if (argc == 2 && !strcmp(argv[1], "--help")) {
@@ -30,7 +51,9 @@ static int on_run_dir(int argc, char **argv, bool rescore)
                 fprintf(stderr, "usage: parity %s RUN_DIR [--quiet]\n", argv[0]);
                 return 2;
         }
-        rc = pa_run_dir_open(&r, argv[1], &err);
+        if ((rc = pa__run_dir_lock(argv[1], &lock, &err)) == 0 &&
+            (rc = pa_run_dir_open(&r, argv[1], &err)) == 0)
+                rc = check_head(&r, &err);
         if (rc == 0 && rescore) {
                 rc = pa_score_records(&r.suite, r.records, &err);
                 if (rc == 0 && !(path = pa__path_join(r.dir, "results.jsonl")))
@@ -45,6 +68,7 @@ static int on_run_dir(int argc, char **argv, bool rescore)
         if (rc == 0)
                 rc = rescore ? pa_evidence_reseal(r.dir, &err) : pa_evidence_seal(r.dir, &err);
         pa_run_dir_release(&r);
+        pa__dir_unlock(&lock);
         return rc ? pa__fail(err.msg[0] ? err.msg : pa_strerror(rc)) : 0;
 }
 

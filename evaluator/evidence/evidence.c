@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "evidence_int.h"
+#include "evaluator/folder/lock.h"
 
 int pa_evidence_prepare(const struct pa_provenance *p, const struct pa_suite *s,
                         struct pa_thresholds *t, struct pa_err *err)
@@ -78,7 +79,7 @@ int pa_evidence_annotate(json_t *m, const struct pa_provenance *p, const struct 
 bool pa__evidence_unlisted(const char *rel)
 {
         return !strcmp(rel, "manifest.json") || !strcmp(rel, PA_SIG_FILE) ||
-               !strcmp(rel, PA_ATTEST_FILE);
+               !strcmp(rel, PA_ATTEST_FILE) || !strcmp(rel, PA_LOCK_FILE);
 }
 
 static int add_file(const char *path, const char *rel, off_t size, json_t *files,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "parity/result.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 static json_t *nullable_string(const char *s)
@@ -258,46 +259,6 @@ int pa_results_close(struct pa_results *w, struct pa_err *err)
         return rc;
 }
 
-int pa_results_load(const char *path, json_t **records, struct pa_err *err)
-{
-        FILE *f = fopen(path, "rb");
-        char *line = NULL;
-        size_t cap = 0, lineno = 0;
-        ssize_t got;
-        int rc = 0;
-
-        *records = NULL;
-        if (!f)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
-        if (!(*records = json_array())) {
-                fclose(f);
-                return PA_ENOMEM;
-        }
-        while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
-                json_error_t je;
-                json_t *rec;
-
-                lineno++;
-                if (got <= 1)
-                        continue;
-                rec = json_loadb(line, (size_t)got, 0, &je);
-                if (!json_is_object(rec)) {
-                        rc = pa_errf(err, PA_EINVAL, "results '%s': line %zu: %s", path, lineno,
-                                     rec ? "expected an object" : je.text);
-                        json_decref(rec);
-                } else if (json_array_append_new(*records, rec)) {
-                        rc = PA_ENOMEM;
-                }
-        }
-        free(line);
-        fclose(f);
-        if (rc) {
-                json_decref(*records);
-                *records = NULL;
-        }
-        return rc;
-}
-
 int pa_results_save(const char *path, const json_t *records, char head[65], struct pa_err *err)
 {
         struct pa_buf b;
@@ -419,4 +380,44 @@ int pa_results_resume(struct pa_results *w, const char *path, bool repair, pa_re
                 memcpy(w->head, head, sizeof(head));
         }
         return rc;
+}
+
+static int keep_record(void *ud, json_t *rec, struct pa_err *err)
+{
+        (void)err;
+        return json_array_append(ud, rec) ? PA_ENOMEM : 0;
+}
+
+int pa_results_load_head(const char *path, json_t **records, char head[65], struct pa_err *err)
+{
+        FILE *f = NULL;
+        uint64_t n = 0;
+        off_t good = 0;
+        int fd, rc;
+
+        *records = NULL;
+        memcpy(head, genesis, sizeof(genesis));
+        if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
+                return rc;
+        if (!(f = fdopen(fd, "rb"))) {
+                close(fd);
+                return PA_ENOMEM;
+        }
+        if (!(*records = json_array()))
+                rc = PA_ENOMEM;
+        else
+                rc = resume_scan(f, path, false, keep_record, *records, &n, head, &good, err);
+        fclose(f);
+        if (rc) {
+                json_decref(*records);
+                *records = NULL;
+        }
+        return rc;
+}
+
+int pa_results_load(const char *path, json_t **records, struct pa_err *err)
+{
+        char head[65];
+
+        return pa_results_load_head(path, records, head, err);
 }

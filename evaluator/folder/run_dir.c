@@ -48,7 +48,7 @@ int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_
         }
         rc = PA_ENOMEM;
         if ((res = pa__path_join(dir, "results.jsonl")))
-                rc = pa_results_load(res, &r->records, err);
+                rc = pa_results_load_head(res, &r->records, r->head, err);
 out:
         free(res);
         return rc;

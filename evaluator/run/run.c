@@ -18,6 +18,7 @@
 #include "evaluator/engines/identity.h"
 #include "resume.h"
 #include "run.h"
+#include "evaluator/folder/lock.h"
 #include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
@@ -95,6 +96,7 @@ static int make_run_id(struct run *r)
 static int make_dir(struct run *r, struct pa_err *err)
 {
         const struct pa_run_conf *c = r->conf;
+        int rc;
 
         make_run_id(r);
         r->dir = c->run_dir ? strdup(c->run_dir)
@@ -103,7 +105,12 @@ static int make_dir(struct run *r, struct pa_err *err)
                 return PA_ENOMEM;
         if (!pa__dir_is_vacant(r->dir))
                 return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", r->dir);
-        return pa__mkdir_p(r->dir, err);
+        if ((rc = pa__mkdir_p(r->dir, err)) || (rc = pa__dir_lock(r->dir, &r->lock, err)))
+                return rc;
+        /* Two runs racing for one new folder: the loser stops here. */
+        return pa__dir_is_only_lock(r->dir)
+                   ? 0
+                   : pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", r->dir);
 }
 
 /* A copy of the suite (and its items file) makes the folder self-contained,
@@ -343,7 +350,8 @@ static int prepare(struct run *r, struct pa_err *err)
 {
         struct pa_engine_conf ec = r->conf->engine;
         int rc;
-        struct pa_suite_opts so = {.allow_outside = r->conf->allow_outside_paths};
+        struct pa_suite_opts so = {.allow_outside = r->conf->allow_outside_paths,
+                                   .max_cases = r->conf->max_cases};
 
         if ((rc = pa_suite_load_opts(&r->suite, r->conf->suite_path, &so, err)) ||
             (rc = apply_system(r, err)) ||
@@ -356,7 +364,8 @@ static int prepare(struct run *r, struct pa_err *err)
         r->x.shard = (struct pa__shard){r->conf->shard_index, r->conf->shard_count};
         if ((rc = pa__shard_cases(&r->x.shard, &r->suite, &r->planned, err)))
                 return rc;
-        r->planned *= r->conf->samples;
+        if (__builtin_mul_overflow(r->planned, (uint64_t)r->conf->samples, &r->planned))
+                return pa_errf(err, PA_EINVAL, "--samples: cases x samples overflow");
         return 0;
 }
 
@@ -392,7 +401,12 @@ static int open_dir(struct run *r, struct pa_err *err)
 
         if (!dir)
                 return (rc = make_dir(r, err)) ? rc : copy_suite(r, err);
+        /* Checked before the lock (which writes a file), read again under it. */
         if ((rc = pa__resume_manifest(&r->x.resume, dir, err)))
+                return rc;
+        pa__resume_release(&r->x.resume);
+        if ((rc = pa__dir_lock(dir, &r->lock, err)) ||
+            (rc = pa__resume_manifest(&r->x.resume, dir, err)))
                 return rc;
         make_run_id(r);
         if (!(r->dir = strdup(dir)))
@@ -431,7 +445,7 @@ static int stopped(struct run *r, struct pa_err *err)
 
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
 {
-        struct run r = {.conf = conf};
+        struct run r = {.conf = conf, .lock = PA__LOCK_INIT};
         struct pa_run_dir done = {0};
         int rc;
 
@@ -476,5 +490,6 @@ out:
         json_decref(r.identity);
         free(r.model_reported);
         free(r.dir);
+        pa__dir_unlock(&r.lock);
         return rc;
 }

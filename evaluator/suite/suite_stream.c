@@ -26,7 +26,7 @@ static int find_axis(const struct pa_suite *s, const char *name)
 }
 
 static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
-                     const char *where, struct pa_err *err)
+                     uint64_t max_cases, const char *where, struct pa_err *err)
 {
         const json_t *axes = json_object_get(obj, "axes");
         json_t *a;
@@ -48,7 +48,12 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
                                 return BAD("%s/axes/%zu: axis '%s' listed twice", where, i,
                                            json_string_value(a));
                 it->axes[it->n_axes++] = (size_t)k;
-                it->n_cases *= s->axes[k].n_groups;
+                if (__builtin_mul_overflow(it->n_cases, (uint64_t)s->axes[k].n_groups,
+                                           &it->n_cases) ||
+                    it->n_cases > max_cases)
+                        return BAD("%s/axes: the item expands to more than %llu cases "
+                                   "(--max-cases)",
+                                   where, (unsigned long long)max_cases);
         }
         return 0;
 }
@@ -92,6 +97,7 @@ struct id_key {
 struct loader {
         const char *file; /* the suite's name, for messages */
         const struct pa_suite_opts *o;
+        uint64_t max_cases;
         struct id_key *ids; /* every item's id hash, for duplicate ids */
         uint32_t *kind_ix;  /* open addressing: kind index + 1, or 0 */
         size_t kind_cap;    /* a power of two */
@@ -239,7 +245,7 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
         int rc;
 
         if ((rc = pa__item_strings(obj, &it, where, err)) ||
-            (rc = item_axes(s, &it, obj, where, err)) ||
+            (rc = item_axes(s, &it, obj, l->max_cases, where, err)) ||
             (rc = item_scorers(s, &it, obj, where, err)) ||
             (rc = pa__case_check_templates(s, &it, where, err)))
                 return rc;
@@ -249,7 +255,10 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
         s->line_at[s->n_items] = at;
         l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it.id), s->n_items};
         s->n_items++;
-        s->n_cases += it.n_cases;
+        /* Both at most max_cases (<< 2^63): the sum cannot wrap. */
+        if ((s->n_cases += it.n_cases) > l->max_cases)
+                return BAD("%s/axes: the suite expands to more than %llu cases (--max-cases)",
+                           where, (unsigned long long)l->max_cases);
         return 0;
 }
 
@@ -432,7 +441,8 @@ static int check_ids(const struct pa_suite *s, struct loader *l, struct pa_err *
 int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
                          struct pa_err *err)
 {
-        struct loader l = {.file = file, .o = o};
+        struct loader l = {
+            .file = file, .o = o, .max_cases = o->max_cases ? o->max_cases : PA_MAX_CASES};
         int rc;
 
         if ((rc = load_inline_items(s, &l, err)) == 0 && (rc = load_items_file(s, &l, err)) == 0)

@@ -109,7 +109,12 @@ struct pa_suite_opts {
         bool allow_outside;
         bool run_copy;
         const char *items_copy;
+        uint64_t max_cases; /* the most cases a suite may expand to; 0: PA_MAX_CASES */
 };
+
+/* The default --max-cases: large, but a suite that expands past it is
+ * refused before anything runs (8 axes of 256 groups would be 2^64). */
+#define PA_MAX_CASES 10000000ull
 
 /* Loads and validates path; on failure err holds one line naming the file,
  * the location and what was expected (never the bytes of a file that is

@@ -3,6 +3,7 @@ write or read outside the places it was given, a run folder has one owner,
 and files are what they claim before parity reads them. Each test stands
 for a defect that was found; it fails on the code before the fix."""
 
+import fcntl
 import json
 import os
 import stat
@@ -132,6 +133,92 @@ class ConfinementTest(Base):
         os.mkfifo(os.path.join(self.tmp, "s/fifo.jsonl"))
         r = harness.parity(["suite", "lint", suite], timeout=20)
         self.assert_refused(r, "/items_file", "FIFO")
+
+
+class OneOwnerTest(Base):
+    def sim_run(self, name="run", items=4):
+        suite = self.suite("s/suite.json",
+                           items=[dict(ITEM, id="i%d" % k) for k in range(items)])
+        run = os.path.join(self.tmp, name)
+        r = self.run_sim(suite, run, "--samples", "3")
+        self.assertEqual(r.rc, 0, r.describe())
+        return suite, run
+
+    def test_resume_refuses_a_folder_that_is_not_a_run(self):
+        suite = self.suite("s/suite.json", items=[ITEM])
+        mine = os.path.join(self.tmp, "mine")
+        write(os.path.join(mine, "report.md"), "my notes\n")
+        write(os.path.join(mine, "notes.txt"), "keep\n")
+        before = snapshot(mine)
+        r = harness.parity(["run", suite, "--engine", "sim", "--resume", mine, "--quiet"])
+        self.assert_refused(r, "not a parity run folder")
+        self.assertEqual(snapshot(mine), before)
+        self.assertEqual(sorted(os.listdir(mine)), ["notes.txt", "report.md"])
+        write(os.path.join(mine, "manifest.json"), json.dumps({"name": "my project"}))
+        before = snapshot(mine)
+        r = harness.parity(["run", suite, "--engine", "sim", "--resume", mine, "--quiet"])
+        self.assert_refused(r, "expected a parity run manifest")
+        self.assertEqual(snapshot(mine), before)
+
+    def test_a_locked_folder_is_refused_with_the_holders_pid(self):
+        suite, run = self.sim_run()
+        with open(os.path.join(run, ".parity.lock"), "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock.truncate(0)
+            lock.write("424242\n")
+            lock.flush()
+            before = snapshot(run)
+            for args in (["run", suite, "--engine", "sim", "--samples", "3", "--resume", run,
+                          "--quiet"],
+                         ["score", run], ["summary", run],
+                         ["merge", os.path.join(self.tmp, "merged"), run, run]):
+                r = harness.parity(args)
+                self.assert_refused(r, "in use by parity pid 424242")
+            self.assertEqual(snapshot(run), before)
+        r = harness.parity(["score", run, "--quiet"])
+        self.assertEqual(r.rc, 0, r.describe())
+
+    def test_score_never_rechains_an_edited_record(self):
+        for line_no in (1, -1):  # a middle record and the last one
+            _, run = self.sim_run("run%d" % line_no)
+            path = os.path.join(run, "results.jsonl")
+            with open(path) as f:
+                lines = f.read().splitlines()
+            rec = json.loads(lines[line_no])
+            rec["response"] = "Yes." if rec["response"] != "Yes." else "No."
+            lines[line_no] = json.dumps(rec, separators=(",", ":"))
+            write(path, "\n".join(lines) + "\n")
+            self.assertEqual(harness.parity(["verify", run]).rc, 1)
+            r = harness.parity(["score", run])
+            self.assertEqual(r.rc, 2, r.describe())
+            self.assertIn("results.jsonl", r.stderr)
+            r = harness.parity(["verify", run])
+            self.assertEqual(r.rc, 1, "the edit still shows after score\n" + r.describe())
+
+
+class CaseCountTest(Base):
+    def test_a_count_that_would_wrap_is_refused(self):
+        groups = {"g%d" % k: {"w": "x%d" % k} for k in range(256)}
+        axes = {"a%d" % i: {"reference": "g0", "groups": groups} for i in range(8)}
+        item = {"id": "big", "axes": list(axes), "prompt": "{w}"}
+        path = os.path.join(self.tmp, "big.json")
+        s = suite_json(axes=axes, items=[item, dict(ITEM, axes=[], prompt="fine")])
+        s.pop("scorers")
+        s["items"][1].pop("outcome")
+        write(path, json.dumps(s))
+        r = harness.parity(["suite", "lint", path])
+        self.assert_refused(r, "/items/0/axes", "more than 10000000 cases")
+
+    def test_lint_states_the_cap_and_max_cases_lowers_it(self):
+        suite = self.suite("s/suite.json", items=[ITEM, dict(ITEM, id="i2")])
+        r = harness.parity(["suite", "lint", suite])
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertIn("4 cases (at most 10000000", r.stdout)
+        r = harness.parity(["suite", "lint", suite, "--max-cases", "3"])
+        self.assert_refused(r, "/items/1/axes", "more than 3 cases")
+        r = self.run_sim(suite, os.path.join(self.tmp, "run"), "--max-cases", "3")
+        self.assert_refused(r, "more than 3 cases")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "run")))
 
 
 if __name__ == "__main__":
