@@ -1,6 +1,7 @@
 /* parity merge OUT_DIR SHARD_DIR...: the run folders of one suite's shards
  * (parity run --shard i/n) joined into one run folder (docs/shards.md). */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,12 +159,16 @@ static int copy_tree(const char *from, const char *to, struct pa_err *err)
 
                 if (!a || !b)
                         rc = PA_ENOMEM;
-                else if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || stat(a, &st))
+                else if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         ;
+                else if (lstat(a, &st) != 0)
+                        rc = pa_errf(err, PA_EIO, "cannot read '%s': %s", a, strerror(errno));
                 else if (S_ISDIR(st.st_mode))
                         rc = copy_tree(a, b, err);
                 else if (S_ISREG(st.st_mode))
                         rc = pa__copy_file(a, b, err);
+                else /* a symlink could bring in any file of the machine */
+                        rc = pa_errf(err, PA_EINVAL, "'%s': not a regular file", a);
                 free(a);
                 free(b);
         }
@@ -236,7 +241,7 @@ static int copy_inputs(const struct merge *g, const char *out, struct pa_err *er
         int rc = PA_ENOMEM;
 
         if (from && to && tfrom && tto && (rc = copy_tree(from, to, err)) == 0 &&
-            stat(tfrom, &st) == 0)
+            lstat(tfrom, &st) == 0)
                 rc = pa__copy_file(tfrom, tto, err);
         free(from);
         free(to);

@@ -4,10 +4,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "evidence_int.h"
 #include "evaluator/folder/suite_copy.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/suite/shard.h"
 
 #define MAX_CHAIN_FINDINGS 10
@@ -59,19 +61,32 @@ static json_t *chain_line(struct pa__chain *c, const char *line, size_t len, siz
         return rec;
 }
 
-int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f,
+int pa__chain_scan(const char *path, uint64_t max, struct pa__chain *c, struct pa__findings *f,
                    void (*each)(void *ud, json_t *rec), void *ud, struct pa_err *err)
 {
-        FILE *fp = fopen(path, "rb");
+        FILE *fp = NULL;
         char *line = NULL;
         size_t cap = 0, lineno = 0, shown = 0;
         ssize_t got;
+        struct stat st;
+        int fd, rc;
 
         memset(c, 0, sizeof(*c));
         memcpy(c->head, genesis, sizeof(genesis));
         c->intact = true;
-        if (!fp)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+        /* A FIFO, device or symlink is refused before a byte is read; past
+         * the sealed size nothing is read (its chain is checked up to it). */
+        if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
+                return rc;
+        if (max && fstat(fd, &st) == 0 && (uint64_t)st.st_size > max && f)
+                pa__finding(f,
+                            "results.jsonl: %lld bytes, manifest.files records %llu: records "
+                            "past them were added after sealing and are not read",
+                            (long long)st.st_size, (unsigned long long)max);
+        if (!(fp = pa__fdopen_capped(fd, max))) {
+                close(fd);
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        }
         while ((got = getline(&line, &cap, fp)) >= 0) {
                 size_t len = (size_t)got;
 
@@ -96,16 +111,40 @@ int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f
 
 /* ---- opening ---- */
 
-json_t *pa__ev_load_json(const char *dir, const char *name, struct pa__findings *f)
+uint64_t pa__ev_cap(const json_t *manifest, const char *name)
+{
+        const json_t *size =
+            json_object_get(json_object_get(json_object_get(manifest, "files"), name), "size");
+
+        if (json_is_integer(size) && json_integer_value(size) >= 0)
+                return (uint64_t)json_integer_value(size); /* 0: uncapped, but regular */
+        return PA_EV_MAX_BYTES;
+}
+
+json_t *pa__ev_load_json(const char *dir, const json_t *manifest, const char *name,
+                         struct pa__findings *f)
 {
         char *path = pa__path_join(dir, name);
-        json_error_t je;
-        json_t *v = path ? json_load_file(path, JSON_REJECT_DUPLICATES, &je) : NULL;
+        struct pa_err err = {{0}};
+        struct stat st;
+        json_t *v = NULL;
 
-        if (!v && path && f && access(path, F_OK) == 0)
-                pa__finding(f, "%s: not valid JSON: %d:%d: %s", name, je.line, je.column, je.text);
+        if (path && lstat(path, &st) == 0 &&
+            pa__json_load_regular(path, name, 0, pa__ev_cap(manifest, name), JSON_REJECT_DUPLICATES,
+                                  &v, NULL, &err) &&
+            f)
+                pa__finding(f, "%s", err.msg);
         free(path);
         return v;
+}
+
+/* results.jsonl: its sealed size, or (not sealed yet) no cap: it grows
+ * with the run, and a regular file is finite. */
+static uint64_t results_cap(const json_t *manifest)
+{
+        return json_object_get(json_object_get(manifest, "files"), "results.jsonl")
+                   ? pa__ev_cap(manifest, "results.jsonl")
+                   : 0;
 }
 
 static void load_thresholds(struct pa__ev *e, struct pa__findings *f)
@@ -193,17 +232,26 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
         char *path = NULL;
         json_error_t je;
         struct pa_err rerr = {{0}};
-        int rc;
+        int rc, fd;
 
         memset(e, 0, sizeof(*e));
         e->dir = dir;
         if (!(path = pa__path_join(dir, "manifest.json")))
                 return PA_ENOMEM;
-        if (pa__read_file(path, &e->mtext, &e->mlen, NULL)) {
-                free(path);
-                return pa_errf(err, PA_EINVAL, "run folder '%s': no readable manifest.json", dir);
+        if ((rc = pa__open_regular(path, "manifest.json", 0, PA_MANIFEST_MAX_BYTES, &fd, err)) ==
+            0) {
+                rc = pa__read_fd_capped(fd, "manifest.json", PA_MANIFEST_MAX_BYTES, &e->mtext,
+                                        &e->mlen, err);
+                close(fd);
         }
         free(path);
+        if (rc) {
+                char msg[sizeof(err->msg)];
+
+                snprintf(msg, sizeof(msg), "%s", err->msg);
+                return pa_errf(err, PA_EINVAL, "run folder '%s': no readable manifest.json: %s",
+                               dir, msg);
+        }
         e->manifest = json_loadb(e->mtext, e->mlen, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(e->manifest))
                 return pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %d:%d: %s", dir,
@@ -219,13 +267,14 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
                 e->chain = *known;
                 if (e->tables && t)
                         pa_audit_tables_add_table(e->tables, t);
-        } else if (pa__chain_scan(path, &e->chain, f, each_record, e, &rerr)) {
-                pa__finding(f, "results.jsonl: %s", rerr.msg);
+        } else if (pa__chain_scan(path, results_cap(e->manifest), &e->chain, f, each_record, e,
+                                  &rerr)) {
+                pa__finding(f, "%s", rerr.msg);
                 json_decref(e->records);
                 e->records = NULL;
         }
         free(path);
-        e->summary = pa__ev_load_json(dir, "summary.json", f);
+        e->summary = pa__ev_load_json(dir, e->manifest, "summary.json", f);
         load_thresholds(e, f);
         return 0;
 }

@@ -1,5 +1,6 @@
 /* results.jsonl: building, scoring, writing and reading records. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,13 +211,32 @@ char *pa_results_chain(json_t *rec, uint64_t *n, char head[65])
         return line;
 }
 
+/* results.jsonl for appending: never through a symlink, a regular file. */
+static FILE *open_append(const char *path)
+{
+        int fd =
+            open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+        struct stat st;
+        FILE *f = NULL;
+
+        if (fd < 0)
+                return NULL;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+                errno = EINVAL;
+        else if (fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) == 0)
+                f = fdopen(fd, "ab");
+        if (!f)
+                close(fd);
+        return f;
+}
+
 int pa_results_open(struct pa_results *w, const char *path, struct pa_err *err)
 {
         memset(w, 0, sizeof(*w));
         memcpy(w->head, genesis, sizeof(genesis));
         if (!(w->path = strdup(path)))
                 return PA_ENOMEM;
-        if (!(w->f = fopen(path, "ab")))
+        if (!(w->f = open_append(path)))
                 return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
         /* Room for a pass of records between flushes (pa_results_write). */
         setvbuf(w->f, NULL, _IOFBF, 1 << 18);
@@ -356,15 +376,22 @@ static int resume_scan(FILE *f, const char *path, bool repair, pa_results_each_f
 int pa_results_resume(struct pa_results *w, const char *path, bool repair, pa_results_each_fn each,
                       void *ud, uint64_t *torn, struct pa_err *err)
 {
-        FILE *f = fopen(path, "rb");
+        FILE *f = NULL;
         char head[65];
         uint64_t n = 0;
         off_t good = 0, size = 0;
-        int rc = 0;
+        struct stat st;
+        int rc = 0, fd;
 
         memcpy(head, genesis, sizeof(genesis));
-        if (!f && errno != ENOENT)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+        if (lstat(path, &st) == 0 || errno != ENOENT) {
+                if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
+                        return rc;
+                if (!(f = fdopen(fd, "rb"))) {
+                        close(fd);
+                        return pa_errf(err, PA_ENOMEM, "out of memory");
+                }
+        }
         if (f) {
                 rc = resume_scan(f, path, repair, each, ud, &n, head, &good, err);
                 if (fseeko(f, 0, SEEK_END) == 0)

@@ -96,6 +96,60 @@ int pa__read_fd_capped(int fd, const char *what, uint64_t max, char **data, size
         return 0;
 }
 
+struct capped {
+        int fd;
+        uint64_t left;
+};
+
+static ssize_t capped_read(void *c, char *buf, size_t n)
+{
+        struct capped *k = c;
+        ssize_t got;
+
+        if (k->left < n)
+                n = (size_t)k->left;
+        if (n == 0)
+                return 0;
+        if ((got = read(k->fd, buf, n)) > 0)
+                k->left -= (uint64_t)got;
+        return got;
+}
+
+static int capped_close(void *c)
+{
+        struct capped *k = c;
+        int rc = close(k->fd);
+
+        free(k);
+        return rc;
+}
+
+FILE *pa__fdopen_capped(int fd, uint64_t max)
+{
+        cookie_io_functions_t io = {.read = capped_read, .close = capped_close};
+        struct capped *k = malloc(sizeof(*k));
+        FILE *f;
+
+        if (!k)
+                return NULL;
+        *k = (struct capped){fd, max ? max : UINT64_MAX};
+        if (!(f = fopencookie(k, "r", io)))
+                free(k);
+        return f;
+}
+
+int pa__read_regular(const char *path, const char *what, unsigned flags, uint64_t max, char **data,
+                     size_t *len, struct pa_err *err)
+{
+        int fd, rc;
+
+        if ((rc = pa__open_regular(path, what, flags, max, &fd, err)))
+                return rc;
+        rc = pa__read_fd_capped(fd, what, max, data, len, err);
+        close(fd);
+        return rc;
+}
+
 const char *pa__json_why(const json_error_t *je, char *out, size_t cap)
 {
         const char *near = strstr(je->text, " near ");
@@ -189,8 +243,7 @@ void pa__esc(const char *s, size_t n, char *out, size_t cap)
                         memcpy(out + o, p + i, u);
                         o += u;
                         i += u - 1;
-                } else if (p[i] < 0x20 || p[i] == 0x7f || p[i] >= 0x80 || p[i] == '\\' ||
-                           p[i] == '\'' || p[i] == '"') {
+                } else if (p[i] < 0x20 || p[i] == 0x7f || p[i] >= 0x80 || p[i] == '\\') {
                         o += (size_t)snprintf(out + o, cap - o, "\\x%02x", p[i]);
                 } else {
                         out[o++] = (char)p[i];

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -27,6 +28,13 @@ int pa__open_regular(const char *path, const char *what, unsigned flags, uint64_
  * *data (NUL-terminated) is owned by the caller. */
 int pa__read_fd_capped(int fd, const char *what, uint64_t max, char **data, size_t *len,
                        struct pa_err *err);
+/* A read stream over fd that ends after max bytes (0: at the file's end),
+ * so even a line without its newline cannot be read past max; closing it
+ * closes fd. NULL on failure (fd then still open). */
+FILE *pa__fdopen_capped(int fd, uint64_t max);
+/* pa__open_regular then pa__read_fd_capped. */
+int pa__read_regular(const char *path, const char *what, unsigned flags, uint64_t max, char **data,
+                     size_t *len, struct pa_err *err);
 /* JSON from a regular file of at most max bytes, opened as by
  * pa__open_regular, into *out (a new reference); the sha256 of its bytes
  * into sha when not NULL. Errors name what, line and column, never the
@@ -42,8 +50,9 @@ const char *pa__json_why(const json_error_t *je, char *out, size_t cap);
 int pa__path_inside(const char *dir, const char *rel, bool outside_ok, char **out,
                     const char **why);
 
-/* s with control bytes, backslash, quotes and invalid UTF-8 as \xHH, so a
- * printed name or server byte cannot forge a line or move the cursor. */
+/* The n bytes of s with control bytes, DEL, backslash and invalid UTF-8
+ * as \xHH (valid UTF-8 kept), NUL-terminated in out (cut to fit cap), so
+ * a printed name or server byte cannot forge a line or move the cursor. */
 void pa__esc(const char *s, size_t n, char *out, size_t cap);
 
 #endif

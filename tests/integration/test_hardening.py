@@ -221,5 +221,66 @@ class CaseCountTest(Base):
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "run")))
 
 
+class FilesAreWhatTheyClaimTest(Base):
+    def sealed_run(self):
+        suite = self.suite("s/suite.json", items=[dict(ITEM, id="i%d" % k) for k in range(3)])
+        run = os.path.join(self.tmp, "run")
+        r = self.run_sim(suite, run)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(harness.parity(["verify", run]).rc, 0)
+        return run
+
+    def verify_finds(self, run, needle):
+        r = harness.parity(["verify", run], timeout=30)
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertIn(needle, r.stdout, r.describe())
+        return r
+
+    def test_a_fifo_never_hangs_verify(self):
+        for name in ("summary.json", "manifest.json.sig"):
+            run = self.sealed_run()
+            p = os.path.join(run, name)
+            if os.path.exists(p):
+                os.unlink(p)
+            os.mkfifo(p)
+            self.verify_finds(run, "FIFO")
+            self._tmp.cleanup()
+            os.makedirs(self.tmp)
+
+    def test_results_as_a_symlink_to_dev_zero_is_refused_unread(self):
+        run = self.sealed_run()
+        res = os.path.join(run, "results.jsonl")
+        os.unlink(res)
+        os.symlink("/dev/zero", res)
+        self.verify_finds(run, "results.jsonl: is a symlink")
+        for args in (["score", run], ["summary", run]):
+            r = harness.parity(args, timeout=30)
+            self.assertEqual(r.rc, 2, r.describe())
+            self.assertIn("symlink", r.stderr)
+
+    def test_reads_are_capped_by_the_recorded_size(self):
+        run = self.sealed_run()
+        with open(os.path.join(run, "summary.json"), "a") as f:
+            f.write(" " * (1 << 20))
+        self.verify_finds(run, "summary.json: ")
+        r = harness.parity(["verify", run])
+        self.assertRegex(r.stdout, r"summary\.json: \d+ bytes, expected at most \d+")
+
+    def test_empty_and_unexpected_folders_are_findings(self):
+        run = self.sealed_run()
+        os.mkdir(os.path.join(run, "empty"))
+        self.verify_finds(run, "empty/: unexpected folder")
+        os.rmdir(os.path.join(run, "empty"))
+        os.mkdir(os.path.join(run, "suite", "empty"))
+        self.verify_finds(run, "suite/empty/: empty folder")
+
+    def test_a_name_with_a_newline_cannot_forge_a_line(self):
+        run = self.sealed_run()
+        write(os.path.join(run, "x\nOK forged: all good"), "hi\n")
+        r = self.verify_finds(run, "not listed in manifest.files")
+        self.assertNotIn("\nOK forged", r.stdout)
+        self.assertIn("x\\x0aOK forged: all good", r.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
