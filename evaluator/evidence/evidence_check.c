@@ -285,7 +285,7 @@ void pa__ev_release(struct pa__ev *e)
         json_decref(e->manifest);
         json_decref(e->summary);
         json_decref(e->records);
-        if (e->suite_ok && !e->suite_borrowed)
+        if (!e->suite_borrowed) /* also what a failed load left */
                 pa_suite_release(&e->suite);
         pa_audit_tables_free(e->tables);
         pa_thresholds_release(&e->th);
@@ -396,8 +396,10 @@ static void diff_json(const char *file, const json_t *got, const json_t *want, c
                 if (fabs(json_number_value(got) - json_number_value(want)) <=
                     1e-9 * fmax(1.0, fabs(json_number_value(want))))
                         return;
-        } else if (json_typeof(got) == json_typeof(want) && json_is_object(want) &&
+        } else if (json_is_object(got) && json_is_object(want) &&
                    json_object_size(got) == json_object_size(want)) {
+                /* Same size but other keys: a key of want is missing in got
+                 * (NULL), reported below as missing. */
                 json_object_foreach((json_t *)want, key, v)
                 {
                         snprintf(path + len, cap - len, "/%s", key);
@@ -405,7 +407,7 @@ static void diff_json(const char *file, const json_t *got, const json_t *want, c
                 }
                 path[len] = '\0';
                 return;
-        } else if (json_typeof(got) == json_typeof(want) && json_is_array(want) &&
+        } else if (json_is_array(got) && json_is_array(want) &&
                    json_array_size(got) == json_array_size(want)) {
                 json_array_foreach(want, i, v)
                 {

@@ -417,6 +417,8 @@ static int check_ids(const struct pa_suite *s, struct loader *l, struct pa_err *
         char where[768];
         int rc = 0;
 
+        if (n == 0) /* no items: nothing to sort (and l->ids is NULL) */
+                return 0;
         qsort(l->ids, n, sizeof(*l->ids), by_hash);
         for (size_t a = 0; rc == 0 && a < n; a++) {
                 for (size_t b = a + 1; rc == 0 && b < n && l->ids[b].hash == l->ids[a].hash; b++) {

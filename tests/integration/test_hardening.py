@@ -6,6 +6,7 @@ for a defect that was found; it fails on the code before the fix."""
 import fcntl
 import json
 import os
+import shutil
 import stat
 import tempfile
 import unittest
@@ -280,6 +281,90 @@ class FilesAreWhatTheyClaimTest(Base):
         r = self.verify_finds(run, "not listed in manifest.files")
         self.assertNotIn("\nOK forged", r.stdout)
         self.assertIn("x\\x0aOK forged: all good", r.stdout)
+
+
+class FuzzFoundTest(Base):
+    """Each found by the fuzzing campaign; the ASan+UBSan build of this test
+    also catches the leaks and the qsort(NULL, 0)."""
+
+    def sealed_run(self):
+        suite = self.suite("s/suite.json", items=[dict(ITEM, id="i%d" % k) for k in range(3)])
+        run = os.path.join(self.tmp, "run")
+        r = self.run_sim(suite, run)
+        self.assertEqual(r.rc, 0, r.describe())
+        return run
+
+    def test_verify_and_audit_survive_an_object_with_another_key(self):
+        run = self.sealed_run()
+        path = os.path.join(run, "summary.json")
+        summary = harness.load_json(path)
+        key = sorted(summary)[0]
+        summary[key + "x"] = summary.pop(key)  # as many keys, one different
+        write(path, json.dumps(summary))
+        r = harness.parity(["verify", run])
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertIn("summary.json: /%s: " % key, r.stdout)
+        self.assertIn("(missing)", r.stdout)
+        r = harness.parity(["audit", run, "--no-write"])
+        self.assertIn(r.rc, (0, 1, 2), r.describe())
+        self.assertGreaterEqual(r.rc, 0, "no crash\n" + r.describe())
+
+    def holistic(self, edit):
+        src = harness.data("..", "..", "data", "import", "holistic")
+        data = os.path.join(self.tmp, "hb")
+        shutil.copytree(src, data)
+        path = os.path.join(data, "descriptors.json")
+        d = harness.load_json(path)
+        edit(d)
+        write(path, json.dumps(d))
+        out = os.path.join(self.tmp, "out")
+        os.mkdir(out)
+        r = harness.parity(["import", "holistic-bias", data, "-o", os.path.join(out, "hb.json")])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertEqual(os.listdir(out), [], "a failed import leaves nothing")
+        shutil.rmtree(data)
+        shutil.rmtree(out)
+
+    def test_a_failed_holistic_import_leaves_nothing(self):
+        self.holistic(lambda d: d.__setitem__("ability&", d.pop("ability")))
+
+    def test_a_failed_import_with_force_keeps_the_old_suite(self):
+        src = harness.data("..", "..", "data", "import", "holistic")
+        out = os.path.join(self.tmp, "hb.json")
+        r = harness.parity(["import", "holistic-bias", src, "-o", out])
+        self.assertEqual(r.rc, 0, r.describe())
+        before = snapshot(self.tmp)
+        data = os.path.join(self.tmp, "bad")
+        shutil.copytree(src, data)
+        d = harness.load_json(os.path.join(data, "descriptors.json"))
+        d["ability&"] = d.pop("ability")
+        write(os.path.join(data, "descriptors.json"), json.dumps(d))
+        before = {k: v for k, v in snapshot(self.tmp).items() if not k.startswith("bad")}
+        r = harness.parity(["import", "holistic-bias", data, "-o", out, "--force"])
+        self.assertEqual(r.rc, 2, r.describe())
+        after = {k: v for k, v in snapshot(self.tmp).items() if not k.startswith("bad")}
+        self.assertEqual(after, before)
+
+    def test_a_suite_without_items_is_an_error_not_ub(self):
+        suite = self.suite("s/suite.json", items=[])
+        r = harness.parity(["suite", "lint", suite])
+        self.assert_refused(r, "/items: expected at least one item")
+
+    def test_a_suite_copy_that_fails_to_load_leaks_nothing(self):
+        run = self.sealed_run()
+        copy = os.path.join(run, "suite", "suite.json")
+        s = harness.load_json(copy)
+        s["items"].append(dict(ITEM, id="bad", axes=["nope"]))
+        write(copy, json.dumps(s))
+        r = harness.parity(["verify", run])
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertIn("suite copy: ", r.stdout)
+
+    def test_resume_of_a_missing_folder_leaks_nothing(self):
+        suite = self.suite("s/suite.json", items=[ITEM])
+        r = harness.parity(["run", suite, "--engine", "sim", "--resume",
+                            os.path.join(self.tmp, "none")])
+        self.assert_refused(r, "no such run folder")
 
 
 if __name__ == "__main__":
