@@ -7,6 +7,10 @@
 #include "parity/engine.h"
 #include "evaluator/util/util.h"
 
+/* engine_auth.c */
+int pa__engine_auth(struct pa_engine *e, struct pa_err *err);
+void pa__engine_auth_release(struct pa_engine *e);
+
 extern const struct pa_engine_ops pa_engine_openai_chat;
 extern const struct pa_engine_ops pa_engine_openai_completions;
 extern const struct pa_engine_ops pa_engine_sim;
@@ -62,16 +66,6 @@ static int open_http(struct pa_engine *e, struct pa_err *err)
         size_t n = 1 + e->conf.n_more_urls;
         int rc;
 
-        if (!(e->urls = calloc(n, sizeof(*e->urls))))
-                return PA_ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                const char *base = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
-
-                if ((rc = endpoint_url(e, base, &e->urls[i], err)))
-                        return rc;
-                e->n_urls++;
-        }
-        e->url = e->urls[0];
         if (e->conf.api_key_env) {
                 const char *key = getenv(e->conf.api_key_env);
 
@@ -82,6 +76,18 @@ static int open_http(struct pa_engine *e, struct pa_err *err)
                 if (!(e->api_key = strdup(key)))
                         return PA_ENOMEM;
         }
+        if ((rc = pa__engine_auth(e, err)))
+                return rc;
+        if (!(e->urls = calloc(n, sizeof(*e->urls))))
+                return PA_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *base = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
+
+                if ((rc = endpoint_url(e, base, &e->urls[i], err)))
+                        return rc;
+                e->n_urls++;
+        }
+        e->url = e->urls[0];
         return 0;
 }
 
@@ -111,6 +117,7 @@ void pa_engine_close(struct pa_engine *e)
         if (e->api_key)
                 memset(e->api_key, 0, strlen(e->api_key));
         free(e->api_key);
+        pa__engine_auth_release(e);
         for (size_t i = 0; i < e->n_urls; i++)
                 free(e->urls[i]);
         free(e->urls);
@@ -214,14 +221,12 @@ json_t *pa_engine_list_models(const struct pa_engine *e)
         char *url = pa__path_join(e->conf.base_url, "models");
         CURL *h = curl_easy_init();
         struct curl_slist *hdr = NULL;
-        char auth[4096] = "";
 
         pa__buf_init(&body, 4u << 20);
         if (!h || !url)
                 goto out;
-        if (e->api_key && snprintf(auth, sizeof(auth), "Authorization: Bearer %s", e->api_key) <
-                              (int)sizeof(auth))
-                hdr = curl_slist_append(NULL, auth);
+        if (e->auth)
+                hdr = curl_slist_append(NULL, e->auth);
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
@@ -242,8 +247,6 @@ json_t *pa_engine_list_models(const struct pa_engine *e)
                         json_array_append_new(ids, json_string(id));
         }
 out:
-        if (auth[0])
-                memset(auth, 0, sizeof(auth));
         json_decref(root);
         curl_slist_free_all(hdr);
         curl_easy_cleanup(h);

@@ -3,6 +3,7 @@ write or read outside the places it was given, a run folder has one owner,
 and files are what they claim before parity reads them. Each test stands
 for a defect that was found; it fails on the code before the fix."""
 
+import base64
 import fcntl
 import json
 import os
@@ -365,6 +366,64 @@ class FuzzFoundTest(Base):
         r = harness.parity(["run", suite, "--engine", "sim", "--resume",
                             os.path.join(self.tmp, "none")])
         self.assert_refused(r, "no such run folder")
+
+
+class SecretsTest(Base):
+    def test_userinfo_in_the_base_url_is_sent_as_a_header_and_recorded_as_stars(self):
+        fx = harness.Fixture()
+        self.addCleanup(fx.stop)
+        secret = "s3cr@t-" + os.urandom(6).hex()
+        url = "http://alice:%s@127.0.0.1:%d/v1" % (secret.replace("@", "%40"), fx.port)
+        suite = self.suite("s/suite.json", items=[ITEM, dict(ITEM, id="i2")])
+        run = os.path.join(self.tmp, "run")
+        r = harness.parity(["run", suite, "--base-url", url, "--model", "m", "--run-dir", run,
+                            "--no-fingerprint"])
+        self.assertEqual(r.rc, 0, r.describe())
+        basic = "Basic " + base64.b64encode(("alice:" + secret).encode()).decode()
+        self.assertEqual(fx.stats()["auth"].get(basic), 4, fx.stats()["auth"])
+        m = harness.load_json(os.path.join(run, "manifest.json"))
+        want = "http://***@127.0.0.1:%d/v1" % fx.port
+        self.assertEqual(m["engine"]["base_url"], want)
+        self.assertEqual(m["engine"]["base_urls"], [want])
+        self.assertNotIn(secret, r.stdout + r.stderr)
+        for path, content in snapshot(run).items():
+            self.assertNotIn(secret.encode(), content, "the secret leaked into " + path)
+            self.assertNotIn(secret[7:].encode(), content, "part of it in " + path)
+            self.assertNotIn(b"alice", content, "the user name in " + path)
+
+    def test_credentials_in_the_url_and_a_key_are_refused(self):
+        suite = self.suite("s/suite.json", items=[ITEM])
+        r = harness.parity(["run", suite, "--base-url", "http://u:p@127.0.0.1:9/v1",
+                            "--api-key-env", "PARITY_API_KEY", "--run-dir",
+                            os.path.join(self.tmp, "run")], env={"PARITY_API_KEY": "k"})
+        self.assert_refused(r, "give one")
+        self.assertNotIn(":p@", r.stderr)
+
+
+class PermissionsTest(Base):
+    def modes(self, root):
+        out = set()
+        for d, dirs, files in os.walk(root):
+            out.add(("d", stat.S_IMODE(os.stat(d).st_mode)))
+            for fn in files:
+                out.add(("f", stat.S_IMODE(os.stat(os.path.join(d, fn)).st_mode)))
+        return out
+
+    def test_run_folders_and_cache_are_not_world_readable(self):
+        old = os.umask(0o022)  # what a careless shell has
+        self.addCleanup(os.umask, old)
+        suite = self.suite("s/suite.json", items=[ITEM])
+        run, cache = os.path.join(self.tmp, "run"), os.path.join(self.tmp, "cache")
+        r = self.run_sim(suite, run, "--cache", cache)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(self.modes(run), {("d", 0o750), ("f", 0o640)})
+        self.assertEqual(self.modes(cache), {("d", 0o750), ("f", 0o640)})
+        wide = os.path.join(self.tmp, "wide")
+        r = self.run_sim(suite, wide, "--mode", "755")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(self.modes(wide), {("d", 0o755), ("f", 0o644)})
+        r = self.run_sim(suite, os.path.join(self.tmp, "x"), "--mode", "644")
+        self.assert_refused(r, "--mode '644'")
 
 
 if __name__ == "__main__":
