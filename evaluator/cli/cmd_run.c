@@ -298,9 +298,13 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                 c->max_cases = (uint64_t)n;
                 break;
         case O_OUT:
+                if (!*v) /* not "the current directory" */
+                        return bad_value("out", v, "a folder name");
                 c->out_dir = v;
                 break;
         case O_RUNDIR:
+                if (!*v)
+                        return bad_value("run-dir", v, "a folder name");
                 c->run_dir = v;
                 break;
         case O_QUIET:

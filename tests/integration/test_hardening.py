@@ -426,5 +426,30 @@ class PermissionsTest(Base):
         self.assert_refused(r, "--mode '644'")
 
 
+class TerminalTest(Base):
+    def test_verbose_escapes_server_bytes(self):
+        fx = harness.Fixture()
+        self.addCleanup(fx.stop)
+        suite = self.suite("s/suite.json", items=[dict(ITEM, prompt="{p} [[hostile]]")])
+        r = harness.parity(["run", suite, "--base-url", fx.base_url, "--model", "m",
+                            "--run-dir", os.path.join(self.tmp, "run"), "--no-fingerprint",
+                            "--verbose", "--retries", "0"])
+        lines = [ln for ln in r.stderr.splitlines() if "(item 'i1')" in ln]
+        self.assertEqual(len(lines), 2, r.describe())
+        self.assertNotIn("\x1b", r.stderr)
+        self.assertNotIn("\x07", r.stderr)
+        self.assertFalse(any(ln.startswith("parity: forged") for ln in r.stderr.splitlines()),
+                         r.describe())
+        self.assertIn("\\x1b[2J", lines[0])
+        self.assertIn("forged line", lines[0])  # on the error's own line
+
+    def test_an_empty_out_is_an_error(self):
+        suite = self.suite("s/suite.json", items=[ITEM])
+        for opt in ("--out", "--run-dir"):
+            r = harness.parity(["run", suite, "--engine", "sim", opt, ""], cwd=self.tmp)
+            self.assert_refused(r, "%s ''" % opt, "expected a folder name")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["s"])
+
+
 if __name__ == "__main__":
     unittest.main()
