@@ -658,7 +658,10 @@ class EvidenceTest(unittest.TestCase):
         self.assertEqual(r.rc, 0, r.describe())
         self.assertRegex(r.stdout, r"\[present\] EU AI Act Annex IV 2\(g\)")
         self.assertIn("is signed: audit.json left as sealed", r.stderr)
-        self.assertEqual(self.verify(d).rc, 0)
+        # signed, but no trust root given: integrity only, said first, exit 3
+        r = self.verify(d)
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertTrue(r.stdout.startswith("UNCHECKED SIGNER: "), r.describe())
 
     def test_rescoring_and_resummarising_reseal(self):
         d = self.copy()

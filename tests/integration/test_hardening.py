@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import shutil
+import subprocess
 import stat
 import tempfile
 import unittest
@@ -449,6 +450,56 @@ class TerminalTest(Base):
             r = harness.parity(["run", suite, "--engine", "sim", opt, ""], cwd=self.tmp)
             self.assert_refused(r, "%s ''" % opt, "expected a folder name")
         self.assertEqual(sorted(os.listdir(self.tmp)), ["s"])
+
+
+SSH_KEYGEN = shutil.which("ssh-keygen")
+
+
+@unittest.skipUnless(SSH_KEYGEN, "ssh-keygen (openssh-client) is not installed")
+class OmissionTest(Base):
+    """verify without a trust root never reads as verified (issue 14, 4)."""
+
+    def key(self, name):
+        path = os.path.join(self.tmp, name)
+        subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path],
+                       check=True, stdin=subprocess.DEVNULL)
+        with open(path + ".pub") as f:
+            return path, " ".join(f.read().split()[:2])
+
+    def setUp(self):
+        super().setUp()
+        suite = self.suite("s/suite.json", items=[ITEM])
+        self.run_dir = os.path.join(self.tmp, "run")
+        self.assertEqual(self.run_sim(suite, self.run_dir).rc, 0)
+        self.k1, pub1 = self.key("k1")
+        self.k2, _ = self.key("k2")
+        self.allowed = os.path.join(self.tmp, "allowed_signers")
+        write(self.allowed, "auditor@acme.example %s\n" % pub1)
+
+    def test_a_signed_folder_without_a_trust_root_says_so_first_and_exits_3(self):
+        self.assertEqual(harness.parity(["sign", self.run_dir, "--key", self.k1]).rc, 0)
+        r = harness.parity(["verify", self.run_dir])
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertTrue(r.stdout.startswith("UNCHECKED SIGNER: "), r.describe())
+        r = harness.parity(["verify", self.run_dir],
+                           env={"PARITY_ALLOWED_SIGNERS": self.allowed})
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertNotIn("UNCHECKED", r.stdout)
+        # re-signed by another key: only a trust root tells
+        self.assertEqual(harness.parity(["sign", self.run_dir, "--key", self.k2]).rc, 0)
+        self.assertEqual(harness.parity(["verify", self.run_dir]).rc, 3)
+        r = harness.parity(["verify", self.run_dir],
+                           env={"PARITY_ALLOWED_SIGNERS": self.allowed})
+        self.assertEqual(r.rc, 1, r.describe())
+
+    def test_require_signature(self):
+        r = harness.parity(["verify", self.run_dir, "--require-signature"])
+        self.assert_refused(r, "--require-signature needs --allowed-signers")
+        r = harness.parity(["verify", self.run_dir, "--require-signature", "--allowed-signers",
+                            self.allowed])
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertIn("manifest.json.sig: missing", r.stdout)
+        self.assertEqual(harness.parity(["verify", self.run_dir]).rc, 0)  # integrity only
 
 
 if __name__ == "__main__":
