@@ -2,11 +2,13 @@
  * main() only dispatches through the command table (git's builtins). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 
 #include "parity/common.h"
 #include "evaluator/cli/cmd.h"
+#include "evaluator/util/safe_file.h"
 
 struct command {
         const char *name;
@@ -52,7 +54,11 @@ static void usage(FILE *f)
 
 int pa__fail(const char *msg)
 {
-        fprintf(stderr, "parity: %s\n", msg);
+        char line[4 * sizeof(((struct pa_err *)0)->msg)];
+
+        /* Names and server bytes in it cannot break the one line. */
+        pa__esc(msg, strlen(msg), line, sizeof(line));
+        fprintf(stderr, "parity: %s\n", line);
         return 2;
 }
 
@@ -73,6 +79,9 @@ int main(int argc, char **argv)
         for (const struct command *c = commands; c->name; c++) {
                 if (strcmp(c->name, argv[1]))
                         continue;
+                /* Run folders, caches and reports are the operator's and
+                 * their group's only (run --mode widens it). */
+                umask(027);
                 if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                         return pa__fail("cannot initialise libcurl");
                 rc = c->fn(argc - 1, argv + 1);

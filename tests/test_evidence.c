@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "parity/evidence.h"
@@ -228,6 +229,77 @@ static void thresholds_checked_against_the_suite(void **state)
 
 /* ---- OpenSSH keys and SSHSIG ---- */
 
+/* A private key of tests/data at mode 600 in /tmp: parity refuses one
+ * others can read, and a checkout's mode is 644. */
+static const char *key_path(char *buf, size_t n, const char *rel)
+{
+        char src[1024], *data;
+        size_t len = 0;
+        FILE *f;
+
+        data = slurp(rel, &len);
+        snprintf(src, sizeof(src), "/tmp/parity-test-key-%ld-%s", (long)getpid(),
+                 strrchr(rel, '/') + 1);
+        snprintf(buf, n, "%s", src);
+        unlink(buf);
+        assert_non_null(f = fopen(buf, "wb"));
+        assert_int_equal(fchmod(fileno(f), 0600), 0);
+        assert_int_equal(fwrite(data, 1, len, f), len);
+        assert_int_equal(fclose(f), 0);
+        free(data);
+        return buf;
+}
+
+static void refuses_a_private_key_others_can_read(void **state)
+{
+        struct pa__sshkey k;
+        struct pa_err err = {{0}};
+        char path[1024];
+
+        (void)state;
+        key_path(path, sizeof(path), "evidence/test-only-ed25519");
+        assert_int_equal(chmod(path, 0644), 0);
+        assert_int_equal(pa__sshkey_load(&k, path, &err), PA_EINVAL);
+        assert_non_null(strstr(err.msg, "too open"));
+        assert_int_equal(chmod(path, 0640), 0);
+        assert_int_equal(pa__sshkey_load(&k, path, &err), PA_EINVAL);
+        assert_int_equal(chmod(path, 0400), 0);
+        assert_int_equal(pa__sshkey_load(&k, path, &err), 0);
+        pa__sshkey_wipe(&k);
+        unlink(path);
+}
+
+/* As strict as ssh-keygen -Y verify: junk around the armour, CRLF or
+ * stray bytes in it are refused; the armour as written is accepted. */
+static void sshsig_armour_is_parsed_strictly(void **state)
+{
+        struct pa__sshkey signer;
+        struct pa_err err = {{0}};
+        size_t mlen = 0, slen = 0;
+        char *msg = slurp("evidence/message.json", &mlen),
+             *sig = slurp("evidence/message.json.sig", &slen), buf[4096];
+        const char *nl;
+        size_t n;
+
+        (void)state;
+        assert_int_equal(pa__sshsig_verify(sig, slen, "parity", msg, mlen, &signer, &err), 0);
+        n = (size_t)snprintf(buf, sizeof(buf), "junk\n%s", sig);
+        assert_int_equal(pa__sshsig_verify(buf, n, "parity", msg, mlen, &signer, &err), PA_EINVAL);
+        n = (size_t)snprintf(buf, sizeof(buf), "%sjunk\n", sig);
+        assert_int_equal(pa__sshsig_verify(buf, n, "parity", msg, mlen, &signer, &err), PA_EINVAL);
+        nl = strchr(sig, '\n'); /* the BEGIN line's newline as CRLF */
+        n = (size_t)snprintf(buf, sizeof(buf), "%.*s\r%s", (int)(nl - sig), sig, nl);
+        assert_int_equal(pa__sshsig_verify(buf, n, "parity", msg, mlen, &signer, &err), PA_EINVAL);
+        nl = strchr(nl + 1, '\n'); /* a body line's newline as CRLF */
+        n = (size_t)snprintf(buf, sizeof(buf), "%.*s\r%s", (int)(nl - sig), sig, nl);
+        assert_int_equal(pa__sshsig_verify(buf, n, "parity", msg, mlen, &signer, &err), PA_EINVAL);
+        n = (size_t)snprintf(buf, sizeof(buf), "%.*s!%s", (int)(nl - sig), sig, nl);
+        assert_int_equal(pa__sshsig_verify(buf, n, "parity", msg, mlen, &signer, &err), PA_EINVAL);
+        assert_non_null(strstr(err.msg, "no CR"));
+        free(msg);
+        free(sig);
+}
+
 static void loads_openssh_key_with_ssh_keygen_fingerprint(void **state)
 {
         struct pa__sshkey k;
@@ -237,7 +309,7 @@ static void loads_openssh_key_with_ssh_keygen_fingerprint(void **state)
         (void)state;
         want[strcspn(want, "\n")] = '\0';
         assert_int_equal(
-            pa__sshkey_load(&k, test_path(path, sizeof(path), "evidence/test-only-ed25519"), &err),
+            pa__sshkey_load(&k, key_path(path, sizeof(path), "evidence/test-only-ed25519"), &err),
             0);
         assert_true(k.has_private);
         pa__sshkey_fingerprint(&k, fpr);
@@ -257,8 +329,7 @@ static void refuses_encrypted_and_foreign_keys(void **state)
 
         (void)state;
         assert_int_equal(
-            pa__sshkey_load(&k, test_path(path, sizeof(path), "evidence/test-only-encrypted"),
-                            &err),
+            pa__sshkey_load(&k, key_path(path, sizeof(path), "evidence/test-only-encrypted"), &err),
             PA_ENOTSUP);
         assert_non_null(strstr(err.msg, "is encrypted"));
         assert_int_equal(
@@ -285,7 +356,7 @@ static void sshsig_equals_ssh_keygen_bytes(void **state)
 
         (void)state;
         assert_int_equal(
-            pa__sshkey_load(&k, test_path(path, sizeof(path), "evidence/test-only-ed25519"), &err),
+            pa__sshkey_load(&k, key_path(path, sizeof(path), "evidence/test-only-ed25519"), &err),
             0);
         assert_int_equal(pa__sshsig_sign(&k, "parity", msg, mlen, &armored, &err), 0);
         assert_string_equal(armored, want);
@@ -333,10 +404,9 @@ static void sshsig_verifies_and_rejects(void **state)
                          PA_EINVAL);
         /* Signed by another key: valid, but another signer. */
         msg[3] ^= 1;
-        assert_int_equal(pa__sshkey_load(&other,
-                                         test_path(path, sizeof(path), "evidence/test-only-other"),
-                                         &err),
-                         0);
+        assert_int_equal(
+            pa__sshkey_load(&other, key_path(path, sizeof(path), "evidence/test-only-other"), &err),
+            0);
         assert_memory_not_equal(other.pub, signer.pub, PA_ED25519_PUB);
         pa__sshkey_wipe(&other);
         free(msg);
@@ -363,7 +433,7 @@ static void allowed_signers_match_key_identity_and_namespace(void **state)
         fprintf(f, "\"alice@x,*@ops.x\" namespaces=\"parity,file\" %s trailing comment\n", pub);
         fclose(f);
         assert_int_equal(
-            pa__sshkey_load(&k, test_path(path, sizeof(path), "evidence/test-only-ed25519"), &err),
+            pa__sshkey_load(&k, key_path(path, sizeof(path), "evidence/test-only-ed25519"), &err),
             0);
         assert_int_equal(pa__allowed_signers_find(file, &k, "alice@x", "parity", &who, &err), 0);
         assert_non_null(strstr(who, "alice@x"));
@@ -377,10 +447,9 @@ static void allowed_signers_match_key_identity_and_namespace(void **state)
         assert_non_null(strstr(err.msg, "for identity 'bob@x'"));
         assert_int_equal(pa__allowed_signers_find(file, &k, "bob@x", "git", NULL, &err), 0);
         assert_int_equal(pa__allowed_signers_find(file, &k, "eve@x", "git", NULL, &err), PA_EINVAL);
-        assert_int_equal(pa__sshkey_load(&other,
-                                         test_path(path, sizeof(path), "evidence/test-only-other"),
-                                         &err),
-                         0);
+        assert_int_equal(
+            pa__sshkey_load(&other, key_path(path, sizeof(path), "evidence/test-only-other"), &err),
+            0);
         assert_int_equal(pa__allowed_signers_find(file, &other, NULL, "parity", NULL, &err),
                          PA_EINVAL);
         assert_non_null(strstr(err.msg, "is not in allowed signers"));
@@ -475,7 +544,7 @@ static void run_seal_checks_the_copy_against_the_run_suite(void **state)
         (void)state;
         assert_non_null(mkdtemp(dir));
         snprintf(run, sizeof(run), "%s/run", dir);
-        snprintf(items, sizeof(items), "%s/suite/good-items.jsonl", run);
+        snprintf(items, sizeof(items), "%s/suite/items.jsonl", run);
         c.suite_path = test_path(p, sizeof(p), "suites/good.json");
         c.engine = (struct pa_engine_conf){.name = "sim", .max_tokens = -1, .timeout_s = 10};
         c.samples = c.concurrency = 1;
@@ -514,6 +583,8 @@ int main(void)
             cmocka_unit_test(sshsig_equals_fresh_ssh_keygen_signature),
             cmocka_unit_test(dsse_pae_matches_the_spec),
             cmocka_unit_test(run_seal_checks_the_copy_against_the_run_suite),
+            cmocka_unit_test(refuses_a_private_key_others_can_read),
+            cmocka_unit_test(sshsig_armour_is_parsed_strictly),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include "parity/evidence.h"
 #include "parity/report.h"
+#include "parity/result.h"
 #include "parity/stats.h"
 #include "cmd.h"
 #include "evaluator/evidence/evidence_int.h"
@@ -464,6 +465,19 @@ static int check_complete(const struct opts *o, const char *which, const struct 
         return PA_EXIT_INCOMPLETE;
 }
 
+/* Pairs are compared by their last record: a resumed run's failed pair was
+ * asked again (pa_results_latest). */
+static int keep_latest(struct pa_run_dir *r, struct pa_err *err)
+{
+        json_t *latest = pa_results_latest(r->records);
+
+        if (!latest)
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        json_decref(r->records);
+        r->records = latest;
+        return 0;
+}
+
 int pa__cmd_diff(int argc, char **argv)
 {
         struct opts o;
@@ -476,7 +490,8 @@ int pa__cmd_diff(int argc, char **argv)
         if ((rc = check_intact("base", o.base)) >= 0 ||
             (rc = check_intact("candidate", o.cand)) >= 0)
                 return rc;
-        if (pa_run_dir_open(&b, o.base, &err) || pa_run_dir_open(&c, o.cand, &err))
+        if (pa_run_dir_open(&b, o.base, &err) || pa_run_dir_open(&c, o.cand, &err) ||
+            keep_latest(&b, &err) || keep_latest(&c, &err))
                 rc = pa__fail(err.msg[0] ? err.msg : "cannot open the run folders");
         else if ((rc = check_complete(&o, "base", &b)) < 0 &&
                  (rc = check_complete(&o, "candidate", &c)) < 0)

@@ -3,14 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/resume.h"
+#include "evaluator/util/util.h"
 
 static const char verify_usage[] =
     "usage: parity verify RUN_DIR [--allowed-signers FILE [--identity PRINCIPAL]]\n"
+    "                             [--require-signature]\n"
     "Re-checks a sealed run folder: every file's sha256 and size against the manifest,\n"
     "the results chain (seq, prev, head, count), the counts, the suite copy, the\n"
     "pre-registered thresholds, summary.json and audit.json recomputed from the\n"
@@ -19,7 +22,11 @@ static const char verify_usage[] =
     "  --allowed-signers FILE  the signature must be by a key of this ssh-keygen(1)\n"
     "                          allowed_signers file (and is required)\n"
     "  --identity PRINCIPAL    ... for this principal\n"
-    "Exit: 0 clean, 1 findings, 2 unusable input (no manifest, bad option).\n";
+    "  --require-signature     a folder without a signature by an allowed signer fails\n"
+    "                          (needs --allowed-signers or PARITY_ALLOWED_SIGNERS)\n"
+    "PARITY_ALLOWED_SIGNERS in the environment stands for --allowed-signers.\n"
+    "Exit: 0 clean, 1 findings, 2 unusable input (no manifest, bad option),\n"
+    "3 intact but signed and the signer not checked (no allowed signers given).\n";
 
 static const char sign_usage[] =
     "usage: parity sign RUN_DIR --key FILE\n"
@@ -45,7 +52,7 @@ static const char audit_usage[] =
     "  --json       print audit.json's object instead of text\n"
     "  --no-write   leave the folder as it is\n";
 
-enum { O_SIGNERS = 256, O_IDENTITY, O_KEY, O_JSON, O_NOWRITE, O_HELP };
+enum { O_SIGNERS = 256, O_IDENTITY, O_KEY, O_JSON, O_NOWRITE, O_HELP, O_REQUIRE_SIG };
 
 static const struct option options[] = {
     {"allowed-signers", required_argument, NULL, O_SIGNERS},
@@ -54,12 +61,13 @@ static const struct option options[] = {
     {"json", no_argument, NULL, O_JSON},
     {"no-write", no_argument, NULL, O_NOWRITE},
     {"help", no_argument, NULL, O_HELP},
+    {"require-signature", no_argument, NULL, O_REQUIRE_SIG},
     {NULL, 0, NULL, 0},
 };
 
 struct args {
         const char *dir, *signers, *identity, *key;
-        bool json, no_write;
+        bool json, no_write, require_sig;
 };
 
 /* Parses argv; returns -1 to go on, else the exit code. allowed is the
@@ -99,6 +107,9 @@ static int parse(int argc, char **argv, const char *usage, const int *allowed, s
                 case O_NOWRITE:
                         a->no_write = true;
                         break;
+                case O_REQUIRE_SIG:
+                        a->require_sig = true;
+                        break;
                 }
         }
         if (optind != argc - 1) {
@@ -107,6 +118,22 @@ static int parse(int argc, char **argv, const char *usage, const int *allowed, s
         }
         a->dir = argv[optind];
         return -1;
+}
+
+/* Whether dir holds a signature or an attestation (whatever it is). */
+static bool is_signed(const char *dir)
+{
+        const char *names[] = {PA_SIG_FILE, PA_ATTEST_FILE};
+        bool any = false;
+
+        for (size_t i = 0; i < 2; i++) {
+                char *p = pa__path_join(dir, names[i]);
+                struct stat st;
+
+                any |= p && lstat(p, &st) == 0;
+                free(p);
+        }
+        return any;
 }
 
 static int fail(int rc, const struct pa_err *err)
@@ -146,24 +173,38 @@ static bool say_incomplete(const char *dir)
 
 int pa__cmd_verify(int argc, char **argv)
 {
-        static const int allowed[] = {O_SIGNERS, O_IDENTITY, 0};
+        static const int allowed[] = {O_SIGNERS, O_IDENTITY, O_REQUIRE_SIG, 0};
         struct pa_verify_opts o = {0};
         struct pa_err err = {{0}};
         struct args a;
         size_t n = 0;
         bool short_run = false;
+        const char *env;
+        bool signed_ = false;
         int rc = parse(argc, argv, verify_usage, allowed, &a);
 
         if (rc >= 0)
                 return rc;
+        if (!a.signers && (env = getenv("PARITY_ALLOWED_SIGNERS")) && *env)
+                a.signers = env;
         if (a.identity && !a.signers)
                 return pa__fail("--identity needs --allowed-signers");
+        if (a.require_sig && !a.signers)
+                return pa__fail("--require-signature needs --allowed-signers or "
+                                "PARITY_ALLOWED_SIGNERS: a signature is only worth the key "
+                                "checked against");
         o.allowed_signers = a.signers;
         o.identity = a.identity;
         if (is_diff_dir(a.dir)) {
                 rc = pa__verify_diff_dir(a.dir, stdout, &n, &err);
         } else {
                 short_run = say_incomplete(a.dir);
+                /* Said first, so no reader takes what follows for a verified signer. */
+                if (!a.signers && (signed_ = is_signed(a.dir)))
+                        printf("UNCHECKED SIGNER: '%s' is signed, but no --allowed-signers (or "
+                               "PARITY_ALLOWED_SIGNERS) was given: only its integrity is "
+                               "checked, not who signed it\n",
+                               a.dir);
                 rc = pa_evidence_verify(a.dir, &o, stdout, &n, &err);
         }
         if (rc)
@@ -171,7 +212,10 @@ int pa__cmd_verify(int argc, char **argv)
         if (n)
                 fprintf(stderr, "parity: verify '%s': %zu finding%s\n", a.dir, n,
                         n == 1 ? "" : "s");
-        return n ? PA_EXIT_GATE : short_run ? PA_EXIT_INCOMPLETE : PA_EXIT_OK;
+        return n           ? PA_EXIT_GATE
+               : short_run ? PA_EXIT_INCOMPLETE
+               : signed_   ? PA_EXIT_UNCHECKED
+                           : PA_EXIT_OK;
 }
 
 /* sign and attest first make sure there is nothing wrong to sign: the

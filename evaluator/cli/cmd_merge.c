@@ -1,6 +1,7 @@
 /* parity merge OUT_DIR SHARD_DIR...: the run folders of one suite's shards
  * (parity run --shard i/n) joined into one run folder (docs/shards.md). */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "cmd.h"
 #include "evaluator/run/resume.h"
 #include "evaluator/run/run.h"
+#include "evaluator/folder/lock.h"
 #include "evaluator/util/util.h"
 
 static const char merge_usage[] =
@@ -22,6 +24,7 @@ static const char merge_usage[] =
 
 struct shard_in {
         const char *dir;
+        struct pa__lock lock; /* its lock (lock.h) while it is read */
         json_t *manifest;
         struct pa__shard sh;
         uint64_t records;
@@ -32,6 +35,7 @@ struct merge {
         size_t n;
         json_t *records;
         struct pa__done done;
+        struct pa__lock out_lock;
 };
 
 static int load_shard(struct shard_in *in, struct pa_err *err)
@@ -155,12 +159,16 @@ static int copy_tree(const char *from, const char *to, struct pa_err *err)
 
                 if (!a || !b)
                         rc = PA_ENOMEM;
-                else if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || stat(a, &st))
+                else if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         ;
+                else if (lstat(a, &st) != 0)
+                        rc = pa_errf(err, PA_EIO, "cannot read '%s': %s", a, strerror(errno));
                 else if (S_ISDIR(st.st_mode))
                         rc = copy_tree(a, b, err);
                 else if (S_ISREG(st.st_mode))
                         rc = pa__copy_file(a, b, err);
+                else /* a symlink could bring in any file of the machine */
+                        rc = pa_errf(err, PA_EINVAL, "'%s': not a regular file", a);
                 free(a);
                 free(b);
         }
@@ -233,7 +241,7 @@ static int copy_inputs(const struct merge *g, const char *out, struct pa_err *er
         int rc = PA_ENOMEM;
 
         if (from && to && tfrom && tto && (rc = copy_tree(from, to, err)) == 0 &&
-            stat(tfrom, &st) == 0)
+            lstat(tfrom, &st) == 0)
                 rc = pa__copy_file(tfrom, tto, err);
         free(from);
         free(to);
@@ -243,7 +251,7 @@ static int copy_inputs(const struct merge *g, const char *out, struct pa_err *er
 }
 
 /* OUT_DIR: the suite copy, the records re-chained, the manifest. */
-static int write_out(const struct merge *g, const char *out, struct pa_err *err)
+static int write_out(struct merge *g, const char *out, struct pa_err *err)
 {
         const char *id0 = json_string_value(json_object_get(g->in[0].manifest, "run_id"));
         char head[65], run_id[160], *path = NULL, *text = NULL;
@@ -252,7 +260,11 @@ static int write_out(const struct merge *g, const char *out, struct pa_err *err)
 
         if (!pa__dir_is_vacant(out))
                 return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", out);
-        if ((rc = pa__mkdir_p(out, err)) || (rc = copy_inputs(g, out, err)))
+        if ((rc = pa__mkdir_p(out, err)) || (rc = pa__dir_lock(out, &g->out_lock, err)))
+                return rc;
+        if (!pa__dir_is_only_lock(out))
+                return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", out);
+        if ((rc = copy_inputs(g, out, err)))
                 return rc;
         if (!(path = pa__path_join(out, "results.jsonl")))
                 return PA_ENOMEM;
@@ -272,13 +284,27 @@ static int write_out(const struct merge *g, const char *out, struct pa_err *err)
         return rc;
 }
 
+/* Shard k's lock, unless an earlier argument is the same folder (a
+ * repeated shard is refused later, as such). */
+static int lock_shard(struct merge *g, size_t k, struct pa_err *err)
+{
+        struct stat a, b;
+
+        for (size_t j = 0; j < k; j++)
+                if (stat(g->in[k].dir, &a) == 0 && stat(g->in[j].dir, &b) == 0 &&
+                    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                        return 0;
+        return pa__run_dir_lock(g->in[k].dir, &g->in[k].lock, err);
+}
+
 static int merge(struct merge *g, const char *out, bool quiet, struct pa_err *err)
 {
         struct pa_run_dir r = {0};
         int rc = 0;
 
         for (size_t k = 0; rc == 0 && k < g->n; k++)
-                rc = load_shard(&g->in[k], err);
+                if ((rc = lock_shard(g, k, err)) == 0)
+                        rc = load_shard(&g->in[k], err);
         if (rc || (rc = check_shards(g, err)) || (rc = read_records(g, err)) ||
             (rc = write_out(g, out, err)) || (rc = pa_run_dir_open(&r, out, err)) ||
             (rc = pa_run_dir_summarise(&r, 0.05, quiet, err)))
@@ -309,13 +335,19 @@ int pa__cmd_merge(int argc, char **argv)
         g.n = (size_t)(argc - first - 1);
         if (!(g.in = calloc(g.n, sizeof(*g.in))))
                 return pa__fail("out of memory");
-        for (size_t k = 0; k < g.n; k++)
+        g.out_lock = (struct pa__lock)PA__LOCK_INIT;
+        for (size_t k = 0; k < g.n; k++) {
                 g.in[k].dir = argv[first + 1 + (int)k];
+                g.in[k].lock = (struct pa__lock)PA__LOCK_INIT;
+        }
         rc = merge(&g, argv[first], quiet, &err);
         if (rc == 0)
                 printf("run folder: %s\n", argv[first]);
-        for (size_t k = 0; k < g.n; k++)
+        for (size_t k = 0; k < g.n; k++) {
                 json_decref(g.in[k].manifest);
+                pa__dir_unlock(&g.in[k].lock);
+        }
+        pa__dir_unlock(&g.out_lock);
         free(g.in);
         json_decref(g.records);
         pa__done_release(&g.done);

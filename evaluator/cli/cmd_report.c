@@ -1,15 +1,18 @@
 /* parity report RUN_DIR|DIFF_DIR: (re)writes the reports of a run folder
  * or a diff folder from the documents it holds (docs/reports.md). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "parity/evidence.h"
 #include "parity/report.h"
 #include "cmd.h"
 #include "evaluator/run/run.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 #define DEFAULT_FORMATS "md,html,junit"
@@ -42,19 +45,18 @@ static void docs_release(struct docs *d)
  * exists and is not JSON. */
 static int load(const char *dir, const char *name, json_t **out, struct pa_err *err)
 {
-        char *path = pa__path_join(dir, name);
-        json_error_t je;
+        char *path = pa__path_join(dir, name), what[PATH_MAX];
+        struct stat st;
+        int rc = 0;
 
         *out = NULL;
         if (!path)
                 return PA_ENOMEM;
-        if (access(path, F_OK) == 0 && !(*out = json_load_file(path, 0, &je))) {
-                free(path);
-                return pa_errf(err, PA_EINVAL, "'%s/%s': %d:%d: %s", dir, name, je.line, je.column,
-                               je.text);
-        }
+        snprintf(what, sizeof(what), "'%s/%s'", dir, name);
+        if (lstat(path, &st) == 0)
+                rc = pa__json_load_regular(path, what, 0, (uint64_t)256 << 20, 0, out, NULL, err);
         free(path);
-        return 0;
+        return rc;
 }
 
 /* The run's summary: summary.json, else computed from the records. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "parity/engine.h"
 #include "cmd.h"
@@ -49,6 +50,11 @@ static const char run_usage[] =
     "  --allow-unlisted-model  run a model the server's model list does not name\n"
     "  --max-error-rate R    share of cases that may end without an answer before the run\n"
     "                        is incomplete (exit 3; default 0.02)\n"
+    "  --allow-outside-paths let the suite's items_file lie outside the suite's folder\n"
+    "  --max-cases N         refuse a suite that expands to more than N cases\n"
+    "                        (default 10000000)\n"
+    "  --mode MODE           octal permissions of the run folder and cache folders\n"
+    "                        (default 750; files get it without x, 640)\n"
     "  --out DIR             parent of the new run folder (default runs)\n"
     "  --run-dir DIR         exact run folder; must be new or empty\n"
     "  --resume DIR          continue the interrupted run in DIR: same SUITE, engine, model\n"
@@ -106,7 +112,10 @@ enum {
         O_REPLAY,
         O_NO_FP,
         O_UNLISTED,
-        O_MAX_ERR
+        O_MAX_ERR,
+        O_ALLOW_OUTSIDE,
+        O_MAX_CASES,
+        O_MODE
 };
 
 /* Evidence (docs/evidence.md). */
@@ -155,6 +164,9 @@ static const struct option run_options[] = {
     {"no-fingerprint", no_argument, NULL, O_NO_FP},
     {"allow-unlisted-model", no_argument, NULL, O_UNLISTED},
     {"max-error-rate", required_argument, NULL, O_MAX_ERR},
+    {"allow-outside-paths", no_argument, NULL, O_ALLOW_OUTSIDE},
+    {"max-cases", required_argument, NULL, O_MAX_CASES},
+    {"mode", required_argument, NULL, O_MODE},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -178,6 +190,18 @@ static int add_base_url(struct pa_engine_conf *e, const char *v)
                 return bad_value("base-url", v, "at most 65 base URLs");
         more[e->n_more_urls++] = v;
         e->more_urls = more;
+        return 0;
+}
+
+/* --mode: what umask(027) (main.c) allows, widened; the owner keeps rwx. */
+static int set_mode(const char *v)
+{
+        char *end = NULL;
+        long m = strtol(v, &end, 8);
+
+        if (!*v || *end || m < 0700 || m > 0777)
+                return bad_value("mode", v, "octal permissions from 700 to 777, e.g. 750");
+        umask((mode_t)(0777 & ~m));
         return 0;
 }
 
@@ -278,10 +302,24 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                         return bad_value("exec-prompt", v, "stdin or arg");
                 e->exec_prompt_arg = !strcmp(v, "arg");
                 break;
+        case O_ALLOW_OUTSIDE:
+                c->allow_outside_paths = true;
+                break;
+        case O_MODE:
+                return set_mode(v);
+        case O_MAX_CASES:
+                if (pa__parse_long(v, 1, 1000000000000L, &n))
+                        return bad_value("max-cases", v, "a whole number from 1 to 10^12");
+                c->max_cases = (uint64_t)n;
+                break;
         case O_OUT:
+                if (!*v) /* not "the current directory" */
+                        return bad_value("out", v, "a folder name");
                 c->out_dir = v;
                 break;
         case O_RUNDIR:
+                if (!*v)
+                        return bad_value("run-dir", v, "a folder name");
                 c->run_dir = v;
                 break;
         case O_QUIET:

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/run.h"
+#include "evaluator/folder/lock.h"
 #include "evaluator/util/util.h"
 
 static const char score_usage[] =
@@ -31,6 +32,25 @@ static const char summary_usage[] =
     "into DIR instead.\n"
     "  -o, --out DIR  write summary.json, summary.txt and the reports there\n"
     "  --quiet        do not print the table\n";
+
+/* The records read are the ones the run wrote: their chain ends where
+ * manifest.results.chain_head says (pa_results_load checked the links), so
+ * an edited record is never re-chained and resealed as if it were sound. */
+static int check_head(const struct pa_run_dir *r, struct pa_err *err)
+{
+        const json_t *res = json_object_get(r->manifest, "results");
+        const char *want = json_string_value(json_object_get(res, "chain_head"));
+
+        if (!want || strcmp(want, r->head) ||
+            json_integer_value(json_object_get(res, "records")) !=
+                (json_int_t)json_array_size(r->records))
+                return pa_errf(err, PA_EINVAL,
+                               "run folder '%s': results.jsonl: its chain does not end at "
+                               "manifest.results.chain_head (records edited, added or removed "
+                               "since the run wrote them)",
+                               r->dir);
+        return 0;
+}
 
 static bool is_sealed(const json_t *manifest)
 {
@@ -121,6 +141,7 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
         struct pa_err err = {{0}};
         const char *out = NULL, *usage = rescoring ? score_usage : summary_usage;
         bool quiet = false, sealed;
+        struct pa__lock lock = PA__LOCK_INIT;
         int opt, rc;
 
         optind = 1;
@@ -142,7 +163,8 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
                 fputs(usage, stderr);
                 return 2;
         }
-        if ((rc = pa_run_dir_open(&r, argv[optind], &err)))
+        if ((rc = pa__run_dir_lock(argv[optind], &lock, &err)) ||
+            (rc = pa_run_dir_open(&r, argv[optind], &err)) || (rc = check_head(&r, &err)))
                 goto done;
         sealed = is_sealed(r.manifest);
         if (rescoring && sealed && !out) {
@@ -191,6 +213,7 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
                 printf("run folder: %s\n", out);
 done:
         pa_run_dir_release(&r);
+        pa__dir_unlock(&lock);
         return rc ? pa__fail(err.msg[0] ? err.msg : pa_strerror(rc)) : 0;
 }
 

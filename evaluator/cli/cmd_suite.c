@@ -13,8 +13,9 @@
 #endif
 
 static const char suite_usage[] =
-    "usage: parity suite lint FILE\n"
-    "       parity suite expand FILE   (cases as JSONL on stdout)\n"
+    "usage: parity suite lint FILE [--allow-outside-paths] [--max-cases N]\n"
+    "       parity suite expand FILE [--allow-outside-paths] [--max-cases N]\n"
+    "                                  (cases as JSONL on stdout)\n"
     "       parity suite list [DIR]    (the suites in DIR and its folders; default:\n"
     "                                   the shipped suites)\n";
 
@@ -110,8 +111,30 @@ static int list(const char *dir)
         return rc;
 }
 
+/* lint and expand: FILE then --allow-outside-paths, --max-cases N. */
+static int load_options(int argc, char **argv, struct pa_suite_opts *o)
+{
+        long n;
+
+        for (int i = 3; i < argc; i++) {
+                if (!strcmp(argv[i], "--allow-outside-paths")) {
+                        o->allow_outside = true;
+                } else if (!strcmp(argv[i], "--max-cases") && i + 1 < argc) {
+                        if (pa__parse_long(argv[++i], 1, 1000000000000L, &n))
+                                return pa__fail("--max-cases: expected a whole number from 1 to "
+                                                "10^12");
+                        o->max_cases = (uint64_t)n;
+                } else {
+                        fputs(suite_usage, stderr);
+                        return 2;
+                }
+        }
+        return 0;
+}
+
 int pa__cmd_suite(int argc, char **argv)
 {
+        struct pa_suite_opts o = {0};
         struct pa_suite s;
         struct pa_err err = {{0}};
         int rc;
@@ -122,18 +145,26 @@ int pa__cmd_suite(int argc, char **argv)
         }
         if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list"))
                 return list(argc == 3 ? argv[2] : PA_SUITES_DIR);
-        if (argc != 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand"))) {
+        if (argc < 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand"))) {
                 fputs(suite_usage, stderr);
                 return 2;
         }
-        if (pa_suite_load(&s, argv[2], &err)) {
+        if ((rc = load_options(argc, argv, &o)))
+                return rc;
+        if (argc < 3) {
+                fputs(suite_usage, stderr);
+                return 2;
+        }
+        if (pa_suite_load_opts(&s, argv[2], &o, &err)) {
                 pa_suite_release(&s);
                 return pa__fail(err.msg);
         }
         if (!strcmp(argv[1], "lint")) {
-                printf("%s: suite %s %s: %zu items, %zu axes, %zu scorers, %llu cases\n", argv[2],
-                       s.id, s.version, s.n_items, s.n_axes, s.scorers.n,
-                       (unsigned long long)s.n_cases);
+                printf("%s: suite %s %s: %zu items, %zu axes, %zu scorers, %llu cases (at most "
+                       "%llu: --max-cases)\n",
+                       argv[2], s.id, s.version, s.n_items, s.n_axes, s.scorers.n,
+                       (unsigned long long)s.n_cases,
+                       (unsigned long long)(o.max_cases ? o.max_cases : PA_MAX_CASES));
                 rc = 0;
         } else {
                 rc = expand(&s);

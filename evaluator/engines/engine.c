@@ -8,6 +8,10 @@
 #include "parity/engine.h"
 #include "evaluator/util/util.h"
 
+/* engine_auth.c */
+int pa__engine_auth(struct pa_engine *e, struct pa_err *err);
+void pa__engine_auth_release(struct pa_engine *e);
+
 extern const struct pa_engine_ops pa_engine_openai_chat;
 extern const struct pa_engine_ops pa_engine_openai_completions;
 extern const struct pa_engine_ops pa_engine_sim;
@@ -63,16 +67,6 @@ static int open_http(struct pa_engine *e, struct pa_err *err)
         size_t n = 1 + e->conf.n_more_urls;
         int rc;
 
-        if (!(e->urls = calloc(n, sizeof(*e->urls))))
-                return PA_ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                const char *base = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
-
-                if ((rc = endpoint_url(e, base, &e->urls[i], err)))
-                        return rc;
-                e->n_urls++;
-        }
-        e->url = e->urls[0];
         if (e->conf.api_key_env) {
                 const char *key = getenv(e->conf.api_key_env);
 
@@ -83,6 +77,18 @@ static int open_http(struct pa_engine *e, struct pa_err *err)
                 if (!(e->api_key = strdup(key)))
                         return PA_ENOMEM;
         }
+        if ((rc = pa__engine_auth(e, err)))
+                return rc;
+        if (!(e->urls = calloc(n, sizeof(*e->urls))))
+                return PA_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *base = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
+
+                if ((rc = endpoint_url(e, base, &e->urls[i], err)))
+                        return rc;
+                e->n_urls++;
+        }
+        e->url = e->urls[0];
         return 0;
 }
 
@@ -112,6 +118,7 @@ void pa_engine_close(struct pa_engine *e)
         if (e->api_key)
                 memset(e->api_key, 0, strlen(e->api_key));
         free(e->api_key);
+        pa__engine_auth_release(e);
         for (size_t i = 0; i < e->n_urls; i++)
                 free(e->urls[i]);
         free(e->urls);

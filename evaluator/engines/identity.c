@@ -66,7 +66,6 @@ void pa__probe_run(const struct pa_engine *e, const char *url, const char *post,
 {
         CURL *h = curl_easy_init();
         struct curl_slist *hdr = NULL;
-        char auth[4096] = "";
         bool ok = true;
 
         memset(p, 0, sizeof(*p));
@@ -77,9 +76,8 @@ void pa__probe_run(const struct pa_engine *e, const char *url, const char *post,
         hdr = add_header(hdr, PA_PROBE_HEADER, &ok);
         if (post)
                 hdr = add_header(hdr, "Content-Type: application/json", &ok);
-        if (e->api_key && snprintf(auth, sizeof(auth), "Authorization: Bearer %s", e->api_key) <
-                              (int)sizeof(auth))
-                hdr = add_header(hdr, auth, &ok);
+        if (e->auth)
+                hdr = add_header(hdr, e->auth, &ok);
         if (!ok)
                 goto out;
         curl_easy_setopt(h, CURLOPT_URL, url);
@@ -99,7 +97,6 @@ void pa__probe_run(const struct pa_engine *e, const char *url, const char *post,
         p->res = curl_easy_perform(h);
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
 out:
-        memset(auth, 0, sizeof(auth));
         curl_slist_free_all(hdr);
         curl_easy_cleanup(h);
 }
@@ -288,7 +285,7 @@ static json_t *identity_at(const struct pa_engine *e, size_t i, bool *ok)
                 return NULL;
         ce.conf.base_url = i ? e->conf.more_urls[i - 1] : e->conf.base_url;
         ce.url = e->urls[i];
-        json_object_set_new(id, "base_url", json_string(ce.conf.base_url));
+        json_object_set_new(id, "base_url", json_string(pa_engine_shown_url(e, i)));
         if (e->ops->identify)
                 e->ops->identify(&ce, id);
         fp = e->conf.no_fingerprint ? json_null() : fingerprint(&ce, id);

@@ -177,7 +177,7 @@ int pa__attest_check(struct pa__ev *e, const struct pa_verify_opts *o,
                 return PA_ENOMEM;
         if (access(path, F_OK) != 0)
                 goto out;
-        if (!(env = pa__ev_load_json(e->dir, NAME, f)))
+        if (!(env = pa__ev_load_json(e->dir, e->manifest, NAME, f)))
                 goto out;
         if (!(st = open_payload(env, &payload, &plen, f)))
                 goto out;

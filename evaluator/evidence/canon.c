@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "evidence_int.h"
+#include "evaluator/util/safe_file.h"
 
 void pa_decimal(double x, char out[32])
 {
@@ -171,12 +172,14 @@ bad:
 
 void pa__finding(struct pa__findings *f, const char *fmt, ...)
 {
-        char line[1024];
+        char raw[1024], line[1024];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(line, sizeof(line), fmt, ap);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
+        /* Names and values come from the folder: one finding, one line. */
+        pa__esc(raw, strlen(raw), line, sizeof(line));
         if (f->n == 0)
                 snprintf(f->first, sizeof(f->first), "%s", line);
         f->n++;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "evidence_int.h"
+#include "evaluator/folder/lock.h"
 
 int pa_evidence_prepare(const struct pa_provenance *p, const struct pa_suite *s,
                         struct pa_thresholds *t, struct pa_err *err)
@@ -78,7 +79,7 @@ int pa_evidence_annotate(json_t *m, const struct pa_provenance *p, const struct 
 bool pa__evidence_unlisted(const char *rel)
 {
         return !strcmp(rel, "manifest.json") || !strcmp(rel, PA_SIG_FILE) ||
-               !strcmp(rel, PA_ATTEST_FILE);
+               !strcmp(rel, PA_ATTEST_FILE) || !strcmp(rel, PA_LOCK_FILE);
 }
 
 static int add_file(const char *path, const char *rel, off_t size, json_t *files,
@@ -94,10 +95,18 @@ static int add_file(const char *path, const char *rel, off_t size, json_t *files
         return rc;
 }
 
+/* A folder parity writes: suite/ and what is under it (a folder written
+ * before suite/suite.json may keep its items file's own folders). */
+static bool expected_dir(const char *rel)
+{
+        return !strcmp(rel, "suite") || !strncmp(rel, "suite/", 6);
+}
+
 static int walk(const char *dir, const char *prefix, json_t *files, struct pa_err *err)
 {
         DIR *d = opendir(dir);
         struct dirent *de;
+        size_t entries = 0;
         int rc = 0;
 
         if (!d)
@@ -108,12 +117,17 @@ static int walk(const char *dir, const char *prefix, json_t *files, struct pa_er
 
                 if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
+                entries++;
                 path = pa__path_join(dir, de->d_name);
                 rel = prefix[0] ? pa__path_join(prefix, de->d_name) : strdup(de->d_name);
                 if (!path || !rel)
                         rc = PA_ENOMEM;
                 else if (lstat(path, &st) != 0)
                         rc = pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
+                else if (S_ISDIR(st.st_mode) && !expected_dir(rel))
+                        rc =
+                            pa_errf(err, PA_EINVAL,
+                                    "%s/: unexpected folder (a run folder holds only suite/)", rel);
                 else if (S_ISDIR(st.st_mode))
                         rc = walk(path, rel, files, err);
                 else if (!S_ISREG(st.st_mode))
@@ -127,6 +141,9 @@ static int walk(const char *dir, const char *prefix, json_t *files, struct pa_er
                 free(rel);
         }
         closedir(d);
+        /* An empty folder hashes as nothing: it could come and go unseen. */
+        if (rc == 0 && prefix[0] && !entries)
+                rc = pa_errf(err, PA_EINVAL, "%s/: empty folder", prefix);
         return rc;
 }
 

@@ -4,10 +4,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "parity/result.h"
 #include "evidence_int.h"
+#include "evaluator/folder/suite_copy.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/suite/shard.h"
 
 #define MAX_CHAIN_FINDINGS 10
@@ -59,19 +62,32 @@ static json_t *chain_line(struct pa__chain *c, const char *line, size_t len, siz
         return rec;
 }
 
-int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f,
+int pa__chain_scan(const char *path, uint64_t max, struct pa__chain *c, struct pa__findings *f,
                    void (*each)(void *ud, json_t *rec), void *ud, struct pa_err *err)
 {
-        FILE *fp = fopen(path, "rb");
+        FILE *fp = NULL;
         char *line = NULL;
         size_t cap = 0, lineno = 0, shown = 0;
         ssize_t got;
+        struct stat st;
+        int fd, rc;
 
         memset(c, 0, sizeof(*c));
         memcpy(c->head, genesis, sizeof(genesis));
         c->intact = true;
-        if (!fp)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+        /* A FIFO, device or symlink is refused before a byte is read; past
+         * the sealed size nothing is read (its chain is checked up to it). */
+        if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
+                return rc;
+        if (max && fstat(fd, &st) == 0 && (uint64_t)st.st_size > max && f)
+                pa__finding(f,
+                            "results.jsonl: %lld bytes, manifest.files records %llu: records "
+                            "past them were added after sealing and are not read",
+                            (long long)st.st_size, (unsigned long long)max);
+        if (!(fp = pa__fdopen_capped(fd, max))) {
+                close(fd);
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        }
         while ((got = getline(&line, &cap, fp)) >= 0) {
                 size_t len = (size_t)got;
 
@@ -96,16 +112,40 @@ int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f
 
 /* ---- opening ---- */
 
-json_t *pa__ev_load_json(const char *dir, const char *name, struct pa__findings *f)
+uint64_t pa__ev_cap(const json_t *manifest, const char *name)
+{
+        const json_t *size =
+            json_object_get(json_object_get(json_object_get(manifest, "files"), name), "size");
+
+        if (json_is_integer(size) && json_integer_value(size) >= 0)
+                return (uint64_t)json_integer_value(size); /* 0: uncapped, but regular */
+        return PA_EV_MAX_BYTES;
+}
+
+json_t *pa__ev_load_json(const char *dir, const json_t *manifest, const char *name,
+                         struct pa__findings *f)
 {
         char *path = pa__path_join(dir, name);
-        json_error_t je;
-        json_t *v = path ? json_load_file(path, JSON_REJECT_DUPLICATES, &je) : NULL;
+        struct pa_err err = {{0}};
+        struct stat st;
+        json_t *v = NULL;
 
-        if (!v && path && f && access(path, F_OK) == 0)
-                pa__finding(f, "%s: not valid JSON: %d:%d: %s", name, je.line, je.column, je.text);
+        if (path && lstat(path, &st) == 0 &&
+            pa__json_load_regular(path, name, 0, pa__ev_cap(manifest, name), JSON_REJECT_DUPLICATES,
+                                  &v, NULL, &err) &&
+            f)
+                pa__finding(f, "%s", err.msg);
         free(path);
         return v;
+}
+
+/* results.jsonl: its sealed size, or (not sealed yet) no cap: it grows
+ * with the run, and a regular file is finite. */
+static uint64_t results_cap(const json_t *manifest)
+{
+        return json_object_get(json_object_get(manifest, "files"), "results.jsonl")
+                   ? pa__ev_cap(manifest, "results.jsonl")
+                   : 0;
 }
 
 static void load_thresholds(struct pa__ev *e, struct pa__findings *f)
@@ -129,49 +169,45 @@ static void load_thresholds(struct pa__ev *e, struct pa__findings *f)
         free(path);
 }
 
-/* Whether the copy at path (and its items file, found as pa_suite_load
- * would find it) hashes as s did when it was loaded. */
-static bool same_copy(const char *path, const struct pa_suite *s, struct pa_err *err)
+/* Whether the copy (suite_copy.h) hashes as s did when it was loaded. */
+static bool same_copy(const char *path, const char *items, const struct pa_suite *s,
+                      struct pa_err *err)
 {
-        const char *rel = json_string_value(json_object_get(s->root, "items_file"));
-        char hex[PA_SHA256_HEX], *dir = NULL, *items = NULL;
+        char hex[PA_SHA256_HEX];
         bool ok = pa__sha256_file(path, hex, err) == 0 && !strcmp(hex, s->sha256);
 
-        if (ok && rel)
-                ok = (dir = pa__dirname(path)) && (items = pa__path_join(dir, rel)) &&
-                     pa__sha256_file(items, hex, err) == 0 && !strcmp(hex, s->items_sha256);
-        free(dir);
-        free(items);
+        if (ok && s->items_file)
+                ok =
+                    items && pa__sha256_file(items, hex, err) == 0 && !strcmp(hex, s->items_sha256);
         return ok;
 }
 
-/* The suite copy: suite/ and the basename of manifest.suite.path; or the
- * run's own suite s (borrowed) when the copy is its bytes. */
+/* The suite copy as the manifest names it (suite_copy.h); or the run's
+ * own suite s (borrowed) when the copy is its bytes. */
 static void load_suite(struct pa__ev *e, const struct pa_suite *s, struct pa__findings *f)
 {
-        const char *spath =
-            json_string_value(json_object_get(json_object_get(e->manifest, "suite"), "path"));
-        char *sdir = pa__path_join(e->dir, "suite"), *path = NULL;
+        char *path = NULL, *items = NULL;
         struct pa_err err = {{0}};
 
-        if (!spath) {
-                pa__finding(f, "manifest.json: /suite/path: expected a string");
-        } else if (sdir && (path = pa__path_join(sdir, pa__basename(spath))) && s) {
+        if (pa__suite_copy_paths(e->dir, e->manifest, &path, &items, &err)) {
+                pa__finding(f, "%s", err.msg);
+                return;
+        }
+        if (s) {
                 e->suite = *s;
                 e->suite_ok = e->suite_borrowed = true;
-                if (!same_copy(path, s, &err))
-                        pa__finding(f, "suite/%s: %s", pa__basename(spath),
+                if (!same_copy(path, items, s, &err))
+                        pa__finding(f, "suite copy: %s",
                                     err.msg[0] ? err.msg
                                                : "differs from the suite the run loaded (the "
                                                  "suite copy was replaced or edited)");
-        } else if (path) {
-                e->suite_ok = pa_suite_load(&e->suite, path, &err) == 0;
+        } else {
+                e->suite_ok = pa__suite_copy_load(e->dir, e->manifest, &e->suite, &err) == 0;
+                if (!e->suite_ok)
+                        pa__finding(f, "suite copy: %s", err.msg[0] ? err.msg : "cannot be loaded");
         }
-        if (spath && !e->suite_ok)
-                pa__finding(f, "suite/%s: %s", pa__basename(spath),
-                            err.msg[0] ? err.msg : "cannot be loaded");
-        free(sdir);
         free(path);
+        free(items);
 }
 
 static void each_record(void *ud, json_t *rec)
@@ -198,17 +234,26 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
         char *path = NULL;
         json_error_t je;
         struct pa_err rerr = {{0}};
-        int rc;
+        int rc, fd;
 
         memset(e, 0, sizeof(*e));
         e->dir = dir;
         if (!(path = pa__path_join(dir, "manifest.json")))
                 return PA_ENOMEM;
-        if (pa__read_file(path, &e->mtext, &e->mlen, NULL)) {
-                free(path);
-                return pa_errf(err, PA_EINVAL, "run folder '%s': no readable manifest.json", dir);
+        if ((rc = pa__open_regular(path, "manifest.json", 0, PA_MANIFEST_MAX_BYTES, &fd, err)) ==
+            0) {
+                rc = pa__read_fd_capped(fd, "manifest.json", PA_MANIFEST_MAX_BYTES, &e->mtext,
+                                        &e->mlen, err);
+                close(fd);
         }
         free(path);
+        if (rc) {
+                char msg[sizeof(err->msg)];
+
+                snprintf(msg, sizeof(msg), "%s", err->msg);
+                return pa_errf(err, PA_EINVAL, "run folder '%s': no readable manifest.json: %s",
+                               dir, msg);
+        }
         e->manifest = json_loadb(e->mtext, e->mlen, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(e->manifest))
                 return pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %d:%d: %s", dir,
@@ -224,13 +269,14 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
                 e->chain = *known;
                 if (e->tables && t)
                         pa_audit_tables_add_table(e->tables, t);
-        } else if (pa__chain_scan(path, &e->chain, f, each_record, e, &rerr)) {
-                pa__finding(f, "results.jsonl: %s", rerr.msg);
+        } else if (pa__chain_scan(path, results_cap(e->manifest), &e->chain, f, each_record, e,
+                                  &rerr)) {
+                pa__finding(f, "%s", rerr.msg);
                 json_decref(e->records);
                 e->records = NULL;
         }
         free(path);
-        e->summary = pa__ev_load_json(dir, "summary.json", f);
+        e->summary = pa__ev_load_json(dir, e->manifest, "summary.json", f);
         load_thresholds(e, f);
         return 0;
 }
@@ -241,7 +287,7 @@ void pa__ev_release(struct pa__ev *e)
         json_decref(e->manifest);
         json_decref(e->summary);
         json_decref(e->records);
-        if (e->suite_ok && !e->suite_borrowed)
+        if (!e->suite_borrowed) /* also what a failed load left */
                 pa_suite_release(&e->suite);
         pa_audit_tables_free(e->tables);
         pa_thresholds_release(&e->th);
@@ -353,8 +399,10 @@ static void diff_json(const char *file, const json_t *got, const json_t *want, c
                 if (fabs(json_number_value(got) - json_number_value(want)) <=
                     1e-9 * fmax(1.0, fabs(json_number_value(want))))
                         return;
-        } else if (json_typeof(got) == json_typeof(want) && json_is_object(want) &&
+        } else if (json_is_object(got) && json_is_object(want) &&
                    json_object_size(got) == json_object_size(want)) {
+                /* Same size but other keys: a key of want is missing in got
+                 * (NULL), reported below as missing. */
                 json_object_foreach((json_t *)want, key, v)
                 {
                         snprintf(path + len, cap - len, "/%s", key);
@@ -362,7 +410,7 @@ static void diff_json(const char *file, const json_t *got, const json_t *want, c
                 }
                 path[len] = '\0';
                 return;
-        } else if (json_typeof(got) == json_typeof(want) && json_is_array(want) &&
+        } else if (json_is_array(got) && json_is_array(want) &&
                    json_array_size(got) == json_array_size(want)) {
                 json_array_foreach(want, i, v)
                 {
@@ -398,8 +446,10 @@ void pa__diff_json(const char *file, const json_t *got, const json_t *want, stru
 void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f)
 {
         const json_t *alpha = json_object_get(e->summary, "alpha");
-        struct pa_run_dir view = {
-            .dir = (char *)e->dir, .manifest = e->manifest, .suite = e->suite};
+        struct pa_run_dir view = {.dir = (char *)e->dir,
+                                  .manifest = e->manifest,
+                                  .records = e->records,
+                                  .suite = e->suite};
         struct pa_err err = {{0}};
         json_t *want = NULL;
 
@@ -410,17 +460,12 @@ void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f)
         }
         if (!e->suite_ok || !e->records)
                 return;
-        if (!(view.records = pa_results_latest(e->records))) {
-                pa__finding(f, "summary.json: cannot be recomputed: out of memory");
-                return;
-        }
         if (pa_run_dir_summary(&view, json_is_number(alpha) ? json_number_value(alpha) : 0.05,
                                &want, &err))
                 pa__finding(f, "summary.json: cannot be recomputed: %s", err.msg);
         else
                 pa__diff_json("summary.json", e->summary, want, f);
         json_decref(want);
-        json_decref(view.records);
 }
 
 void pa__ev_check_content(struct pa__ev *e, struct pa__findings *f)

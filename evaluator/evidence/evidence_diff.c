@@ -60,7 +60,7 @@ static void check_input(const char *which, const json_t *rec, struct pa__finding
 int pa__verify_diff_dir(const char *dir, FILE *out, size_t *findings, struct pa_err *err)
 {
         struct pa__findings f = {.out = out};
-        json_t *diff = pa__ev_load_json(dir, "diff.json", &f), *inputs;
+        json_t *diff = pa__ev_load_json(dir, NULL, "diff.json", &f), *inputs;
 
         *findings = 0;
         if (!diff)

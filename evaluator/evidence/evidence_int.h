@@ -50,7 +50,7 @@ struct pa__chain {
 
 /* Walks results.jsonl line by line, reporting breaks into f (may be NULL)
  * and passing each record that parses to each (may be NULL). */
-int pa__chain_scan(const char *path, struct pa__chain *c, struct pa__findings *f,
+int pa__chain_scan(const char *path, uint64_t max, struct pa__chain *c, struct pa__findings *f,
                    void (*each)(void *ud, json_t *rec), void *ud, struct pa_err *err);
 
 /* The (case, sample) pairs of a folder's records, in chain order, to
@@ -134,6 +134,11 @@ int pa__diff_input(const char *dir, const json_t *manifest, json_t **out, struct
 int pa__verify_diff_dir(const char *dir, FILE *out, size_t *findings, struct pa_err *err);
 
 /* Loads dir/name as JSON (NULL with a finding when missing or bad). */
-json_t *pa__ev_load_json(const char *dir, const char *name, struct pa__findings *f);
+json_t *pa__ev_load_json(const char *dir, const json_t *manifest, const char *name,
+                         struct pa__findings *f);
+/* The most bytes read of a folder's file: its size in manifest.files, or
+ * PA_EV_MAX_BYTES for one not listed (0 for pa__chain_scan: no cap). */
+#define PA_EV_MAX_BYTES ((uint64_t)64 << 20)
+uint64_t pa__ev_cap(const json_t *manifest, const char *name);
 
 #endif

@@ -8,8 +8,11 @@
 #include "attest.h"
 #include "evidence_int.h"
 #include "sshsig.h"
+#include "evaluator/util/safe_file.h"
 
 #define MAX_RECORD_FINDINGS 10
+/* An SSHSIG armour is about 300 bytes. */
+#define PA_SIG_MAX_BYTES 65536
 
 int pa__ev_audit(struct pa__ev *e, const struct pa_audit_facts *facts, json_t **out,
                  struct pa_err *err)
@@ -173,7 +176,7 @@ static void check_audit(struct pa__ev *e, struct pa__findings *f)
         static const char *const parts[] = {"run_id", "data_source", "ll144", "verdicts"};
         struct pa_audit_facts facts = {0};
         struct pa_err err = {{0}};
-        json_t *got = pa__ev_load_json(e->dir, PA_AUDIT_FILE, f), *want = NULL, *canon;
+        json_t *got = pa__ev_load_json(e->dir, e->manifest, PA_AUDIT_FILE, f), *want = NULL, *canon;
         char name[64];
 
         if (!got)
@@ -206,8 +209,8 @@ static int check_signature(struct pa__ev *e, const struct pa_verify_opts *o, str
         if (access(path, F_OK) != 0) {
                 if (o->allowed_signers)
                         pa__finding(f, "%s: missing (--allowed-signers was given)", PA_SIG_FILE);
-        } else if (pa__read_file(path, &text, &len, &serr)) {
-                pa__finding(f, "%s: %s", PA_SIG_FILE, serr.msg);
+        } else if (pa__read_regular(path, PA_SIG_FILE, 0, PA_SIG_MAX_BYTES, &text, &len, &serr)) {
+                pa__finding(f, "%s", serr.msg);
         } else if (pa__sshsig_verify(text, len, PA_SSHSIG_NAMESPACE, e->mtext, e->mlen, key,
                                      &serr)) {
                 pa__finding(f, "%s: %s (manifest.json edited after signing, or a bad signature)",

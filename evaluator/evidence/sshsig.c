@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <errno.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -100,6 +103,30 @@ static int unarmor(const char *text, size_t len, const char *begin, const char *
         e = memmem(b, len - (size_t)(b - text), end, strlen(end));
         if (!e)
                 return PA_EINVAL;
+        return pa__b64_decode(b, (size_t)(e - b), out, outlen);
+}
+
+/* A signature's armour as ssh-keygen -Y verify reads it (sshsig_dearmor),
+ * only stricter: the BEGIN line and its "\n" first, then lines of base64
+ * and "\n" (no CR, no spaces, no junk), the END line, at most one "\n". */
+static int unarmor_sig(const char *text, size_t len, unsigned char **out, size_t *outlen)
+{
+        const size_t nb = strlen(SIG_BEGIN), ne = strlen(SIG_END);
+        const char *b = text + nb + 1, *e;
+        size_t tail;
+
+        if (len < nb + 1 + ne || memcmp(text, SIG_BEGIN, nb) || text[nb] != '\n')
+                return PA_EINVAL;
+        if (!(e = memmem(b, len - nb - 1, SIG_END, ne)))
+                return PA_EINVAL;
+        tail = len - (size_t)(e - text) - ne;
+        if (tail > 1 || (tail == 1 && e[ne] != '\n') || e == b || e[-1] != '\n')
+                return PA_EINVAL;
+        for (const char *p = b; p < e; p++)
+                if (*p != '\n' && *p != '=' && *p != '+' && *p != '/' &&
+                    !(*p >= 'A' && *p <= 'Z') && !(*p >= 'a' && *p <= 'z') &&
+                    !(*p >= '0' && *p <= '9'))
+                        return PA_EINVAL;
         return pa__b64_decode(b, (size_t)(e - b), out, outlen);
 }
 
@@ -232,12 +259,32 @@ out:
         return rc;
 }
 
+/* A private key others can read is refused, as ssh-keygen refuses it
+ * ("UNPROTECTED PRIVATE KEY FILE"): its owner's own, mode 600 or 400. */
+static int key_private_enough(const char *path, const char *text, size_t len, struct pa_err *err)
+{
+        struct stat st;
+
+        if (!memmem(text, len, KEY_BEGIN, strlen(KEY_BEGIN)))
+                return 0; /* a public key: anyone may read it */
+        if (stat(path, &st) != 0)
+                return pa_errf(err, PA_EIO, "key '%s': %s", path, strerror(errno));
+        if (st.st_uid == getuid() && (st.st_mode & 077))
+                return pa_errf(err, PA_EINVAL,
+                               "key '%s': permissions %04o are too open: a private key must not "
+                               "be readable by others (chmod 600, as ssh-keygen requires)",
+                               path, (unsigned)(st.st_mode & 07777));
+        return 0;
+}
+
 int pa__sshkey_load(struct pa__sshkey *k, const char *path, struct pa_err *err)
 {
         char *text = NULL;
         size_t len = 0;
         int rc = pa__read_file(path, &text, &len, err);
 
+        if (rc == 0)
+                rc = key_private_enough(path, text, len, err);
         if (rc == 0)
                 rc = pa__sshkey_parse(k, path, text, len, err);
         if (text)
@@ -387,8 +434,11 @@ int pa__sshsig_verify(const char *armored, size_t alen, const char *ns, const vo
         int rc = PA_EINVAL;
 
         pa__buf_init(&data, SIZE_MAX / 2);
-        if (unarmor(armored, alen, SIG_BEGIN, SIG_END, &raw, &n)) {
-                pa_errf(err, rc, "not an armored SSH signature (%s)", SIG_BEGIN);
+        if (unarmor_sig(armored, alen, &raw, &n)) {
+                pa_errf(err, rc,
+                        "not an armored SSH signature as ssh-keygen writes it (%s, base64 "
+                        "lines, the END line; no CR, no other bytes)",
+                        SIG_BEGIN);
                 goto out;
         }
         r = (struct rd){raw, n, false};

@@ -1,5 +1,6 @@
 /* results.jsonl: building, scoring, writing and reading records. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "parity/result.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 static json_t *nullable_string(const char *s)
@@ -211,13 +213,32 @@ char *pa_results_chain(json_t *rec, uint64_t *n, char head[65])
         return line;
 }
 
+/* results.jsonl for appending: never through a symlink, a regular file. */
+static FILE *open_append(const char *path)
+{
+        int fd =
+            open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+        struct stat st;
+        FILE *f = NULL;
+
+        if (fd < 0)
+                return NULL;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+                errno = EINVAL;
+        else if (fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) == 0)
+                f = fdopen(fd, "ab");
+        if (!f)
+                close(fd);
+        return f;
+}
+
 int pa_results_open(struct pa_results *w, const char *path, struct pa_err *err)
 {
         memset(w, 0, sizeof(*w));
         memcpy(w->head, genesis, sizeof(genesis));
         if (!(w->path = strdup(path)))
                 return PA_ENOMEM;
-        if (!(w->f = fopen(path, "ab")))
+        if (!(w->f = open_append(path)))
                 return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
         /* Room for a pass of records between flushes (pa_results_write). */
         setvbuf(w->f, NULL, _IOFBF, 1 << 18);
@@ -257,46 +278,6 @@ int pa_results_close(struct pa_results *w, struct pa_err *err)
         w->f = NULL;
         w->path = NULL;
         w->line = NULL;
-        return rc;
-}
-
-int pa_results_load(const char *path, json_t **records, struct pa_err *err)
-{
-        FILE *f = fopen(path, "rb");
-        char *line = NULL;
-        size_t cap = 0, lineno = 0;
-        ssize_t got;
-        int rc = 0;
-
-        *records = NULL;
-        if (!f)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
-        if (!(*records = json_array())) {
-                fclose(f);
-                return PA_ENOMEM;
-        }
-        while (rc == 0 && (got = getline(&line, &cap, f)) >= 0) {
-                json_error_t je;
-                json_t *rec;
-
-                lineno++;
-                if (got <= 1)
-                        continue;
-                rec = json_loadb(line, (size_t)got, 0, &je);
-                if (!json_is_object(rec)) {
-                        rc = pa_errf(err, PA_EINVAL, "results '%s': line %zu: %s", path, lineno,
-                                     rec ? "expected an object" : je.text);
-                        json_decref(rec);
-                } else if (json_array_append_new(*records, rec)) {
-                        rc = PA_ENOMEM;
-                }
-        }
-        free(line);
-        fclose(f);
-        if (rc) {
-                json_decref(*records);
-                *records = NULL;
-        }
         return rc;
 }
 
@@ -397,15 +378,22 @@ static int resume_scan(FILE *f, const char *path, bool repair, pa_results_each_f
 int pa_results_resume(struct pa_results *w, const char *path, bool repair, pa_results_each_fn each,
                       void *ud, uint64_t *torn, struct pa_err *err)
 {
-        FILE *f = fopen(path, "rb");
+        FILE *f = NULL;
         char head[65];
         uint64_t n = 0;
         off_t good = 0, size = 0;
-        int rc = 0;
+        struct stat st;
+        int rc = 0, fd;
 
         memcpy(head, genesis, sizeof(genesis));
-        if (!f && errno != ENOENT)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
+        if (lstat(path, &st) == 0 || errno != ENOENT) {
+                if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
+                        return rc;
+                if (!(f = fdopen(fd, "rb"))) {
+                        close(fd);
+                        return pa_errf(err, PA_ENOMEM, "out of memory");
+                }
+        }
         if (f) {
                 rc = resume_scan(f, path, repair, each, ud, &n, head, &good, err);
                 if (fseeko(f, 0, SEEK_END) == 0)
@@ -476,4 +464,44 @@ out:
         free(k);
         free(superseded);
         return out;
+}
+
+static int keep_record(void *ud, json_t *rec, struct pa_err *err)
+{
+        (void)err;
+        return json_array_append(ud, rec) ? PA_ENOMEM : 0;
+}
+
+int pa_results_load_head(const char *path, json_t **records, char head[65], struct pa_err *err)
+{
+        FILE *f = NULL;
+        uint64_t n = 0;
+        off_t good = 0;
+        int fd, rc;
+
+        *records = NULL;
+        memcpy(head, genesis, sizeof(genesis));
+        if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
+                return rc;
+        if (!(f = fdopen(fd, "rb"))) {
+                close(fd);
+                return PA_ENOMEM;
+        }
+        if (!(*records = json_array()))
+                rc = PA_ENOMEM;
+        else
+                rc = resume_scan(f, path, false, keep_record, *records, &n, head, &good, err);
+        fclose(f);
+        if (rc) {
+                json_decref(*records);
+                *records = NULL;
+        }
+        return rc;
+}
+
+int pa_results_load(const char *path, json_t **records, struct pa_err *err)
+{
+        char head[65];
+
+        return pa_results_load_head(path, records, head, err);
 }

@@ -10,53 +10,46 @@
 #include "parity/stats.h"
 #include "evaluator/util/util.h"
 #include "run_dir.h"
+#include "suite_copy.h"
 
 int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err)
 {
         return pa_run_dir_open_with(r, dir, NULL, err);
 }
 
+/* err's message with "run folder 'dir': " in front. */
+static int in_folder(const char *dir, int rc, struct pa_err *err)
+{
+        char msg[sizeof(err->msg)];
+
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return pa_errf(err, rc, "run folder '%s': %s", dir, msg);
+}
+
 int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
                          struct pa_err *err)
 {
-        char *mpath = pa__path_join(dir, "manifest.json"), *suite = NULL, *res = NULL;
-        json_t *all = NULL;
-        const char *spath;
-        json_error_t je;
+        char *res = NULL;
         int rc = PA_ENOMEM;
 
         memset(r, 0, sizeof(*r));
-        if (!mpath || !(r->dir = strdup(dir)))
+        if (!(r->dir = strdup(dir)))
                 goto out;
-        if (!(r->manifest = json_load_file(mpath, 0, &je))) {
-                rc = pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %s", dir, je.text);
-                goto out;
-        }
-        spath = json_string_value(json_object_get(json_object_get(r->manifest, "suite"), "path"));
-        if (!spath) {
-                rc = pa_errf(err, PA_EINVAL,
-                             "run folder '%s': manifest.json: /suite/path: expected a string", dir);
+        if ((rc = pa__manifest_read(dir, &r->manifest, err))) {
+                rc = in_folder(dir, rc, err);
                 goto out;
         }
-        rc = PA_ENOMEM;
-        if (!(suite = pa__path_join(dir, "suite")) || !(res = pa__path_join(dir, "results.jsonl")))
-                goto out;
-        free(mpath);
-        if (!(mpath = pa__path_join(suite, pa__basename(spath))))
-                goto out;
         if (s) {
                 r->suite = *s;
                 r->suite_borrowed = true;
+        } else if ((rc = pa__suite_copy_load(dir, r->manifest, &r->suite, err))) {
+                rc = in_folder(dir, rc, err);
+                goto out;
         }
-        rc = s ? 0 : pa_suite_load(&r->suite, mpath, err);
-        if (rc == 0)
-                rc = pa_results_load(res, &all, err);
-        if (rc == 0 && !(r->records = pa_results_latest(all)))
-                rc = PA_ENOMEM;
-        json_decref(all);
+        rc = PA_ENOMEM;
+        if ((res = pa__path_join(dir, "results.jsonl")))
+                rc = pa_results_load_head(res, &r->records, r->head, err);
 out:
-        free(mpath);
-        free(suite);
         free(res);
         return rc;
 }
@@ -91,10 +84,16 @@ int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summar
                        struct pa_err *err)
 {
         const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
+        json_t *latest = pa_results_latest(r->records); /* a resumed pair's last record */
         struct pa_analysis_conf c;
+        int rc;
 
+        if (!latest)
+                return pa_errf(err, PA_ENOMEM, "out of memory");
         pa_run_dir_analysis_conf(r->manifest, alpha, &c);
-        return pa_summary_analyse(&r->suite, r->records, id, &c, summary, err);
+        rc = pa_summary_analyse(&r->suite, latest, id, &c, summary, err);
+        json_decref(latest);
+        return rc;
 }
 
 int pa_run_dir_write_summary(const struct pa_run_dir *r, const json_t *summary, bool quiet,

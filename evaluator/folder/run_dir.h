@@ -20,6 +20,7 @@ struct pa_run_dir {
         json_t *manifest, *records;
         struct pa_suite suite;
         bool suite_borrowed; /* suite is the caller's: not released */
+        char head[65];       /* the records' chain head, checked as they were read */
 };
 
 int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);

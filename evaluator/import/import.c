@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "import.h"
+#include "parity/suite.h"
 #include "evaluator/util/util.h"
 
 extern const struct pa_importer pa__import_bbq;
@@ -111,6 +112,25 @@ int pa__import_item(struct pa_import *im, json_t *item, uint64_t cases, const ch
         return rc;
 }
 
+/* The suite made (tmp, its items still under their temporary name) must
+ * load as any suite does before it takes its place: a dataset that makes
+ * a bad axis name or an empty group leaves nothing behind. */
+static int check_made(struct pa_import *im, const char *tmp, struct pa_err *err)
+{
+        struct pa_suite_opts so = {.items_copy = im->items_tmp};
+        struct pa_suite s;
+        char msg[sizeof(err->msg)];
+        int rc = pa_suite_load_opts(&s, tmp, &so, err);
+
+        pa_suite_release(&s);
+        if (rc) {
+                snprintf(msg, sizeof(msg), "%s", err->msg);
+                rc = pa_errf(err, rc, "import: the suite made from the inputs does not load: %s",
+                             msg);
+        }
+        return rc;
+}
+
 int pa__import_end(struct pa_import *im, struct pa_err *err)
 {
         char *tmp = concat(im->o->out, ".tmp");
@@ -127,11 +147,14 @@ int pa__import_end(struct pa_import *im, struct pa_err *err)
                              strerror(errno));
         else if (json_dump_file(im->suite, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII))
                 rc = pa_errf(err, PA_EIO, "import: cannot write '%s'", tmp);
-        else if (rename(im->items_tmp, im->items_path) || rename(tmp, im->o->out))
+        else if ((rc = check_made(im, tmp, err)) == 0 &&
+                 (rename(im->items_tmp, im->items_path) || rename(tmp, im->o->out)))
                 rc = pa_errf(err, PA_EIO, "import: cannot rename into '%s': %s", im->o->out,
                              strerror(errno));
-        if (rc)
+        if (rc) {
                 unlink(tmp);
+                unlink(im->items_tmp);
+        }
         free(tmp);
         return rc;
 }

@@ -65,9 +65,13 @@ int pa__cache_open(struct pa__cache *c, const char *dir, const struct pa_engine 
                    const char *identity, struct pa_err *err)
 {
         json_t *b;
+        mode_t mask;
         int rc;
 
         memset(c, 0, sizeof(*c));
+        mask = umask(0); /* before any request thread exists */
+        umask(mask);
+        c->file_mode = 0666 & ~(unsigned)mask;
         if ((rc = pa__mkdir_p(dir, err)))
                 return rc;
         if (!(b = base_json(e, identity, err)))
@@ -224,7 +228,7 @@ static int write_entry(const struct pa__cache *c, const char key[65], const char
         }
         if (fd < 0)
                 goto out;
-        if (fchmod(fd, 0644) == 0 && write(fd, text, n) == (ssize_t)n)
+        if (fchmod(fd, (mode_t)c->file_mode) == 0 && write(fd, text, n) == (ssize_t)n)
                 rc = 0;
         if (close(fd) != 0 || rc != 0 || (rc = rename(tmp, path)) != 0) {
                 rc = -1;

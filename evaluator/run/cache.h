@@ -27,7 +27,8 @@ struct pa__cache {
         char *dir;  /* owned */
         char *base; /* canonical JSON of the run-wide key part, owned */
         uint64_t hits, misses, stores;
-        bool warned; /* a failed store was reported once */
+        bool warned;        /* a failed store was reported once */
+        unsigned file_mode; /* 0666 less the umask, read once at open (umask is process-wide) */
 };
 
 /* The stable facts the server states about what it serves (the manifest's

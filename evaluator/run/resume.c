@@ -1,4 +1,5 @@
 /* Crash safety and bookkeeping of a run folder (resume.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 
 #include "parity/evidence.h"
 #include "resume.h"
+#include "evaluator/folder/lock.h"
+#include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/util.h"
 
 /* --- the done-index ------------------------------------------------------ */
@@ -77,21 +80,45 @@ void pa__done_release(struct pa__done *d)
 
 json_t *pa__manifest_load(const char *dir, struct pa_err *err)
 {
-        char *path = pa__path_join(dir, "manifest.json");
-        json_error_t je;
-        json_t *m = path ? json_load_file(path, 0, &je) : NULL;
+        json_t *m = NULL;
+        char msg[sizeof(err->msg)];
+        int rc = pa__manifest_read(dir, &m, err);
 
-        if (!path)
-                pa_errf(err, PA_ENOMEM, "out of memory");
-        else if (!json_is_object(m))
-                pa_errf(err, PA_EINVAL, "run folder '%s': manifest.json: %s", dir,
-                        m ? "expected an object" : je.text);
-        if (!json_is_object(m)) {
+        if (rc == 0 && !json_is_object(m))
+                rc = pa_errf(err, PA_EINVAL, "manifest.json: expected an object");
+        if (rc) {
+                snprintf(msg, sizeof(msg), "%s", err->msg);
+                pa_errf(err, rc, "run folder '%s': %s", dir, msg);
                 json_decref(m);
                 m = NULL;
         }
-        free(path);
         return m;
+}
+
+/* What a run leaves before its manifest: suite/, the lock, an empty
+ * results.jsonl. A folder with anything else is not parity's to write. */
+static bool only_start_files(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        bool ok = d != NULL;
+
+        while (ok && (de = readdir(d)))
+                ok = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+                     !strcmp(de->d_name, "suite") || !strcmp(de->d_name, PA_LOCK_FILE) ||
+                     !strcmp(de->d_name, "results.jsonl");
+        if (d)
+                closedir(d);
+        return ok;
+}
+
+/* A manifest parity wrote: "parity_manifest": 1 and tool.name "parity". */
+static bool is_parity_manifest(const json_t *m)
+{
+        const char *tool = json_string_value(json_object_get(json_object_get(m, "tool"), "name"));
+
+        return json_integer_value(json_object_get(m, "parity_manifest")) == 1 && tool &&
+               !strcmp(tool, "parity");
 }
 
 int pa__resume_manifest(struct pa__resume *rs, const char *dir, struct pa_err *err)
@@ -103,17 +130,31 @@ int pa__resume_manifest(struct pa__resume *rs, const char *dir, struct pa_err *e
         memset(rs, 0, sizeof(*rs));
         if (!m || !res)
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
-        else if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        else if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
                 rc = pa_errf(err, PA_EINVAL, "--resume '%s': no such run folder", dir);
-        else if (stat(m, &st) == 0 || errno != ENOENT)
+        else if (lstat(m, &st) == 0 || errno != ENOENT)
                 rc = (rs->manifest = pa__manifest_load(dir, err)) ? 0 : PA_EINVAL;
-        else if (stat(res, &st) == 0 && st.st_size > 0)
+        else if (lstat(res, &st) == 0 && st.st_size > 0)
                 rc = pa_errf(err, PA_EINVAL, "--resume '%s': records but no manifest.json", dir);
+        else if (!only_start_files(dir))
+                rc = pa_errf(err, PA_EINVAL,
+                             "--resume '%s': not a parity run folder (no manifest.json and files "
+                             "parity did not write): refusing to write into it",
+                             dir);
         else
                 fprintf(stderr,
                         "parity: run folder '%s' has no manifest (stopped while starting): "
                         "starting it afresh\n",
                         dir);
+        if (rc == 0 && rs->manifest && !is_parity_manifest(rs->manifest))
+                rc = pa_errf(err, PA_EINVAL,
+                             "--resume '%s': manifest.json: expected a parity run manifest "
+                             "(\"parity_manifest\": 1, tool.name \"parity\")",
+                             dir);
+        if (rc) {
+                json_decref(rs->manifest);
+                rs->manifest = NULL;
+        }
         free(m);
         free(res);
         return rc;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,9 @@
 #include "evaluator/engines/preflight.h"
 #include "resume.h"
 #include "run.h"
+#include "evaluator/folder/lock.h"
+#include "evaluator/folder/suite_copy.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 #define MAX_BODY (8u << 20)
@@ -93,6 +97,7 @@ static int make_run_id(struct run *r)
 static int make_dir(struct run *r, struct pa_err *err)
 {
         const struct pa_run_conf *c = r->conf;
+        int rc;
 
         make_run_id(r);
         r->dir = c->run_dir ? strdup(c->run_dir)
@@ -101,34 +106,46 @@ static int make_dir(struct run *r, struct pa_err *err)
                 return PA_ENOMEM;
         if (!pa__dir_is_vacant(r->dir))
                 return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", r->dir);
-        return pa__mkdir_p(r->dir, err);
+        if ((rc = pa__mkdir_p(r->dir, err)) || (rc = pa__dir_lock(r->dir, &r->lock, err)))
+                return rc;
+        /* Two runs racing for one new folder: the loser stops here. */
+        return pa__dir_is_only_lock(r->dir)
+                   ? 0
+                   : pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", r->dir);
 }
 
-/* A copy of the suite (and its items file) makes the folder self-contained. */
+/* A copy of the suite (and its items file) makes the folder self-contained,
+ * under names parity chooses (suite_copy.h): a suite's own paths never
+ * reach the folder. suite/ must be the folder's own directory. */
 static int copy_suite(struct run *r, struct pa_err *err)
 {
         struct pa_suite *s = &r->suite;
-        const char *rel = json_string_value(json_object_get(s->root, "items_file"));
-        char *sdir = pa__path_join(r->dir, "suite"), *to = NULL, *tdir = NULL;
-        int rc = PA_ENOMEM;
+        char *sdir = pa__path_join(r->dir, "suite"), *to = NULL;
+        struct stat st;
+        int rc = PA_ENOMEM, fd = -1;
 
         if (!sdir || (rc = pa__mkdir_p(sdir, err)))
                 goto out;
-        rc = PA_ENOMEM;
-        if (!(to = pa__path_join(sdir, pa__basename(s->path))))
+        if (lstat(sdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                rc = pa_errf(err, PA_EINVAL, "run folder '%s': suite/: expected a directory",
+                             r->dir);
                 goto out;
-        if ((rc = pa__copy_file(s->path, to, err)) || !rel)
+        }
+        if (!(to = pa__path_join(r->dir, PA_SUITE_COPY))) {
+                rc = PA_ENOMEM;
+                goto out;
+        }
+        /* The bytes that were loaded, or an error: the file may have changed. */
+        if ((rc = pa__open_regular(s->path, "suite", PA_OPEN_FOLLOW, 0, &fd, err)) ||
+            (rc = pa__copy_fd(fd, to, s->sha256, err)) || !s->items_file)
                 goto out;
         free(to);
         rc = PA_ENOMEM;
-        if (rel[0] == '/')
-                rel = pa__basename(rel);
-        if (!(to = pa__path_join(sdir, rel)) || !(tdir = pa__dirname(to)))
-                goto out;
-        if ((rc = pa__mkdir_p(tdir, err)) == 0)
+        if ((to = pa__path_join(r->dir, PA_ITEMS_COPY)))
                 rc = pa_suite_copy_items(&r->suite, to, err);
 out:
-        free(tdir);
+        if (fd >= 0)
+                close(fd);
         free(to);
         free(sdir);
         return rc;
@@ -359,8 +376,10 @@ static int prepare(struct run *r, struct pa_err *err)
 {
         struct pa_engine_conf ec = r->conf->engine;
         int rc;
+        struct pa_suite_opts so = {.allow_outside = r->conf->allow_outside_paths,
+                                   .max_cases = r->conf->max_cases};
 
-        if ((rc = pa_suite_load(&r->suite, r->conf->suite_path, err)) ||
+        if ((rc = pa_suite_load_opts(&r->suite, r->conf->suite_path, &so, err)) ||
             (rc = apply_system(r, err)) ||
             (rc = pa_evidence_prepare(&r->conf->prov, &r->suite, &r->th, err)))
                 return rc;
@@ -372,7 +391,8 @@ static int prepare(struct run *r, struct pa_err *err)
         r->x.shard = (struct pa__shard){r->conf->shard_index, r->conf->shard_count};
         if ((rc = pa__shard_cases(&r->x.shard, &r->suite, &r->planned, err)))
                 return rc;
-        r->planned *= r->conf->samples;
+        if (__builtin_mul_overflow(r->planned, (uint64_t)r->conf->samples, &r->planned))
+                return pa_errf(err, PA_EINVAL, "--samples: cases x samples overflow");
         return 0;
 }
 
@@ -408,7 +428,12 @@ static int open_dir(struct run *r, struct pa_err *err)
 
         if (!dir)
                 return (rc = make_dir(r, err)) ? rc : copy_suite(r, err);
+        /* Checked before the lock (which writes a file), read again under it. */
         if ((rc = pa__resume_manifest(&r->x.resume, dir, err)))
+                return rc;
+        pa__resume_release(&r->x.resume);
+        if ((rc = pa__dir_lock(dir, &r->lock, err)) ||
+            (rc = pa__resume_manifest(&r->x.resume, dir, err)))
                 return rc;
         make_run_id(r);
         if (!(r->dir = strdup(dir)))
@@ -487,7 +512,7 @@ static int stopped(struct run *r, struct pa_err *err)
 
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
 {
-        struct run r = {.conf = conf};
+        struct run r = {.conf = conf, .lock = PA__LOCK_INIT};
         struct pa_run_dir done = {0};
         int rc;
 
@@ -536,5 +561,6 @@ out:
         json_decref(r.identity);
         free(r.model_reported);
         free(r.dir);
+        pa__dir_unlock(&r.lock);
         return rc;
 }

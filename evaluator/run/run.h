@@ -16,6 +16,7 @@
 #include "parity/suite.h"
 #include "evaluator/folder/run_dir.h"
 #include "resume.h"
+#include "evaluator/folder/lock.h"
 
 struct pa_run_conf {
         const char *suite_path;
@@ -36,6 +37,8 @@ struct pa_run_conf {
         const char *cache_dir;  /* --cache: response cache folder, or NULL */
         unsigned shard_index, shard_count; /* --shard i/n; count 0: the whole suite */
         double max_error_rate;             /* --max-error-rate: over it the run is incomplete */
+        bool allow_outside_paths;          /* the suite's items_file may leave its folder */
+        uint64_t max_cases;                /* --max-cases; 0: PA_MAX_CASES */
 };
 
 /* pa_run's result for a run that ended without enough answers: over its
@@ -81,6 +84,7 @@ struct run {
         bool exhausted;          /* the cursor passed the last case */
         struct pa__runx x;       /* resume, cache, shard, progress, signals (resume.h) */
         struct pa_table table;   /* what the summary needs of each record */
+        struct pa__lock lock;    /* the folder's lock, held to the end */
 };
 
 /* manifest.json of r with the given status, without writing it (new

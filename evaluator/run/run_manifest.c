@@ -10,6 +10,7 @@
 #include "parity/common.h"
 #include "resume.h"
 #include "run.h"
+#include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/util.h"
 
 static json_t *params_json(const struct run *r)
@@ -37,10 +38,11 @@ static json_t *params_json(const struct run *r)
 
 static json_t *suite_json(const struct pa_suite *s)
 {
-        return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I}", "id", s->id, "version",
+        return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:s, s:s?}", "id", s->id, "version",
                          s->version, "path", s->path, "sha256", s->sha256, "items_file",
                          s->items_path, "items_sha256", s->items_path ? s->items_sha256 : NULL,
-                         "cases", (json_int_t)s->n_cases);
+                         "cases", (json_int_t)s->n_cases, "copy", PA_SUITE_COPY, "items_copy",
+                         s->items_path ? PA_ITEMS_COPY : NULL);
 }
 
 static json_t *engine_json(const struct run *r)
@@ -48,13 +50,15 @@ static json_t *engine_json(const struct run *r)
         const struct pa_engine_conf *e = &r->engine.conf;
         json_t *urls = json_array();
 
+        /* Userinfo in a base URL is recorded as *** (engine_auth.c). */
         for (size_t i = 0; urls && e->base_url && i <= e->n_more_urls; i++)
-                json_array_append_new(urls, json_string(i ? e->more_urls[i - 1] : e->base_url));
+                json_array_append_new(urls, json_string(pa_engine_shown_url(&r->engine, i)));
         return json_pack("{s:s, s:s?, s:o, s:s?, s:s?, s:O?, s:s?, s:O*, s:s*, s:s*, s:s*}", "name",
-                         e->name, "base_url", e->base_url, "base_urls", urls, "model", e->model,
-                         "model_reported", r->model_reported, "models_listed", r->models_listed,
-                         "api_key_env", e->api_key_env, "identity", r->identity, "exec_command",
-                         e->exec_command, "exec_prompt",
+                         e->name, "base_url",
+                         e->base_url ? pa_engine_shown_url(&r->engine, 0) : NULL, "base_urls", urls,
+                         "model", e->model, "model_reported", r->model_reported, "models_listed",
+                         r->models_listed, "api_key_env", e->api_key_env, "identity", r->identity,
+                         "exec_command", e->exec_command, "exec_prompt",
                          e->exec_command ? (e->exec_prompt_arg ? "arg" : "stdin") : NULL,
                          "replay_from", e->replay_from);
 }

@@ -1,7 +1,9 @@
 /* The progress report (progress.h). */
+#include <string.h>
 #include <unistd.h>
 
 #include "progress.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 #define TTY_MS       200.0
@@ -95,9 +97,15 @@ void pa__progress_record(struct pa__progress *p, const struct pa_job *job,
         if (reply->error) {
                 p->errors++;
                 if (p->verbose) {
+                        /* The error quotes server bytes, the id is the suite's:
+                         * neither reaches the terminal raw. */
+                        char item[256], why[1024];
+
+                        pa__esc(job->c.item->id, strlen(job->c.item->id), item, sizeof(item));
+                        pa__esc(reply->error, strlen(reply->error), why, sizeof(why));
                         pa__progress_clear(p);
                         fprintf(p->out, "parity: case %s sample %u (item '%s'): %s\n", job->c.id,
-                                job->sample, job->c.item->id, reply->error);
+                                job->sample, item, why);
                 }
         }
         if (!p->quiet && ++p->since >= p->every)

@@ -96,7 +96,6 @@ static int on_timer(CURLM *multi, long ms, void *ud)
 int pa__sched_setup(struct http *x, struct pa_err *err)
 {
         unsigned n = x->conf->concurrency;
-        char auth[4096];
 
         x->rng = (uint64_t)pa__mono_ms() ^ 0x5eedull;
         x->timer_at = -1;
@@ -122,13 +121,8 @@ int pa__sched_setup(struct http *x, struct pa_err *err)
         if (!x->multi || !x->slots || !x->headers ||
             pa__limits_init(&x->lim, x->conf, x->e->n_urls))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        if (x->e->api_key) {
-                if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", x->e->api_key) >=
-                    (int)sizeof(auth))
-                        return pa_errf(err, PA_EINVAL, "API key too long");
-                x->headers = curl_slist_append(x->headers, auth);
-                memset(auth, 0, sizeof(auth));
-        }
+        if (x->e->auth)
+                x->headers = curl_slist_append(x->headers, x->e->auth);
         curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)n * (long)x->e->n_urls);
         curl_multi_setopt(x->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
         curl_multi_setopt(x->multi, CURLMOPT_SOCKETDATA, x);

@@ -6,6 +6,9 @@
 
 #include "parity/suite.h"
 
+/* The largest suite file read (its items file has no cap: it streams). */
+#define PA_SUITE_MAX_BYTES ((uint64_t)256 << 20)
+
 /* Checks the item's prompt and system templates against its axes. */
 int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it, const char *where,
                              struct pa_err *err);
@@ -24,6 +27,7 @@ int pa__items_lineno(const struct pa_suite *s, uint64_t at, size_t *lineno);
 /* Validates the suite's items, inline and in its items file, keeping each
  * as a kind and a line offset; ids must be unique. file names the suite
  * in messages. */
-int pa__suite_load_items(struct pa_suite *s, const char *file, struct pa_err *err);
+int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
+                         struct pa_err *err);
 
 #endif

@@ -3,6 +3,7 @@
  * the JSON pointer of the field and what was expected. The items are
  * validated as they stream by in suite_stream.c and kept as a kind and a
  * line offset (suite.h); suite_items.c reads them back. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "parity/report.h"
 #include "parity/suite.h"
 #include "case.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 #define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
@@ -224,27 +226,33 @@ static int load_header(struct pa_suite *s, const char *file, struct pa_err *err)
 
 int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err)
 {
+        static const struct pa_suite_opts defaults = {0};
+
+        return pa_suite_load_opts(s, path, &defaults, err);
+}
+
+int pa_suite_load_opts(struct pa_suite *s, const char *path, const struct pa_suite_opts *o,
+                       struct pa_err *err)
+{
         const char *file = pa__basename(path);
-        json_error_t je;
         const json_t *scorers;
+        char what[PATH_MAX + 16];
         int rc;
 
         memset(s, 0, sizeof(*s));
         if (!(s->path = strdup(path)))
                 return PA_ENOMEM;
-        s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-        if (!s->root) {
-                if (je.line < 1)
-                        return BAD("suite '%s': %s", path, je.text);
-                return BAD("suite '%s': %d:%d: %s", file, je.line, je.column, je.text);
-        }
-        if ((rc = pa__sha256_file(path, s->sha256, err)) || (rc = load_header(s, file, err)) ||
-            (rc = load_defaults(s, file, err)) || (rc = load_axes(s, file, err)))
+        snprintf(what, sizeof(what), "suite '%s'", file);
+        if ((rc = pa__json_load_regular(path, what, o->run_copy ? 0 : PA_OPEN_FOLLOW,
+                                        PA_SUITE_MAX_BYTES, JSON_REJECT_DUPLICATES, &s->root,
+                                        s->sha256, err)) ||
+            (rc = load_header(s, file, err)) || (rc = load_defaults(s, file, err)) ||
+            (rc = load_axes(s, file, err)))
                 return rc;
         scorers = json_object_get(s->root, "scorers");
         if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
                 return rc;
-        if ((rc = pa__suite_load_items(s, file, err)))
+        if ((rc = pa__suite_load_items(s, file, o, err)))
                 return rc;
         if (s->n_items == 0)
                 return BAD("suite '%s': /items: expected at least one item (in items or "

@@ -4,12 +4,15 @@
  * offset of its line (suite.h), then ids are checked unique. Every check
  * names the file, the JSON pointer (or line) and what was expected. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parity/suite.h"
 #include "case.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 #define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
@@ -23,7 +26,7 @@ static int find_axis(const struct pa_suite *s, const char *name)
 }
 
 static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
-                     const char *where, struct pa_err *err)
+                     uint64_t max_cases, const char *where, struct pa_err *err)
 {
         const json_t *axes = json_object_get(obj, "axes");
         json_t *a;
@@ -45,7 +48,12 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
                                 return BAD("%s/axes/%zu: axis '%s' listed twice", where, i,
                                            json_string_value(a));
                 it->axes[it->n_axes++] = (size_t)k;
-                it->n_cases *= s->axes[k].n_groups;
+                if (__builtin_mul_overflow(it->n_cases, (uint64_t)s->axes[k].n_groups,
+                                           &it->n_cases) ||
+                    it->n_cases > max_cases)
+                        return BAD("%s/axes: the item expands to more than %llu cases "
+                                   "(--max-cases)",
+                                   where, (unsigned long long)max_cases);
         }
         return 0;
 }
@@ -87,7 +95,9 @@ struct id_key {
 
 /* What loading keeps while items stream by (freed when it ends). */
 struct loader {
-        const char *file;   /* the suite's name, for messages */
+        const char *file; /* the suite's name, for messages */
+        const struct pa_suite_opts *o;
+        uint64_t max_cases;
         struct id_key *ids; /* every item's id hash, for duplicate ids */
         uint32_t *kind_ix;  /* open addressing: kind index + 1, or 0 */
         size_t kind_cap;    /* a power of two */
@@ -235,7 +245,7 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
         int rc;
 
         if ((rc = pa__item_strings(obj, &it, where, err)) ||
-            (rc = item_axes(s, &it, obj, where, err)) ||
+            (rc = item_axes(s, &it, obj, l->max_cases, where, err)) ||
             (rc = item_scorers(s, &it, obj, where, err)) ||
             (rc = pa__case_check_templates(s, &it, where, err)))
                 return rc;
@@ -245,7 +255,10 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
         s->line_at[s->n_items] = at;
         l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it.id), s->n_items};
         s->n_items++;
-        s->n_cases += it.n_cases;
+        /* Both at most max_cases (<< 2^63): the sum cannot wrap. */
+        if ((s->n_cases += it.n_cases) > l->max_cases)
+                return BAD("%s/axes: the suite expands to more than %llu cases (--max-cases)",
+                           where, (unsigned long long)l->max_cases);
         return 0;
 }
 
@@ -271,26 +284,43 @@ static int load_inline_items(struct pa_suite *s, struct loader *l, struct pa_err
         return 0;
 }
 
-static int open_items_file(struct pa_suite *s, const char *file, const char **rel,
+/* The items file: inside the suite's folder (pa_suite_opts), a regular
+ * file; refusals never quote its bytes. */
+static int open_items_file(struct pa_suite *s, struct loader *l, const char **rel,
                            struct pa_err *err)
 {
         const json_t *v = json_object_get(s->root, "items_file");
-        char *dir;
+        const char *why = NULL;
+        char *dir, what[PATH_MAX + 64];
+        int rc, fd;
 
         *rel = NULL;
         if (!v)
                 return 0;
-        if (!json_is_string(v))
-                return BAD("suite '%s': /items_file: expected a string", file);
+        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+                return BAD("suite '%s': /items_file: expected a string", l->file);
         *rel = json_string_value(v);
-        if (!(dir = pa__dirname(s->path)) || !(s->items_path = pa__path_join(dir, *rel))) {
+        if (l->o->items_copy) {
+                if (!(s->items_path = strdup(l->o->items_copy)))
+                        return PA_ENOMEM;
+        } else {
+                if (!(dir = pa__dirname(s->path)))
+                        return PA_ENOMEM;
+                rc = pa__path_inside(dir, *rel, l->o->allow_outside, &s->items_path, &why);
                 free(dir);
+                if (rc == PA_ENOMEM)
+                        return rc;
+                if (rc)
+                        return pa_errf(err, rc, "suite '%s': /items_file: %s", l->file, why);
+        }
+        snprintf(what, sizeof(what), "suite '%s': /items_file", l->file);
+        if ((rc = pa__open_regular(s->items_path, what, l->o->run_copy ? 0 : PA_OPEN_FOLLOW, 0, &fd,
+                                   err)))
+                return rc;
+        if (!(s->items_file = fdopen(fd, "rb"))) {
+                close(fd);
                 return PA_ENOMEM;
         }
-        free(dir);
-        if (!(s->items_file = fopen(s->items_path, "rbe")))
-                return BAD("suite '%s': /items_file: cannot open '%s': %s", file, s->items_path,
-                           strerror(errno));
         return 0;
 }
 
@@ -299,14 +329,14 @@ static int open_items_file(struct pa_suite *s, const char *file, const char **re
 static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *err)
 {
         const char *rel;
-        char *line = NULL, where[768];
+        char *line = NULL, where[768], why[160];
         size_t cap = 0, lineno = 0;
         uint64_t at = 0;
         ssize_t got;
         void *h = NULL;
         int rc;
 
-        if ((rc = open_items_file(s, l->file, &rel, err)) || !rel)
+        if ((rc = open_items_file(s, l, &rel, err)) || !rel)
                 return rc;
         if (!(h = pa__sha256_begin()))
                 return PA_ENOMEM;
@@ -321,7 +351,8 @@ static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *
                                  lineno);
                         /* JSON pointers then read "file:line: /prompt: ...". */
                         if (!(obj = json_loadb(line, (size_t)got, 0, &je)))
-                                rc = BAD("%scolumn %d: %s", where, je.column, je.text);
+                                rc = BAD("%scolumn %d: %s", where, je.column,
+                                         pa__json_why(&je, why, sizeof(why)));
                         else
                                 rc = add_item(s, l, obj, at, where, err);
                         json_decref(obj);
@@ -386,6 +417,8 @@ static int check_ids(const struct pa_suite *s, struct loader *l, struct pa_err *
         char where[768];
         int rc = 0;
 
+        if (n == 0) /* no items: nothing to sort (and l->ids is NULL) */
+                return 0;
         qsort(l->ids, n, sizeof(*l->ids), by_hash);
         for (size_t a = 0; rc == 0 && a < n; a++) {
                 for (size_t b = a + 1; rc == 0 && b < n && l->ids[b].hash == l->ids[a].hash; b++) {
@@ -407,9 +440,11 @@ static int check_ids(const struct pa_suite *s, struct loader *l, struct pa_err *
         return rc;
 }
 
-int pa__suite_load_items(struct pa_suite *s, const char *file, struct pa_err *err)
+int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
+                         struct pa_err *err)
 {
-        struct loader l = {.file = file};
+        struct loader l = {
+            .file = file, .o = o, .max_cases = o->max_cases ? o->max_cases : PA_MAX_CASES};
         int rc;
 
         if ((rc = load_inline_items(s, &l, err)) == 0 && (rc = load_items_file(s, &l, err)) == 0)

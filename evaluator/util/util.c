@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "safe_file.h"
 #include "util.h"
 
 void pa__buf_init(struct pa_buf *b, size_t max)
@@ -112,8 +113,13 @@ int pa__sha256_file(const char *path, char out[PA_SHA256_HEX], struct pa_err *er
         size_t got;
         int rc = PA_EIO;
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        FILE *f = fopen(path, "rb");
+        int fd = -1;
+        FILE *f = pa__open_regular(path, "file", PA_OPEN_FOLLOW, 0, &fd, NULL) == 0
+                      ? fdopen(fd, "rb")
+                      : NULL;
 
+        if (!f && fd >= 0)
+                close(fd);
         if (!f || !ctx) {
                 pa_errf(err, PA_EIO, "cannot read '%s': %s", path, strerror(errno));
                 goto fail;
@@ -163,31 +169,18 @@ void pa__sha256_end(void *h, char out[PA_SHA256_HEX])
 
 int pa__read_file(const char *path, char **data, size_t *len, struct pa_err *err)
 {
-        struct pa_buf b;
-        char chunk[65536];
-        size_t got;
-        FILE *f = fopen(path, "rb");
+        char what[PATH_MAX + 2];
+        size_t n = 0;
+        int fd, rc;
 
-        pa__buf_init(&b, SIZE_MAX / 2);
-        if (!f)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", path, strerror(errno));
-        while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-                if (pa__buf_add(&b, chunk, got) < 0) {
-                        fclose(f);
-                        pa__buf_release(&b);
-                        return pa_errf(err, PA_ENOMEM, "'%s': out of memory", path);
-                }
-        }
-        if (ferror(f) || (!b.p && pa__buf_add(&b, "", 0) < 0)) {
-                fclose(f);
-                pa__buf_release(&b);
-                return pa_errf(err, PA_EIO, "cannot read '%s'", path);
-        }
-        fclose(f);
-        *data = b.p;
-        if (len)
-                *len = b.len;
-        return 0;
+        snprintf(what, sizeof(what), "'%s'", path);
+        if ((rc = pa__open_regular(path, what, PA_OPEN_FOLLOW, PA_READ_MAX_BYTES, &fd, err)))
+                return rc;
+        rc = pa__read_fd_capped(fd, what, PA_READ_MAX_BYTES, data, &n, err);
+        close(fd);
+        if (rc == 0 && len)
+                *len = n;
+        return rc;
 }
 
 int pa__write_file_atomic(const char *path, const char *data, size_t len, struct pa_err *err)
@@ -214,6 +207,17 @@ int pa__write_file_atomic(const char *path, const char *data, size_t len, struct
 
 /* Streamed (an items file may be large) through pread, so the open
  * file's position is left alone. */
+/* A new file, never through a symlink nor over one left in its place. */
+static FILE *create_excl(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+
+        if (fd >= 0 && !f)
+                close(fd);
+        return f;
+}
+
 int pa__copy_fd(int fd, const char *to, const char *want, struct pa_err *err)
 {
         char tmp[PATH_MAX], chunk[65536], got_hex[PA_SHA256_HEX];
@@ -227,7 +231,7 @@ int pa__copy_fd(int fd, const char *to, const char *want, struct pa_err *err)
                 rc = pa_errf(err, PA_EINVAL, "path too long: '%s'", to);
         else if (!h)
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
-        else if (!(f = fopen(tmp, "wb")))
+        else if ((unlink(tmp) != 0 && errno != ENOENT) || !(f = create_excl(tmp)))
                 rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
         if (!f)
                 goto out;
@@ -259,10 +263,12 @@ out:
 
 int pa__copy_file(const char *from, const char *to, struct pa_err *err)
 {
-        int fd = open(from, O_RDONLY | O_CLOEXEC), rc;
+        char what[PATH_MAX + 2];
+        int fd, rc;
 
-        if (fd < 0)
-                return pa_errf(err, PA_EIO, "cannot open '%s': %s", from, strerror(errno));
+        snprintf(what, sizeof(what), "'%s'", from);
+        if ((rc = pa__open_regular(from, what, PA_OPEN_FOLLOW, 0, &fd, err)))
+                return rc;
         rc = pa__copy_fd(fd, to, NULL, err);
         close(fd);
         return rc;

@@ -35,7 +35,11 @@ void *pa__sha256_begin(void);
 void pa__sha256_add(void *h, const void *data, size_t len);
 void pa__sha256_end(void *h, char out[PA_SHA256_HEX]);
 
-/* Reads a whole file; *data is NUL-terminated and owned by the caller. */
+/* The most pa__read_file reads. */
+#define PA_READ_MAX_BYTES ((uint64_t)256 << 20)
+/* Reads a whole regular file (never a FIFO or device: refused, PA_EINVAL)
+ * of at most PA_READ_MAX_BYTES; *data is NUL-terminated and owned by the
+ * caller. */
 int pa__read_file(const char *path, char **data, size_t *len, struct pa_err *err);
 /* Writes via a temporary file and rename(2), so readers see old or new. */
 int pa__write_file_atomic(const char *path, const char *data, size_t len, struct pa_err *err);

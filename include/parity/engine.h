@@ -104,8 +104,18 @@ struct pa_engine {
         char **urls; /* every base URL + ops->path (urls[0] == url), owned */
         size_t n_urls;
         char *api_key; /* from the environment; never written anywhere */
+        /* The Authorization header line (from the key or a base URL's
+         * userinfo), the base URLs without userinfo (conf points at them)
+         * and as recorded (userinfo as ***), all owned (engine_auth.c). */
+        char *auth;
+        char **clean, **shown;
+        size_t n_clean;
         void *priv;
 };
+
+/* Base URL i (0: --base-url) as it may be written down: any userinfo
+ * replaced by ***. */
+const char *pa_engine_shown_url(const struct pa_engine *e, size_t i);
 
 /* Every engine, NULL-terminated, for listings. */
 const struct pa_engine_ops *const *pa_engine_list(void);

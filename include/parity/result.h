@@ -67,13 +67,17 @@ int pa_results_append(struct pa_results *w, json_t *rec, struct pa_err *err);
 /* Closes and syncs, keeping n and head; PA_EIO when data could not be written. */
 int pa_results_close(struct pa_results *w, struct pa_err *err);
 
-/* Reads a results.jsonl into a new array (*records owned by the caller). */
+/* Reads a results.jsonl into a new array (*records owned by the caller),
+ * checking the chain as pa_results_resume does (PA_EINVAL at the first
+ * break: no record past it is used); a regular file, never followed
+ * through a symlink. _head: the chain's head into head. */
 int pa_results_load(const char *path, json_t **records, struct pa_err *err);
 /* The records that count: the last of each (case_id, sample), in file
  * order. A resumed run asks a failed pair again and appends the new record
  * after the old, which the chain keeps. New array sharing the records, or
  * NULL when out of memory. */
 json_t *pa_results_latest(json_t *records);
+int pa_results_load_head(const char *path, json_t **records, char head[65], struct pa_err *err);
 /* Replaces a results.jsonl atomically with records, chaining them anew;
  * head (may be NULL) receives the new chain head. */
 int pa_results_save(const char *path, const json_t *records, char head[65], struct pa_err *err);

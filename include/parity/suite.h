@@ -100,9 +100,29 @@ struct pa_case {
         char *prompt, *system;
 };
 
+/* How a suite file is trusted. Every path a suite names (items_file) is
+ * resolved against the suite's folder and must stay inside it, symlinks
+ * resolved, unless allow_outside (--allow-outside-paths). run_copy: the
+ * copy in a run folder, read without following a symlink, its items from
+ * items_copy (the copy parity wrote) whatever items_file says. */
+struct pa_suite_opts {
+        bool allow_outside;
+        bool run_copy;
+        const char *items_copy;
+        uint64_t max_cases; /* the most cases a suite may expand to; 0: PA_MAX_CASES */
+};
+
+/* The default --max-cases: large, but a suite that expands past it is
+ * refused before anything runs (8 axes of 256 groups would be 2^64). */
+#define PA_MAX_CASES 10000000ull
+
 /* Loads and validates path; on failure err holds one line naming the file,
- * the location and what was expected. Release with pa_suite_release(). */
+ * the location and what was expected (never the bytes of a file that is
+ * not a suite). Release with pa_suite_release(). pa_suite_load: default
+ * opts. */
 int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err);
+int pa_suite_load_opts(struct pa_suite *s, const char *path, const struct pa_suite_opts *o,
+                       struct pa_err *err);
 void pa_suite_release(struct pa_suite *s);
 
 /* The kind of item i. */

@@ -35,7 +35,7 @@ if WRAPPER and os.path.basename(WRAPPER[0]) == "valgrind":
 SLOW = 10.0 if WRAPPER else 1.0
 
 # Variables that could leak a real key into a test run.
-SCRUB_ENV = ("OPENAI_API_KEY", "PARITY_TEST_KEY", "PARITY_API_KEY")
+SCRUB_ENV = ("OPENAI_API_KEY", "PARITY_TEST_KEY", "PARITY_API_KEY", "PARITY_ALLOWED_SIGNERS")
 
 
 def data(*parts):

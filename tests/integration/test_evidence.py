@@ -159,7 +159,7 @@ class EvidenceTest(unittest.TestCase):
                 if rel != "manifest.json":
                     want[rel] = {"sha256": sha256_file(p), "size": os.path.getsize(p)}
         self.assertEqual(m["files"], want)
-        self.assertIn("suite/demo.json", want)
+        self.assertIn("suite/suite.json", want)
         # the seal: sha256 of the canonical manifest without "seal"
         seal = m.pop("seal")
         self.assertEqual(seal["sha256"], hashlib.sha256(canonical(m).encode()).hexdigest())
@@ -328,9 +328,10 @@ class EvidenceTest(unittest.TestCase):
         rec["prev"] = hashlib.sha256(lines[-1]).hexdigest()
         rec["sample"] += 100
         write_lines(self.results(d), lines + [json.dumps(rec, separators=(",", ":")).encode()])
-        self.assert_detected(d, r"results\.jsonl: chain head .* differs",
-                             r"results\.jsonl: %d records, manifest\.counts\.records says %d"
-                             % (len(lines) + 1, len(lines)))
+        # Verify reads no further than the sealed size (issue 14) and says so.
+        self.assert_detected(d, r"results\.jsonl: \d+ bytes, manifest\.files records \d+: "
+                             r"records past them were added after sealing",
+                             r"results\.jsonl: sha256 differs from manifest\.files")
 
     def test_tamper_delete_a_middle_record(self):
         d = self.copy()
@@ -374,14 +375,14 @@ class EvidenceTest(unittest.TestCase):
 
     def test_tamper_replace_the_suite_copy(self):
         d = self.copy()
-        path = os.path.join(d, "suite", "demo.json")
+        path = os.path.join(d, "suite", "suite.json")
         s = load_json(path)
         s["items"][0]["prompt"] = s["items"][0]["prompt"].replace("Should", "Must")
         with open(path, "w") as f:
             json.dump(s, f, indent=2)
-        self.assert_detected(d, r"suite/demo\.json: sha256 [0-9a-f]{12}\.\.\. differs from "
+        self.assert_detected(d, r"suite/suite\.json: sha256 [0-9a-f]{12}\.\.\. differs from "
                              r"manifest\.suite\.sha256 \(the suite copy was replaced",
-                             r"suite/demo\.json: sha256 differs from manifest\.files")
+                             r"suite/suite\.json: sha256 differs from manifest\.files")
 
     def test_tamper_add_a_stray_file(self):
         d = self.copy()
@@ -657,7 +658,10 @@ class EvidenceTest(unittest.TestCase):
         self.assertEqual(r.rc, 0, r.describe())
         self.assertRegex(r.stdout, r"\[present\] EU AI Act Annex IV 2\(g\)")
         self.assertIn("is signed: audit.json left as sealed", r.stderr)
-        self.assertEqual(self.verify(d).rc, 0)
+        # signed, but no trust root given: integrity only, said first, exit 4
+        r = self.verify(d)
+        self.assertEqual(r.rc, 4, r.describe())
+        self.assertTrue(r.stdout.startswith("UNCHECKED SIGNER: "), r.describe())
 
     def test_rescoring_writes_a_sealed_copy_and_never_the_evidence(self):
         d = self.copy()
@@ -676,7 +680,7 @@ class EvidenceTest(unittest.TestCase):
         self.assertIn("rescored_at", m)
         self.assertEqual(m["rescored_from"]["manifest_sha256"], manifest)
         # re-scoring with a scorer added to the suite copy is recorded, not refused
-        copy = os.path.join(d, "suite", "demo.json")
+        copy = os.path.join(d, "suite", "suite.json")
         s = load_json(copy)
         s["scorers"]["says_no"] = {"type": "regex", "pattern": "^\\W*no\\b", "flags": "i"}
         with open(copy, "w") as f:

@@ -374,6 +374,21 @@ class PipelineTest(unittest.TestCase):
         original = load_jsonl(results)
         summary_path = os.path.join(run_dir, "summary.json")
         summary = load_json(summary_path)
+        # Spoiled scores are edited records: `parity score` refuses to
+        # re-chain them (issue 14) and leaves the file as it found it.
+        with open(results, "rb") as f:
+            raw = f.read()
+        with open(results, "w", encoding="utf-8") as f:
+            for rec in original:
+                spoiled = dict(rec)
+                spoiled["scores"] = {k: (None if v is None else not v)
+                                     for k, v in rec["scores"].items()}
+                f.write(json.dumps(spoiled) + "\n")
+        r = harness.parity(["score", run_dir, "-o", os.path.join(self.tmp, "spoiled")])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn("broken chain", r.stderr)
+        with open(results, "wb") as f:
+            f.write(raw)
         sealed = {n: sha256_file(os.path.join(run_dir, n)) for n in os.listdir(run_dir)
                   if os.path.isfile(os.path.join(run_dir, n))}
         # A sealed folder is evidence: score refuses to rewrite it ...
