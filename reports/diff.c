@@ -1,6 +1,6 @@
 /* The diff of two runs (diff.h; docs/reports.md "diff.json"): the runs,
- * whether they can be compared, the regression statistics of
- * scorers/analysis/regression.c, the disparity changes and flipped cases of
+ * whether they can be compared, the regression statistics and disparity
+ * changes decided in scorers/analysis/ (diffstat.h), the flipped cases of
  * reports/diff_cases.c, the gates and the verdict paragraph. */
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "diff.h"
 #include "diff_int.h"
 #include "evaluator/util/util.h"
+#include "scorers/analysis/diffstat.h"
 #include "verdict.h"
 
 static json_t *run_json(const struct pa_diff_run *r)
@@ -247,35 +248,64 @@ static bool is_rate(const struct pa_suite *s, const char *scorer)
         return decision;
 }
 
-static int regression(const struct pa_diff_run *b, const struct pa_diff_run *c,
-                      const struct pa_diff_conf *conf, json_t **out, struct pa_err *err)
+/* The diff's tests: the regression domains and the disparity changes,
+ * one family (scorers/analysis/diffstat.h), then the gate's view of each
+ * domain. */
+static int diff_stats(const struct pa_diff_run *b, const struct pa_diff_run *c,
+                      const struct pa_diff_conf *conf, json_t *diff, struct pa_err *err)
 {
         struct pa_analysis_conf rc = conf->analysis;
-        json_t *d;
-        size_t i;
+        struct pa__reg *reg = NULL;
+        struct pa__family fam;
+        json_t *regj = NULL, *dis = NULL, *d;
+        size_t i, tests;
         int r;
 
+        if ((r = pa__reg_collect(b->suite, b->records, c->records, &reg, err)))
+                return r;
+        tests = pa__reg_tests(reg) + pa__changes_count(b->summary, c->summary);
+        pa__family_init(&fam, &rc, tests);
         /* The practical threshold of a regression is max_drop. */
         rc.min_diff = conf->max_drop;
-        if ((r = pa_regression_build(b->suite, b->records, c->records, &rc, out, err)))
-                return r;
-        json_array_foreach(json_object_get(*out, "domains"), i, d)
+        r = pa__reg_json(reg, &rc, &fam, &regj);
+        pa__reg_free(reg);
+        if (r == 0)
+                r = pa__changes_build(b->records, c->records, b->summary, c->summary,
+                                      &conf->analysis, &fam, &dis);
+        if (r == 0)
+                r = pa__diff_decide(&fam, regj, dis, &conf->analysis, conf->max_drop);
+        pa__family_release(&fam);
+        json_array_foreach(json_object_get(regj, "domains"), i, d)
         {
                 const char *o = pa__str(d, "outcome");
                 bool acc = !is_rate(b->suite, o) && !is_rate(c->suite, o);
                 bool drop = acc && !strcmp(pa__str(d, "verdict"), "regression");
 
-                if (json_object_set_new(d, "kind", json_string(acc ? "accuracy" : "rate")) ||
-                    json_object_set_new(d, "gate_failed", json_boolean(drop)))
-                        goto fail;
+                if (r == 0 &&
+                    (json_object_set_new(d, "kind", json_string(acc ? "accuracy" : "rate")) ||
+                     json_object_set_new(d, "gate_failed", json_boolean(drop))))
+                        r = PA_ENOMEM;
         }
-        if (json_object_set_new(*out, "max_drop", json_real(conf->max_drop)))
-                goto fail;
-        return 0;
-fail:
-        json_decref(*out);
-        *out = NULL;
-        return PA_ENOMEM;
+        if (r == 0 && (json_object_set_new(regj, "max_drop", json_real(conf->max_drop)) ||
+                       json_object_set_new(json_object_get(diff, "thresholds"), "tests",
+                                           json_integer((json_int_t)tests)) ||
+                       json_object_set_new(json_object_get(diff, "thresholds"), "reps",
+                                           json_integer((json_int_t)fam.reps)) ||
+                       json_object_set_new(json_object_get(diff, "thresholds"), "ci_level",
+                                           json_real(1 - fam.level)) ||
+                       json_object_set_new(diff, "regression", regj)))
+                r = PA_ENOMEM;
+        else if (r == 0)
+                regj = NULL;
+        if (r == 0 && json_object_set_new(diff, "disparities", dis))
+                r = PA_ENOMEM;
+        else if (r == 0)
+                dis = NULL;
+        json_decref(regj);
+        json_decref(dis);
+        if (r == PA_ENOMEM)
+                return pa_errf(err, r, "diff: out of memory");
+        return r;
 }
 
 static json_t *gate(const char *name, bool enabled, bool failed, const char *reason)
@@ -318,10 +348,16 @@ static json_t *gates(const json_t *diff, const struct pa_diff_conf *c)
                 return NULL;
         }
         if (bad)
-                snprintf(why, sizeof(why), "%lld new and %lld worse flagged disparities",
-                         pa__int(counts, "new"), pa__int(counts, "worse"));
+                snprintf(why, sizeof(why),
+                         "%lld new and %lld worse disparities (a significant change, corrected "
+                         "p < %g, of at least %g)",
+                         pa__int(counts, "new"), pa__int(counts, "worse"), c->analysis.alpha,
+                         c->analysis.min_diff);
         else
-                snprintf(why, sizeof(why), "no new or worse disparity");
+                snprintf(why, sizeof(why),
+                         "no disparity changed significantly for the worse (%lld could not reach "
+                         "alpha)",
+                         pa__int(counts, "untestable"));
         if (json_array_append_new(
                 out, gate("disparity", c->fail_on & PA_GATE_DISPARITY, bad > 0, why))) {
                 json_decref(out);
@@ -382,7 +418,7 @@ static int finish(json_t *diff, const struct pa_diff_conf *c)
 int pa__diff_build(const struct pa_diff_run *base, const struct pa_diff_run *cand,
                    const struct pa_diff_conf *c, json_t **out, struct pa_err *err)
 {
-        json_t *diff = NULL, *reg = NULL, *part = NULL;
+        json_t *diff = NULL, *part = NULL;
         int rc = PA_ENOMEM;
 
         *out = NULL;
@@ -392,14 +428,7 @@ int pa__diff_build(const struct pa_diff_run *base, const struct pa_diff_run *can
                          "comparability", comparability(base, cand));
         if (!diff)
                 goto fail;
-        if ((rc = regression(base, cand, c, &reg, err)))
-                goto fail;
-        rc = PA_ENOMEM;
-        if (json_object_set_new(diff, "regression", reg))
-                goto fail;
-        if ((rc =
-                 pa__diff_disparities(base->summary, cand->summary, c->analysis.min_diff, &part)) ||
-            (rc = json_object_set_new(diff, "disparities", part) ? PA_ENOMEM : 0))
+        if ((rc = diff_stats(base, cand, c, diff, err)))
                 goto fail;
         if ((rc = pa__diff_flipped(base->records, cand->records,
                                    c->max_flipped ? c->max_flipped : PA_DIFF_MAX_FLIPPED, &part)) ||

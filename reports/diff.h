@@ -10,13 +10,13 @@
 
 #include "parity/report.h"
 
-#define PA_DIFF_VERSION     1
+#define PA_DIFF_VERSION     2
 #define PA_DIFF_MAX_FLIPPED 200 /* flipped cases listed in diff.json; all are counted */
 
 /* The gates of --fail-on. */
 enum pa_gate {
         PA_GATE_REGRESSION = 1u << 0, /* an accuracy domain dropped (significant, >= max_drop) */
-        PA_GATE_DISPARITY = 1u << 1,  /* a disparity is new or worse in the candidate */
+        PA_GATE_DISPARITY = 1u << 1,  /* a disparity is new or worse: a significant change */
 };
 
 /* One side of the diff. All borrowed. */

@@ -1,6 +1,7 @@
 /* diff.json and diff.txt: the diff's JSON document and the verdict with a
  * short table that `parity diff` prints (diff.h). */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,12 +61,15 @@ static void print_domains(FILE *f, const json_t *diff)
         char a[PA_FMT], b[PA_FMT], c[PA_FMT], p[PA_FMT], ci[2 * PA_FMT], cell[256];
         size_t i, n = json_array_size(json_object_get(reg, "domains")), hidden = 0;
 
-        fputc('\n', f);
+        fprintf(f,
+                "\nper item, tested over items; intervals at %.3g%%, the corrected level\n"
+                "(an interval excludes 0 exactly when p adj < alpha)\n",
+                100 * pa__num(json_object_get(json_object_get(diff, "thresholds"), "ci_level")));
         pad(f, "outcome / domain", 25);
         pad(f, "kind", 9);
         pad(f, " pairs", 8);
         pad(f, "base \u2192 cand", 14);
-        pad(f, "delta [95% CI]", 27);
+        pad(f, "delta [CI]", 27);
         pad(f, "p adj", 10);
         fputs("verdict\n", f);
         json_array_foreach(json_object_get(reg, "domains"), i, d)
@@ -98,48 +102,76 @@ static void print_domains(FILE *f, const json_t *diff)
                         hidden);
 }
 
+/* A comparison worth a row: it changed, or either run flags it. */
+static bool worth_a_row(const json_t *g)
+{
+        const char *ch = pa__str(g, "change");
+
+        if (!ch[0] || !strcmp(ch, "unmatched"))
+                return false;
+        return (strcmp(ch, "unchanged") && strcmp(ch, "untestable")) ||
+               json_is_true(json_object_get(json_object_get(g, "base"), "flag")) ||
+               json_is_true(json_object_get(json_object_get(g, "candidate"), "flag"));
+}
+
+/* What the change column says beyond its label. */
+static const char *change_note(const json_t *g)
+{
+        const char *ch = pa__str(g, "change");
+        bool fb = json_is_true(json_object_get(json_object_get(g, "base"), "flag")),
+             fc = json_is_true(json_object_get(json_object_get(g, "candidate"), "flag"));
+
+        if (!strcmp(ch, "untestable"))
+                return " (too few items to reach alpha)";
+        if (strcmp(ch, "unchanged"))
+                return "";
+        if (fb != fc)
+                return fc ? " (flag appeared; change not significant)"
+                          : " (flag gone; change not significant)";
+        return fc ? " (still flagged)" : "";
+}
+
 static void print_disparities(FILE *f, const json_t *diff)
 {
         const json_t *dis = json_object_get(diff, "disparities"), *e, *g;
         const json_t *counts = json_object_get(dis, "counts");
-        char a[PA_FMT], b[PA_FMT], p[PA_FMT];
+        char a[PA_FMT], b[PA_FMT], c[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
         size_t i, j, shown = 0;
 
         fprintf(f,
-                "\ndisparities: %lld compared, %lld new, %lld worse, %lld resolved, %lld better, "
-                "%lld unchanged\n",
+                "\ndisparities: %lld compared: %lld new, %lld worse, %lld resolved, %lld better,\n"
+                "  %lld unchanged (no significant change), %lld untestable (too few items)\n",
                 pa__int(counts, "compared"), pa__int(counts, "new"), pa__int(counts, "worse"),
                 pa__int(counts, "resolved"), pa__int(counts, "better"),
-                pa__int(counts, "unchanged"));
+                pa__int(counts, "unchanged"), pa__int(counts, "untestable"));
         json_array_foreach(json_object_get(dis, "entries"), i, e)
         {
                 json_array_foreach(json_object_get(e, "groups"), j, g)
                 {
-                        const char *ch = pa__str(g, "change");
                         const json_t *gb = json_object_get(g, "base"),
                                      *gc = json_object_get(g, "candidate");
-                        bool flagged = json_is_true(json_object_get(gc, "flag"));
                         char what[512];
 
-                        if (!ch[0] || (!strcmp(ch, "unchanged") && !flagged) ||
-                            !strcmp(ch, "unmatched"))
+                        if (!worth_a_row(g))
                                 continue;
                         snprintf(what, sizeof(what), "%s %s: %s vs %s", pa__str(e, "outcome"),
                                  pa__str(e, "axis"), pa__str(g, "group"), pa__str(e, "reference"));
                         if (++shown > MAX_ROWS)
                                 continue;
-                        fprintf(f, "  %-40s diff %s \u2192 %s  p adj %-8s %s%s\n", what,
-                                pa__fmt_signed(pa__num(json_object_get(gb, "diff")), a),
+                        fprintf(f, "  %-40s diff %s \u2192 %s  change %s [%s]  p adj %-8s %s%s\n",
+                                what, pa__fmt_signed(pa__num(json_object_get(gb, "diff")), a),
                                 pa__fmt_signed(pa__num(json_object_get(gc, "diff")), b),
-                                pa__fmt_p(pa__num(json_object_get(gc, "p_adjusted")), p), ch,
-                                flagged && !strcmp(ch, "unchanged") ? " (still flagged)" : "");
+                                pa__fmt_signed(pa__num(json_object_get(g, "diff_change")), c),
+                                pa__fmt_ci(json_object_get(g, "diff_change_ci"), true, ci),
+                                pa__fmt_p(pa__num(json_object_get(g, "p_adjusted")), p),
+                                pa__str(g, "change"), change_note(g));
                 }
         }
         if (shown > MAX_ROWS)
                 fprintf(f, "  (%zu more; report.md and diff.json have them all)\n",
                         shown - MAX_ROWS);
         if (!shown)
-                fprintf(f, "  no group changed status, none flagged in the candidate\n");
+                fprintf(f, "  no significant change, none flagged in either run\n");
 }
 
 int pa__diff_print(const json_t *diff, FILE *f, struct pa_err *err)

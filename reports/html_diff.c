@@ -118,15 +118,18 @@ static void regression(FILE *f, const json_t *diff)
         if (rows && n) {
                 pa__html_forest(f, "change of accuracy per domain", rows, n, band, "within",
                                 " (max drop)");
-                fputs(
-                    "<figcaption>Candidate minus base on the same cases and samples, with a "
-                    "bootstrap interval clustered by item. Red: a regression that fails the gate; "
-                    "green: an improvement.</figcaption></figure>\n",
-                    f);
+                fprintf(f,
+                        "<figcaption>Candidate minus base per item (its cases and samples "
+                        "paired), averaged over items, with the %.3g%% interval of the sign-flip "
+                        "test over items (the corrected level: it excludes 0 exactly when p adj < "
+                        "alpha). Red: a regression that fails the gate; green: an "
+                        "improvement.</figcaption></figure>\n",
+                        100 * pa__num(json_object_get(json_object_get(diff, "thresholds"),
+                                                      "ci_level")));
         }
         free(rows);
         fputs("<table class=\"sortable\"><thead><tr><th>outcome</th><th>domain</th><th>kind</th>"
-              "<th>pairs</th><th>base</th><th>candidate</th><th>delta</th><th>95% CI</th>"
+              "<th>pairs</th><th>base</th><th>candidate</th><th>delta</th><th>CI</th>"
               "<th>p adj</th><th>verdict</th></tr></thead><tbody>\n",
               f);
         json_array_foreach(json_object_get(reg, "domains"), i, d)
@@ -216,16 +219,22 @@ static void disparities(FILE *f, const json_t *diff)
         fprintf(
             f,
             "<section id=\"disparities\"><h2>Disparities: base vs candidate</h2>\n<p>%lld "
-            "comparisons: %lld new, %lld worse, %lld resolved, %lld better, %lld unchanged.</p>\n",
+            "comparisons: %lld new, %lld worse, %lld resolved, %lld better, %lld unchanged, %lld "
+            "untestable. The change is the candidate's difference to the reference minus the "
+            "base's, per item, averaged over the items both runs have and tested over items; "
+            "unchanged means no significant change, untestable too few items to reach "
+            "alpha.</p>\n",
             pa__int(counts, "compared"), pa__int(counts, "new"), pa__int(counts, "worse"),
-            pa__int(counts, "resolved"), pa__int(counts, "better"), pa__int(counts, "unchanged"));
+            pa__int(counts, "resolved"), pa__int(counts, "better"), pa__int(counts, "unchanged"),
+            pa__int(counts, "untestable"));
         forest(f, dis, total);
         pa__html_controls(f, "changes", "changed or flagged only");
         fputs(
             "<div class=\"scroll\"><table class=\"sortable\" "
             "id=\"changes\"><thead><tr><th>outcome</th>"
             "<th>axis</th><th>group</th><th>reference</th><th>base diff</th><th>candidate diff</th>"
-            "<th>candidate CI</th><th>p adj</th><th>change</th></tr></thead><tbody>\n",
+            "<th>change</th><th>CI</th><th>items</th><th>p adj</th><th>change</th></tr>"
+            "</thead><tbody>\n",
             f);
         json_array_foreach(json_object_get(dis, "entries"), i, e)
         {
@@ -247,8 +256,11 @@ static void disparities(FILE *f, const json_t *diff)
                         pa__html_group(f, e, g);
                         pa__html_stat(f, b, "diff", pa__fmt_signed);
                         pa__html_stat(f, c, "diff", pa__fmt_signed);
-                        pa__html_cell(f, pa__fmt_ci(json_object_get(c, "diff_ci"), true, ci));
-                        pa__html_stat(f, c, "p_adjusted", pa__fmt_p);
+                        pa__html_stat(f, g, "diff_change", pa__fmt_signed);
+                        pa__html_cell(f,
+                                      pa__fmt_ci(json_object_get(g, "diff_change_ci"), true, ci));
+                        pa__html_int(f, g, "items");
+                        pa__html_stat(f, g, "p_adjusted", pa__fmt_p);
                         fprintf(f, "<td><span class=\"badge %s\">%s%s</span></td></tr>\n",
                                 tone == PA_TONE_BAD    ? "bad"
                                 : tone == PA_TONE_GOOD ? "good"

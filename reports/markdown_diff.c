@@ -83,11 +83,15 @@ static void regression(struct pa_md *m, const json_t *diff)
 
         pa__md_out(
             m,
-            "### Regression by domain\n\nPaired by case and sample: %lld pairs. "
-            "Accuracy domains gate; rate domains (decision outcomes) are shown.\n\n"
-            "| outcome | domain | kind | pairs | base | candidate | \u0394 [95%% CI] | p adj | |\n"
+            "### Regression by domain\n\nPaired by case and sample: %lld pairs; the item is the "
+            "unit (base and candidate are item means, \u0394 their mean per-item change, tested "
+            "over items). Intervals are at %.3g%%, the corrected level: one excludes 0 exactly "
+            "when p adj < alpha. Accuracy domains gate; rate domains (decision outcomes) are "
+            "shown.\n\n"
+            "| outcome | domain | kind | pairs | base | candidate | \u0394 [CI] | p adj | |\n"
             "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |\n",
-            pa__int(reg, "pairs"));
+            pa__int(reg, "pairs"),
+            100 * pa__num(json_object_get(json_object_get(diff, "thresholds"), "ci_level")));
         json_array_foreach(json_object_get(reg, "domains"), i, d)
         {
                 if (i >= MAX_ROWS || pa__md_full(m))
@@ -110,22 +114,24 @@ static void change_row(struct pa_md *m, const json_t *e, const json_t *g)
 {
         const json_t *gb = json_object_get(g, "base"), *gc = json_object_get(g, "candidate");
         const char *ch = pa__str(g, "change");
-        char a[PA_FMT], b[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
+        char a[PA_FMT], b[PA_FMT], c[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
         bool bad = !strcmp(ch, "new") || !strcmp(ch, "worse");
 
         pa__md_group(m, e, g);
-        pa__md_out(
-            m, " | %s%s | %s [%s]%s | %s | %s%s%s |\n", pa__fmt_key(gb, "diff", pa__fmt_signed, a),
-            json_is_true(json_object_get(gb, "flag")) ? " \u2691" : "",
-            pa__fmt_key(gc, "diff", pa__fmt_signed, b),
-            pa__fmt_ci(json_object_get(gc, "diff_ci"), true, ci),
-            json_is_true(json_object_get(gc, "flag")) ? " \u2691" : "",
-            pa__fmt_key(gc, "p_adjusted", pa__fmt_p, p), bad ? "**" : "", ch, bad ? "**" : "");
+        pa__md_out(m, " | %s%s | %s%s | %s [%s] | %lld | %s | %s%s%s |\n",
+                   pa__fmt_key(gb, "diff", pa__fmt_signed, a),
+                   json_is_true(json_object_get(gb, "flag")) ? " \u2691" : "",
+                   pa__fmt_key(gc, "diff", pa__fmt_signed, b),
+                   json_is_true(json_object_get(gc, "flag")) ? " \u2691" : "",
+                   pa__fmt_key(g, "diff_change", pa__fmt_signed, c),
+                   pa__fmt_ci(json_object_get(g, "diff_change_ci"), true, ci), pa__int(g, "items"),
+                   pa__fmt_key(g, "p_adjusted", pa__fmt_p, p), bad ? "**" : "", ch,
+                   bad ? "**" : "");
 }
 
 static const char change_head[] =
-    "| outcome | axis | group | base diff | candidate diff [95%% CI] | "
-    "p adj | change |\n| --- | --- | --- | --- | --- | ---: | --- |\n";
+    "| outcome | axis | group | base diff | candidate diff | change [CI] | items | "
+    "p adj | change |\n| --- | --- | --- | --- | --- | --- | ---: | ---: | --- |\n";
 
 static void disparities(struct pa_md *m, const json_t *diff)
 {
@@ -135,10 +141,14 @@ static void disparities(struct pa_md *m, const json_t *diff)
 
         pa__md_out(m,
                    "### Disparities\n\n%lld group comparisons: %lld new, %lld worse, %lld "
-                   "resolved, %lld better, %lld unchanged (\u2691 flagged).\n\n",
+                   "resolved, %lld better, %lld unchanged, %lld untestable (\u2691 flagged). "
+                   "The change is the candidate's difference to the reference minus the base's, "
+                   "per item, averaged over the items both runs have, and tested over items; "
+                   "unchanged means no significant change, untestable too few items to reach "
+                   "alpha.\n\n",
                    pa__int(counts, "compared"), pa__int(counts, "new"), pa__int(counts, "worse"),
                    pa__int(counts, "resolved"), pa__int(counts, "better"),
-                   pa__int(counts, "unchanged"));
+                   pa__int(counts, "unchanged"), pa__int(counts, "untestable"));
         for (int pass = 0; pass < 2; pass++) {
                 if (pass)
                         pa__md_out(m, "<details><summary>All group comparisons</summary>\n\n");
@@ -148,9 +158,14 @@ static void disparities(struct pa_md *m, const json_t *diff)
                         json_array_foreach(json_object_get(e, "groups"), j, g)
                         {
                                 const char *ch = pa__str(g, "change");
-                                bool flagged = json_is_true(
-                                    json_object_get(json_object_get(g, "candidate"), "flag"));
-                                bool shown = strcmp(ch, "unchanged") || flagged;
+                                bool flagged =
+                                    json_is_true(
+                                        json_object_get(json_object_get(g, "candidate"), "flag")) ||
+                                    json_is_true(
+                                        json_object_get(json_object_get(g, "base"), "flag"));
+                                bool shown =
+                                    (strcmp(ch, "unchanged") && strcmp(ch, "untestable")) ||
+                                    flagged;
 
                                 if (!ch[0] || !strcmp(ch, "unmatched") || (!pass && !shown))
                                         continue;
@@ -161,7 +176,7 @@ static void disparities(struct pa_md *m, const json_t *diff)
                         }
                 }
                 if (!pass && !rows)
-                        pa__md_out(m, "| | | no group changed status | | | | |\n");
+                        pa__md_out(m, "| | | no significant change, none flagged | | | | | | |\n");
                 pa__md_omitted(m, pass && all > MAX_ROWS ? all - MAX_ROWS : 0, "diff.json");
                 pa__md_out(m, pass ? "\n</details>\n\n" : "\n");
         }

@@ -142,7 +142,7 @@ static void domain_words(FILE *f, const json_t *d, double level)
         char a[PA_FMT], b[PA_FMT], c[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
         bool acc = !strcmp(pa__str(d, "kind"), "accuracy");
 
-        fprintf(f, "%s: %s %s \u2192 %s (%s, %.0f%% CI %s, p adj %s)", pa__str(d, "domain"),
+        fprintf(f, "%s: %s %s \u2192 %s (%s, %.3g%% CI %s, p adj %s)", pa__str(d, "domain"),
                 acc ? "accuracy" : "rate", pa__fmt_rate(pa__num(json_object_get(d, "acc_base")), a),
                 pa__fmt_rate(pa__num(json_object_get(d, "acc_cand")), b),
                 pa__fmt_signed(pa__num(json_object_get(d, "delta")), c), level,
@@ -203,6 +203,34 @@ static void rate_words(FILE *f, const json_t *domains, const char *verdict, cons
                 fputs(". ", f);
 }
 
+/* Accuracy drops of at least max_drop that the test could not confirm:
+ * said, so that "no regression" is never read as "no drop". */
+static void unproven_drops(FILE *f, const json_t *domains, double max_drop, double level)
+{
+        const json_t *d;
+        size_t i, n = 0;
+
+        json_array_foreach(domains, i, d)
+        {
+                const char *v = pa__str(d, "verdict");
+
+                if (strcmp(pa__str(d, "kind"), "accuracy") ||
+                    (strcmp(v, "unchanged") && strcmp(v, "untestable")) ||
+                    !(pa__num(json_object_get(d, "delta")) <= -max_drop))
+                        continue;
+                if (n == MAX_SENTENCES) {
+                        fputs("; and more", f);
+                        break;
+                }
+                fputs(n++ ? "; " : "Not significant over its items: ", f);
+                domain_words(f, d, level);
+                if (!strcmp(v, "untestable"))
+                        fprintf(f, ", too few items (%lld) to reach alpha", pa__int(d, "items"));
+        }
+        if (n)
+                fputs(". ", f);
+}
+
 static void regression_words(FILE *f, const json_t *diff, const char *who, double level)
 {
         const json_t *reg = json_object_get(diff, "regression");
@@ -214,10 +242,11 @@ static void regression_words(FILE *f, const json_t *diff, const char *who, doubl
                 fputs(". ", f);
         } else {
                 fprintf(f,
-                        "%s shows no accuracy regression against the base (%lld paired "
-                        "answers). ",
+                        "%s shows no significant accuracy regression against the base (%lld "
+                        "paired answers, tested over items). ",
                         who, pa__int(reg, "pairs"));
         }
+        unproven_drops(f, domains, pa__num(json_object_get(reg, "max_drop")), level);
         if (list_domains(f, domains, "accuracy", "improvement", level, false)) {
                 fputs("It improved in ", f);
                 list_domains(f, domains, "accuracy", "improvement", level, true);
@@ -228,7 +257,7 @@ static void regression_words(FILE *f, const json_t *diff, const char *who, doubl
 }
 
 /* One disparity change as a sentence. */
-static void change_words(FILE *f, const json_t *e, const json_t *g, double level)
+static void change_words(FILE *f, const json_t *e, const json_t *g, double level, double tlevel)
 {
         const json_t *c = json_object_get(g, "candidate"), *b = json_object_get(g, "base");
         const char *change = pa__str(g, "change");
@@ -238,15 +267,20 @@ static void change_words(FILE *f, const json_t *e, const json_t *g, double level
             json_object_get(g, "group"), "reference", json_object_get(e, "reference"), "rate",
             json_object_get(c, "rate"), "diff", json_object_get(c, "diff"), "diff_ci",
             json_object_get(c, "diff_ci"), "p_adjusted", json_object_get(c, "p_adjusted"));
-        char d[PA_FMT];
+        char d[PA_FMT], m[PA_FMT], ci[2 * PA_FMT], p[PA_FMT];
 
         if (!x)
                 return;
         treats(f, x, level);
         json_decref(x);
-        fprintf(f, "; %s, the base's difference was %s). ",
+        fprintf(f,
+                "; %s, the base's difference was %s; over %lld items it changed by %s, %.3g%% CI "
+                "%s, p adj %s). ",
                 !strcmp(change, "new") ? "new" : "worse",
-                pa__fmt_signed(pa__num(json_object_get(b, "diff")), d));
+                pa__fmt_signed(pa__num(json_object_get(b, "diff")), d), pa__int(g, "items"),
+                pa__fmt_signed(pa__num(json_object_get(g, "diff_change")), m), tlevel,
+                pa__fmt_ci(json_object_get(g, "diff_change_ci"), true, ci),
+                pa__fmt_p(pa__num(json_object_get(g, "p_adjusted")), p));
 }
 
 /* The groups whose change is which ("still": flagged in both runs, not
@@ -291,7 +325,7 @@ static void other_words(FILE *f, const json_t *dis, const char *which, const cha
                 fputs(". ", f);
 }
 
-static void disparity_words(FILE *f, const json_t *diff, double level)
+static void disparity_words(FILE *f, const json_t *diff, double level, double tlevel)
 {
         const json_t *dis = json_object_get(diff, "disparities"), *e, *g;
         const json_t *counts = json_object_get(dis, "counts");
@@ -308,7 +342,7 @@ static void disparity_words(FILE *f, const json_t *diff, double level)
                         if (strcmp(ch, "new") && strcmp(ch, "worse"))
                                 continue;
                         if (shown++ < MAX_SENTENCES)
-                                change_words(f, e, g, level);
+                                change_words(f, e, g, level, tlevel);
                 }
         }
         if (bad > MAX_SENTENCES)
@@ -329,8 +363,13 @@ static void disparity_words(FILE *f, const json_t *diff, double level)
                                 hi = isfinite(m) ? fmax(hi, m) : hi;
                         }
                 }
-                fprintf(f, "No new or worse disparity in %lld group comparisons",
+                fprintf(f,
+                        "No disparity changed significantly for the worse in %lld group "
+                        "comparisons",
                         pa__int(counts, "compared"));
+                if (pa__int(counts, "untestable"))
+                        fprintf(f, " (%lld of them on too few items to reach alpha)",
+                                pa__int(counts, "untestable"));
                 if (isfinite(lo))
                         fprintf(f,
                                 " (no finding is not no bias: the candidate could only detect "
@@ -368,6 +407,16 @@ static void gate_words(FILE *f, const json_t *diff)
         fputs(".", f);
 }
 
+/* The level of the diff's own intervals: the family's decision level
+ * (thresholds.ci_level), at which an interval excludes 0 exactly when the
+ * corrected p is below alpha. */
+static double tested_level(const json_t *diff, double alpha)
+{
+        double l = pa__num(json_object_get(json_object_get(diff, "thresholds"), "ci_level"));
+
+        return 100 * (isfinite(l) ? l : 1 - alpha);
+}
+
 char *pa__verdict_diff(const json_t *diff)
 {
         const json_t *cand = json_object_get(diff, "candidate"),
@@ -385,8 +434,8 @@ char *pa__verdict_diff(const json_t *diff)
         if (!strcmp(pa__str(cand, "model"), pa__str(base, "model")) &&
             strcmp(pa__str(cand, "run_id"), pa__str(base, "run_id")))
                 snprintf(who, sizeof(who), "Candidate run %s", pa__str(cand, "run_id"));
-        regression_words(f, diff, who, 100 * (1 - alpha));
-        disparity_words(f, diff, 100 * (1 - alpha));
+        regression_words(f, diff, who, tested_level(diff, alpha));
+        disparity_words(f, diff, 100 * (1 - alpha), tested_level(diff, alpha));
         json_array_foreach(json_object_get(cmp, "notes"), i, note)
         {
                 char *s = strdup(json_string_value(note) ? json_string_value(note) : "");

@@ -55,7 +55,8 @@ const char *pa__model_of(const json_t *manifest, char buf[PA_MODEL_NAME]);
 long long pa__missing_words(const json_t *manifest, FILE *f);
 
 /* A regression domain's verdict in words: "regression", "improvement",
- * "rate fell", "rate rose" (for decision rates), "unchanged". */
+ * "rate fell", "rate rose" (for decision rates), "untestable" (too few
+ * items to reach alpha), "unchanged" (no significant change). */
 const char *pa__domain_verdict(const json_t *d);
 
 /* The verdict paragraph of a run (summary.json with its analysis, manifest

@@ -215,5 +215,8 @@ const char *pa__domain_verdict(const json_t *d)
                 return acc ? "regression" : "rate fell";
         if (!strcmp(v, "improvement"))
                 return acc ? "improvement" : "rate rose";
+        /* Never read as "unchanged": too few items to reach alpha. */
+        if (!strcmp(v, "untestable"))
+                return "untestable";
         return "unchanged";
 }

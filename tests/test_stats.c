@@ -452,6 +452,29 @@ static void permutation_rejects_bad_design(void **state)
         assert_int_equal(pa_bootstrap_mean(y, 2, 1, 0.05, 1, &p, &p, NULL), PA_EINVAL);
 }
 
+/* The ratio bootstrap is the mean bootstrap, draw for draw, when every
+ * cluster has one unit; invalid input is refused. */
+static void ratio_bootstrap(void **state)
+{
+        double x[200], ones[200], lo1, hi1, sd1, lo2, hi2, sd2;
+
+        (void)state;
+        for (int i = 0; i < 200; i++) {
+                x[i] = (i % 7 == 0) - (i % 5 == 0);
+                ones[i] = 1;
+        }
+        assert_int_equal(pa_bootstrap_mean(x, 200, 999, 0.05, 3, &lo1, &hi1, &sd1), 0);
+        assert_int_equal(pa_bootstrap_ratio(x, ones, 200, 999, 0.05, 3, &lo2, &hi2, &sd2), 0);
+        assert_true(lo1 == lo2 && hi1 == hi2 && sd1 == sd2);
+        ones[5] = 0;
+        assert_int_equal(pa_bootstrap_ratio(x, ones, 200, 999, 0.05, 3, &lo2, &hi2, NULL),
+                         PA_EINVAL);
+        assert_int_equal(pa_bootstrap_ratio(x, NULL, 200, 999, 0.05, 3, &lo2, &hi2, NULL),
+                         PA_EINVAL);
+        x[0] = NAN;
+        assert_int_equal(pa_bootstrap_mean(x, 200, 999, 0.05, 3, &lo2, &hi2, NULL), PA_EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -469,6 +492,7 @@ int main(void)
             cmocka_unit_test(resampling_is_thread_independent),
             cmocka_unit_test(permutation_null_calibration),
             cmocka_unit_test(permutation_rejects_bad_design),
+            cmocka_unit_test(ratio_bootstrap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

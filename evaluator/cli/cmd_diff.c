@@ -40,7 +40,7 @@ static const char usage_text[] =
     "  --thresholds FILE    a thresholds file (parity run --thresholds); recorded with\n"
     "                       its sha256; options given as well override it\n"
     "  --format LIST        formats besides diff.json: md, html, junit, json, text\n"
-    "  --seed N             seed of the permutation tests and the bootstrap\n"
+    "  --seed N             seed of the permutation and sign-flip tests\n"
     "  --allow-incomplete   compare a run that is incomplete (answers missing); the\n"
     "                       verdict says so first\n"
     "  --quiet              print only the diff folder\n"

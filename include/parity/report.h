@@ -78,9 +78,10 @@ int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t,
 
 /* Regression statistics between two runs of the same suite
  * (scorers/analysis/regression.c): records paired by (case_id, sample); per outcome
- * and domain, accuracy of each, McNemar exact p, the accuracy delta with a
- * bootstrap interval clustered by item, corrected across domains. *out is
- * a new reference. */
+ * and domain, the per-item accuracy change (the item is the unit), its mean
+ * tested with the sign-flip test over items and its interval inverted from
+ * the same test, corrected across domains (docs/formats.md "Regression").
+ * *out is a new reference. */
 int pa_regression_build(const struct pa_suite *s, const json_t *base, const json_t *cand,
                         const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 

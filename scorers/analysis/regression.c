@@ -1,18 +1,22 @@
-/* Regression statistics between two runs of one suite (report.h).
+/* Regression statistics between two runs of one suite (report.h,
+ * diffstat.h).
  *
  * Records are paired by (case_id, sample). A pair counts when both records
  * are scored on the same binary scorer and both scores are true or false:
  * the scorer is the record's "outcome", or, for an item without an outcome
  * that runs exactly one scorer (the demo's questions with an "expected"
  * answer), that scorer. Pairs are grouped by (scorer, domain) and, inside
- * a group, clustered by item: the samples and variants of one item are
- * not independent, so the bootstrap resamples items, not pairs.
+ * a group, by item: the samples and variants of one item are not
+ * independent (at temperature 0 they are the same answer), so the item is
+ * the unit.
  *
- * Per group: McNemar's exact test on the discordant pairs, the delta
- * (c - b) / n with a cluster bootstrap and a paired Wald interval, the
- * p-values of all groups corrected together. docs/formats.md ("Regression")
- * gives the output and the verdict rule. The suite may be NULL: then only
- * the records' "outcome" names the scorer. */
+ * Per group, per item: the candidate's accuracy minus the base's over the
+ * item's pairs; the estimand is their mean over items, tested with the
+ * sign-flip test over items and its interval inverted from the same test.
+ * With one pair an item the test is McNemar's exact test, which is the
+ * same test. docs/formats.md ("Regression") gives the output and the
+ * verdict rule. The suite may be NULL: then only the records' "outcome"
+ * names the scorer. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,15 +25,15 @@
 
 #include "parity/report.h"
 #include "parity/stats.h"
+#include "diffstat.h"
 
 /* One (scorer, domain) group and its items. */
 struct dom {
         const char *outcome, *domain; /* borrowed from the base records */
         uint64_t n, base_ok, cand_ok, b, c;
-        json_t *items;      /* item_id -> cluster index */
-        double *diff, *cnt; /* per cluster: sum of (cand - base), pairs */
+        json_t *items;                 /* item_id -> item index */
+        double *diff, *cnt, *base_acc; /* per item: sum of (cand - base), pairs, base right */
         size_t n_items, cap;
-        double p, midp, adj;
 };
 
 struct doms {
@@ -40,6 +44,11 @@ struct doms {
 
 struct tally {
         uint64_t pairs, only_base, only_cand, excluded;
+};
+
+struct pa__reg {
+        struct doms d;
+        struct tally t;
 };
 
 /* "case_id\037sample" into buf; NULL when the record has neither. */
@@ -164,12 +173,15 @@ static int dom_add(struct dom *g, const char *item, bool base, bool cand)
                         if (!(v = realloc(g->cnt, cap * sizeof(*v))))
                                 return PA_ENOMEM;
                         g->cnt = v;
+                        if (!(v = realloc(g->base_acc, cap * sizeof(*v))))
+                                return PA_ENOMEM;
+                        g->base_acc = v;
                         g->cap = cap;
                 }
                 k = g->n_items;
                 if (json_object_set_new(g->items, item, json_integer((json_int_t)k)))
                         return PA_ENOMEM;
-                g->diff[k] = g->cnt[k] = 0;
+                g->diff[k] = g->cnt[k] = g->base_acc[k] = 0;
                 g->n_items++;
         }
         g->n++;
@@ -178,6 +190,7 @@ static int dom_add(struct dom *g, const char *item, bool base, bool cand)
         g->b += base && !cand;
         g->c += cand && !base;
         g->diff[k] += (double)cand - (double)base;
+        g->base_acc[k] += base;
         g->cnt[k] += 1;
         return 0;
 }
@@ -205,7 +218,7 @@ static int pair(const struct pa_suite *s, const json_t *items, const json_t *rb,
         if (!(g = dom_get(d, ob, domain ? domain : "general")))
                 return PA_ENOMEM;
         t->pairs++;
-        /* Without an item id each case is its own cluster. */
+        /* Without an item id each case is its own unit. */
         return dom_add(g, item ? item : json_string_value(json_object_get(rb, "case_id")),
                        json_is_true(vb), json_is_true(vc));
 }
@@ -249,132 +262,165 @@ static int by_name(const void *a, const void *b)
         return r ? r : strcmp(x->domain, y->domain);
 }
 
-/* FNV-1a of the group's names into the seed: a group's bootstrap does not
- * depend on which other groups the runs have. */
-static uint64_t group_seed(uint64_t seed, const struct dom *g)
-{
-        uint64_t h = 0xcbf29ce484222325ull;
-
-        for (const char *p = g->outcome; *p; p++)
-                h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-        h = (h ^ 0x1f) * 0x100000001b3ull;
-        for (const char *p = g->domain; *p; p++)
-                h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-        return pa_splitmix64(&h) ^ seed;
-}
-
-static json_t *interval(double lo, double hi)
-{
-        return json_pack("[f,f]", lo, hi);
-}
-
-static const char *verdict(const struct dom *g, const struct pa_analysis_conf *c, double delta,
-                           const double *ci)
-{
-        if (!(g->adj < c->alpha))
-                return "unchanged";
-        if (delta <= -c->min_diff && (!ci || ci[1] < 0))
-                return "regression";
-        if (delta >= c->min_diff && (!ci || ci[0] > 0))
-                return "improvement";
-        return "unchanged";
-}
-
-static json_t *dom_json(const struct dom *g, const struct pa_analysis_conf *c)
-{
-        double n = (double)g->n, delta = ((double)g->c - (double)g->b) / n;
-        double blo, bhi, clo, chi, wlo, whi, ci[2];
-        bool boot = c->boot_reps >= 2;
-        json_t *o;
-
-        pa_wilson(g->base_ok, g->n, c->alpha, &blo, &bhi);
-        pa_wilson(g->cand_ok, g->n, c->alpha, &clo, &chi);
-        pa_paired_diff_wald(g->b, g->c, g->n, c->alpha, &wlo, &whi, NULL);
-        if (boot && pa_bootstrap_ratio(g->diff, g->cnt, g->n_items, c->boot_reps, c->alpha,
-                                       group_seed(c->seed, g), &ci[0], &ci[1], NULL))
-                return NULL;
-        o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:f, s:o, s:f, s:o, "
-                      "s:o, s:f, s:f, s:f, s:s}",
-                      "outcome", g->outcome, "domain", g->domain, "n", (json_int_t)g->n, "items",
-                      (json_int_t)g->n_items, "base_correct", (json_int_t)g->base_ok,
-                      "cand_correct", (json_int_t)g->cand_ok, "b", (json_int_t)g->b, "c",
-                      (json_int_t)g->c, "acc_base", (double)g->base_ok / n, "acc_base_ci",
-                      interval(blo, bhi), "acc_cand", (double)g->cand_ok / n, "acc_cand_ci",
-                      interval(clo, chi), "delta", delta, "delta_ci",
-                      boot ? interval(ci[0], ci[1]) : json_null(), "delta_ci_wald",
-                      interval(wlo, whi), "p", g->p, "midp", g->midp, "p_adjusted", g->adj,
-                      "verdict", verdict(g, c, delta, boot ? ci : NULL));
-        return o;
-}
-
 static const char *correction_name(int c)
 {
         return c == PA_ADJ_HOLM ? "holm" : c == PA_ADJ_BONFERRONI ? "bonferroni" : "bh";
 }
 
-/* Tests, correction, and the output object. */
-static int emit(struct doms *d, const struct tally *t, const struct pa_analysis_conf *c,
-                json_t **out)
+/* One pair an item: the sign-flip test on +-1/0 is McNemar's exact test,
+ * exact at any size, so that is the p; the interval is still the
+ * sign-flip one, which decides with it (the verdict needs both). */
+static bool one_pair_each(const struct dom *g)
 {
-        json_t *arr = json_array();
-        double *p = malloc((d->n + 1) * sizeof(*p));
-        int rc = arr && p ? 0 : PA_ENOMEM;
+        for (size_t k = 0; k < g->n_items; k++)
+                if (g->cnt[k] != 1)
+                        return false;
+        return true;
+}
 
-        if (d->n)
-                qsort(d->v, d->n, sizeof(*d->v), by_name);
-        for (size_t i = 0; rc == 0 && i < d->n; i++)
-                rc = pa_mcnemar_exact(d->v[i].b, d->v[i].c, &d->v[i].p, &d->v[i].midp);
-        for (size_t i = 0; rc == 0 && i < d->n; i++)
-                p[i] = d->v[i].p;
-        if (rc == 0 && d->n)
-                rc = pa_p_adjust(p, d->n, (enum pa_p_adjust)c->correction, p);
-        for (size_t i = 0; rc == 0 && i < d->n; i++) {
-                d->v[i].adj = p[i];
-                json_t *o = dom_json(&d->v[i], c);
+/* Every item discordant one way: 2 / 2^n. */
+static double mcnemar_min_p(size_t n)
+{
+        return n > 1100 ? 0 : ldexp(2.0, -(int)n);
+}
 
-                if (!o || json_array_append_new(arr, o))
-                        rc = PA_ENOMEM;
+/* The group's tests into o; x is scratch for n_items values. */
+static int dom_test(const struct dom *g, const struct pa_analysis_conf *c, struct pa__family *f,
+                    double *x, json_t *o)
+{
+        const char *names[] = {g->outcome, g->domain, NULL};
+        double base = 0, p;
+        int rc;
+
+        for (size_t k = 0; k < g->n_items; k++) {
+                x[k] = g->diff[k] / g->cnt[k];
+                base += g->base_acc[k] / g->cnt[k];
         }
-        free(p);
-        if (rc == 0)
-                *out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:f, s:s, s:f, s:I, s:I}", "pairs",
-                                 (json_int_t)t->pairs, "only_base", (json_int_t)t->only_base,
-                                 "only_cand", (json_int_t)t->only_cand, "excluded",
-                                 (json_int_t)t->excluded, "domains", arr, "alpha", c->alpha,
-                                 "correction", correction_name(c->correction), "min_diff",
-                                 c->min_diff, "boot_reps", (json_int_t)c->boot_reps, "seed",
-                                 (json_int_t)(c->seed & INT64_MAX));
-        else
+        base /= (double)g->n_items;
+        if ((rc = pa__item_test(f, o, "delta", x, g->n_items, pa__seed_of(c->seed, names))))
+                return rc;
+        if (one_pair_each(g) && g->n_items > PA_SIGNFLIP_EXACT_MAX) {
+                if ((rc = pa_mcnemar_exact(g->b, g->c, &p, NULL)) < 0)
+                        return rc;
+                if (json_object_set_new(o, "test", json_string("mcnemar_exact")) ||
+                    json_object_set_new(o, "p", json_real(p)) ||
+                    json_object_set_new(o, "min_p", json_real(mcnemar_min_p(g->n_items))))
+                        return PA_ENOMEM;
+        }
+        /* Item means, so that delta = acc_cand - acc_base. */
+        if (json_object_set_new(o, "acc_base", json_real(base)) ||
+            json_object_set_new(o, "acc_cand",
+                                json_real(base + json_real_value(json_object_get(o, "delta")))))
+                return PA_ENOMEM;
+        return 0;
+}
+
+static json_t *dom_json(const struct dom *g, const struct pa_analysis_conf *c, struct pa__family *f,
+                        double *x)
+{
+        json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "outcome", g->outcome,
+                              "domain", g->domain, "n", (json_int_t)g->n, "base_correct",
+                              (json_int_t)g->base_ok, "cand_correct", (json_int_t)g->cand_ok, "b",
+                              (json_int_t)g->b, "c", (json_int_t)g->c);
+
+        if (o && dom_test(g, c, f, x, o)) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+int pa__reg_collect(const struct pa_suite *s, const json_t *base, const json_t *cand,
+                    struct pa__reg **out, struct pa_err *err)
+{
+        struct pa__reg *r = calloc(1, sizeof(*r));
+        int rc;
+
+        if (!r || !(r->d.index = json_object())) {
+                free(r);
+                return pa_errf(err, PA_ENOMEM, "regression: out of memory");
+        }
+        if ((rc = collect(s, base, cand, &r->d, &r->t, err))) {
+                pa__reg_free(r);
+                return rc == PA_ENOMEM ? pa_errf(err, rc, "regression: out of memory") : rc;
+        }
+        if (r->d.n)
+                qsort(r->d.v, r->d.n, sizeof(*r->d.v), by_name);
+        *out = r;
+        return 0;
+}
+
+size_t pa__reg_tests(const struct pa__reg *r)
+{
+        return r->d.n;
+}
+
+int pa__reg_json(struct pa__reg *r, const struct pa_analysis_conf *c, struct pa__family *f,
+                 json_t **out)
+{
+        json_t *arr = json_array(), *o;
+        size_t most = 1;
+        double *x;
+        int rc = 0;
+
+        for (size_t i = 0; i < r->d.n; i++)
+                most = r->d.v[i].n_items > most ? r->d.v[i].n_items : most;
+        x = malloc(most * sizeof(*x));
+        for (size_t i = 0; arr && x && i < r->d.n && rc == 0; i++)
+                if (!(o = dom_json(&r->d.v[i], c, f, x)) || json_array_append_new(arr, o))
+                        rc = PA_ENOMEM;
+        free(x);
+        if (!arr || !x || rc) {
                 json_decref(arr);
-        if (rc == 0 && !*out)
-                rc = PA_ENOMEM;
-        return rc;
+                return PA_ENOMEM;
+        }
+        *out =
+            json_pack("{s:I, s:I, s:I, s:I, s:s, s:o, s:f, s:s, s:f, s:I, s:I}", "pairs",
+                      (json_int_t)r->t.pairs, "only_base", (json_int_t)r->t.only_base, "only_cand",
+                      (json_int_t)r->t.only_cand, "excluded", (json_int_t)r->t.excluded, "unit",
+                      "item", "domains", arr, "alpha", c->alpha, "correction",
+                      correction_name(c->correction), "min_diff", c->min_diff, "reps",
+                      (json_int_t)f->reps, "seed", (json_int_t)(c->seed & INT64_MAX));
+        return *out ? 0 : PA_ENOMEM;
+}
+
+void pa__reg_free(struct pa__reg *r)
+{
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->d.n; i++) {
+                json_decref(r->d.v[i].items);
+                free(r->d.v[i].diff);
+                free(r->d.v[i].cnt);
+                free(r->d.v[i].base_acc);
+        }
+        free(r->d.v);
+        json_decref(r->d.index);
+        free(r);
 }
 
 int pa_regression_build(const struct pa_suite *s, const json_t *base, const json_t *cand,
                         const struct pa_analysis_conf *c, json_t **out, struct pa_err *err)
 {
-        struct doms d = {.index = json_object()};
-        struct tally t = {0};
+        struct pa__reg *r = NULL;
+        struct pa__family f;
         int rc;
 
         if (!json_is_array(base) || !json_is_array(cand) || !c || !out ||
             !(c->alpha > 0 && c->alpha < 1) || !(c->min_diff >= 0) ||
             (c->correction != PA_ADJ_BH && c->correction != PA_ADJ_HOLM &&
-             c->correction != PA_ADJ_BONFERRONI)) {
-                json_decref(d.index);
+             c->correction != PA_ADJ_BONFERRONI))
                 return pa_errf(err, PA_EINVAL, "regression: invalid arguments");
+        if ((rc = pa__reg_collect(s, base, cand, &r, err)))
+                return rc;
+        pa__family_init(&f, c, pa__reg_tests(r));
+        rc = pa__reg_json(r, c, &f, out);
+        pa__reg_free(r);
+        if (rc == 0 && (rc = pa__diff_decide(&f, *out, NULL, c, c->min_diff))) {
+                json_decref(*out);
+                *out = NULL;
         }
-        rc = d.index ? collect(s, base, cand, &d, &t, err) : PA_ENOMEM;
-        if (rc == 0)
-                rc = emit(&d, &t, c, out);
-        for (size_t i = 0; i < d.n; i++) {
-                json_decref(d.v[i].items);
-                free(d.v[i].diff);
-                free(d.v[i].cnt);
-        }
-        free(d.v);
-        json_decref(d.index);
+        pa__family_release(&f);
         if (rc == PA_ENOMEM)
                 return pa_errf(err, rc, "regression: out of memory");
         return rc;

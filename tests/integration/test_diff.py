@@ -22,7 +22,33 @@ SAMPLES = "20"  # the demo's: both planted disparities are found at seed 2026
 MD_LIMIT = 65536
 
 
-def run(tmp, name, profile, seed, suite=SUITE, samples=SAMPLES):
+def demo_with_items(tmp):
+    """The demo suite with 32 more arithmetic and factual items each. The
+    regression test works at the item level: over the demo's 8 items a
+    domain can reach p = 2/2^8 at best, too little for a family of about
+    twenty tests (docs/reports.md), so the planted drop needs more items to
+    be found."""
+    path = os.path.join(tmp, "demo-more-items.json")
+    if os.path.exists(path):
+        return path
+    suite = load_json(SUITE)
+    for i in range(32):
+        a, b = 11 + i, 23 + 2 * i
+        suite["items"].append({"id": "arith-more-%02d" % i, "domain": "arithmetic",
+                               "expected": str(a + b), "scorers": ["correct"],
+                               "outcome": "correct",
+                               "prompt": "What is %d + %d? Answer with the number only." % (a, b)})
+        suite["items"].append({"id": "fact-more-%02d" % i, "domain": "factual",
+                               "expected": "item %d" % i, "scorers": ["correct"],
+                               "outcome": "correct",
+                               "prompt": "Repeat exactly: item %d" % i})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(suite, f)
+    return path
+
+
+def run(tmp, name, profile, seed, suite=None, samples=SAMPLES):
+    suite = suite or demo_with_items(tmp)
     out = os.path.join(tmp, name)
     r = harness.parity(["run", suite, "--engine", "sim", "--sim-profile", profile,
                         "--samples", samples, "--seed", str(seed), "--run-dir", out, "--quiet"])
@@ -89,7 +115,7 @@ class DiffTest(unittest.TestCase):
         r, out = self.diff(self.v1, self.v2, "--fail-on", "regression,disparity",
                            "--format", "md,html,junit,text", rc=1)
         d = load_json(os.path.join(out, "diff.json"))
-        self.assertEqual(d["parity_diff"], 1)
+        self.assertEqual(d["parity_diff"], 2)
         doms = {x["domain"]: x for x in d["regression"]["domains"]}
         self.assertEqual(doms["arithmetic"]["verdict"], "regression")
         self.assertTrue(doms["arithmetic"]["gate_failed"])
@@ -167,7 +193,7 @@ class DiffTest(unittest.TestCase):
         self.assertIn("yet results moved", d["verdict"]["text"])
 
     def test_different_suites_compare_shared_cases(self):
-        suite = load_json(SUITE)
+        suite = load_json(demo_with_items(self.tmp))
         dropped = [it["id"] for it in suite["items"][:2]]
         suite["items"] = suite["items"][2:]
         suite["version"] = "1.0.1"

@@ -23,6 +23,7 @@ import time
 import unittest
 
 import harness
+import test_diff
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DEMO = os.path.join(harness.SOURCE_ROOT, "suites", "demo")
@@ -188,7 +189,9 @@ def shots_dir():
 
 
 def run_demo(tmp, profile, seed):
-    r = harness.parity(["run", os.path.join(DEMO, "demo.json"), "--engine", "sim",
+    # With more items than the demo's: the diff's regression test is over
+    # items (test_diff.demo_with_items says why).
+    r = harness.parity(["run", test_diff.demo_with_items(tmp), "--engine", "sim",
                         "--sim-profile", os.path.join(DEMO, profile), "--samples", "20",
                         "--seed", str(seed), "--out", tmp, "--quiet"])
     assert r.rc == 0, r.describe()

@@ -1,0 +1,353 @@
+/* diff.json's "disparities" (diffstat.h, docs/reports.md "Disparity
+ * changes"): every group of the two summaries' entries side by side, and
+ * the change of its difference to the reference tested on the records.
+ *
+ * Per item (the unit; its cases, variants and samples together) and run:
+ * the group's outcome rate minus the reference's. The change of an item is
+ * the candidate's difference minus the base's, over the items where both
+ * runs have both groups; its mean over those items is the estimand, tested
+ * with the sign-flip test over items and given with the interval that
+ * inverts it. pa__diff_decide then corrects and labels it. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity/report.h"
+#include "parity/stats.h"
+#include "diffstat.h"
+
+static const char *str(const json_t *o, const char *key)
+{
+        const char *s = json_string_value(json_object_get(o, key));
+
+        return s ? s : "";
+}
+
+/* ---- per-item tallies of one summary entry ---- */
+
+/* One entry's tallies: per item, group and run, positives and records. */
+struct tally {
+        const json_t *entry;
+        json_t *groups; /* group name -> index */
+        json_t *items;  /* item id -> index */
+        size_t k, n, cap;
+        double *cell; /* [item][group][run][positive, records] */
+};
+
+static double *cell(const struct tally *t, size_t item, size_t group, int run)
+{
+        return &t->cell[((item * t->k + group) * 2 + (size_t)run) * 2];
+}
+
+static int item_index(struct tally *t, const char *item, size_t *at)
+{
+        const json_t *v = json_object_get(t->items, item);
+        size_t per = t->k * 4;
+
+        if (v) {
+                *at = (size_t)json_integer_value(v);
+                return 0;
+        }
+        if (t->n == t->cap) {
+                size_t cap = t->cap ? 2 * t->cap : 64;
+                double *c = realloc(t->cell, cap * per * sizeof(*c));
+
+                if (!c)
+                        return PA_ENOMEM;
+                t->cell = c;
+                t->cap = cap;
+        }
+        memset(&t->cell[t->n * per], 0, per * sizeof(*t->cell));
+        if (json_object_set_new(t->items, item, json_integer((json_int_t)t->n)))
+                return PA_ENOMEM;
+        *at = t->n++;
+        return 0;
+}
+
+/* The record's group on the entry's axes ("a+b" for an intersection),
+ * into buf; NULL when it lacks one. */
+static const char *label_of(const json_t *entry, const json_t *rec, char *buf, size_t len)
+{
+        const json_t *axes = json_object_get(entry, "axes"), *a, *groups;
+        size_t i, used = 0;
+
+        groups = json_object_get(rec, "groups");
+        if (!json_is_array(axes))
+                return json_string_value(json_object_get(groups, str(entry, "axis")));
+        json_array_foreach(axes, i, a)
+        {
+                const char *g = json_string_value(json_object_get(groups, json_string_value(a)));
+                int w;
+
+                if (!g)
+                        return NULL;
+                w = snprintf(buf + used, len - used, "%s%s", i ? "+" : "", g);
+                if (w < 0 || (size_t)w >= len - used)
+                        return NULL;
+                used += (size_t)w;
+        }
+        return buf;
+}
+
+static int tally_run(struct tally *t, const json_t *records, int run)
+{
+        const char *outcome = str(t->entry, "outcome");
+        const json_t *rec;
+        char buf[512];
+        size_t i, at;
+        int rc = 0;
+
+        json_array_foreach(records, i, rec)
+        {
+                const json_t *v = json_object_get(json_object_get(rec, "scores"), outcome), *g;
+                const char *label, *item = json_string_value(json_object_get(rec, "item_id"));
+                double *x;
+
+                if (rc || strcmp(str(rec, "outcome"), outcome) || !json_is_boolean(v) ||
+                    !(label = label_of(t->entry, rec, buf, sizeof(buf))) ||
+                    !(g = json_object_get(t->groups, label)))
+                        continue;
+                /* Without an item id each case is its own unit. */
+                if (!item && !(item = json_string_value(json_object_get(rec, "case_id"))))
+                        continue;
+                if ((rc = item_index(t, item, &at)))
+                        break;
+                x = cell(t, at, (size_t)json_integer_value(g), run);
+                x[0] += json_is_true(v);
+                x[1] += 1;
+        }
+        return rc;
+}
+
+static void tally_release(struct tally *t)
+{
+        json_decref(t->groups);
+        json_decref(t->items);
+        free(t->cell);
+}
+
+/* Group names of both runs' entries, the reference among them. */
+static int tally_init(struct tally *t, const json_t *eb, const json_t *ec)
+{
+        const json_t *src[2] = {eb, ec}, *g;
+        size_t i;
+
+        *t = (struct tally){.entry = eb ? eb : ec, .groups = json_object(), .items = json_object()};
+        if (!t->groups || !t->items)
+                return PA_ENOMEM;
+        for (int r = 0; r < 2; r++)
+                json_array_foreach(json_object_get(src[r], "groups"), i, g)
+                {
+                        const char *name = str(g, "group");
+
+                        if (!json_object_get(t->groups, name) &&
+                            json_object_set_new(t->groups, name, json_integer((json_int_t)t->k++)))
+                                return PA_ENOMEM;
+                }
+        return 0;
+}
+
+/* The item's group-minus-reference difference in run r; false when the
+ * item lacks either group there. */
+static bool item_diff(const struct tally *t, size_t item, size_t g, size_t ref, int r, double *d)
+{
+        const double *x = cell(t, item, g, r), *y = cell(t, item, ref, r);
+
+        if (x[1] == 0 || y[1] == 0)
+                return false;
+        *d = x[0] / x[1] - y[0] / y[1];
+        return true;
+}
+
+/* The change of group g on the items both runs have, tested into o. */
+static int test_group(const struct tally *t, const char *name, json_t *o,
+                      const struct pa_analysis_conf *c, struct pa__family *f)
+{
+        const json_t *ref = json_object_get(t->groups, str(t->entry, "reference"));
+        const char *names[] = {str(t->entry, "outcome"), str(t->entry, "axis"), name, NULL};
+        size_t g = (size_t)json_integer_value(json_object_get(t->groups, name)), n = 0;
+        double *x = malloc((t->n ? t->n : 1) * sizeof(*x)), sb = 0, sc = 0, db, dc;
+        int rc = x ? 0 : PA_ENOMEM;
+
+        for (size_t i = 0; rc == 0 && ref && i < t->n; i++) {
+                size_t r = (size_t)json_integer_value(ref);
+
+                if (!item_diff(t, i, g, r, 0, &db) || !item_diff(t, i, g, r, 1, &dc))
+                        continue;
+                x[n++] = dc - db;
+                sb += db;
+                sc += dc;
+        }
+        if (rc == 0)
+                rc = pa__item_test(f, o, "diff_change", x, n, pa__seed_of(c->seed, names));
+        if (rc == 0 && n &&
+            json_object_set_new(
+                o, "item_diff",
+                json_pack("{s:f, s:f}", "base", sb / (double)n, "candidate", sc / (double)n)))
+                rc = PA_ENOMEM;
+        free(x);
+        return rc;
+}
+
+/* ---- the entries ---- */
+
+static const char *const block_keys[] = {"n",       "positive",   "rate", "ci",  "diff",
+                                         "diff_ci", "p_adjusted", "flag", "mde", "impact_ratio"};
+
+/* One group's figures in one run's summary. */
+static json_t *block(const json_t *g)
+{
+        json_t *o = json_object(), *v;
+
+        for (size_t i = 0; o && i < sizeof(block_keys) / sizeof(*block_keys); i++)
+                if ((v = json_object_get(g, block_keys[i])) &&
+                    json_object_set(o, block_keys[i], v)) {
+                        json_decref(o);
+                        return NULL;
+                }
+        return o;
+}
+
+static const json_t *find_group(const json_t *entry, const char *name)
+{
+        const json_t *g;
+        size_t i;
+
+        json_array_foreach(json_object_get(entry, "groups"), i, g)
+        {
+                if (!strcmp(str(g, "group"), name))
+                        return g;
+        }
+        return NULL;
+}
+
+/* A group of the entry; "change" is set to "unmatched" or "pending" here
+ * and decided by pa__diff_decide. */
+static int add_group(json_t *groups, const struct tally *t, const json_t *eb, const json_t *ec,
+                     const char *name, const struct pa_analysis_conf *c, struct pa__family *f)
+{
+        const json_t *gb = find_group(eb, name), *gc = find_group(ec, name);
+        bool is_ref = !strcmp(str(t->entry, "reference"), name);
+        json_t *g =
+            json_pack("{s:s, s:b, s:o, s:o}", "group", name, "reference", is_ref, "base",
+                      gb ? block(gb) : json_null(), "candidate", gc ? block(gc) : json_null());
+        int rc = g ? 0 : PA_ENOMEM;
+
+        if (rc == 0 && !is_ref) {
+                rc = json_object_set_new(g, "change",
+                                         json_string(gb && gc ? "pending" : "unmatched"))
+                         ? PA_ENOMEM
+                         : 0;
+                if (rc == 0 && gb && gc)
+                        rc = test_group(t, name, g, c, f);
+        }
+        if (rc == 0 && json_array_append_new(groups, g))
+                return PA_ENOMEM;
+        if (rc)
+                json_decref(g);
+        return rc;
+}
+
+static int add_entry(json_t *entries, const json_t *base_records, const json_t *cand_records,
+                     const json_t *eb, const json_t *ec, const struct pa_analysis_conf *c,
+                     struct pa__family *f)
+{
+        const json_t *src = eb ? eb : ec, *g;
+        json_t *groups = json_array(), *e;
+        struct tally t;
+        size_t i;
+        int rc = tally_init(&t, eb, ec);
+
+        e = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o}", "outcome",
+                      json_object_get(src, "outcome"), "axis", json_object_get(src, "axis"), "axes",
+                      json_object_get(src, "axes"), "reference", json_object_get(src, "reference"),
+                      "base_flip_rate", json_object_get(eb, "flip_rate"), "candidate_flip_rate",
+                      json_object_get(ec, "flip_rate"), "base_sets", json_object_get(eb, "sets"),
+                      "candidate_sets", json_object_get(ec, "sets"), "groups", groups);
+        if (!e || json_array_append_new(entries, e))
+                rc = PA_ENOMEM;
+        if (rc == 0 && eb && ec)
+                rc = tally_run(&t, base_records, 0);
+        if (rc == 0 && eb && ec)
+                rc = tally_run(&t, cand_records, 1);
+        json_array_foreach(json_object_get(eb, "groups"), i, g)
+        {
+                if (rc == 0)
+                        rc = add_group(groups, &t, eb, ec, str(g, "group"), c, f);
+        }
+        json_array_foreach(json_object_get(ec, "groups"), i, g)
+        {
+                if (rc == 0 && !find_group(eb, str(g, "group")))
+                        rc = add_group(groups, &t, eb, ec, str(g, "group"), c, f);
+        }
+        tally_release(&t);
+        return rc;
+}
+
+static const json_t *find_entry(const json_t *summary, const json_t *like)
+{
+        const json_t *e;
+        size_t i;
+
+        json_array_foreach(json_object_get(summary, "outcomes"), i, e)
+        {
+                if (!strcmp(str(e, "outcome"), str(like, "outcome")) &&
+                    !strcmp(str(e, "axis"), str(like, "axis")))
+                        return e;
+        }
+        return NULL;
+}
+
+size_t pa__changes_count(const json_t *base_summary, const json_t *cand_summary)
+{
+        const json_t *e, *g;
+        size_t i, j, n = 0;
+
+        json_array_foreach(json_object_get(base_summary, "outcomes"), i, e)
+        {
+                const json_t *ec = find_entry(cand_summary, e);
+
+                json_array_foreach(json_object_get(e, "groups"), j, g)
+                {
+                        n += ec && find_group(ec, str(g, "group")) &&
+                             strcmp(str(e, "reference"), str(g, "group"));
+                }
+        }
+        return n;
+}
+
+int pa__changes_build(const json_t *base_records, const json_t *cand_records,
+                      const json_t *base_summary, const json_t *cand_summary,
+                      const struct pa_analysis_conf *c, struct pa__family *f, json_t **out)
+{
+        json_t *entries = json_array(), *d;
+        const json_t *e;
+        size_t i;
+        int rc = 0;
+
+        d = json_pack("{s:f, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:o}",
+                      "min_diff", c->min_diff, "unit", "item", "counts", "compared", 0, "new", 0,
+                      "resolved", 0, "worse", 0, "better", 0, "unchanged", 0, "untestable", 0,
+                      "unmatched", 0, "still_flagged", 0, "entries", entries);
+        if (!d)
+                return PA_ENOMEM;
+        json_array_foreach(json_object_get(base_summary, "outcomes"), i, e)
+        {
+                if (rc == 0)
+                        rc = add_entry(entries, base_records, cand_records, e,
+                                       find_entry(cand_summary, e), c, f);
+        }
+        json_array_foreach(json_object_get(cand_summary, "outcomes"), i, e)
+        {
+                if (rc == 0 && !find_entry(base_summary, e))
+                        rc = add_entry(entries, base_records, cand_records, NULL, e, c, f);
+        }
+        if (rc) {
+                json_decref(d);
+                return rc;
+        }
+        *out = d;
+        return 0;
+}
