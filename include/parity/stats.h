@@ -6,6 +6,7 @@
 #ifndef PARITY_STATS_H
 #define PARITY_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -229,5 +230,40 @@ int pa_bootstrap_ratio(const double *num, const double *den, size_t n, size_t re
  * stat and se may be NULL. Allocates; may return PA_ENOMEM. */
 int pa_perm_test_strat(const double *y, const uint8_t *group, const size_t *set_start, size_t nsets,
                        size_t reps, uint64_t seed, double *stat, double *p, double *se);
+
+/* ---- item-level inference on paired per-item values ----
+ *
+ * x[0..n) holds one value per independent unit (e.g. an item's
+ * candidate-minus-base accuracy, or its change of a group-minus-reference
+ * difference); n >= 1, every x finite. Results do not depend on the
+ * OpenMP thread count. */
+
+/* Up to this many units the sign-flip test enumerates every pattern. */
+#define PA_SIGNFLIP_EXACT_MAX 20
+
+/* Two-sided sign-flip permutation test of H0: x symmetric about 0,
+ * statistic |sum x|. Exact over all 2^n sign patterns when
+ * n <= PA_SIGNFLIP_EXACT_MAX; otherwise Monte-Carlo with reps >= 1 patterns
+ * drawn from seed, p = (1 + #{|T*| >= |T|}) / (1 + reps). Sums within a
+ * relative 1e-9 (of sum |x|) of 0 count as ties. *exact (may be NULL)
+ * says which. Returns 0 or PA_EINVAL; allocates nothing. */
+int pa_signflip_test(const double *x, size_t n, size_t reps, uint64_t seed, double *p, bool *exact);
+
+/* The smallest p the test can give for n units: 2 / 2^n exact (when no
+ * difference ties), 1 / (reps + 1) Monte-Carlo; 1 for n = 0. */
+double pa_signflip_min_p(size_t n, size_t reps);
+
+/* Interval for the mean of x by inverting the same test (same patterns,
+ * same seed) at level alpha: the mu for which the test of x - mu gives
+ * p >= alpha. It excludes 0 exactly when pa_signflip_test's p < alpha; it
+ * is [-INFINITY, INFINITY] when the test cannot reach alpha. Allocates
+ * two arrays of 2^(n-1) (exact) or reps doubles; PA_ENOMEM. */
+int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double alpha, double *lo,
+                   double *hi);
+
+/* Reps needed so that the Monte-Carlo p can go below `level` (e.g. the
+ * smallest corrected level of a family) with margin: ceil(20 / level), at
+ * least 20; SIZE_MAX when that does not fit. */
+size_t pa_signflip_reps_for(double level);
 
 #endif

@@ -49,5 +49,6 @@ void pa__sc_compare_at(struct ctx *c, const char *field, size_t j, double want, 
 int pa__sc_check_cmh(struct ctx *c, json_t *e);
 int pa__sc_check_one_sample_t(struct ctx *c, json_t *e);
 int pa__sc_check_power_t(struct ctx *c, json_t *e);
+int pa__sc_check_signflip_exact(struct ctx *c, json_t *e);
 
 #endif

@@ -1,6 +1,8 @@
 /* parity-statcheck's checks (statcheck.h): one function per key of a
  * vectors file, recomputing an item's expected values with scorers/stats,
  * and the table that maps the keys to them. */
+#include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +278,39 @@ fail:
         return rc;
 }
 
+/* Exact sign-flip p, and its inverted interval where the item has one (it
+ * has none when the test cannot reach alpha). */
+static int check_signflip(struct ctx *c, json_t *e)
+{
+        double *x = NULL, alpha, p, lo, hi;
+        size_t n = 0;
+        bool exact;
+        int rc;
+
+        if ((rc = pa__sc_get_reals(c, e, "x", &n, &x)) < 0 ||
+            (rc = pa__sc_get_real(c, e, "alpha", &alpha)) < 0)
+                goto out;
+        if (n > PA_SIGNFLIP_EXACT_MAX) {
+                rc = pa__sc_bad(c, "\"x\" must have at most %d values", PA_SIGNFLIP_EXACT_MAX);
+                goto out;
+        }
+        if ((rc = pa_signflip_test(x, n, 0, 0, &p, &exact)) < 0 ||
+            (rc = pa_signflip_ci(x, n, 0, 0, alpha, &lo, &hi)) < 0) {
+                rc = pa__sc_rejected(c, rc);
+                goto out;
+        }
+        if ((rc = pa__sc_expect(c, e, "p", p)) < 0)
+                goto out;
+        if (json_object_get(e, "lower") && ((rc = pa__sc_expect(c, e, "lower", lo)) < 0 ||
+                                            (rc = pa__sc_expect(c, e, "upper", hi)) < 0))
+                goto out;
+        if (!json_object_get(e, "lower") && (isfinite(lo) || isfinite(hi)))
+                rc = pa__sc_bad(c, "a finite interval where the reference has none");
+out:
+        free(x);
+        return rc;
+}
+
 static const struct checker checkers[] = {
     {"wilson", check_wilson},
     {"newcombe_diff", check_newcombe},
@@ -291,6 +326,8 @@ static const struct checker checkers[] = {
     {"cmh", pa__sc_check_cmh},
     {"one_sample_t", pa__sc_check_one_sample_t},
     {"power_one_sample_t", pa__sc_check_power_t},
+    {"signflip_exact", pa__sc_check_signflip_exact},
+    {"signflip", check_signflip},
     {NULL, NULL},
 };
 

@@ -2,6 +2,7 @@
  * the CMH test, the one-sample t test and its power and minimum detectable
  * effect, and the exact sign-flip test. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +115,32 @@ int pa__sc_check_power_t(struct ctx *c, json_t *e)
         if ((rc = pa__sc_expect(c, e, "power", power)) < 0)
                 return rc;
         return expect_root(c, e, "mde_effect_size_at_power_0_8", mde);
+}
+
+/* The shared file's exact sign-flip items: {d, mean, p}; n <= 20. */
+int pa__sc_check_signflip_exact(struct ctx *c, json_t *e)
+{
+        double *d, p = 1, mean = 0;
+        size_t n = 0; /* any length */
+        bool exact = false;
+        int rc;
+
+        if ((rc = pa__sc_get_reals(c, e, "d", &n, &d)) < 0)
+                return rc;
+        if (n > PA_SIGNFLIP_EXACT_MAX) {
+                free(d);
+                return pa__sc_bad(c, "\"d\": at most %d values for the exact test",
+                                  PA_SIGNFLIP_EXACT_MAX);
+        }
+        for (size_t i = 0; i < n; i++)
+                mean += d[i] / (double)n;
+        rc = pa_signflip_test(d, n, 1, 1, &p, &exact);
+        free(d);
+        if (rc < 0)
+                return pa__sc_rejected(c, rc);
+        if (!exact)
+                return pa__sc_bad(c, "the test was not exact");
+        if ((rc = pa__sc_expect(c, e, "mean", mean)) < 0)
+                return rc;
+        return pa__sc_expect(c, e, "p", p);
 }

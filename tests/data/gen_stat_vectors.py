@@ -3,7 +3,8 @@
 
 Same format as shared/reference/stat_vectors.json, plus the edge cases that
 file lacks: k = 0, k = n, n = 1, n up to 10^6, p-values far below 1e-12,
-McNemar with b = c = 0, Fisher tables with zero cells. Fisher items carry an
+McNemar with b = c = 0, Fisher tables with zero cells, and the sign-flip test (scorers/stats/signflip.c)
+against scipy's exact paired permutation_test, its interval by bisection. Fisher items carry an
 extra "odds_ratio" where it is finite.
 
 Run with Debian's interpreter, which has SciPy 1.10 and statsmodels 0.13:
@@ -267,7 +268,7 @@ def power_t_items(rng):
     return out
 
 
-def signflip_items(rng):
+def signflip_exact_items(rng):
     """Exact two-sided sign-flip p by enumerating all 2^n patterns of |sum|,
     counting ties (1e-9 relative) as at least as extreme."""
     import itertools
@@ -282,6 +283,57 @@ def signflip_items(rng):
         hits = sum(1 for s in itertools.product((1, -1), repeat=len(d))
                    if abs(sum(x * y for x, y in zip(s, d))) >= t * (1 - 1e-9))
         out.append({"d": d, "mean": r12(sum(d) / len(d)), "p": r12(hits / 2 ** len(d))})
+    return out
+
+
+def signflip_p(x):
+    """scipy's exact paired permutation test of |mean(x - 0)|: swapping a
+    pair flips the sign of its difference, and 'greater' on the absolute
+    mean is the two-sided |sum x| test."""
+    x = np.asarray(x, dtype=float)
+    res = stats.permutation_test(
+        (x, np.zeros_like(x)), lambda a, b, axis: np.abs(np.mean(a - b, axis=axis)),
+        permutation_type="samples", alternative="greater", n_resamples=np.inf,
+        vectorized=True)
+    return float(res.pvalue)
+
+
+def signflip_bound(x, alpha, side):
+    """The interval's end by bisection on scipy's p of x - mu: the set of
+    mu with p >= alpha is an interval around mean(x)."""
+    x = np.asarray(x, dtype=float)
+    inside = float(np.mean(x))
+    outside = inside + side * (float(np.max(np.abs(x))) * 2 + 1)
+    for _ in range(60):
+        mid = (inside + outside) / 2
+        if signflip_p(x - mid) >= alpha:
+            inside = mid
+        else:
+            outside = mid
+    return inside
+
+
+def signflip_items(rng):
+    """Sign-flip test p (scipy exact enumeration) and its inverted interval,
+    on item deltas: continuous, multiples of 1/20 (accuracy over 20
+    samples, with ties and zeros) and ranks (Wilcoxon's exact law)."""
+    xs = [[0.3, -0.1, 0.45, 0.2, 0.05, 0.6, -0.25, 0.15],
+          [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+          [0.05, -0.05, 0.1, 0.0, 0.15, -0.1, 0.2, 0.05, 0.1, 0.0],
+          [float(v) for v in range(1, 13)],
+          [1.0, 2.0, 3.0]]
+    for n in (6, 9, 12, 14):
+        xs.append([round(float(v), 6) for v in rng.normal(0.1, 0.3, size=n)])
+    for n in (7, 11, 16):
+        xs.append([int(v) / 20 for v in rng.integers(-6, 9, size=n)])
+    out = []
+    for x in xs:
+        alpha = 0.05
+        item = {"x": x, "alpha": alpha, "p": r12(signflip_p(x))}
+        if signflip_p(x - np.mean(x)) >= alpha and 2.0 / 2 ** len(x) < alpha:
+            item["lower"] = r12(signflip_bound(x, alpha, -1))
+            item["upper"] = r12(signflip_bound(x, alpha, 1))
+        out.append(item)
     return out
 
 
@@ -302,12 +354,13 @@ def main():
         "binom_two_sided": binom_items(rng),
         "p_adjust": p_adjust_items(rng),
         "impact_ratio": impact_items(),
+        "signflip": signflip_items(np.random.default_rng(SEED + 1)),
     }
     rng2 = np.random.default_rng(SEED + 13)  # issue 13's vectors: the others stay as they were
     doc["cmh"] = cmh_items(rng2)
     doc["one_sample_t"] = one_sample_t_items(rng2)
     doc["power_one_sample_t"] = power_t_items(rng2)
-    doc["signflip_exact"] = signflip_items(rng2)
+    doc["signflip_exact"] = signflip_exact_items(rng2)
     json.dump(doc, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
 

@@ -1,0 +1,252 @@
+/* Sign-flip permutation test of "x symmetric about 0" and the interval for
+ * the mean that inverts it, on one value per independent unit (an item's
+ * paired delta).
+ *
+ * A sign pattern splits the units into kept (sum K) and flipped (sum F);
+ * its statistic is |K - F| against the observed |K + F|, and
+ * |K - F| >= |K + F| exactly when K and F do not have the same strict
+ * sign. The test counts patterns that way, without subtracting nearly
+ * equal numbers. Shifting every x by mu, the same pattern reaches the
+ * observed statistic exactly when mu lies between the mean of its kept
+ * and the mean of its flipped units, so the interval of level alpha is
+ * read off those 2 means per pattern. Sums within a relative 1e-9 of 0
+ * are ties (as scipy's permutation_test, whose tolerance is relative
+ * too), in the test and in the interval's endpoints alike, which keeps
+ * "interval excludes 0" and "p < alpha" the same decision.
+ *
+ * Exact: a pattern and its mirror give the same statistic, so the 2^(n-1)
+ * patterns with unit n-1 kept are enumerated and counted twice.
+ * Monte-Carlo: pattern i comes from RNG stream i, so the answer is the
+ * same for any OpenMP thread count. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "parity/common.h"
+#include "parity/stats.h"
+#include "stats_impl.h"
+
+/* Below this many unit visits a thread team costs more than it saves. */
+#define PARALLEL_MIN 65536
+
+/* One pattern: the kept and flipped sums and sizes. */
+struct split {
+        double kept, flipped;
+        size_t nkept, nflipped;
+};
+
+struct design {
+        const double *x;
+        size_t n, reps, patterns;
+        uint64_t seed;
+        bool exact;
+        double tie; /* |sum| at or below this is 0 */
+};
+
+static int design_init(struct design *d, const double *x, size_t n, size_t reps, uint64_t seed)
+{
+        double abs_sum = 0;
+        size_t i;
+
+        if (!x || n == 0)
+                return PA_EINVAL;
+        for (i = 0; i < n; i++) {
+                if (!isfinite(x[i]))
+                        return PA_EINVAL;
+                abs_sum += fabs(x[i]);
+        }
+        d->x = x;
+        d->n = n;
+        d->seed = seed;
+        d->exact = n <= PA_SIGNFLIP_EXACT_MAX;
+        d->reps = reps;
+        d->tie = 1e-9 * abs_sum;
+        if (d->exact)
+                d->patterns = (size_t)1 << (n - 1);
+        else if (reps == 0)
+                return PA_EINVAL;
+        else
+                d->patterns = reps;
+        return 0;
+}
+
+/* Pattern i: in exact mode bit j of i flips unit j (unit n-1 always
+ * kept); in Monte-Carlo mode each unit flips with probability 1/2 from
+ * stream i. */
+static struct split split_of(const struct design *d, size_t i)
+{
+        struct split s = {0, 0, 0, 0};
+        struct pa_rng r;
+        uint64_t bits = 0;
+        size_t j;
+
+        if (!d->exact)
+                pa_rng_seed(&r, d->seed, i);
+        for (j = 0; j < d->n; j++) {
+                bool flip;
+
+                if (d->exact) {
+                        flip = j + 1 < d->n && ((i >> j) & 1);
+                } else {
+                        if (j % 64 == 0)
+                                bits = pa_rng_next(&r);
+                        flip = (bits >> (j % 64)) & 1;
+                }
+                if (flip) {
+                        s.flipped += d->x[j];
+                        s.nflipped++;
+                } else {
+                        s.kept += d->x[j];
+                        s.nkept++;
+                }
+        }
+        if (fabs(s.kept) <= d->tie)
+                s.kept = 0;
+        if (fabs(s.flipped) <= d->tie)
+                s.flipped = 0;
+        return s;
+}
+
+/* |K - F| >= |K + F|: K and F not of the same strict sign. */
+static bool reaches(struct split s)
+{
+        return !((s.kept > 0 && s.flipped > 0) || (s.kept < 0 && s.flipped < 0));
+}
+
+/* The p-value of `hits` patterns reaching the statistic; every exact hit
+ * stands for its mirror too. */
+static double p_of(const struct design *d, size_t hits)
+{
+        if (d->exact)
+                return ldexp((double)(2 * hits), -(int)(d->n));
+        return (1.0 + (double)hits) / (1.0 + (double)d->reps);
+}
+
+static size_t count_hits(const struct design *d)
+{
+        size_t i, hits = 0;
+
+#pragma omp parallel for schedule(static) reduction(+ : hits) if (d->patterns * d->n >= PARALLEL_MIN)
+        for (i = 0; i < d->patterns; i++)
+                hits += reaches(split_of(d, i));
+        return hits;
+}
+
+int pa_signflip_test(const double *x, size_t n, size_t reps, uint64_t seed, double *p, bool *exact)
+{
+        struct design d;
+        int rc;
+
+        if (!p || (rc = design_init(&d, x, n, reps, seed)) < 0)
+                return p ? rc : PA_EINVAL;
+        *p = p_of(&d, count_hits(&d));
+        if (exact)
+                *exact = d.exact;
+        return 0;
+}
+
+double pa_signflip_min_p(size_t n, size_t reps)
+{
+        if (n == 0)
+                return 1;
+        if (n <= PA_SIGNFLIP_EXACT_MAX)
+                return ldexp(2.0, -(int)n);
+        return 1.0 / (1.0 + (double)reps);
+}
+
+size_t pa_signflip_reps_for(double level)
+{
+        double reps;
+
+        if (!(level > 0) || level >= 1)
+                return 20;
+        reps = ceil(20.0 / level);
+        /* A level so small that no count of patterns fits is asking for
+         * the impossible: the caller learns it from the size. */
+        return reps >= (double)SIZE_MAX ? SIZE_MAX : (size_t)reps;
+}
+
+static int by_value(const void *a, const void *b)
+{
+        double u = *(const double *)a, v = *(const double *)b;
+
+        return (u > v) - (u < v);
+}
+
+/* The pattern's range of mu: between its kept and its flipped mean. The
+ * identity (nothing flipped, or in Monte-Carlo everything) always reaches
+ * the statistic. */
+static void range_of(struct split s, double *lo, double *hi)
+{
+        double a, b;
+
+        if (s.nkept == 0 || s.nflipped == 0) {
+                *lo = -INFINITY;
+                *hi = INFINITY;
+                return;
+        }
+        a = s.kept / (double)s.nkept;
+        b = s.flipped / (double)s.nflipped;
+        *lo = a < b ? a : b;
+        *hi = a < b ? b : a;
+}
+
+/* The fewest patterns that must reach the statistic at mu for p >= alpha,
+ * found with the very expression the test's p comes from. */
+static size_t needed(const struct design *d, double alpha)
+{
+        size_t m = (size_t)(alpha * (double)d->patterns);
+
+        while (m > 0 && p_of(d, m - 1) >= alpha)
+                m--;
+        while (m <= d->patterns && p_of(d, m) < alpha)
+                m++;
+        return m;
+}
+
+int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double alpha, double *lo,
+                   double *hi)
+{
+        struct design d;
+        double *low = NULL, *high = NULL;
+        size_t i, m;
+        int rc;
+
+        if (!lo || !hi || !pa__alpha_ok(alpha))
+                return PA_EINVAL;
+        if ((rc = design_init(&d, x, n, reps, seed)) < 0)
+                return rc;
+        m = needed(&d, alpha);
+        if (m == 0) {
+                /* Even no pattern at all keeps p >= alpha: nothing is excluded. */
+                *lo = -INFINITY;
+                *hi = INFINITY;
+                return 0;
+        }
+        if (m > d.patterns) {
+                /* Unreachable for a valid alpha: the identity alone gives p >= 2 / 2^n. */
+                return PA_EINVAL;
+        }
+        low = malloc(d.patterns * sizeof(*low));
+        high = malloc(d.patterns * sizeof(*high));
+        if (!low || !high) {
+                rc = PA_ENOMEM;
+                goto out;
+        }
+#pragma omp parallel for schedule(static) if (d.patterns * d.n >= PARALLEL_MIN)
+        for (i = 0; i < d.patterns; i++)
+                range_of(split_of(&d, i), &low[i], &high[i]);
+        /* Every range holds the mean of x, so below it a mu is reached by
+         * the patterns whose range starts at or before it, above it by
+         * those whose range ends at or after it. */
+        qsort(low, d.patterns, sizeof(*low), by_value);
+        qsort(high, d.patterns, sizeof(*high), by_value);
+        *lo = low[m - 1];
+        *hi = high[d.patterns - m];
+        rc = 0;
+out:
+        free(low);
+        free(high);
+        return rc;
+}
