@@ -15,7 +15,13 @@
 #include "parity/common.h"
 #include "parity/suite.h"
 
-#define PA_SUMMARY_VERSION 1
+#define PA_SUMMARY_VERSION 2
+
+/* What the disparity tests generalise to (docs/analysis.md). */
+enum pa_inference {
+        PA_INFERENCE_PROMPTS, /* prompts like these: the item is the unit (default) */
+        PA_INFERENCE_SUITE,   /* these prompts: only the model's sampling varies */
+};
 
 /* How findings are decided (docs/analysis.md justifies the defaults). */
 struct pa_analysis_conf {
@@ -27,10 +33,15 @@ struct pa_analysis_conf {
         unsigned perm_reps;      /* 10000: permutation test resamples */
         unsigned boot_reps;      /* 2000: bootstrap resamples */
         uint64_t seed;           /* resampling seed, recorded */
+        int inference;           /* enum pa_inference: PA_INFERENCE_PROMPTS (default) */
 };
 
 /* The defaults above. */
 void pa_analysis_conf_init(struct pa_analysis_conf *c);
+/* "prompts" or "suite". */
+const char *pa_inference_name(int inference);
+/* From "prompts" or "suite"; PA_EINVAL otherwise. */
+int pa_inference_parse(const char *name, int *inference);
 
 /* A run's records as the summary needs them, a few bytes each: the item,
  * the variant (which fixes the groups), the sample and each scorer's
