@@ -209,6 +209,15 @@ static void put_test(const struct comparison *cmp, const struct pa_analysis_conf
                                               (json_int_t)cc));
 }
 
+static size_t discordant(const struct comparison *cmp)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < cmp->n; i++)
+                k += cmp->d[i] != 0;
+        return k;
+}
+
 /* Why a comparison reads as it does when the bare numbers could mislead:
  * untestable, or an interval that excludes 0 beside "not flagged". */
 static json_t *note(const struct comparison *cmp, const struct pa_analysis_conf *c, bool testable,
@@ -220,6 +229,10 @@ static json_t *note(const struct comparison *cmp, const struct pa_analysis_conf 
         if (!testable && cmp->test == TEST_CMH)
                 snprintf(buf, sizeof(buf), "untestable: %zu sets cannot reach alpha %g",
                          cmp->strata, c->alpha);
+        else if (!testable && cmp->test == TEST_MCNEMAR)
+                snprintf(buf, sizeof(buf),
+                         "untestable: %zu discordant items cannot reach alpha %g; about %zu would",
+                         discordant(cmp), c->alpha, pa__items_needed(reps, c->alpha));
         else if (!testable)
                 snprintf(buf, sizeof(buf),
                          "untestable: %zu items cannot reach alpha %g; about %zu would", cmp->n,
