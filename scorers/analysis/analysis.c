@@ -151,12 +151,13 @@ static json_t *finding(const struct comparison *cmp)
 {
         json_t *g = cmp->group, *o = cmp->out;
 
-        return json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "kind",
+        return json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "kind",
                          cmp->interaction ? "interaction" : "group", "outcome",
                          json_object_get(cmp->entry, "outcome"), "axis",
                          json_object_get(cmp->entry, "axis"), "group", json_object_get(g, "group"),
                          "reference", json_object_get(cmp->entry, "reference"), "rate",
-                         json_object_get(g, "rate"), "diff", json_object_get(o, "diff"), "diff_ci",
+                         json_object_get(g, "rate"), "rate_diff", json_object_get(g, "rate_diff"),
+                         "diff", json_object_get(o, "diff"), "diff_ci",
                          json_object_get(o, "diff_ci"), "p", json_object_get(o, "p"), "p_adjusted",
                          json_object_get(o, "p_adjusted"));
 }
@@ -183,7 +184,11 @@ static void put_test(const struct comparison *cmp, const struct pa_analysis_conf
         json_object_set_new(o, "test", json_string(test_name(cmp)));
         json_object_set_new(o, "p", json_real(cmp->p));
         json_object_set_new(o, "diff", json_real(cmp->diff));
-        json_object_set_new(o, "diff_ci", json_pack("[f,f]", cmp->lo, cmp->hi));
+        /* A test that cannot reach alpha excludes no value: no interval. */
+        json_object_set_new(o, "diff_ci",
+                            isfinite(cmp->lo) && isfinite(cmp->hi)
+                                ? json_pack("[f,f]", cmp->lo, cmp->hi)
+                                : json_null());
         json_object_set_new(o, "diff_ci_level", json_real(1 - c->alpha));
         if (cmp->test == TEST_CMH) {
                 json_object_set_new(o, "sets", json_integer((json_int_t)cmp->strata));

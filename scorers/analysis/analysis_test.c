@@ -170,11 +170,11 @@ double pa__mde(const struct comparison *cmp, double level, double power)
         } else {
                 /* The one-sample t test's MDE in the items' own sd (noncentral
                  * t): the sign-flip test's power is close to it on items;
-                 * tests/test_analysis_mde.c measures detection at the MDE. With
-                 * every item alike (sd 0) no fewer than the items the exact
-                 * test needs can move it. */
+                 * tests/test_analysis_items.c measures detection at the MDE.
+                 * Items that move by 0 or 1 (McNemar, or no spread seen) need
+                 * at least the items the exact test needs to reach the level. */
                 need = es * cmp->sd;
-                if (cmp->n <= 20)
+                if (cmp->test == TEST_MCNEMAR || cmp->sd == 0)
                         need = fmax(need, (double)pa__items_needed(0, level) / (double)cmp->n);
         }
         return need <= 1 ? need : -1;
