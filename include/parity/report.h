@@ -42,6 +42,10 @@ void pa_analysis_conf_init(struct pa_analysis_conf *c);
 const char *pa_inference_name(int inference);
 /* From "prompts" or "suite"; PA_EINVAL otherwise. */
 int pa_inference_parse(const char *name, int *inference);
+/* Whether the estimand fits the generation parameters (a manifest's
+ * "parameters": temperature, seed, samples): "suite" needs temperature > 0,
+ * a base seed and at least 2 samples; PA_EINVAL with a one-line reason. */
+int pa_inference_check(int inference, const json_t *params, struct pa_err *err);
 
 /* A run's records as the summary needs them, a few bytes each: the item,
  * the variant (which fixes the groups), the sample and each scorer's

@@ -33,6 +33,32 @@ const char *pa_inference_name(int inference)
         return inference == PA_INFERENCE_SUITE ? "suite" : "prompts";
 }
 
+int pa_inference_check(int inference, const json_t *params, struct pa_err *err)
+{
+        const json_t *t = json_object_get(params, "temperature");
+        const json_t *seed = json_object_get(params, "seed");
+        json_int_t k = json_integer_value(json_object_get(params, "samples"));
+
+        if (inference != PA_INFERENCE_SUITE)
+                return 0;
+        /* Samples are independent draws only at temperature > 0 and with a
+         * seed that differs per sample (derived from the base seed). */
+        if (!json_is_number(t) || !(json_number_value(t) > 0))
+                return pa_errf(err, PA_EINVAL,
+                               "inference 'suite': needs temperature > 0 (samples at temperature "
+                               "0 repeat one answer); use --inference prompts");
+        if (!json_is_integer(seed))
+                return pa_errf(err, PA_EINVAL,
+                               "inference 'suite': needs a base seed (--seed) so each sample has "
+                               "its own; use --inference prompts");
+        if (k < 2)
+                return pa_errf(err, PA_EINVAL,
+                               "inference 'suite': needs --samples >= 2 (got %lld); use "
+                               "--inference prompts",
+                               (long long)k);
+        return 0;
+}
+
 int pa_inference_parse(const char *name, int *inference)
 {
         if (name && !strcmp(name, "prompts"))
