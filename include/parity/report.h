@@ -91,6 +91,12 @@ int pa_summary_build_table(const struct pa_suite *s, const struct pa_table *t, c
 int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t, const char *run_id,
                              const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 
+/* What every summary version holds alike, for comparing a folder written
+ * by an older version with a recomputation: records, per outcome x axis
+ * each group's counts (group, n, positive, unscored), and the domains'
+ * counts. A new reference; NULL on ENOMEM. */
+json_t *pa_summary_counts(const json_t *summary);
+
 /* Regression statistics between two runs of the same suite
  * (scorers/analysis/regression.c): records paired by (case_id, sample); per outcome
  * and domain, accuracy of each, McNemar exact p, the accuracy delta with a
