@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/report.h"
 #include "parity/suite.h"
 #include "cmd.h"
 #include "evaluator/util/util.h"
@@ -134,7 +135,7 @@ int pa__cmd_suite(int argc, char **argv)
                 printf("%s: suite %s %s: %zu items, %zu axes, %zu scorers, %llu cases\n", argv[2],
                        s.id, s.version, s.n_items, s.n_axes, s.scorers.n,
                        (unsigned long long)s.n_cases);
-                rc = 0;
+                rc = pa_design_lint(&s, 0.05, 0.8, stdout);
         } else {
                 rc = expand(&s);
         }

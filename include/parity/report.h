@@ -91,6 +91,13 @@ int pa_summary_build_table(const struct pa_suite *s, const struct pa_table *t, c
 int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t, const char *run_id,
                              const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
 
+/* What a suite's design can show under the default estimand, printed to
+ * f (parity suite lint): its comparisons, the fewest items of any, the
+ * smallest p the item-level test reaches there and the MDE at an item sd
+ * of 0.3; a warning line when alpha (or the corrected level) is out of
+ * reach, with the items that would do. */
+int pa_design_lint(const struct pa_suite *s, double alpha, double power, FILE *f);
+
 /* What every summary version holds alike, for comparing a folder written
  * by an older version with a recomputation: records, per outcome x axis
  * each group's counts (group, n, positive, unscored), and the domains'
