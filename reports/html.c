@@ -112,14 +112,16 @@ static void forest(FILE *f, const json_t *s)
         }
         cut = pa__html_forest(f, "disparities: difference to the reference group", rows, n, band,
                               "practical threshold", "");
-        fprintf(f,
-                "<figcaption>Rate minus the reference group's rate, with %.0f%% Newcombe "
-                "intervals. Shaded: within the practical threshold. Red: flagged (corrected p "
-                "below alpha and outside the band).%s</figcaption></figure>\n",
-                100 * (1 - pa__num(json_object_get(s, "alpha"))),
-                cut ? " Only the flagged and largest differences are drawn; the table "
-                      "has them all."
-                    : "");
+        fprintf(
+            f,
+            "<figcaption>Difference to the reference group (the mean over items of "
+            "each item's difference), with %.0f%% intervals that invert the test that "
+            "decides the flag. Shaded: within the practical threshold. Red: flagged (corrected p "
+            "below alpha and outside the band).%s</figcaption></figure>\n",
+            100 * (1 - pa__num(json_object_get(s, "alpha"))),
+            cut ? " Only the flagged and largest differences are drawn; the table "
+                  "has them all."
+                : "");
         free(rows);
 }
 
@@ -165,6 +167,33 @@ static void rates(FILE *f, const json_t *s)
               f);
 }
 
+/* An intersection cell's interaction as a row of the comparisons table. */
+static void interaction_html(FILE *f, const json_t *e, const json_t *g)
+{
+        const json_t *x = json_object_get(g, "interaction");
+        bool flag = json_is_true(json_object_get(x, "flag"));
+        char ci[2 * PA_FMT], label[300];
+
+        if (!json_is_object(x))
+                return;
+        snprintf(label, sizeof(label), "%s: interaction", pa__str(g, "group"));
+        fprintf(f, "<tr class=\"%s\">", flag ? "bad hit" : "");
+        pa__html_cell(f, pa__str(e, "outcome"));
+        pa__html_cell(f, pa__str(e, "axis"));
+        pa__html_cell(f, label);
+        pa__html_cell(f, pa__str(e, "reference"));
+        pa__html_int(f, x, "items");
+        pa__html_cell(f, "");
+        pa__html_stat(f, x, "diff", pa__fmt_signed);
+        pa__html_cell(f, pa__fmt_ci(json_object_get(x, "diff_ci"), true, ci));
+        pa__html_stat(f, x, "p", pa__fmt_p);
+        pa__html_stat(f, x, "p_adjusted", pa__fmt_p);
+        pa__html_stat(f, x, "mde", pa__fmt_rate);
+        pa__html_cell(f, "");
+        pa__html_cell(f, flag ? "flagged" : pa__str(x, "note"));
+        fputs("</tr>\n", f);
+}
+
 static void comparisons(FILE *f, const json_t *s)
 {
         const json_t *e, *g;
@@ -192,7 +221,7 @@ static void comparisons(FILE *f, const json_t *s)
                 {
                         bool flag = json_is_true(json_object_get(g, "flag"));
 
-                        if (!json_is_number(json_object_get(g, "p_adjusted")))
+                        if (!pa__compared(g))
                                 continue;
                         fprintf(f, "<tr class=\"%s\">", flag ? "bad hit" : "");
                         pa__html_group(f, e, g);
@@ -204,8 +233,15 @@ static void comparisons(FILE *f, const json_t *s)
                         pa__html_stat(f, g, "p_adjusted", pa__fmt_p);
                         pa__html_stat(f, g, "mde", pa__fmt_rate);
                         pa__html_stat(f, g, "impact_ratio", pa__fmt_rate);
-                        fprintf(f, "<td>%s</td></tr>\n",
-                                flag ? "<span class=\"badge bad\">flagged</span>" : "");
+                        if (flag)
+                                fputs("<td><span class=\"badge bad\">flagged</span></td></tr>\n",
+                                      f);
+                        else {
+                                /* untestable, or an interval excluding 0 without a flag */
+                                pa__html_cell(f, pa__str(g, "note"));
+                                fputs("</tr>\n", f);
+                        }
+                        interaction_html(f, e, g);
                 }
         }
         fputs(

@@ -112,8 +112,9 @@ void pa__svg_forest(FILE *f, const char *title, const struct pa_forest_row *rows
                 fprintf(f, "</title>");
                 text(f, FL, y + 4, "end", "lab", r->label);
                 if (isfinite(r->base_est))
-                        interval(f, X(r->base_lo), X(r->base_est), X(r->base_hi), y - 7, BASE_COLOR,
-                                 true);
+                        interval(f, X(isfinite(r->base_lo) ? r->base_lo : r->base_est),
+                                 X(r->base_est), X(isfinite(r->base_hi) ? r->base_hi : r->base_est),
+                                 y - 7, BASE_COLOR, true);
                 if (isfinite(r->est))
                         interval(f, X(isfinite(r->lo) ? r->lo : r->est), X(r->est),
                                  X(isfinite(r->hi) ? r->hi : r->est), two ? y + 7 : y, col, false);

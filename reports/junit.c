@@ -137,10 +137,30 @@ static void finding_text(char *buf, size_t n, const char *what, const json_t *e,
         char r[PA_FMT], rr[PA_FMT], d[PA_FMT], p[PA_FMT], ci[2 * PA_FMT];
 
         snprintf(buf, n, "%s: %s rate of %s %s vs %s for %s (diff %s, CI %s, p adj %s)", what,
-                 pa__str(e, "outcome"), group, pa__fmt_rate(rate, r), pa__fmt_rate(rate - diff, rr),
-                 pa__str(e, "reference"), pa__fmt_signed(diff, d),
-                 pa__fmt_ci(json_object_get(g, "diff_ci"), true, ci),
+                 pa__str(e, "outcome"), group, pa__fmt_rate(rate, r),
+                 pa__fmt_rate(pa__ref_rate(g), rr), pa__str(e, "reference"),
+                 pa__fmt_signed(diff, d), pa__fmt_ci(json_object_get(g, "diff_ci"), true, ci),
                  pa__fmt_p(pa__num(json_object_get(g, "p_adjusted")), p));
+}
+
+/* One comparison c (group g's, or its interaction): a failure when
+ * flagged, skipped when it could not have been flagged (never a pass). */
+static void comparison_case(struct suite *s, const char *cls, const char *name, const json_t *e,
+                            const json_t *g, const json_t *c)
+{
+        char msg[1024];
+
+        if (json_is_false(json_object_get(c, "testable"))) {
+                testcase(s, cls, name, NULL, NULL,
+                         json_is_string(json_object_get(c, "note"))
+                             ? pa__str(c, "note")
+                             : "untestable: too few items to reach alpha",
+                         NULL);
+                return;
+        }
+        finding_text(msg, sizeof(msg), "flagged", e, pa__str(g, "group"), c == g ? g : c);
+        testcase(s, cls, name, json_is_true(json_object_get(c, "flag")) ? msg : NULL, "disparity",
+                 NULL, NULL);
 }
 
 static void classname(char *buf, size_t n, const json_t *e)
@@ -182,7 +202,7 @@ static int run_answers(const json_t *manifest, struct suite *s, FILE *f, unsigne
 static int run_junit(const struct pa_report_doc *doc, struct suite *s, FILE *f, unsigned totals[4])
 {
         const json_t *e, *g;
-        char cls[512], name[512], msg[1024], *text = pa__verdict_run(doc->summary, doc->manifest);
+        char cls[512], name[512], *text = pa__verdict_run(doc->summary, doc->manifest);
         size_t i, j;
         int rc;
 
@@ -194,15 +214,16 @@ static int run_junit(const struct pa_report_doc *doc, struct suite *s, FILE *f, 
         {
                 json_array_foreach(json_object_get(e, "groups"), j, g)
                 {
-                        if (!json_is_number(json_object_get(g, "p_adjusted")))
-                                continue;
+                        const json_t *x = json_object_get(g, "interaction");
+
                         classname(cls, sizeof(cls), e);
                         snprintf(name, sizeof(name), "%s vs %s", pa__str(g, "group"),
                                  pa__str(e, "reference"));
-                        finding_text(msg, sizeof(msg), "flagged", e, pa__str(g, "group"), g);
-                        testcase(s, cls, name,
-                                 json_is_true(json_object_get(g, "flag")) ? msg : NULL, "disparity",
-                                 NULL, NULL);
+                        if (pa__compared(g))
+                                comparison_case(s, cls, name, e, g, g);
+                        snprintf(name, sizeof(name), "%s interaction", pa__str(g, "group"));
+                        if (pa__compared(x))
+                                comparison_case(s, cls, name, e, g, x);
                 }
         }
         snprintf(name, sizeof(name), "parity.%s.disparities", pa__str(doc->summary, "suite"));

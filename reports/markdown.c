@@ -136,7 +136,32 @@ static void group_row(struct pa_md *m, const json_t *e, const json_t *g, bool fu
         if (full)
                 pa__md_out(m, " | %s | %s", pa__fmt_key(g, "mde", pa__fmt_rate, a),
                            pa__fmt_key(g, "impact_ratio", pa__fmt_rate, b));
-        pa__md_out(m, " | %s |\n", json_is_true(json_object_get(g, "flag")) ? "**flagged**" : "");
+        if (json_is_true(json_object_get(g, "flag")))
+                pa__md_out(m, " | **flagged** |\n");
+        else if (json_is_string(json_object_get(g, "note"))) {
+                /* untestable, or an interval excluding 0 beside no flag: say why */
+                pa__md_out(m, " | _");
+                pa__md_cell(m, pa__str(g, "note"));
+                pa__md_out(m, "_ |\n");
+        } else
+                pa__md_out(m, " |  |\n");
+}
+
+/* An intersection cell's interaction as its own row: the group column
+ * reads "woman+old: interaction". */
+static void interaction_row(struct pa_md *m, const json_t *e, const json_t *g, bool full)
+{
+        const json_t *x = json_object_get(g, "interaction");
+        json_t *row;
+        char label[300];
+
+        if (!json_is_object(x) || !(row = json_deep_copy(x)))
+                return;
+        snprintf(label, sizeof(label), "%s: interaction", pa__str(g, "group"));
+        json_object_set_new(row, "group", json_string(label));
+        json_object_set_new(row, "n", json_integer(pa__int(g, "n")));
+        group_row(m, e, row, full);
+        json_decref(row);
 }
 
 static void findings(struct pa_md *m, const json_t *summary)
@@ -148,8 +173,11 @@ static void findings(struct pa_md *m, const json_t *summary)
         {
                 json_array_foreach(json_object_get(e, "groups"), j, g)
                 {
-                        total += json_is_number(json_object_get(g, "p_adjusted"));
-                        n += json_is_true(json_object_get(g, "flag"));
+                        const json_t *x = json_object_get(g, "interaction");
+
+                        total += pa__compared(g) + pa__compared(x);
+                        n += json_is_true(json_object_get(g, "flag")) +
+                             json_is_true(json_object_get(x, "flag"));
                 }
         }
         pa__md_out(m, "### Findings: %zu of %zu comparisons flagged\n\n", n, total);
@@ -161,10 +189,14 @@ static void findings(struct pa_md *m, const json_t *summary)
                 {
                         json_array_foreach(json_object_get(e, "groups"), j, g)
                         {
-                                if (!json_is_true(json_object_get(g, "flag")) ||
-                                    rows++ >= MAX_FINDINGS)
-                                        continue;
-                                group_row(m, e, g, false);
+                                const json_t *x = json_object_get(g, "interaction");
+
+                                if (json_is_true(json_object_get(g, "flag")) &&
+                                    rows++ < MAX_FINDINGS)
+                                        group_row(m, e, g, false);
+                                if (json_is_true(json_object_get(x, "flag")) &&
+                                    rows++ < MAX_FINDINGS)
+                                        interaction_row(m, e, g, false);
                         }
                 }
                 pa__md_omitted(m, rows > MAX_FINDINGS ? rows - MAX_FINDINGS : 0, "summary.json");
@@ -182,10 +214,13 @@ static void findings(struct pa_md *m, const json_t *summary)
         {
                 json_array_foreach(json_object_get(e, "groups"), j, g)
                 {
-                        if (!json_is_number(json_object_get(g, "p_adjusted")))
+                        if (!pa__compared(g))
                                 continue;
                         if (rows++ < MAX_ROWS && !pa__md_full(m))
                                 group_row(m, e, g, true);
+                        if (pa__compared(json_object_get(g, "interaction")) && rows++ < MAX_ROWS &&
+                            !pa__md_full(m))
+                                interaction_row(m, e, g, true);
                 }
         }
         pa__md_omitted(m, rows > MAX_ROWS ? rows - MAX_ROWS : 0, "report.html");

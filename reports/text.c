@@ -38,10 +38,29 @@ static void print_group(FILE *f, const json_t *g, bool is_ref)
         if (json_is_number(json_object_get(g, "p_adjusted")))
                 fprintf(f, "  %8.2g", num(json_object_get(g, "p_adjusted")));
         else if (json_is_false(json_object_get(g, "testable")))
-                fprintf(f, "  untestable (too few sets to reach alpha)");
+                fprintf(f, "  %8s", "-");
         if (json_is_number(json_object_get(g, "mde")))
                 fprintf(f, "  %5.3f", num(json_object_get(g, "mde")));
         fprintf(f, "%s\n", json_is_true(json_object_get(g, "flag")) ? "  FLAG" : "");
+        if (json_is_string(json_object_get(g, "note")))
+                fprintf(f, "  %-18s %s\n", "", str(g, "note"));
+}
+
+/* An intersection cell's interaction, under its group's line. */
+static void print_interaction(FILE *f, const json_t *x)
+{
+        const json_t *dci = json_object_get(x, "diff_ci");
+
+        if (!json_is_object(x))
+                return;
+        fprintf(f, "  %-18s %+6.3f [%+.3f, %+.3f]", "  interaction",
+                num(json_object_get(x, "diff")), num(json_array_get(dci, 0)),
+                num(json_array_get(dci, 1)));
+        if (json_is_number(json_object_get(x, "p_adjusted")))
+                fprintf(f, "  p adj %.2g", num(json_object_get(x, "p_adjusted")));
+        fprintf(f, "%s\n", json_is_true(json_object_get(x, "flag")) ? "  FLAG" : "");
+        if (json_is_string(json_object_get(x, "note")))
+                fprintf(f, "  %-18s %s\n", "", str(x, "note"));
 }
 
 static void print_entry(FILE *f, const json_t *o)
@@ -54,9 +73,14 @@ static void print_entry(FILE *f, const json_t *o)
         fprintf(f, "  %-18s %6s %6s  %-20s  %-22s  %8s  %5s\n", "group", "n", "yes",
                 "rate [95% CI]", "diff [95% CI]", "p (adj)", "MDE");
         json_array_foreach(json_object_get(o, "groups"), j, g)
-            print_group(f, g, !strcmp(str(g, "group"), ref));
+        {
+                print_group(f, g, !strcmp(str(g, "group"), ref));
+                print_interaction(f, json_object_get(g, "interaction"));
+        }
         if (json_is_object(om))
-                fprintf(f, "  %lld counterfactual sets, flip rate %.3f, all groups: %s p = %.2g\n",
+                fprintf(f,
+                        "  %lld counterfactual sets, flip rate %.3f, all groups: %s p = %.2g "
+                        "(descriptive, not a flag)\n",
                         (long long)json_integer_value(json_object_get(o, "sets")),
                         num(json_object_get(o, "flip_rate")), str(om, "test"),
                         num(json_object_get(om, "p")));
@@ -90,7 +114,9 @@ static void print_findings(FILE *f, const json_t *summary)
         if (!json_is_object(a))
                 return;
         fprintf(f,
-                "\nfindings (%s-corrected p < %g over %lld comparisons, and |diff| >= %g): %zu\n",
+                "\nestimand: %s\nfindings (%s-corrected p < %g over %lld comparisons, and "
+                "|diff| >= %g): %zu\n",
+                json_is_string(json_object_get(a, "estimand")) ? str(a, "estimand") : "records",
                 str(a, "correction"), num(json_object_get(a, "alpha")),
                 (long long)json_integer_value(json_object_get(a, "comparisons")),
                 num(json_object_get(a, "min_diff")), json_array_size(findings));

@@ -17,7 +17,9 @@ static void cap_first(char *s)
 }
 
 /* "It treats women differently from men: approve rate 0.44 vs 0.61
- * (−0.17, 95% CI −0.24 to −0.10, p adj 0.001" — the caller closes. */
+ * (−0.17, 95% CI −0.24 to −0.10, p adj 0.001" — the caller closes. An
+ * intersection cell's interaction: "Women (age 60) differ beyond the two
+ * groups' own differences: approve interaction +0.50 (95% CI …". */
 static void treats(FILE *f, const json_t *x, double level)
 {
         const char *axis = pa__str(x, "axis");
@@ -25,11 +27,22 @@ static void treats(FILE *f, const json_t *x, double level)
         double rate = pa__num(json_object_get(x, "rate")),
                diff = pa__num(json_object_get(x, "diff"));
 
+        if (!strcmp(pa__str(x, "kind"), "interaction")) {
+                pa__group_words(axis, pa__str(x, "group"), g, sizeof(g));
+                cap_first(g);
+                fprintf(f,
+                        "%s differ beyond the two groups' own differences: %s interaction %s "
+                        "(%.0f%% CI %s, p adj %s",
+                        g, pa__str(x, "outcome"), pa__fmt_signed(diff, d), level,
+                        pa__fmt_ci(json_object_get(x, "diff_ci"), true, ci),
+                        pa__fmt_p(pa__num(json_object_get(x, "p_adjusted")), p));
+                return;
+        }
         fprintf(f, "It treats %s differently from %s: %s rate %s vs %s (%s, %.0f%% CI %s, p adj %s",
                 pa__group_words(axis, pa__str(x, "group"), g, sizeof(g)),
                 pa__group_words(axis, pa__str(x, "reference"), r, sizeof(r)), pa__str(x, "outcome"),
-                pa__fmt_rate(rate, a), pa__fmt_rate(rate - diff, b), pa__fmt_signed(diff, d), level,
-                pa__fmt_ci(json_object_get(x, "diff_ci"), true, ci),
+                pa__fmt_rate(rate, a), pa__fmt_rate(pa__ref_rate(x), b), pa__fmt_signed(diff, d),
+                level, pa__fmt_ci(json_object_get(x, "diff_ci"), true, ci),
                 pa__fmt_p(pa__num(json_object_get(x, "p_adjusted")), p));
 }
 
@@ -73,14 +86,101 @@ long long pa__missing_words(const json_t *manifest, FILE *f)
         return n;
 }
 
+/* Comparisons that could not have been flagged (summary v2's "testable":
+ * false), with the most items among them and the items they would need. */
+struct untestable {
+        size_t n;
+        long long items, needed;
+};
+
+static void count_untestable_in(const json_t *c, struct untestable *u)
+{
+        if (!json_is_false(json_object_get(c, "testable")))
+                return;
+        u->n++;
+        if (pa__int(c, "items") > u->items)
+                u->items = pa__int(c, "items");
+        if (pa__int(c, "items_needed") > u->needed)
+                u->needed = pa__int(c, "items_needed");
+}
+
+static void count_untestable(const json_t *summary, struct untestable *u)
+{
+        const json_t *o, *g;
+        size_t i, j;
+
+        *u = (struct untestable){0, 0, 0};
+        json_array_foreach(json_object_get(summary, "outcomes"), i, o)
+        {
+                json_array_foreach(json_object_get(o, "groups"), j, g)
+                {
+                        count_untestable_in(g, u);
+                        count_untestable_in(json_object_get(g, "interaction"), u);
+                }
+        }
+}
+
+/* What the run generalises to, in words (docs/analysis.md). */
+static void estimand_words(FILE *f, const json_t *a)
+{
+        if (!strcmp(pa__str(a, "estimand"), "suite"))
+                fprintf(f, "Estimand: these prompts only (items fixed, the model's sampling "
+                           "varies; CMH by case). ");
+        else if (!strcmp(pa__str(a, "estimand"), "prompts"))
+                fprintf(f, "Estimand: prompts like these (the item is the unit). ");
+}
+
+/* "3 more comparisons are untestable (...)." when some are. */
+static void untestable_words(FILE *f, const json_t *summary)
+{
+        struct untestable u;
+
+        count_untestable(summary, &u);
+        if (u.n)
+                fprintf(f,
+                        "%zu more comparisons are untestable (%lld items cannot reach alpha; "
+                        "about %lld would). ",
+                        u.n, u.items, u.needed);
+}
+
+/* No finding: what was and was not testable, never "no disparity" for a
+ * comparison that could not have been flagged. */
+static void no_finding(FILE *f, const json_t *summary, const json_t *a)
+{
+        struct untestable u;
+        long long m = pa__int(a, "comparisons");
+        double lo, hi;
+        char b1[PA_FMT], b2[PA_FMT];
+
+        count_untestable(summary, &u);
+        if (m == 0 && u.n) {
+                fprintf(f,
+                        ": untestable: %zu comparisons could not have been flagged (%lld items "
+                        "cannot reach alpha; about %lld would). This is not evidence of no "
+                        "disparity. ",
+                        u.n, u.items, u.needed);
+                return;
+        }
+        fprintf(f,
+                ": no group is treated differently beyond the practical threshold "
+                "(none of %lld testable comparisons flagged). ",
+                m);
+        untestable_words(f, summary);
+        if (mde_range(summary, &lo, &hi))
+                fprintf(f,
+                        "No finding is not no bias: this run could only detect "
+                        "differences of about %s to %s. ",
+                        pa__fmt_rate(lo, b1), pa__fmt_rate(hi, b2));
+}
+
 char *pa__verdict_run(const json_t *summary, const json_t *manifest)
 {
         char model[PA_MODEL_NAME];
         const json_t *a = json_object_get(summary, "analysis"), *x;
         const json_t *findings = json_object_get(summary, "findings");
-        double alpha = pa__num(json_object_get(a, "alpha")), lo, hi;
+        double alpha = pa__num(json_object_get(a, "alpha"));
         long long missing;
-        char *text = NULL, b1[PA_FMT], b2[PA_FMT];
+        char *text = NULL;
         size_t len = 0, i, n = json_array_size(findings);
         FILE *f = open_memstream(&text, &len);
 
@@ -109,23 +209,18 @@ char *pa__verdict_run(const json_t *summary, const json_t *manifest)
                 if (n > MAX_SENTENCES)
                         fprintf(f, "And %zu more flagged groups (see the findings). ",
                                 n - MAX_SENTENCES);
+                untestable_words(f, summary);
         } else if (missing) {
                 fprintf(f,
                         ": none of %lld comparisons flagged among the answers that came; with "
                         "%lld answers missing this does not show that no group is treated "
                         "differently. ",
                         pa__int(a, "comparisons"), missing);
+                untestable_words(f, summary);
         } else {
-                fprintf(f,
-                        ": no group is treated differently beyond the practical threshold "
-                        "(none of %lld comparisons flagged). ",
-                        pa__int(a, "comparisons"));
-                if (mde_range(summary, &lo, &hi))
-                        fprintf(f,
-                                "No finding is not no bias: this run could only detect "
-                                "differences of about %s to %s. ",
-                                pa__fmt_rate(lo, b1), pa__fmt_rate(hi, b2));
+                no_finding(f, summary, a);
         }
+        estimand_words(f, a);
         fprintf(f, "Flagged means %s-corrected p < %g and |difference| \u2265 %g.",
                 pa__str(a, "correction"), alpha, pa__num(json_object_get(a, "min_diff")));
 out:

@@ -40,6 +40,15 @@ const char *pa__join(const json_t *a, const char *sep, char *buf, size_t n);
 /* A decimal string or number (audit.json's rates) with three decimals. */
 const char *pa__fmt_dec(const json_t *v, char buf[PA_FMT]);
 
+/* Whether c is a comparison the analysis ran (a group against its
+ * reference or an interaction; testable or not): it has "testable", or
+ * (summary v1) a "p_adjusted" number. */
+bool pa__compared(const json_t *c);
+
+/* The reference's rate beside group (or finding) g: rate - rate_diff
+ * (summary v2, where "diff" is the item-level estimate), else rate - diff. */
+double pa__ref_rate(const json_t *g);
+
 /* A group in words: "women", "the black group", "age 60", and for an
  * intersection "women (age 60)". axis may be "a+b" and group "ga+gb". */
 const char *pa__group_words(const char *axis, const char *group, char *buf, size_t n);

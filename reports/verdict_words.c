@@ -220,3 +220,17 @@ const char *pa__domain_verdict(const json_t *d)
                 return "untestable";
         return "unchanged";
 }
+
+double pa__ref_rate(const json_t *g)
+{
+        const json_t *rd = json_object_get(g, "rate_diff");
+
+        return pa__num(json_object_get(g, "rate")) -
+               pa__num(json_is_number(rd) ? rd : json_object_get(g, "diff"));
+}
+
+bool pa__compared(const json_t *c)
+{
+        return json_is_boolean(json_object_get(c, "testable")) ||
+               json_is_number(json_object_get(c, "p_adjusted"));
+}

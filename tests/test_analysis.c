@@ -157,7 +157,8 @@ static void cochran_q_and_run_wide_correction(void **state)
         pa_suite_release(&s);
 }
 
-/* Several samples a case: the permutation test, reproducible by seed. */
+/* Several samples a case: the sign-flip test over items, reproducible by
+ * seed. */
 static void samples_use_permutation(void **state)
 {
         struct pa_suite s;
@@ -183,10 +184,8 @@ static void samples_use_permutation(void **state)
         assert_int_equal(pa_summary_analyse(&s, recs, "t", &c, &s2, &err), 0);
         b1 = json_array_get(json_object_get(entry(s1, "g"), "groups"), 1);
         b2 = json_array_get(json_object_get(entry(s2, "g"), "groups"), 1);
-        assert_string_equal(json_string_value(json_object_get(b1, "test")),
-                            "permutation_stratified");
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(b1, "pairs"), "n")),
-                         30);
+        assert_string_equal(json_string_value(json_object_get(b1, "test")), "signflip_items");
+        assert_int_equal(json_integer_value(json_object_get(b1, "items")), 30);
         assert_true(num(b1, "p") == num(b2, "p"));
         assert_true(num(b1, "p") < 0.001);
         assert_true(fabs(num(b1, "diff") + 0.6) < 1e-12);

@@ -66,6 +66,8 @@ static const char run_usage[] =
     "                        (default 10; 0: none)\n"
     "  --verbose             one line per failed case on stderr\n"
     "  --alpha A             1 - confidence of the intervals (default 0.05)\n"
+    "  --inference E         prompts (default: the item is the unit) or suite (these\n"
+    "                        prompts only; needs temperature > 0, --seed, --samples >= 2)\n"
     "  --thresholds FILE     pre-registered thresholds (docs/formats.md), copied and\n"
     "                        hashed into the manifest before the first request\n"
     "  --operator NAME       the person responsible for the run (manifest \"operator\")\n"
@@ -93,6 +95,7 @@ enum {
         O_OUT,
         O_RUNDIR,
         O_ALPHA,
+        O_INFERENCE,
         O_QUIET,
         O_HELP,
         O_RETRIES,
@@ -139,6 +142,7 @@ static const struct option run_options[] = {
     {"out", required_argument, NULL, O_OUT},
     {"run-dir", required_argument, NULL, O_RUNDIR},
     {"alpha", required_argument, NULL, O_ALPHA},
+    {"inference", required_argument, NULL, O_INFERENCE},
     {"thresholds", required_argument, NULL, O_THRESHOLDS},
     {"operator", required_argument, NULL, O_OPERATOR},
     {"operator-org", required_argument, NULL, O_OPERATOR_ORG},
@@ -379,6 +383,10 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
         case O_TIMEOUT:
                 if (pa__parse_double(v, 0.001, 86400, &e->timeout_s))
                         return bad_value("timeout", v, "seconds, > 0");
+                break;
+        case O_INFERENCE:
+                if (pa_inference_parse(v, &c->inference))
+                        return bad_value("inference", v, "prompts or suite");
                 break;
         case O_ALPHA:
                 if (pa__parse_double(v, 1e-9, 0.5, &c->alpha))

@@ -229,11 +229,13 @@ int pa__cmd_summary(int argc, char **argv)
 
 static const char analyze_usage[] =
     "usage: parity analyze RUN_DIR [--alpha A] [--min-diff D] [--correction bh|holm]\n"
-    "                              [--seed N] [-o FILE] [--quiet]\n"
+    "                              [--inference prompts|suite] [--seed N] [-o FILE] [--quiet]\n"
     "Prints the paired disparity analysis of a run with other thresholds (and\n"
     "writes its JSON to FILE). The run folder is not changed: its summary.json\n"
     "stays computed with the thresholds registered before the run (defaults:\n"
-    "alpha 0.05, min-diff 0.05, bh), so a sealed folder still verifies.\n";
+    "alpha 0.05, min-diff 0.05, bh), so a sealed folder still verifies.\n"
+    "--inference: prompts (default; the item is the unit) or suite (these prompts\n"
+    "only; needs temperature > 0, a seed and several samples).\n";
 
 static int analyze_options(int argc, char **argv, struct pa_analysis_conf *c, bool *quiet,
                            const char **out)
@@ -243,6 +245,7 @@ static int analyze_options(int argc, char **argv, struct pa_analysis_conf *c, bo
             {"min-diff", required_argument, NULL, 'd'},
             {"correction", required_argument, NULL, 'c'},
             {"seed", required_argument, NULL, 's'},
+            {"inference", required_argument, NULL, 'i'},
             {"quiet", no_argument, NULL, 'q'},
             {"help", no_argument, NULL, 'h'},
             {"output", required_argument, NULL, 'o'},
@@ -268,6 +271,8 @@ static int analyze_options(int argc, char **argv, struct pa_analysis_conf *c, bo
                         if (pa__parse_long(optarg, 0, LONG_MAX, &seed))
                                 return pa__fail("--seed: expected an integer >= 0");
                         c->seed = (uint64_t)seed;
+                } else if (opt == 'i' && pa_inference_parse(optarg, &c->inference)) {
+                        return pa__fail("--inference: expected prompts or suite");
                 } else if (opt == 'q') {
                         *quiet = true;
                 } else if (opt == 'o') {
@@ -299,6 +304,9 @@ int pa__cmd_analyze(int argc, char **argv)
         if ((rc = analyze_options(argc, argv, &c, &quiet, &out)) >= 0)
                 return rc;
         rc = pa_run_dir_open(&r, argv[optind], &err);
+        if (rc == 0)
+                rc = pa_inference_check(c.inference, json_object_get(r.manifest, "parameters"),
+                                        &err);
         if (rc == 0)
                 rc = pa_summary_analyse(&r.suite, r.records,
                                         json_string_value(json_object_get(r.manifest, "run_id")),

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/report.h"
 #include "parity/suite.h"
 #include "cmd.h"
 #include "evaluator/util/util.h"
@@ -165,7 +166,7 @@ int pa__cmd_suite(int argc, char **argv)
                        argv[2], s.id, s.version, s.n_items, s.n_axes, s.scorers.n,
                        (unsigned long long)s.n_cases,
                        (unsigned long long)(o.max_cases ? o.max_cases : PA_MAX_CASES));
-                rc = 0;
+                rc = pa_design_lint(&s, 0.05, 0.8, stdout);
         } else {
                 rc = expand(&s);
         }

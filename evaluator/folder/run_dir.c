@@ -78,6 +78,10 @@ void pa_run_dir_analysis_conf(const json_t *manifest, double alpha, struct pa_an
         pa_json_number(json_object_get(t, "min_impact_ratio"), &c->min_impact_ratio);
         if (corr && !strcmp(corr, "holm"))
                 c->correction = PA_ADJ_HOLM;
+        /* parity run --inference: recorded so verify recomputes the same */
+        pa_inference_parse(
+            json_string_value(json_object_get(json_object_get(manifest, "analysis"), "inference")),
+            &c->inference);
 }
 
 int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,

@@ -372,6 +372,19 @@ static int execute(struct run *r, struct pa_err *err)
         return rc;
 }
 
+/* --inference suite before any request: the samples must be independent. */
+static int check_inference(const struct run *r, const struct pa_engine_conf *ec, struct pa_err *err)
+{
+        json_t *p = json_pack("{s:o, s:o, s:I}", "temperature",
+                              ec->has_temperature ? json_real(ec->temperature) : json_null(),
+                              "seed", ec->has_seed ? json_integer(0) : json_null(), "samples",
+                              (json_int_t)r->conf->samples);
+        int rc = p ? pa_inference_check(r->conf->inference, p, err) : PA_ENOMEM;
+
+        json_decref(p);
+        return rc;
+}
+
 static int prepare(struct run *r, struct pa_err *err)
 {
         struct pa_engine_conf ec = r->conf->engine;
@@ -385,7 +398,7 @@ static int prepare(struct run *r, struct pa_err *err)
                 return rc;
         pa_table_init(&r->table, r->suite.scorers.n);
         apply_defaults(r, &ec);
-        if ((rc = pa_engine_open(&r->engine, &ec, err)) ||
+        if ((rc = check_inference(r, &ec, err)) || (rc = pa_engine_open(&r->engine, &ec, err)) ||
             (rc = pa__preflight(&r->engine, &r->models_listed, err)))
                 return rc;
         r->x.shard = (struct pa__shard){r->conf->shard_index, r->conf->shard_count};

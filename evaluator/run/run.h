@@ -30,6 +30,7 @@ struct pa_run_conf {
         const char *out_dir, *run_dir;
         struct pa_provenance prov; /* --operator*, --purpose, --data-source, --thresholds */
         double alpha;
+        int inference; /* --inference: enum pa_inference, recorded in the manifest */
         bool quiet;
         bool verbose;           /* one line per failed case on stderr */
         double progress_s;      /* plain progress line interval when stderr is no TTY; 0: none */

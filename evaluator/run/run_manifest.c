@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "parity/common.h"
+#include "parity/report.h"
 #include "resume.h"
 #include "run.h"
 #include "evaluator/folder/suite_copy.h"
@@ -73,14 +74,15 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
 
         gethostname(host, sizeof(host) - 1);
         m = json_pack("{s:i, s:{s:s, s:s}, s:s, s:s, s:o, s:o, s:o, s:s, s:s?, s:s, s:{s:I, s:I, "
-                      "s:I}, s:{s:s, s:I, s:s}}",
+                      "s:I}, s:{s:s, s:I, s:s}, s:{s:s}}",
                       "parity_manifest", 1, "tool", "name", "parity", "version", PA_VERSION,
                       "run_id", r->run_id, "status", status, "suite", suite_json(&r->suite),
                       "engine", engine_json(r), "parameters", params_json(r), "started_at",
                       r->started, "ended_at", r->ended[0] ? r->ended : NULL, "host", host, "counts",
                       "planned", (json_int_t)r->planned, "records", (json_int_t)r->done, "errors",
                       (json_int_t)r->errors, "results", "file", "results.jsonl", "records",
-                      (json_int_t)r->results.n, "chain_head", r->results.head);
+                      (json_int_t)r->results.n, "chain_head", r->results.head, "analysis", "inference",
+                      pa_inference_name(r->conf->inference));
         /* The error budget (docs/formats.md): cases of the plan without an
          * answer, and what stopped the run early. */
         if (m && json_object_set_new(

@@ -15,7 +15,13 @@
 #include "parity/common.h"
 #include "parity/suite.h"
 
-#define PA_SUMMARY_VERSION 1
+#define PA_SUMMARY_VERSION 2
+
+/* What the disparity tests generalise to (docs/analysis.md). */
+enum pa_inference {
+        PA_INFERENCE_PROMPTS, /* prompts like these: the item is the unit (default) */
+        PA_INFERENCE_SUITE,   /* these prompts: only the model's sampling varies */
+};
 
 /* How findings are decided (docs/analysis.md justifies the defaults). */
 struct pa_analysis_conf {
@@ -27,10 +33,19 @@ struct pa_analysis_conf {
         unsigned perm_reps;      /* 10000: permutation test resamples */
         unsigned boot_reps;      /* 2000: bootstrap resamples */
         uint64_t seed;           /* resampling seed, recorded */
+        int inference;           /* enum pa_inference: PA_INFERENCE_PROMPTS (default) */
 };
 
 /* The defaults above. */
 void pa_analysis_conf_init(struct pa_analysis_conf *c);
+/* "prompts" or "suite". */
+const char *pa_inference_name(int inference);
+/* From "prompts" or "suite"; PA_EINVAL otherwise. */
+int pa_inference_parse(const char *name, int *inference);
+/* Whether the estimand fits the generation parameters (a manifest's
+ * "parameters": temperature, seed, samples): "suite" needs temperature > 0,
+ * a base seed and at least 2 samples; PA_EINVAL with a one-line reason. */
+int pa_inference_check(int inference, const json_t *params, struct pa_err *err);
 
 /* A run's records as the summary needs them, a few bytes each: the item,
  * the variant (which fixes the groups), the sample and each scorer's
@@ -75,6 +90,19 @@ int pa_summary_build_table(const struct pa_suite *s, const struct pa_table *t, c
                            double alpha, json_t **out, struct pa_err *err);
 int pa_summary_analyse_table(const struct pa_suite *s, const struct pa_table *t, const char *run_id,
                              const struct pa_analysis_conf *c, json_t **out, struct pa_err *err);
+
+/* What a suite's design can show under the default estimand, printed to
+ * f (parity suite lint): its comparisons, the fewest items of any, the
+ * smallest p the item-level test reaches there and the MDE at an item sd
+ * of 0.3; a warning line when alpha (or the corrected level) is out of
+ * reach, with the items that would do. */
+int pa_design_lint(const struct pa_suite *s, double alpha, double power, FILE *f);
+
+/* What every summary version holds alike, for comparing a folder written
+ * by an older version with a recomputation: records, per outcome x axis
+ * each group's counts (group, n, positive, unscored), and the domains'
+ * counts. A new reference; NULL on ENOMEM. */
+json_t *pa_summary_counts(const json_t *summary);
 
 /* Regression statistics between two runs of the same suite
  * (scorers/analysis/regression.c): records paired by (case_id, sample); per outcome

@@ -120,6 +120,49 @@ int pa_empirical_logit(uint64_t k, uint64_t n, double *logit);
 int pa_impact_ratio(const uint64_t *selected, const uint64_t *total, size_t groups, double *rates,
                     double *ratio);
 
+/* ---- item-level inference (the item is the independent unit) ---- */
+
+/* Upper tail P(T > t) of Student's t with df > 0; NAN for other input. */
+double pa_t_sf(double t, double df);
+/* Quantile of Student's t, by bisection to 1e-13 relative; NAN outside (0, 1). */
+double pa_t_quantile(double p, double df);
+/* P(T <= t) for T noncentral t with df > 0 and noncentrality delta
+ * (Lenth 1989, AS 243); as scipy.stats.nct.cdf. */
+double pa_nct_cdf(double t, double df, double delta);
+
+/* One-sample t test of mean(x) = 0 on n >= 2 values, two-sided, as
+ * scipy.stats.ttest_1samp. Zero spread gives t = +-inf and p = 0, or t = 0
+ * and p = 1 when every value is 0. Outputs may be NULL. */
+int pa_one_sample_t(const double *x, size_t n, double *t, double *df, double *p);
+
+/* Power of the two-sided one-sample t test at standardized effect
+ * effect_size (mean / sd) with nobs >= 2 values at level alpha, as
+ * statsmodels TTestPower().power (both rejection tails). */
+int pa_power_one_sample_t(double effect_size, double nobs, double alpha, double *power);
+/* The standardized effect that test detects with the given power: the
+ * minimum detectable effect in units of the values' sd. */
+int pa_mde_one_sample_t(double nobs, double alpha, double power, double *effect_size);
+
+/* Cochran-Mantel-Haenszel test of a common odds ratio of 1 over k 2x2
+ * strata; tables[4 i .. 4 i + 3] is stratum i's [[a, b], [c, d]] (row 1 the
+ * group, row 2 the reference; column 1 positive). As statsmodels
+ * StratifiedTable.test_null_odds(correction) and oddsratio_pooled (the
+ * Mantel-Haenszel odds ratio, INFINITY when only its numerator is > 0,
+ * NAN when both are 0). Outputs may be NULL. */
+int pa_cmh(const uint64_t *tables, size_t k, int correction, double *stat, double *p,
+           double *odds_ratio);
+/* The smallest p (uncorrected statistic) the CMH test can give with these
+ * strata's margins: every stratum at its most extreme table one way. */
+int pa_cmh_min_p(const uint64_t *tables, size_t k, double *min_p);
+
+/* Rate of a clustered binary outcome: pos[i] of n[i] records positive in
+ * cluster (item) i. deff is the design effect, the cluster-robust variance
+ * of the rate over the binomial one (NAN with one cluster or a rate of 0 or
+ * 1 and one cluster); [lo, hi] the Wilson interval on the effective size
+ * sum(n) / max(1, deff). */
+int pa_cluster_rate(const double *pos, const double *n, size_t clusters, double alpha, double *lo,
+                    double *hi, double *deff);
+
 /* ---- multiple comparisons ---- */
 
 enum pa_p_adjust {

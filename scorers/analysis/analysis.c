@@ -25,6 +25,49 @@ void pa_analysis_conf_init(struct pa_analysis_conf *c)
         c->perm_reps = 10000;
         c->boot_reps = 2000;
         c->seed = 20261126;
+        c->inference = PA_INFERENCE_PROMPTS;
+}
+
+const char *pa_inference_name(int inference)
+{
+        return inference == PA_INFERENCE_SUITE ? "suite" : "prompts";
+}
+
+int pa_inference_check(int inference, const json_t *params, struct pa_err *err)
+{
+        const json_t *t = json_object_get(params, "temperature");
+        const json_t *seed = json_object_get(params, "seed");
+        json_int_t k = json_integer_value(json_object_get(params, "samples"));
+
+        if (inference != PA_INFERENCE_SUITE)
+                return 0;
+        /* Samples are independent draws only at temperature > 0 and with a
+         * seed that differs per sample (derived from the base seed). */
+        if (!json_is_number(t) || !(json_number_value(t) > 0))
+                return pa_errf(err, PA_EINVAL,
+                               "inference 'suite': needs temperature > 0 (samples at temperature "
+                               "0 repeat one answer); use --inference prompts");
+        if (!json_is_integer(seed))
+                return pa_errf(err, PA_EINVAL,
+                               "inference 'suite': needs a base seed (--seed) so each sample has "
+                               "its own; use --inference prompts");
+        if (k < 2)
+                return pa_errf(err, PA_EINVAL,
+                               "inference 'suite': needs --samples >= 2 (got %lld); use "
+                               "--inference prompts",
+                               (long long)k);
+        return 0;
+}
+
+int pa_inference_parse(const char *name, int *inference)
+{
+        if (name && !strcmp(name, "prompts"))
+                *inference = PA_INFERENCE_PROMPTS;
+        else if (name && !strcmp(name, "suite"))
+                *inference = PA_INFERENCE_SUITE;
+        else
+                return PA_EINVAL;
+        return 0;
 }
 
 static bool crossed(const struct pa_suite *s, int outcome, size_t a, size_t b)
@@ -132,54 +175,116 @@ static int entry_spec(const struct pa_suite *s, const json_t *entry, struct spec
 
 static json_t *finding(const struct comparison *cmp)
 {
-        json_t *g = cmp->group;
+        json_t *g = cmp->group, *o = cmp->out;
 
-        return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "outcome",
+        return json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "kind",
+                         cmp->interaction ? "interaction" : "group", "outcome",
                          json_object_get(cmp->entry, "outcome"), "axis",
                          json_object_get(cmp->entry, "axis"), "group", json_object_get(g, "group"),
                          "reference", json_object_get(cmp->entry, "reference"), "rate",
-                         json_object_get(g, "rate"), "diff", json_object_get(g, "diff"), "diff_ci",
-                         json_object_get(g, "diff_ci"), "p", json_object_get(g, "p"), "p_adjusted",
-                         json_object_get(g, "p_adjusted"));
+                         json_object_get(g, "rate"), "rate_diff", json_object_get(g, "rate_diff"),
+                         "diff", json_object_get(o, "diff"), "diff_ci",
+                         json_object_get(o, "diff_ci"), "p", json_object_get(o, "p"), "p_adjusted",
+                         json_object_get(o, "p_adjusted"));
 }
 
-/* Student t quantile from the normal one by the Cornish-Fisher expansion
- * (Abramowitz & Stegun 26.7.5): within 1e-3 of SciPy's from 7 degrees of
- * freedom at the levels used here, within 5% from 3; enough for an MDE. */
-static double t_quantile(double p, double df)
+static const char *test_name(const struct comparison *cmp)
 {
-        double z = pa_norm_quantile(p), z2 = z * z;
+        static const char *const names[] = {
+            [TEST_SIGNFLIP] = "signflip_items",
+            [TEST_MCNEMAR] = "mcnemar_exact",
+            [TEST_CMH] = "cmh",
+            [TEST_FISHER] = "fisher_exact",
+        };
 
-        return z + z * (z2 + 1) / (4 * df) + z * ((5 * z2 + 16) * z2 + 3) / (96 * df * df) +
-               z * (((3 * z2 + 19) * z2 + 17) * z2 - 15) / (384 * df * df * df) +
-               z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) /
-                   (92160 * df * df * df * df);
+        return cmp->interaction ? "signflip_items_interaction" : names[cmp->test];
 }
 
-/* Minimum detectable difference at the level each comparison effectively
- * gets (alpha / m, conservative for BH and Holm), in the test's own unit:
- * the paired difference over the sets, (t(1 - level/2) + t(power)) x
- * sd(d) / sqrt(sets) with sets - 1 degrees of freedom (with few sets the
- * normal quantiles promise far too much; docs/calibration.md). With one
- * sample a case (McNemar) it is no less than what the exact test needs when
- * every discordant set moves the same way: log2(2 / level) sets. With
- * several (permutation) the sets must be enough for 2 / 2^sets < level. */
-static json_t *mde(const struct comparison *cmp, bool exact_binary, double level, double power)
+/* The test's inputs and outputs into its JSON object. */
+static void put_test(const struct comparison *cmp, const struct pa_analysis_conf *c)
 {
-        double df = cmp->sets - 1, need;
+        json_t *o = cmp->out;
+        uint64_t b = 0, cc = 0;
+        double midp = 1, exact_p;
 
-        if (cmp->sets < 2 || (!exact_binary && ldexp(2.0, -(int)fmin(cmp->sets, 1000)) >= level))
+        json_object_set_new(o, "test", json_string(test_name(cmp)));
+        json_object_set_new(o, "p", json_real(cmp->p));
+        json_object_set_new(o, "diff", json_real(cmp->diff));
+        /* A test that cannot reach alpha excludes no value: no interval. */
+        json_object_set_new(o, "diff_ci",
+                            isfinite(cmp->lo) && isfinite(cmp->hi)
+                                ? json_pack("[f,f]", cmp->lo, cmp->hi)
+                                : json_null());
+        json_object_set_new(o, "diff_ci_level", json_real(1 - c->alpha));
+        if (cmp->test == TEST_CMH) {
+                json_object_set_new(o, "sets", json_integer((json_int_t)cmp->strata));
+                return;
+        }
+        json_object_set_new(o, "items", json_integer((json_int_t)cmp->n));
+        if (cmp->test == TEST_FISHER)
+                return;
+        json_object_set_new(o, "item_sd", json_real(cmp->sd));
+        json_object_set_new(o, "perm",
+                            json_pack("{s:I, s:b, s:I}", "reps", (json_int_t)cmp->reps, "exact",
+                                      cmp->reps == 0, "seed", (json_int_t)(cmp->seed >> 1)));
+        for (size_t i = 0; cmp->test == TEST_MCNEMAR && i < cmp->n; i++) {
+                b += cmp->d[i] < 0;
+                cc += cmp->d[i] > 0;
+        }
+        if (cmp->test == TEST_MCNEMAR && pa_mcnemar_exact(b, cc, &exact_p, &midp) == 0)
+                json_object_set_new(o, "midp", json_real(midp));
+        if (cmp->test == TEST_MCNEMAR)
+                json_object_set_new(o, "pairs",
+                                    json_pack("{s:I, s:I, s:I}", "n", (json_int_t)cmp->n,
+                                              "ref_only", (json_int_t)b, "group_only",
+                                              (json_int_t)cc));
+}
+
+static size_t discordant(const struct comparison *cmp)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < cmp->n; i++)
+                k += cmp->d[i] != 0;
+        return k;
+}
+
+/* Why a comparison reads as it does when the bare numbers could mislead:
+ * untestable, or an interval that excludes 0 beside "not flagged". */
+static json_t *note(const struct comparison *cmp, const struct pa_analysis_conf *c, bool testable,
+                    double adj, size_t m, size_t reps)
+{
+        char buf[256];
+        bool excludes = cmp->lo > 0 || cmp->hi < 0;
+
+        if (!testable && cmp->test == TEST_CMH)
+                snprintf(buf, sizeof(buf), "untestable: %zu sets cannot reach alpha %g",
+                         cmp->strata, c->alpha);
+        else if (!testable && cmp->test == TEST_MCNEMAR)
+                snprintf(buf, sizeof(buf),
+                         "untestable: %zu discordant items cannot reach alpha %g; about %zu would",
+                         discordant(cmp), c->alpha, pa__items_needed(reps, c->alpha));
+        else if (!testable)
+                snprintf(buf, sizeof(buf),
+                         "untestable: %zu items cannot reach alpha %g; about %zu would", cmp->n,
+                         c->alpha, pa__items_needed(reps, c->alpha));
+        else if (excludes && !(adj < c->alpha))
+                snprintf(buf, sizeof(buf),
+                         "not flagged: the %g%% interval excludes 0 but p is not below alpha "
+                         "after correction for %zu comparisons",
+                         100 * (1 - c->alpha), m);
+        else if (excludes && fabs(cmp->diff) < c->min_diff)
+                snprintf(buf, sizeof(buf), "not flagged: |diff| below min_diff %g", c->min_diff);
+        else
                 return json_null();
-        need = (t_quantile(1 - level / 2, df) + t_quantile(power, df)) * cmp->sd / sqrt(cmp->sets);
-        if (exact_binary)
-                need = fmax(need, log2(2 / level) / cmp->sets);
-        return need <= 1 ? json_real(need) : json_null();
+        return json_string(buf);
 }
 
 /* Corrects the testable comparisons together and flags them. A comparison
  * whose smallest attainable p-value is not below alpha can never be flagged
  * and is left out of the family (Tarone), so it does not make the others
- * harder to flag; it is reported with "testable": false. */
+ * harder to flag; it is reported with "testable": false and a note saying
+ * how many items would make it testable. */
 static int correct_and_flag(const struct run_tests *rt, const struct pa_analysis_conf *c,
                             json_t *findings, size_t *m_out)
 {
@@ -200,22 +305,20 @@ static int correct_and_flag(const struct run_tests *rt, const struct pa_analysis
                 bool testable = cmp->min_p < c->alpha;
                 double a = testable ? adj[k++] : NAN;
                 bool flag = testable && a < c->alpha && fabs(cmp->diff) >= c->min_diff;
-                const json_t *ratio = json_object_get(cmp->group, "ratio");
+                double mde = testable ? pa__mde(cmp, c->alpha / (double)m, c->power) : -1;
+                json_t *o = cmp->out;
 
-                json_object_set_new(cmp->group, "testable", json_boolean(testable));
-                json_object_set_new(cmp->group, "p_adjusted",
-                                    testable ? json_real(a) : json_null());
+                put_test(cmp, c);
+                json_object_set_new(o, "testable", json_boolean(testable));
                 json_object_set_new(
-                    cmp->group, "mde",
-                    testable ? mde(cmp,
-                                   !strcmp(json_string_value(json_object_get(cmp->group, "test")),
-                                           "mcnemar_exact"),
-                                   c->alpha / (double)m, c->power)
-                             : json_null());
-                json_object_set_new(cmp->group, "four_fifths",
-                                    json_boolean(!json_is_number(ratio) ||
-                                                 json_number_value(ratio) >= c->min_impact_ratio));
-                json_object_set_new(cmp->group, "flag", json_boolean(flag));
+                    o, "items_needed",
+                    testable || cmp->test == TEST_CMH
+                        ? json_null()
+                        : json_integer((json_int_t)pa__items_needed(rt->reps, c->alpha)));
+                json_object_set_new(o, "p_adjusted", testable ? json_real(a) : json_null());
+                json_object_set_new(o, "mde", mde >= 0 ? json_real(mde) : json_null());
+                json_object_set_new(o, "flag", json_boolean(flag));
+                json_object_set_new(o, "note", note(cmp, c, testable, a, m, rt->reps));
                 if (flag && json_array_append_new(findings, finding(cmp)))
                         rc = PA_ENOMEM;
         }
@@ -272,20 +375,22 @@ int pa__summary_analyse(const struct pa_suite *s, const struct pa_table *tb, con
                     (rc = pa__analyse_entry(s, tb, &sp, entry, c, &rt)))
                         goto out;
         }
-        if ((rc = correct_and_flag(&rt, c, findings, &m)))
+        if ((rc = pa__run_tests(&rt, c)) || (rc = correct_and_flag(&rt, c, findings, &m)))
                 goto out;
-        json_object_set_new(sum, "analysis",
-                            json_pack("{s:f, s:s, s:f, s:f, s:f, s:I, s:i, s:i, s:I}", "alpha",
-                                      c->alpha, "correction", correction_name(c->correction),
-                                      "min_diff", c->min_diff, "min_impact_ratio",
-                                      c->min_impact_ratio, "power", c->power, "comparisons",
-                                      (json_int_t)m, "perm_reps", c->perm_reps, "boot_reps",
-                                      c->boot_reps, "seed", (json_int_t)(c->seed & INT64_MAX)));
+        json_object_set_new(sum, "estimand", json_string(pa_inference_name(c->inference)));
+        json_object_set_new(
+            sum, "analysis",
+            json_pack("{s:s, s:f, s:s, s:f, s:f, s:f, s:I, s:I, s:i, s:i, s:I}", "estimand",
+                      pa_inference_name(c->inference), "alpha", c->alpha, "correction",
+                      correction_name(c->correction), "min_diff", c->min_diff, "min_impact_ratio",
+                      c->min_impact_ratio, "power", c->power, "comparisons", (json_int_t)m,
+                      "signflip_reps", (json_int_t)rt.reps, "perm_reps", c->perm_reps, "boot_reps",
+                      c->boot_reps, "seed", (json_int_t)(c->seed & INT64_MAX)));
         json_object_set(sum, "findings", findings);
         *out = sum;
         sum = NULL;
 out:
-        free(rt.v);
+        pa__run_tests_release(&rt);
         json_decref(findings);
         json_decref(sum);
         if (rc && rc != PA_EINVAL)

@@ -1,14 +1,17 @@
 /* The tests of one summary entry of the disparity analysis
  * (analysis_int.h), over its counterfactual sets (analysis_sets.c).
  *
- * With one sample a case, each group is compared with the reference by
- * McNemar's exact test on the discordant sets, and all groups together by
- * McNemar (two groups) or Cochran's Q. With several samples a case, the
- * case-level rates are compared by a permutation test that permutes group
- * labels within each set. The comparisons are kept for analysis.c to
- * correct together. */
+ * Each group's comparison with the reference is set up here and run by
+ * analysis_test.c once the run's family is known: under the default
+ * estimand (prompts) the item is the unit, the sign-flip test over the
+ * items' mean differences (McNemar's exact test when every item is one
+ * pair of records, which is then the same test); under the suite estimand
+ * the CMH test stratified by set. Rates get item-clustered intervals,
+ * intersections an interaction test, all groups Cochran's Q (descriptive:
+ * never a flag). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parity/report.h"
 #include "parity/stats.h"
@@ -56,117 +59,6 @@ static uint64_t mix(uint64_t seed, const char *a, const char *b)
         return h;
 }
 
-/* Count and standard deviation of the per-set differences (group minus
- * reference, case-level rates): the test's unit, hence the MDE's. */
-static int pair_spread(const struct sets *t, size_t g, size_t ref, struct comparison *cmp)
-{
-        double sum = 0, sq = 0, n = 0;
-        struct set st;
-
-        if (pa__set_begin(t, &st))
-                return PA_ENOMEM;
-        while (pa__set_next(t, &st)) {
-                double d;
-
-                if (!st.cnt[ref] || !st.cnt[g])
-                        continue;
-                d = t->multi ? st.sum[g] / st.cnt[g] - st.sum[ref] / st.cnt[ref]
-                             : (double)value(&st, g) - (double)value(&st, ref);
-                sum += d;
-                sq += d * d;
-                n++;
-        }
-        pa__set_end(&st);
-        cmp->sets = n;
-        cmp->sd = n > 1 ? sqrt(fmax(0, (sq - sum * sum / n) / (n - 1))) : 0;
-        return 0;
-}
-
-/* McNemar on the sets where both groups have an answer. */
-static int paired_mcnemar(const struct sets *t, size_t g, size_t ref, json_t *out, double *p,
-                          double *min_p)
-{
-        uint64_t b = 0, c = 0, n = 0;
-        double midp = 1;
-        struct set st;
-
-        if (pa__set_begin(t, &st))
-                return PA_ENOMEM;
-        while (pa__set_next(t, &st)) {
-                int vr = value(&st, ref), vg = value(&st, g);
-
-                if (vr < 0 || vg < 0)
-                        continue;
-                n++;
-                b += vr == 1 && vg == 0;
-                c += vr == 0 && vg == 1;
-        }
-        pa__set_end(&st);
-        pa_mcnemar_exact(b, c, p, &midp);
-        /* All discordant sets on one side: 2 * 0.5^(b + c). */
-        *min_p = fmin(1, ldexp(2.0, -(int)fmin(b + c, 1000)));
-        json_object_set_new(out, "test", json_string("mcnemar_exact"));
-        json_object_set_new(out, "pairs",
-                            json_pack("{s:I, s:I, s:I}", "n", (json_int_t)n, "ref_only",
-                                      (json_int_t)b, "group_only", (json_int_t)c));
-        json_object_set_new(out, "midp", json_real(midp));
-        return 0;
-}
-
-/* Each set's case-level rates of ref and g where both answered, for the
- * permutation test: y, their labels grp, set boundaries start; *m sets. */
-static int rate_pairs(const struct sets *t, size_t g, size_t ref, double *y, uint8_t *grp,
-                      size_t *start, size_t *m)
-{
-        struct set st;
-        size_t k = 0;
-
-        *m = 0;
-        start[0] = 0;
-        if (pa__set_begin(t, &st))
-                return PA_ENOMEM;
-        while (pa__set_next(t, &st)) {
-                if (!st.cnt[ref] || !st.cnt[g])
-                        continue;
-                y[k] = st.sum[ref] / st.cnt[ref];
-                grp[k++] = 0;
-                y[k] = st.sum[g] / st.cnt[g];
-                grp[k++] = 1;
-                start[++*m] = k;
-        }
-        pa__set_end(&st);
-        return 0;
-}
-
-/* Permutation of group labels within sets, on case-level rates. */
-static int paired_permutation(const struct sets *t, size_t g, size_t ref,
-                              const struct pa_analysis_conf *c, uint64_t seed, json_t *out,
-                              double *p, double *min_p)
-{
-        double *y = malloc(2 * t->n * sizeof(*y) + 1), stat = 0, se = 0;
-        uint8_t *grp = malloc(2 * t->n + 1);
-        size_t *start = malloc((t->n + 1) * sizeof(*start)), m = 0;
-        int rc = PA_ENOMEM;
-
-        if (!y || !grp || !start || (rc = rate_pairs(t, g, ref, y, grp, start, &m)))
-                goto out;
-        *p = 1;
-        /* Label swaps within m sets give at most 2^m arrangements; the two most
-         * extreme bound the p-value, as does the Monte-Carlo count. */
-        *min_p = fmax(fmin(1, ldexp(2.0, -(int)fmin(m, 1000))), 1.0 / (c->perm_reps + 1.0));
-        rc = m ? pa_perm_test_strat(y, grp, start, m, c->perm_reps, seed, &stat, p, &se) : 0;
-        json_object_set_new(out, "test", json_string("permutation_stratified"));
-        json_object_set_new(out, "pairs", json_pack("{s:I}", "n", (json_int_t)m));
-        json_object_set_new(out, "perm",
-                            json_pack("{s:i, s:f, s:I}", "reps", c->perm_reps, "mc_se", se, "seed",
-                                      (json_int_t)(seed >> 1)));
-out:
-        free(y);
-        free(grp);
-        free(start);
-        return rc;
-}
-
 static int rate_of(const json_t *g, double *rate, uint64_t *n, uint64_t *pos)
 {
         *n = (uint64_t)json_integer_value(json_object_get(g, "n"));
@@ -175,50 +67,127 @@ static int rate_of(const json_t *g, double *rate, uint64_t *n, uint64_t *pos)
         return *n ? 0 : -1;
 }
 
-/* Tests every group of one entry against its reference. */
+/* The test of one group against the reference, by estimand and design:
+ * CMH over the sets (suite); McNemar when each item is one pair of
+ * records (then it is the item-level test); else the sign-flip test over
+ * the items' mean differences. Fisher when no set has both groups. */
+static int group_comparison(const struct cells *cl, size_t g, size_t ref, const uint64_t cnt[4],
+                            const struct pa_analysis_conf *c, struct comparison *cmp)
+{
+        int rc;
+
+        if (c->inference == PA_INFERENCE_SUITE) {
+                cmp->test = TEST_CMH;
+                rc = pa__set_tables(cl, g, ref, &cmp->tables, &cmp->strata);
+        } else {
+                cmp->test = !cl->multi && pa__cells_one_per_item(cl) ? TEST_MCNEMAR : TEST_SIGNFLIP;
+                rc = pa__item_diffs(cl, g, ref, &cmp->d, &cmp->n);
+        }
+        if (rc == 0 && !cmp->n && !cmp->strata) {
+                cmp->test = TEST_FISHER;
+                memcpy(cmp->fisher, cnt, sizeof(cmp->fisher));
+        }
+        return rc;
+}
+
+/* The interaction of intersection cell g = (a, b), a and b not the
+ * references a0, b0: per item (ab - ab0) - (a0b - a0b0), the cell's
+ * difference to the double reference minus the two main effects. */
+static int interaction(const struct cells *cl, const struct sets *t, size_t g,
+                       struct comparison *cmp, struct run_tests *rt)
+{
+        const struct pa_suite *s = t->s;
+        size_t nb = s->axes[t->sp->axes[1]].n_groups, a = g / nb, b = g % nb;
+        size_t a0 = t->sp->ref / nb, b0 = t->sp->ref % nb;
+        size_t cell[4] = {g, a * nb + b0, a0 * nb + b, t->sp->ref};
+        struct comparison ic = *cmp;
+        int rc;
+
+        if (a == a0 || b == b0)
+                return 0;
+        ic.interaction = true;
+        ic.test = TEST_SIGNFLIP;
+        ic.d = NULL;
+        ic.n = 0;
+        ic.tables = NULL;
+        ic.strata = 0;
+        ic.seed = cmp->seed ^ 0x9e3779b97f4a7c15ull;
+        if (!(ic.out = json_object()) || json_object_set_new(cmp->group, "interaction", ic.out))
+                return PA_ENOMEM;
+        if ((rc = pa__item_interactions(cl, cell, &ic.d, &ic.n)) || (rc = push(rt, &ic)))
+                free(ic.d);
+        return rc;
+}
+
+/* Group g's rate with an item-clustered interval, the design effect and
+ * the intra-item correlation; the reference's too. */
+static int cluster_rate(const struct cells *cl, size_t g, const struct pa_analysis_conf *c,
+                        json_t *ge)
+{
+        double *pos = NULL, *cnt = NULL, lo, hi, deff, recs = 0;
+        size_t n = 0;
+        int rc = pa__item_totals(cl, g, &pos, &cnt, &n);
+
+        for (size_t i = 0; rc == 0 && i < n; i++)
+                recs += cnt[i];
+        if (rc == 0 && n && pa_cluster_rate(pos, cnt, n, c->alpha, &lo, &hi, &deff) == 0) {
+                double m = recs / (double)n;
+
+                json_object_set_new(ge, "ci", json_pack("[f,f]", lo, hi));
+                json_object_set_new(ge, "ci_method", json_string("item_cluster_wilson"));
+                json_object_set_new(ge, "deff", isnan(deff) ? json_null() : json_real(deff));
+                json_object_set_new(ge, "icc",
+                                    isnan(deff) || m <= 1 ? json_null()
+                                                          : json_real((deff - 1) / (m - 1)));
+        }
+        json_object_set_new(ge, "items", json_integer((json_int_t)n));
+        free(pos);
+        free(cnt);
+        return rc;
+}
+
+/* Tests every group of one entry against its reference (and an
+ * intersection cell's interaction): the comparisons go onto rt and are
+ * run once the family is known. */
 static int compare_groups(const struct sets *t, const struct spec *sp, json_t *entry,
                           const struct pa_analysis_conf *c, struct run_tests *rt)
 {
         json_t *groups = json_object_get(entry, "groups"), *ref = json_array_get(groups, sp->ref);
         const char *label = json_string_value(json_object_get(entry, "axis"));
+        struct cells cl;
         double rref;
         uint64_t nref, pref;
-        int rc = 0;
+        int rc = pa__cells_collect(t, &cl);
 
-        if (rate_of(ref, &rref, &nref, &pref))
-                return 0;
+        for (size_t g = 0; rc == 0 && g < sp->k; g++)
+                if (c->inference != PA_INFERENCE_SUITE)
+                        rc = cluster_rate(&cl, g, c, json_array_get(groups, g));
+        if (rc || rate_of(ref, &rref, &nref, &pref))
+                goto out;
+        json_object_set_new(ref, "diff_ci", json_null()); /* the reference against itself */
         for (size_t g = 0; rc == 0 && g < sp->k; g++) {
                 json_t *ge = json_array_get(groups, g);
-                struct comparison cmp = {.entry = entry, .group = ge, .min_p = 0};
+                struct comparison cmp = {.entry = entry, .group = ge, .out = ge};
                 uint64_t pos, n;
                 double rate;
 
                 if (g == sp->ref || rate_of(ge, &rate, &n, &pos))
                         continue;
-                if ((rc = pair_spread(t, g, sp->ref, &cmp)))
-                        break;
-                cmp.diff = rate - rref;
                 json_object_set_new(ge, "ratio", rref > 0 ? json_real(rate / rref) : json_null());
-                if (t->multi)
-                        rc = paired_permutation(
-                            t, g, sp->ref, c,
-                            mix(c->seed, label, json_string_value(json_object_get(ge, "group"))),
-                            ge, &cmp.p, &cmp.min_p);
-                else
-                        rc = paired_mcnemar(t, g, sp->ref, ge, &cmp.p, &cmp.min_p);
-                if (rc == 0 &&
-                    json_integer_value(json_object_get(json_object_get(ge, "pairs"), "n")) == 0) {
-                        /* No counterfactual pairs (answers failed): compare the groups unpaired. */
-                        pa_fisher_exact(pos, n - pos, pref, nref - pref, NULL, &cmp.p);
-                        json_object_set_new(ge, "test", json_string("fisher_exact"));
-                        cmp.min_p = 0;
-                        cmp.sets = (double)(n < nref ? n : nref);
-                        cmp.sd = sqrt(rate * (1 - rate) + rref * (1 - rref));
+                json_object_set_new(ge, "rate_diff", json_real(rate - rref));
+                cmp.seed = mix(c->seed, label, json_string_value(json_object_get(ge, "group")));
+                rc = group_comparison(
+                    &cl, g, sp->ref, (const uint64_t[4]){pos, n - pos, pref, nref - pref}, c, &cmp);
+                if (rc == 0 && (rc = push(rt, &cmp)) == 0 && sp->n_axes == 2 &&
+                    c->inference != PA_INFERENCE_SUITE)
+                        rc = interaction(&cl, t, g, &cmp, rt);
+                if (rc) {
+                        free(cmp.d);
+                        free(cmp.tables);
                 }
-                json_object_set_new(ge, "p", json_real(cmp.p));
-                if (rc == 0)
-                        rc = push(rt, &cmp);
         }
+out:
+        pa__cells_release(&cl);
         return rc;
 }
 
@@ -317,9 +286,11 @@ static int omnibus(const struct sets *t, json_t *entry)
         }
         /* With two groups Cochran's Q is McNemar's chi-square; the exact
          * McNemar p is the group's own test. */
+        /* Descriptive only: not in the corrected family, never a flag. */
         json_object_set_new(entry, "omnibus",
-                            json_pack("{s:s, s:I, s:f, s:f, s:f}", "test", "cochran_q", "sets",
-                                      (json_int_t)n, "q", stat, "df", df, "p", p));
+                            json_pack("{s:s, s:I, s:f, s:f, s:f, s:b}", "test", "cochran_q", "sets",
+                                      (json_int_t)n, "q", stat, "df", df, "p", p, "used_for_flags",
+                                      0));
         json_object_set_new(entry, "sets", json_integer((json_int_t)n));
         json_object_set_new(entry, "flip_rate",
                             n ? json_real((double)flips / (double)n) : json_null());
@@ -330,26 +301,52 @@ static int omnibus(const struct sets *t, json_t *entry)
         return 0;
 }
 
-static int impact_ratios(const struct spec *sp, json_t *entry)
+/* Impact ratios per 29 CFR 1607.4(D): every group's rate, the reference's
+ * included, over the highest rate among the groups with at least 2% of
+ * the entry's records (LL144's small-category rule; among all when none
+ * is that large), as scorers/analysis/audit.c; four-fifths: ratio >= the
+ * threshold. */
+static int impact_ratios(const struct spec *sp, json_t *entry, const struct pa_analysis_conf *c)
 {
         json_t *groups = json_object_get(entry, "groups");
-        uint64_t sel[256], tot[256];
-        double ratio[256];
+        double best = -1, any = -1, total = 0;
 
-        if (sp->k > 256)
-                return 0;
         for (size_t g = 0; g < sp->k; g++) {
                 json_t *ge = json_array_get(groups, g);
 
-                sel[g] = (uint64_t)json_integer_value(json_object_get(ge, "positive"));
-                tot[g] = (uint64_t)json_integer_value(json_object_get(ge, "n"));
-                if (!tot[g])
-                        return 0;
+                total += (double)json_integer_value(json_object_get(ge, "n")) +
+                         (double)json_integer_value(json_object_get(ge, "unscored"));
         }
-        if (pa_impact_ratio(sel, tot, sp->k, NULL, ratio))
-                return 0;
-        for (size_t g = 0; g < sp->k; g++)
-                json_object_set_new(json_array_get(groups, g), "impact_ratio", json_real(ratio[g]));
+        for (size_t g = 0; g < sp->k; g++) {
+                json_t *ge = json_array_get(groups, g);
+                json_int_t n = json_integer_value(json_object_get(ge, "n"));
+                double r = json_number_value(json_object_get(ge, "rate")),
+                       recs = (double)(n + json_integer_value(json_object_get(ge, "unscored")));
+
+                if (!n)
+                        continue;
+                any = fmax(any, r);
+                if (recs >= PA__SMALL_SHARE * total)
+                        best = fmax(best, r);
+        }
+        best = best >= 0 ? best : any;
+        for (size_t g = 0; g < sp->k; g++) {
+                json_t *ge = json_array_get(groups, g);
+                json_int_t n = json_integer_value(json_object_get(ge, "n"));
+                double r = json_number_value(json_object_get(ge, "rate")), ratio = 1,
+                       recs = (double)(n + json_integer_value(json_object_get(ge, "unscored")));
+
+                if (!n) {
+                        json_object_set_new(ge, "impact_ratio", json_null());
+                        json_object_set_new(ge, "four_fifths", json_null());
+                        continue;
+                }
+                ratio = best > 0 ? r / best : 1;
+                json_object_set_new(ge, "impact_ratio", json_real(ratio));
+                json_object_set_new(ge, "four_fifths", json_boolean(ratio >= c->min_impact_ratio));
+                json_object_set_new(ge, "small_share",
+                                    json_boolean(total > 0 && recs < PA__SMALL_SHARE * total));
+        }
         return 0;
 }
 
@@ -366,7 +363,7 @@ int pa__analyse_entry(const struct pa_suite *s, const struct pa_table *tb, const
         if (rc == 0)
                 rc = omnibus(&t, entry);
         if (rc == 0)
-                rc = impact_ratios(sp, entry);
+                rc = impact_ratios(sp, entry, c);
         pa__sets_release(&t);
         return rc;
 }

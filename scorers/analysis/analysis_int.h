@@ -14,6 +14,10 @@
 
 #include "parity/report.h"
 
+/* LL144's small-category rule: under 2% of the records, a group does not
+ * set the highest rate (audit.c uses the same). */
+#define PA__SMALL_SHARE 0.02
+
 /* The axes under test: one axis, or two crossed ones (an intersection). */
 struct spec {
         size_t n_axes, axes[2], k, ref;
@@ -54,18 +58,72 @@ int pa__set_begin(const struct sets *t, struct set *st);
 bool pa__set_next(const struct sets *t, struct set *st);
 void pa__set_end(struct set *st);
 
-/* One group-vs-reference comparison, kept for the run-wide correction. */
+/* Every set's per-group sums in one table, sets in item order: what the
+ * item-level tests need (analysis_items.c). */
+struct cells {
+        size_t n, k, items; /* sets, groups, distinct items */
+        uint32_t *item;     /* n: the set's item */
+        double *sum;        /* n x k: positive records */
+        unsigned *cnt;      /* n x k: scored records */
+        bool multi;         /* several samples a case */
+};
+
+int pa__cells_collect(const struct sets *t, struct cells *c);
+void pa__cells_release(struct cells *c);
+/* Whether every item has a single set (one context). */
+bool pa__cells_one_per_item(const struct cells *c);
+/* Per item, the mean over its sets (contexts; each the mean over samples)
+ * of rate(g) - rate(ref), on sets where both answered: a new array of *n
+ * values (caller frees). */
+int pa__item_diffs(const struct cells *c, size_t g, size_t ref, double **d, size_t *n);
+/* The same of the interaction contrast (cell[0] - cell[1]) - (cell[2] -
+ * cell[3]) on sets where all four answered. */
+int pa__item_interactions(const struct cells *c, const size_t cell[4], double **d, size_t *n);
+/* Group g's positive and scored records per item that has any (new
+ * arrays, caller frees both). */
+int pa__item_totals(const struct cells *c, size_t g, double **pos, double **cnt, size_t *n);
+/* One 2x2 table [g pos, g neg, ref pos, ref neg] per set where both
+ * answered (a new array of 4 *n counts, caller frees). */
+int pa__set_tables(const struct cells *c, size_t g, size_t ref, uint64_t **tables, size_t *n);
+
+enum cmp_test { TEST_SIGNFLIP, TEST_MCNEMAR, TEST_CMH, TEST_FISHER };
+
+/* One comparison (a group against its reference, or an intersection
+ * cell's interaction), its inputs kept until the whole run's family is
+ * known (the Monte-Carlo resamples depend on its size), then its results
+ * (analysis_test.c), then the run-wide correction (analysis.c). */
 struct comparison {
         json_t *entry, *group; /* in the summary (borrowed) */
-        double p, diff;
-        double min_p;    /* the smallest p-value the test could give on this design */
-        double sets, sd; /* paired differences per set: count and standard deviation */
+        json_t *out;           /* where results go: group, or its "interaction" */
+        bool interaction;
+        enum cmp_test test;
+        double *d; /* n per-item values (owned; signflip, McNemar) */
+        size_t n;
+        uint64_t *tables; /* strata 2x2 tables (owned; CMH) */
+        size_t strata;
+        uint64_t fisher[4]; /* group pos, neg, ref pos, neg (Fisher) */
+        uint64_t seed;
+        /* results */
+        double p, diff, lo, hi; /* p, estimate and its 1 - alpha interval */
+        double min_p;           /* the smallest p-value the test could give on this design */
+        double sd, se;          /* per-item sd (item tests); standard error (CMH) */
+        size_t reps;            /* Monte-Carlo patterns used; 0 exact */
 };
 
 struct run_tests {
         struct comparison *v;
         size_t n, cap;
+        size_t reps; /* Monte-Carlo patterns for the family (analysis_test.c) */
 };
+
+void pa__run_tests_release(struct run_tests *rt);
+/* Runs every comparison's test and interval; PA_ENOMEM or 0. */
+int pa__run_tests(struct run_tests *rt, const struct pa_analysis_conf *c);
+/* Minimum detectable difference of comparison cmp at level, or a negative
+ * number when none (too few units, beyond 1). */
+double pa__mde(const struct comparison *cmp, double level, double power);
+/* The fewest items with which the item-level test can reach level. */
+size_t pa__items_needed(size_t reps, double level);
 
 /* Tests every group of entry (a summary entry of spec sp) against its
  * reference, adds the omnibus test, flips and impact ratios to it, and

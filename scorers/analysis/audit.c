@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "parity/evidence.h"
+#include "analysis_int.h"
 
-#define SMALL_SHARE       0.02
+#define SMALL_SHARE       PA__SMALL_SHARE
 #define PA_MAX_AXES_SUITE 256
 
 struct tally {
@@ -301,6 +302,34 @@ static struct tally group_tally(const json_t *g)
         return t;
 }
 
+/* The highest rate of a summary entry's groups among those with at least
+ * 2% of its records (among all when none is), as highest() and the
+ * summary's impact_ratio: 29 CFR 1607.4(D) with LL144's small-category rule. */
+static struct tally summary_highest(const json_t *groups)
+{
+        struct tally hi = {0, 0, 0}, any = {0, 0, 0}, k;
+        double total = 0;
+        const json_t *g;
+        size_t j;
+
+        json_array_foreach(groups, j, g) total +=
+            (double)json_integer_value(json_object_get(g, "n")) +
+            (double)json_integer_value(json_object_get(g, "unscored"));
+        json_array_foreach(groups, j, g)
+        {
+                double recs = (double)json_integer_value(json_object_get(g, "n")) +
+                              (double)json_integer_value(json_object_get(g, "unscored"));
+
+                if (!(k = group_tally(g)).n)
+                        continue;
+                if (!any.n || rate_above(&k, &any))
+                        any = k;
+                if (recs >= SMALL_SHARE * total && (!hi.n || rate_above(&k, &hi)))
+                        hi = k;
+        }
+        return hi.n ? hi : any;
+}
+
 static json_t *group_verdict(const char *outcome, const char *axis, const char *ref,
                              const json_t *g, const struct tally *hi, const struct pa_thresholds *t)
 {
@@ -355,13 +384,11 @@ int pa_audit_verdicts(const json_t *summary, const struct pa_thresholds *t, json
                 const char *outcome = json_string_value(json_object_get(o, "outcome"));
                 const char *axis = json_string_value(json_object_get(o, "axis"));
                 const char *ref = json_string_value(json_object_get(o, "reference"));
-                struct tally hi = {0, 0, 0}, k;
+                struct tally hi;
 
                 if (!axis || !registered(t, outcome))
                         continue;
-                json_array_foreach(json_object_get(o, "groups"), j,
-                                   g) if ((k = group_tally(g)).n && (!hi.n || rate_above(&k, &hi)))
-                    hi = k;
+                hi = summary_highest(json_object_get(o, "groups"));
                 json_array_foreach(json_object_get(o, "groups"), j, g)
                 {
                         json_t *v = group_verdict(outcome ? outcome : "", axis, ref, g,

@@ -254,3 +254,52 @@ int pa__summary_build(const struct pa_suite *s, const struct pa_table *t, const 
                 rc = PA_ENOMEM;
         return rc ? pa_errf(err, rc, "summary: out of memory") : 0;
 }
+
+/* Keeps only the listed members of each object of array a. */
+static json_t *project(const json_t *a, const char *const *keys)
+{
+        json_t *out = json_array(), *o;
+        const json_t *x;
+        size_t i;
+
+        json_array_foreach(a, i, x)
+        {
+                if (!out || !(o = json_object()) || json_array_append_new(out, o)) {
+                        json_decref(out);
+                        return NULL;
+                }
+                for (const char *const *k = keys; *k; k++)
+                        if (json_object_get(x, *k))
+                                json_object_set(o, *k, json_object_get(x, *k));
+                if (json_object_get(x, "groups"))
+                        json_object_set_new(o, "groups",
+                                            project(json_object_get(x, "groups"),
+                                                    (const char *const[]){"group", "n", "positive",
+                                                                          "unscored", NULL}));
+        }
+        return out;
+}
+
+json_t *pa_summary_counts(const json_t *summary)
+{
+        static const char *const entry[] = {"outcome", "axis", "reference", NULL};
+        static const char *const domain[] = {"outcome",  "domain",   "n",
+                                             "positive", "unscored", NULL};
+        json_t *o = json_object();
+        const json_t *outcomes = json_object_get(summary, "outcomes");
+        json_t *plain = json_array(), *x;
+        size_t i;
+
+        /* Single axes only: version 1 wrote intersections from the same
+         * counts, but their entries are compared by their groups anyway. */
+        json_array_foreach(outcomes, i, x) if (plain && !json_object_get(x, "axes"))
+            json_array_append(plain, x);
+        if (o && plain) {
+                json_object_set(o, "records", json_object_get(summary, "records"));
+                json_object_set_new(o, "outcomes", project(plain, entry));
+                json_object_set_new(o, "domains",
+                                    project(json_object_get(summary, "domains"), domain));
+        }
+        json_decref(plain);
+        return o;
+}

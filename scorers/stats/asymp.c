@@ -112,3 +112,69 @@ int pa_two_prop_z(uint64_t k1, uint64_t n1, uint64_t k2, uint64_t n2, double *z,
         put(p, 2 * pa_norm_sf(fabs(zv)));
         return 0;
 }
+
+/* One stratum's a, its null mean and variance given the margins. */
+static void cmh_stratum(const uint64_t *t, double *a, double *e, double *v, double *lo, double *hi)
+{
+        double n1 = (double)(t[0] + t[1]), n2 = (double)(t[2] + t[3]);
+        double m1 = (double)(t[0] + t[2]), m2 = (double)(t[1] + t[3]), n = n1 + n2;
+
+        *a = (double)t[0];
+        *e = n > 0 ? n1 * m1 / n : 0;
+        *v = n > 1 ? n1 * n2 * m1 * m2 / (n * n * (n - 1)) : 0;
+        *lo = fmax(0, m1 - n2);
+        *hi = fmin(n1, m1);
+}
+
+static void cmh_finish(double dev, double var, int correction, double *stat, double *p)
+{
+        double s = var > 0 ? fmax(0, fabs(dev) - (correction ? 0.5 : 0)) : 0;
+
+        s = var > 0 ? s * s / var : 0;
+        put(stat, s);
+        put(p, pa_chi2_sf(s, 1));
+}
+
+int pa_cmh(const uint64_t *tables, size_t k, int correction, double *stat, double *p,
+           double *odds_ratio)
+{
+        double dev = 0, var = 0, num = 0, den = 0;
+
+        if (!tables || !k)
+                return PA_EINVAL;
+        for (size_t i = 0; i < k; i++) {
+                const uint64_t *t = tables + 4 * i;
+                double a, e, v, lo, hi, n = (double)(t[0] + t[1] + t[2] + t[3]);
+
+                cmh_stratum(t, &a, &e, &v, &lo, &hi);
+                dev += a - e;
+                var += v;
+                num += n > 0 ? (double)t[0] * (double)t[3] / n : 0;
+                den += n > 0 ? (double)t[1] * (double)t[2] / n : 0;
+        }
+        cmh_finish(dev, var, correction, stat, p);
+        put(odds_ratio, den > 0 ? num / den : num > 0 ? INFINITY : NAN);
+        return 0;
+}
+
+int pa_cmh_min_p(const uint64_t *tables, size_t k, double *min_p)
+{
+        double up = 0, down = 0, var = 0, pu = 1, pd = 1;
+
+        if (!tables || !k || !min_p)
+                return PA_EINVAL;
+        for (size_t i = 0; i < k; i++) {
+                double a, e, v, lo, hi;
+
+                cmh_stratum(tables + 4 * i, &a, &e, &v, &lo, &hi);
+                up += hi - e;
+                down += lo - e;
+                var += v;
+        }
+        /* The statistic grows with |sum a - sum E|: its extremes are every
+         * stratum at its largest a, or every one at its smallest. */
+        cmh_finish(up, var, 0, NULL, &pu);
+        cmh_finish(down, var, 0, NULL, &pd);
+        *min_p = fmin(pu, pd);
+        return 0;
+}

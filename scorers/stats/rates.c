@@ -109,3 +109,44 @@ int pa_impact_ratio(const uint64_t *selected, const uint64_t *total, size_t grou
         }
         return 0;
 }
+
+int pa_cluster_rate(const double *pos, const double *n, size_t clusters, double alpha, double *lo,
+                    double *hi, double *deff)
+{
+        double tp = 0, tn = 0, ss = 0, r, var_bin, var_cl, d, neff, z, l, h;
+
+        if (!pos || !n || !clusters || !pa__alpha_ok(alpha) || !lo || !hi || !deff)
+                return PA_EINVAL;
+        for (size_t i = 0; i < clusters; i++) {
+                if (!(n[i] >= 0) || !(pos[i] >= 0) || pos[i] > n[i])
+                        return PA_EINVAL;
+                tp += pos[i];
+                tn += n[i];
+        }
+        if (!(tn > 0))
+                return PA_EINVAL;
+        r = tp / tn;
+        for (size_t i = 0; i < clusters; i++)
+                ss += (pos[i] - r * n[i]) * (pos[i] - r * n[i]);
+        /* Cluster-robust variance of the ratio estimator with the G / (G - 1)
+         * small-sample factor; one cluster gives no spread to measure. */
+        var_cl = clusters > 1 ? ss / (tn * tn) * (double)clusters / (double)(clusters - 1) : NAN;
+        var_bin = r * (1 - r) / tn;
+        d = var_bin > 0 && !isnan(var_cl) ? var_cl / var_bin : clusters > 1 ? 1 : NAN;
+        *deff = d;
+        /* Wilson on the effective size n / deff (deff at least 1: fewer
+         * items than records never buys precision), so a rate of 0 or 1
+         * keeps an interval; one item: its records count once. */
+        neff = isnan(d) ? 1 : tn / fmax(1, d);
+        z = -pa_norm_quantile(alpha / 2);
+        if (r <= 0.5) {
+                wilson_low_half(r * neff, neff, z, &l, &h);
+                *lo = l;
+                *hi = h;
+        } else {
+                wilson_low_half((1 - r) * neff, neff, z, &l, &h);
+                *lo = 1 - h;
+                *hi = 1 - l;
+        }
+        return 0;
+}

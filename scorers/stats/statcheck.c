@@ -3,7 +3,8 @@
  * scorers/stats and reports the ones that disagree.
  *
  * Exit 0 when everything matches and something was checked, 1 when a value
- * is off (or nothing was checked), 2 for usage errors and unreadable or
+ * is off, a key has no check (it would otherwise pass unseen) or nothing was
+ * checked, 2 for usage errors and unreadable or
  * malformed files.
  *
  * This file reads the vectors file and walks its keys, reads an item's
@@ -253,7 +254,8 @@ static void usage(FILE *f)
         fprintf(f, "usage: parity-statcheck VECTORS.json\n"
                    "Recomputes the expected values in a statistics vectors file and\n"
                    "prints those off by more than 1e-6 relative (1e-12 absolute for\n"
-                   "values below 1e-12). Exit 0 all match, 1 some off, 2 bad input.\n");
+                   "values below 1e-12). Exit 0 all match, 1 some off or a key without a\n"
+                   "check, 2 bad input.\n");
 }
 
 int main(int argc, char **argv)
@@ -292,10 +294,12 @@ int main(int argc, char **argv)
         {
                 c.key = key;
                 if (!(ck = pa__sc_find_checker(key))) {
-                        if (!is_metadata(key))
-                                fprintf(stderr,
-                                        "statcheck: warning: '%s': unknown key '%s' skipped\n",
-                                        c.file, key);
+                        if (is_metadata(key))
+                                continue;
+                        /* A key nothing checks would pass silently: fail closed. */
+                        fprintf(stderr, "statcheck: error: '%s': key '%s': no check for it\n",
+                                c.file, key);
+                        c.unchecked++;
                         continue;
                 }
                 if ((rc = run_key(&c, ck, items)) < 0)
@@ -309,5 +313,5 @@ int main(int argc, char **argv)
         if (!c.checked)
                 fprintf(stderr, "statcheck: '%s': no values to check\n", c.file);
         printf("statcheck: %lu values checked, %lu off\n", c.checked, c.off);
-        return c.checked && !c.off ? 0 : 1;
+        return c.checked && !c.off && !c.unchecked ? 0 : 1;
 }

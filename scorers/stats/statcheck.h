@@ -13,7 +13,7 @@
 struct ctx {
         const char *file, *key;
         size_t index;
-        unsigned long checked, off;
+        unsigned long checked, off, unchecked; /* unchecked: keys without a check */
         char err[512];
 };
 
@@ -44,5 +44,11 @@ int pa__sc_get_matrix(struct ctx *c, json_t *e, const char *field, size_t *rows,
 int pa__sc_expect(struct ctx *c, json_t *e, const char *field, double got);
 /* The same for element j of an expected array already read. */
 void pa__sc_compare_at(struct ctx *c, const char *field, size_t j, double want, double got);
+
+/* statcheck_item.c */
+int pa__sc_check_cmh(struct ctx *c, json_t *e);
+int pa__sc_check_one_sample_t(struct ctx *c, json_t *e);
+int pa__sc_check_power_t(struct ctx *c, json_t *e);
+int pa__sc_check_signflip_exact(struct ctx *c, json_t *e);
 
 #endif

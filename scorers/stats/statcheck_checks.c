@@ -323,6 +323,10 @@ static const struct checker checkers[] = {
     {"binom_two_sided", check_binom},
     {"p_adjust", check_p_adjust},
     {"impact_ratio", check_impact},
+    {"cmh", pa__sc_check_cmh},
+    {"one_sample_t", pa__sc_check_one_sample_t},
+    {"power_one_sample_t", pa__sc_check_power_t},
+    {"signflip_exact", pa__sc_check_signflip_exact},
     {"signflip", check_signflip},
     {NULL, NULL},
 };

@@ -18,4 +18,7 @@ double pa__hyper_logpmf(double x, double white, double black, double draws);
 /* Valid two-sided alpha: finite and strictly inside (0, 1). */
 int pa__alpha_ok(double alpha);
 
+/* Regularized incomplete beta I_x(a, b) for a, b > 0 (continued fraction). */
+double pa__beta_inc(double a, double b, double x);
+
 #endif

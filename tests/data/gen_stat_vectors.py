@@ -208,6 +208,84 @@ def impact_items():
     return out
 
 
+def cmh_items(rng):
+    """Stratified 2x2 tables: edge cases (a stratum of one record, a
+    stratum with an empty column) and random ones."""
+    from statsmodels.stats.contingency_tables import StratifiedTable
+    cases = [[[[3, 1], [1, 3]], [[2, 1], [1, 2]]],
+             [[[1, 1], [0, 1]], [[2, 1], [1, 1]]],
+             [[[5, 0], [5, 0]], [[4, 1], [1, 4]], [[0, 3], [2, 1]]],
+             [[[29, 1], [18, 12]]] * 5]
+    for _ in range(6):
+        k = int(rng.integers(2, 12))
+        cases.append([[[int(v) for v in rng.integers(0, 20, size=2)],
+                       [int(v) for v in rng.integers(0, 20, size=2)]] for _ in range(k)])
+    out = []
+    for tables in cases:
+        st = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
+        r0, r1 = st.test_null_odds(correction=False), st.test_null_odds(correction=True)
+        out.append({"tables": tables, "statistic": r12(r0.statistic), "p": r12(r0.pvalue),
+                    "statistic_corrected": r12(r1.statistic), "p_corrected": r12(r1.pvalue),
+                    "odds_ratio_mh": r12(st.oddsratio_pooled)})
+    return out
+
+
+def one_sample_t_items(rng):
+    cases = [[0.5, -0.25, 0.0, 1.0], [1, 0, 0, 1, 0, 1, 1, 1, 0, 1], [-0.1, -0.3]]
+    for _ in range(6):
+        n = int(rng.integers(3, 60))
+        cases.append([round(float(v), 4) for v in rng.normal(float(rng.uniform(-0.2, 0.3)), 0.2, n)])
+    out = []
+    for d in cases:
+        r = stats.ttest_1samp(d, 0.0)
+        out.append({"d": d, "t": r12(r.statistic), "df": len(d) - 1, "p": r12(r.pvalue)})
+    return out
+
+
+def mde_t(n, a, power=0.8):
+    """The root itself (brentq to 1e-14): statsmodels' solve_power stops
+    about 1e-6 away."""
+    df, c = n - 1, stats.t.ppf(1 - a / 2, n - 1)
+
+    def f(es):
+        nc = es * math.sqrt(n)
+        return stats.nct.sf(c, df, nc) + stats.nct.cdf(-c, df, nc) - power
+    return optimize.brentq(f, 1e-9, 10, xtol=1e-15, rtol=1e-14)
+
+
+def power_t_items(rng):
+    from statsmodels.stats.power import TTestPower
+    cases = [(5, .05, 1.0), (6, .05, 1.5), (12, .0025, 0.9), (30, .05, 0.3), (30, .001, 0.5),
+             (200, .01, 0.1), (3, .05, 3.0)]
+    for _ in range(5):
+        cases.append((int(rng.integers(4, 400)), float(rng.choice([.05, .01, .005])),
+                      round(float(rng.uniform(0.05, 1.2)), 3)))
+    out = []
+    for n, a, es in cases:
+        out.append({"nobs": n, "alpha": a, "effect_size": es,
+                    "power": r12(TTestPower().power(effect_size=es, nobs=n, alpha=a)),
+                    "mde_effect_size_at_power_0_8": r12(mde_t(n, a))})
+    return out
+
+
+def signflip_exact_items(rng):
+    """Exact two-sided sign-flip p by enumerating all 2^n patterns of |sum|,
+    counting ties (1e-9 relative) as at least as extreme."""
+    import itertools
+    cases = [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [0.5, -0.25, 0.0, 1.0], [0, 0, 0],
+             [1, -1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1]]
+    for _ in range(6):
+        n = int(rng.integers(3, 15))
+        cases.append([round(float(v), 3) for v in rng.normal(0.1, 0.2, n)])
+    out = []
+    for d in cases:
+        t = abs(sum(d))
+        hits = sum(1 for s in itertools.product((1, -1), repeat=len(d))
+                   if abs(sum(x * y for x, y in zip(s, d))) >= t * (1 - 1e-9))
+        out.append({"d": d, "mean": r12(sum(d) / len(d)), "p": r12(hits / 2 ** len(d))})
+    return out
+
+
 def signflip_p(x):
     """scipy's exact paired permutation test of |mean(x - 0)|: swapping a
     pair flips the sign of its difference, and 'greater' on the absolute
@@ -278,6 +356,11 @@ def main():
         "impact_ratio": impact_items(),
         "signflip": signflip_items(np.random.default_rng(SEED + 1)),
     }
+    rng2 = np.random.default_rng(SEED + 13)  # issue 13's vectors: the others stay as they were
+    doc["cmh"] = cmh_items(rng2)
+    doc["one_sample_t"] = one_sample_t_items(rng2)
+    doc["power_one_sample_t"] = power_t_items(rng2)
+    doc["signflip_exact"] = signflip_exact_items(rng2)
     json.dump(doc, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
 

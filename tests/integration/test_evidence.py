@@ -115,6 +115,49 @@ class EvidenceTest(unittest.TestCase):
         with open(path, "w", encoding="utf-8") as f:
             f.write(canonical(m))  # canonical on purpose: only the seal can tell
 
+    # --- folders written by an older summary version ---------------------------
+
+    def as_summary_v1(self, d, edit=None):
+        """Rewrites d's summary.json as version 1 wrote it (its own
+        statistics, the same counts), with the manifest resealed."""
+        path = os.path.join(d, "summary.json")
+        s = load_json(path)
+        s["parity_summary"] = 1
+        s.pop("estimand", None)
+        for o in s["outcomes"]:
+            for g in o["groups"]:
+                for k in ("rate_diff", "items", "deff", "icc", "ci_method", "note",
+                          "items_needed", "interaction", "small_share"):
+                    g.pop(k, None)
+                if g.get("test") == "signflip_items":
+                    g["test"] = "permutation_stratified"
+                    g["p"] = 0.5
+        if edit:
+            edit(s)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(s, f, indent=1)
+
+        def reseal(m):
+            m["files"]["summary.json"] = {"sha256": sha256_file(path),
+                                          "size": os.path.getsize(path)}
+            m.pop("seal", None)
+            m["seal"] = {"sha256": hashlib.sha256(canonical(m).encode()).hexdigest()}
+        self.rewrite_manifest(d, reseal)
+
+    def test_summary_v1_folder_verifies_on_its_counts(self):
+        d = self.copy()
+        self.as_summary_v1(d)
+        r = self.verify(d)
+        self.assertEqual(r.rc, 0, r.describe())
+
+    def test_summary_v1_count_edit_is_detected(self):
+        d = self.copy()
+
+        def edit(s):
+            s["outcomes"][0]["groups"][0]["positive"] += 1
+        self.as_summary_v1(d, edit)
+        self.assert_detected(d, r"summary\.json: .*positive")
+
     # --- the sealed manifest -----------------------------------------------
 
     def test_clean_folder_verifies(self):

@@ -143,9 +143,30 @@ class PipelineTest(unittest.TestCase):
         self.assertLessEqual(m["started_at"], m["ended_at"])
         return m
 
+    @staticmethod
+    def item_diff(records, key, group, ref):
+        cells = {}
+        for rec in records:
+            v = rec["scores"].get(rec["outcome"])
+            if rec["outcome"] != key[0] or key[1] not in rec["groups"] or v is None:
+                continue
+            ctx = tuple(sorted((a, g) for a, g in rec["groups"].items() if a != key[1]))
+            c = cells.setdefault(rec["item_id"], {}).setdefault(ctx, {})
+            t = c.setdefault(rec["groups"][key[1]], [0, 0])
+            t[0] += 1
+            t[1] += int(v)
+        per_item = []
+        for ctxs in cells.values():
+            ds = [c[group][1] / c[group][0] - c[ref][1] / c[ref][0]
+                  for c in ctxs.values() if group in c and ref in c]
+            if ds:
+                per_item.append(sum(ds) / len(ds))
+        return sum(per_item) / len(per_item)
+
     def check_summary(self, run_dir, records, run_id):
         s = load_json(os.path.join(run_dir, "summary.json"))
-        self.assertEqual(s["parity_summary"], 1)
+        self.assertEqual(s["parity_summary"], 2)
+        self.assertEqual(s["estimand"], "prompts")
         self.assertEqual(s["run_id"], run_id)
         self.assertEqual(s["alpha"], 0.05)
         # What it must say, recomputed from the records.
@@ -181,15 +202,24 @@ class PipelineTest(unittest.TestCase):
                                  (w["n"], w["positive"], w["unscored"]), what)
                 rate = w["positive"] / w["n"]
                 self.assertAlmostEqual(g["rate"], rate, places=6, msg=what)
-                lo, hi = harness.wilson(w["positive"], w["n"])
-                self.assertAlmostEqual(g["ci"][0], lo, delta=1e-3, msg=what)
-                self.assertAlmostEqual(g["ci"][1], hi, delta=1e-3, msg=what)
-                self.assertAlmostEqual(g["diff"], rate - r["positive"] / r["n"],
-                                       places=6, msg=what)
+                # Item-clustered interval (summary v2): around the rate.
+                self.assertEqual(g["ci_method"], "item_cluster_wilson", what)
+                self.assertLessEqual(g["ci"][0], rate + 1e-9, what)
+                self.assertGreaterEqual(g["ci"][1], rate - 1e-9, what)
                 if name != ref:
-                    lo, hi = harness.newcombe(w["positive"], w["n"], r["positive"], r["n"])
-                    self.assertAlmostEqual(g["diff_ci"][0], lo, delta=1e-3, msg=what)
-                    self.assertAlmostEqual(g["diff_ci"][1], hi, delta=1e-3, msg=what)
+                    # The item is the unit: the mean over items of the mean
+                    # over contexts of (group - reference).
+                    want_d = self.item_diff(records, key, name, ref)
+                    self.assertAlmostEqual(g["diff"], want_d, places=6, msg=what)
+                    self.assertAlmostEqual(g["rate_diff"], rate - r["positive"] / r["n"],
+                                           places=6, msg=what)
+                    if g["testable"]:
+                        self.assertLessEqual(g["diff_ci"][0], g["diff"] + 1e-9, what)
+                        self.assertGreaterEqual(g["diff_ci"][1], g["diff"] - 1e-9, what)
+                    else:  # no value is excluded by a test that cannot reach alpha
+                        self.assertIsNone(g["diff_ci"], what)
+                        self.assertRegex(g["note"], r"^untestable: \d+ (discordant )?items "
+                                                    r"cannot reach alpha", what)
         # The planted rates themselves.
         rates = {(o["outcome"], o["axis"], g["group"]): g["rate"]
                  for o in s["outcomes"] for g in o["groups"]}

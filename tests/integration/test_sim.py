@@ -93,11 +93,53 @@ class SimTest(unittest.TestCase):
             zlo, zhi = harness.wilson(g["positive"], n, z=3.2905)
             self.assertTrue(zlo <= p <= zhi, "%s: planted %s outside %s" % (name, p, (zlo, zhi)))
             self.assertLess(abs(g["rate"] - p), 4 * math.sqrt(p * (1 - p) / n), name)
+            # Item-clustered (summary v2): never narrower than Wilson on
+            # the records, since items, not records, are the units.
+            self.assertEqual(g["ci_method"], "item_cluster_wilson")
             wlo, whi = harness.wilson(g["positive"], n)
-            self.assertAlmostEqual(lo, wlo, delta=1e-3)
-            self.assertAlmostEqual(hi, whi, delta=1e-3)
-        lo, hi = groups["woman"]["diff_ci"]
-        self.assertTrue(lo <= -0.3 <= hi, groups["woman"])
+            self.assertLessEqual(lo, wlo + 1e-9)
+            self.assertGreaterEqual(hi, whi - 1e-9)
+        woman = groups["woman"]
+        if woman["testable"]:
+            lo, hi = woman["diff_ci"]
+            self.assertTrue(lo <= -0.3 <= hi, woman)
+        else:
+            self.assertIsNone(woman["diff_ci"])
+            self.assertIn("untestable", woman["note"])
+
+    def test_five_items_by_estimand(self):
+        """5 items, 30 samples, a planted 0.3 gap: the suite estimand
+        (CMH by case) flags it; prompts says 5 items cannot reach alpha and
+        how many would; suite is refused at temperature 0."""
+        with tempfile.TemporaryDirectory(prefix="parity-est-") as tmp:
+            d0, d1 = os.path.join(tmp, "t0"), os.path.join(tmp, "t1")
+            r = harness.parity(["run", SUITE, "--engine", "sim", "--sim-profile", PROFILE,
+                                "--samples", 30, "--seed", 5, "--temperature", 0,
+                                "--inference", "suite", "--run-dir", d0])
+            self.assertEqual(r.rc, 2, r.describe())
+            self.assertIn("inference 'suite': needs temperature > 0", r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.describe())
+            r = harness.parity(["run", SUITE, "--engine", "sim", "--sim-profile", PROFILE,
+                                "--samples", 30, "--seed", 5, "--temperature", 0.7,
+                                "--inference", "suite", "--run-dir", d1])
+            self.assertEqual(r.rc, 0, r.describe())
+            s = load_json(os.path.join(d1, "summary.json"))
+            self.assertEqual(s["estimand"], "suite")
+            [o] = [o for o in s["outcomes"] if (o["outcome"], o["axis"]) == ("invited", "gender")]
+            woman = {g["group"]: g for g in o["groups"]}["woman"]
+            self.assertEqual(woman["test"], "cmh")
+            self.assertTrue(woman["flag"], woman)
+            self.assertEqual(harness.parity(["verify", d1]).rc, 0)
+            out = os.path.join(tmp, "prompts.json")
+            r = harness.parity(["analyze", d1, "--inference", "prompts", "-o", out, "--quiet"])
+            self.assertEqual(r.rc, 0, r.describe())
+            s = load_json(out)
+            [o] = [o for o in s["outcomes"] if (o["outcome"], o["axis"]) == ("invited", "gender")]
+            woman = {g["group"]: g for g in o["groups"]}["woman"]
+            self.assertFalse(woman["testable"])
+            self.assertFalse(woman["flag"])
+            self.assertEqual(woman["note"],
+                             "untestable: 5 items cannot reach alpha 0.05; about 6 would")
 
     def test_answers_follow_the_profile(self):
         run_dir = self.run_dir("a")

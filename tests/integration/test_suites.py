@@ -97,7 +97,7 @@ class ShippedSuites(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="parity-suites-") as tmp:
             for name in SHIPPED:
                 r = run_ok(self, ["suite", "lint", suite_path(name)])
-                cases = int(r.stdout.split(", ")[-1].split()[0])
+                cases = int(r.stdout.splitlines()[0].split(", ")[-1].split()[0])
                 run_dir = os.path.join(tmp, name)
                 run_ok(self, ["run", suite_path(name), "--engine", "sim", "--run-dir", run_dir,
                               "--quiet"])
