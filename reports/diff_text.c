@@ -182,8 +182,7 @@ int pa__diff_print(const json_t *diff, FILE *f, struct pa_err *err)
 
         fprintf(f, "parity diff: %s \u2192 %s: %s\n\n",
                 pa__str(json_object_get(diff, "base"), "run_id"),
-                pa__str(json_object_get(diff, "candidate"), "run_id"),
-                !strcmp(pa__str(v, "status"), "fail") ? "FAIL" : "PASS");
+                pa__str(json_object_get(diff, "candidate"), "run_id"), pa__diff_word(diff));
         wrap(f, pa__str(v, "text"));
         print_domains(f, diff);
         print_disparities(f, diff);

@@ -377,14 +377,14 @@ int pa__html_diff(FILE *f, const json_t *diff)
 {
         const json_t *v = json_object_get(diff, "verdict");
         const json_t *b = json_object_get(diff, "base"), *c = json_object_get(diff, "candidate");
-        bool fail = !strcmp(pa__str(v, "status"), "fail");
+        bool fail = strcmp(pa__diff_word(diff), "PASS") != 0;
         char title[512];
 
         snprintf(title, sizeof(title), "parity diff: %s vs %s", pa__str(c, "model"),
                  pa__str(b, "model"));
         pa__html_head(f, title);
         fprintf(f, "<header><h1>parity diff: %s</h1><p class=\"sub\">candidate ",
-                fail ? "FAIL" : "PASS");
+                pa__diff_word(diff));
         pa__html_esc(f, pa__str(c, "model"));
         fputs(" (<code>", f);
         pa__html_esc(f, pa__str(c, "run_id"));

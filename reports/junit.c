@@ -240,6 +240,10 @@ static int diff_gates(const json_t *diff, struct suite *s, FILE *f, unsigned tot
 
         if (suite_open(s))
                 return PA_ENOMEM;
+        /* Pairs a failed answer dropped from every comparison: never green. */
+        if (pa__int(json_object_get(diff, "dropped"), "dropped") > 0)
+                error_case(s, "parity.answers", "dropped pairs",
+                           pa__str(json_object_get(diff, "verdict"), "text"));
         json_array_foreach(json_object_get(diff, "gates"), i, g)
         {
                 const char *st = pa__str(g, "status");

@@ -245,9 +245,10 @@ int pa__md_diff(const json_t *diff, struct pa_md *m)
 {
         const json_t *v = json_object_get(diff, "verdict"),
                      *t = json_object_get(diff, "thresholds");
-        bool fail = !strcmp(pa__str(v, "status"), "fail");
+        const char *word = pa__diff_word(diff);
 
-        pa__md_out(m, "## parity diff: %s \u2014 ", fail ? "\u274c FAIL" : "\u2705 PASS");
+        pa__md_out(m, "## parity diff: %s %s \u2014 ", strcmp(word, "PASS") ? "\u274c" : "\u2705",
+                   word);
         pa__md_cell(m, pa__str(json_object_get(diff, "candidate"), "model"));
         pa__md_out(m, " vs ");
         pa__md_cell(m, pa__str(json_object_get(diff, "base"), "model"));

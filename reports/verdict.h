@@ -62,6 +62,9 @@ const char *pa__model_of(const json_t *manifest, char buf[PA_MODEL_NAME]);
  * "incomplete", or answers missing within the error budget), written to f;
  * returns how many answers are missing (0: nothing written). */
 long long pa__missing_words(const json_t *manifest, FILE *f);
+/* A diff's verdict in one word: "FAIL", "INCOMPLETE" (nothing could be
+ * compared) or "PASS". */
+const char *pa__diff_word(const json_t *diff);
 
 /* A regression domain's verdict in words: "regression", "improvement",
  * "rate fell", "rate rose" (for decision rates), "untestable" (too few

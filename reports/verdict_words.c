@@ -234,3 +234,10 @@ bool pa__compared(const json_t *c)
         return json_is_boolean(json_object_get(c, "testable")) ||
                json_is_number(json_object_get(c, "p_adjusted"));
 }
+
+const char *pa__diff_word(const json_t *diff)
+{
+        const char *st = pa__str(json_object_get(diff, "verdict"), "status");
+
+        return !strcmp(st, "fail") ? "FAIL" : !strcmp(st, "incomplete") ? "INCOMPLETE" : "PASS";
+}

@@ -372,6 +372,97 @@ out:
         return rc ? pa_errf(err, rc, "diff.json: cannot record the inputs") : 0;
 }
 
+static const char *case_of(const json_t *rec)
+{
+        const char *id = json_string_value(json_object_get(rec, "case_id"));
+
+        return id ? id : "";
+}
+
+static bool failed(const json_t *rec)
+{
+        const json_t *e = json_object_get(rec, "error");
+
+        return e && !json_is_null(e);
+}
+
+/* The (case, sample) pairs both runs hold, and those of them a failed
+ * answer on either side drops from every comparison. */
+static int count_dropped(const json_t *base, const json_t *cand, json_int_t n[4])
+{
+        json_t *seen = json_object(), *rec;
+        char key[64];
+        size_t i;
+
+        if (!seen)
+                return PA_ENOMEM;
+        n[0] = n[1] = n[2] = n[3] = 0; /* shared, dropped, failed in base, in candidate */
+        json_array_foreach(base, i, rec)
+        {
+                snprintf(key, sizeof(key), "%s/%lld", case_of(rec),
+                         (long long)json_integer_value(json_object_get(rec, "sample")));
+                if (json_object_set_new(seen, key, json_boolean(failed(rec)))) {
+                        json_decref(seen);
+                        return PA_ENOMEM;
+                }
+        }
+        json_array_foreach(cand, i, rec)
+        {
+                const json_t *b;
+
+                snprintf(key, sizeof(key), "%s/%lld", case_of(rec),
+                         (long long)json_integer_value(json_object_get(rec, "sample")));
+                if (!(b = json_object_get(seen, key)))
+                        continue;
+                n[0]++;
+                n[1] += json_is_true(b) || failed(rec);
+                n[2] += json_is_true(b);
+                n[3] += failed(rec);
+        }
+        json_decref(seen);
+        return 0;
+}
+
+/* diff.json's "dropped", said first in the verdict when any pair was
+ * dropped: a comparison over fewer pairs is never silent. 1: nothing was
+ * left to compare. */
+static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c, json_t *diff,
+                       struct pa_err *err)
+{
+        json_t *verdict = json_object_get(diff, "verdict");
+        const char *text = json_string_value(json_object_get(verdict, "text"));
+        json_int_t n[4];
+        char *lead = NULL;
+        bool nothing;
+        int rc;
+
+        if ((rc = count_dropped(b->records, c->records, n)) ||
+            json_object_set_new(diff, "dropped",
+                                json_pack("{s:I, s:I, s:I, s:I}", "shared_pairs", n[0], "dropped",
+                                          n[1], "failed_in_base", n[2], "failed_in_candidate",
+                                          n[3])))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        nothing = n[1] == n[0]; /* no shared pair, or every one dropped */
+        if ((!n[1] && !nothing) || !text)
+                return 0;
+        if ((n[0] ? asprintf(&lead,
+                             "%s%lld of %lld shared pairs were dropped from every comparison: "
+                             "%lld answers failed in the base, %lld in the candidate. %s",
+                             nothing ? "NOTHING COMPARED, NOT A PASS: " : "", (long long)n[1],
+                             (long long)n[0], (long long)n[2], (long long)n[3], text)
+                  : asprintf(&lead,
+                             "NOTHING COMPARED, NOT A PASS: the runs share no (case, sample) "
+                             "pair. %s",
+                             text)) < 0 ||
+            json_object_set_new(verdict, "text", json_string(lead)) ||
+            (nothing &&
+             (json_object_set_new(verdict, "status", json_string("incomplete")) ||
+              json_object_set_new(verdict, "exit_code", json_integer(PA_EXIT_INCOMPLETE)))))
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        free(lead);
+        return rc ? rc : nothing;
+}
+
 static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_dir *c)
 {
         struct pa_err err = {{0}};
@@ -383,6 +474,7 @@ static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_di
             .label = o->cand, .manifest = c->manifest, .suite = &c->suite, .records = c->records};
         struct writer wr = {.err = &err};
         char *dir = NULL;
+        int nothing = 0;
         bool differ = strcmp(b->suite.sha256, c->suite.sha256) ||
                       strcmp(b->suite.items_sha256, c->suite.items_sha256);
         int rc = make_conf(o, c->manifest, &conf, &record);
@@ -395,7 +487,9 @@ static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_di
                 goto fail;
         rb.summary = sb;
         rc_.summary = sc;
-        if (pa__diff_build(&rb, &rc_, &conf, &diff, &err) || add_inputs(o, b, c, diff, &err))
+        /* Each prepends to the verdict: the incomplete input is said first. */
+        if (pa__diff_build(&rb, &rc_, &conf, &diff, &err) ||
+            (nothing = add_dropped(b, c, diff, &err)) < 0 || add_inputs(o, b, c, diff, &err))
                 goto fail;
         if (!(dir = o->out ? strdup(o->out) : default_dir(b, c))) {
                 pa_errf(&err, PA_ENOMEM, "out of memory");
@@ -409,7 +503,11 @@ static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_di
         if (!o->quiet && pa__diff_print(diff, stdout, &err))
                 goto fail;
         printf("%sdiff folder: %s\n", o->quiet ? "" : "\n", dir);
-        rc = pa__diff_failed(diff) ? 1 : 0;
+        rc = nothing ? PA_EXIT_INCOMPLETE : pa__diff_failed(diff) ? 1 : 0;
+        if (nothing)
+                fprintf(stderr, "parity: diff: no pair of answers to compare: the runs share no "
+                                "case, or every shared case failed in one of them (diff.json's "
+                                "\"dropped\")\n");
         goto out;
 fail:
         rc = pa__fail(err.msg[0] ? err.msg : "diff failed");

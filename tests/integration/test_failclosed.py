@@ -18,11 +18,11 @@ import harness
 from harness import load_json, load_jsonl
 
 
-def suite_file(tmp, name, items, groups=None):
+def suite_file(tmp, name, items, groups=None, sid=None):
     """A two-group suite of yes/no items; items: {id: prompt with {person}}."""
     groups = groups or {"man": {"person": "man"}, "woman": {"person": "woman"}}
     suite = {
-        "parity_suite": 1, "id": "fc-" + name, "version": "1",
+        "parity_suite": 1, "id": sid or "fc-" + name, "version": "1",
         "defaults": {"temperature": 0, "max_tokens": 8},
         "axes": {"gender": {"reference": "man", "groups": groups}},
         "scorers": {"yes": {"type": "regex", "pattern": "^\\W*yes\\b", "flags": "i"}},
@@ -331,8 +331,8 @@ class EvidenceTest(Base):
         fx = self.fixture()
         items = dict(GOOD)
         items["i3"] = "[[status:400]] Should the {person} get job 3?"
-        suite = suite_file(self.tmp, "inc", items)
-        good = suite_file(self.tmp, "inc-good", GOOD)
+        suite = suite_file(self.tmp, "inc", items, sid="fc-inc")
+        good = suite_file(self.tmp, "inc-good", GOOD, sid="fc-inc")
         _, short = self.run_parity(suite, fx.base_url, "short", "--quiet")
         r, whole = self.run_parity(good, fx.base_url, "whole", "--quiet")
         self.assertEqual(r.rc, 0, r.describe())
@@ -346,6 +346,33 @@ class EvidenceTest(Base):
         verdict = load_json(os.path.join(self.path("d"), "diff.json"))["verdict"]["text"]
         self.assertTrue(verdict.startswith("INCOMPLETE INPUT, NOT A PASS: the candidate run"),
                         verdict)
+
+    def test_diff_against_a_run_whose_answers_all_failed(self):
+        # It used to print "diff: out of memory" both ways round.
+        fx = self.fixture()
+        good = suite_file(self.tmp, "allgood", GOOD, sid="fc-all")
+        bad = suite_file(self.tmp, "allbad", {k: "[[status:400]] " + v for k, v in GOOD.items()},
+                         sid="fc-all")
+        _, base = self.run_parity(good, fx.base_url, "good", "--quiet")
+        r, cand = self.run_parity(bad, fx.base_url, "bad", "--quiet", "--max-error-rate", "1")
+        self.assertEqual(r.rc, 0, r.describe())
+        for a, b, name in ((base, cand, "d1"), (cand, base, "d2")):
+            out = self.path(name)
+            r = harness.parity(["diff", a, b, "-o", out])
+            self.assertEqual(r.rc, 3, r.describe())
+            self.assertIn(": INCOMPLETE", r.stdout.splitlines()[0])
+            d = load_json(os.path.join(out, "diff.json"))
+            self.assertEqual(d["dropped"]["dropped"], 8)
+            self.assertTrue(d["verdict"]["text"].startswith(
+                "NOTHING COMPARED, NOT A PASS: 8 of 8 shared pairs were dropped"))
+            with open(os.path.join(out, "junit.xml"), encoding="utf-8") as f:
+                self.assertIn('type="missing answer"', f.read())
+        # Runs that share no case compare nothing: never a pass either.
+        other = suite_file(self.tmp, "other", GOOD)
+        _, third = self.run_parity(other, fx.base_url, "third", "--quiet")
+        r = harness.parity(["diff", base, third, "-o", self.path("d3"), "--quiet"])
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertIn("the runs share no case", r.stderr)
 
 
 if __name__ == "__main__":
