@@ -21,16 +21,9 @@ void pa__cover_add(struct pa__cover *c, const json_t *rec)
                 return;
         }
         p.sample = (uint32_t)json_integer_value(s);
-        if (c->n == c->cap) {
-                size_t cap = c->cap ? 2 * c->cap : 1024;
-                struct pa__cover_pair *v = realloc(c->v, cap * sizeof(*v));
-
-                if (!v) {
-                        c->oom = true;
-                        return;
-                }
-                c->v = v;
-                c->cap = cap;
+        if (pa__grow(&c->v, &c->cap, c->n, sizeof(*c->v), 1024)) {
+                c->oom = true;
+                return;
         }
         c->v[c->n++] = p;
 }

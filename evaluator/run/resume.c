@@ -28,15 +28,8 @@ int pa__done_add(struct pa__done *d, const json_t *rec, struct pa_err *err)
                 return pa_errf(err, PA_EINVAL,
                                "record %zu: expected \"case_id\" (16 hex digits) and \"sample\"",
                                d->n + 1);
-        if (d->n == d->cap) {
-                size_t cap = d->cap ? 2 * d->cap : 1024;
-                struct pa__done_key *v = realloc(d->v, cap * sizeof(*v));
-
-                if (!v)
-                        return pa_errf(err, PA_ENOMEM, "out of memory");
-                d->v = v;
-                d->cap = cap;
-        }
+        if (pa__grow(&d->v, &d->cap, d->n, sizeof(*d->v), 1024))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
         d->v[d->n++] = (struct pa__done_key){id, (uint32_t)json_integer_value(s)};
         return 0;
 }

@@ -81,8 +81,8 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
                       r->started, "ended_at", r->ended[0] ? r->ended : NULL, "host", host, "counts",
                       "planned", (json_int_t)r->planned, "records", (json_int_t)r->done, "errors",
                       (json_int_t)r->errors, "results", "file", "results.jsonl", "records",
-                      (json_int_t)r->results.n, "chain_head", r->results.head, "analysis", "inference",
-                      pa_inference_name(r->conf->inference));
+                      (json_int_t)r->results.n, "chain_head", r->results.head, "analysis",
+                      "inference", pa_inference_name(r->conf->inference));
         /* The error budget (docs/formats.md): cases of the plan without an
          * answer, and what stopped the run early. */
         if (m && json_object_set_new(

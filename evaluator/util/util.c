@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +42,21 @@ int pa__buf_reserve(struct pa_buf *b, size_t n)
                 p[0] = '\0';
         b->p = p;
         b->cap = cap;
+        return 0;
+}
+
+int pa__grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+        void *old, *p;
+        size_t want = *cap ? 2 * *cap : first;
+
+        if (n < *cap)
+                return 0;
+        memcpy(&old, v, sizeof(old)); /* v is a T **: read it as the void * it holds */
+        if (want < *cap || want > SIZE_MAX / size || !(p = realloc(old, want * size)))
+                return PA_ENOMEM;
+        memcpy(v, &p, sizeof(p));
+        *cap = want;
         return 0;
 }
 

@@ -24,6 +24,11 @@ int pa__buf_add(struct pa_buf *b, const void *data, size_t len);
 /* Room for n more bytes (and the terminating NUL), so a text of known
  * size grows once; the same returns. */
 int pa__buf_reserve(struct pa_buf *b, size_t n);
+
+/* An array *v of *cap elements of size bytes with room for one more than
+ * n: doubled (first: `first` elements) when full. 0 or PA_ENOMEM (*v and
+ * *cap unchanged). */
+int pa__grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
 void pa__buf_reset(struct pa_buf *b);
 void pa__buf_release(struct pa_buf *b);
 

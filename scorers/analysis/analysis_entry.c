@@ -16,6 +16,7 @@
 #include "parity/report.h"
 #include "parity/stats.h"
 #include "analysis_int.h"
+#include "evaluator/util/util.h"
 
 #define MAX_FLIPPED 20
 
@@ -35,15 +36,8 @@ static bool complete(const struct sets *t, const struct set *st)
 
 static int push(struct run_tests *rt, const struct comparison *c)
 {
-        if (rt->n == rt->cap) {
-                size_t cap = rt->cap ? 2 * rt->cap : 32;
-                struct comparison *v = realloc(rt->v, cap * sizeof(*v));
-
-                if (!v)
-                        return PA_ENOMEM;
-                rt->v = v;
-                rt->cap = cap;
-        }
+        if (pa__grow(&rt->v, &rt->cap, rt->n, sizeof(*rt->v), 32))
+                return PA_ENOMEM;
         rt->v[rt->n++] = *c;
         return 0;
 }

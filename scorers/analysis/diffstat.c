@@ -11,6 +11,7 @@
 #include "parity/report.h"
 #include "parity/stats.h"
 #include "diffstat.h"
+#include "evaluator/util/util.h"
 
 /* A test whose interval waits for the family's decision level. */
 struct pa__job {
@@ -44,15 +45,8 @@ static int push_job(struct pa__family *f, json_t *o, const char *key, const doub
 {
         struct pa__job *j;
 
-        if (f->n == f->cap) {
-                size_t cap = f->cap ? 2 * f->cap : 32;
-                struct pa__job *v = realloc(f->jobs, cap * sizeof(*v));
-
-                if (!v)
-                        return PA_ENOMEM;
-                f->jobs = v;
-                f->cap = cap;
-        }
+        if (pa__grow(&f->jobs, &f->cap, f->n, sizeof(*f->jobs), 32))
+                return PA_ENOMEM;
         j = &f->jobs[f->n];
         *j = (struct pa__job){.o = o, .n = n, .seed = seed};
         snprintf(j->key, sizeof(j->key), "%s_ci", key);
@@ -120,15 +114,8 @@ static int family_add(struct members *f, json_t *o)
         if (!json_is_number(json_object_get(o, "p")) ||
             !json_is_true(json_object_get(o, "reachable")))
                 return json_object_set_new(o, "p_adjusted", json_null()) ? PA_ENOMEM : 0;
-        if (f->n == f->cap) {
-                size_t cap = f->cap ? 2 * f->cap : 32;
-                json_t **v = realloc(f->v, cap * sizeof(*v));
-
-                if (!v)
-                        return PA_ENOMEM;
-                f->v = v;
-                f->cap = cap;
-        }
+        if (pa__grow(&f->v, &f->cap, f->n, sizeof(*f->v), 32))
+                return PA_ENOMEM;
         f->v[f->n++] = o;
         return 0;
 }
