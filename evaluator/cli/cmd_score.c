@@ -13,6 +13,7 @@
 #include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/run.h"
 #include "evaluator/folder/lock.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 static const char score_usage[] =
@@ -91,7 +92,8 @@ static int copy_for_rescore(const struct pa_run_dir *r, const char *to, struct p
                 src = dst = ddir = NULL;
         }
         rc = PA_ENOMEM;
-        if (!(src = pa__path_join(r->dir, "manifest.json")) || pa__read_file(src, &text, &len, err))
+        if (!(src = pa__path_join(r->dir, "manifest.json")) ||
+            pa__read_regular(src, "manifest.json", 0, PA_EV_MAX_BYTES, &text, &len, err))
                 goto out;
         pa__sha256_hex(text, len, hex);
         from = json_pack("{s:s, s:O?, s:s}", "run_dir", r->dir, "run_id",

@@ -6,13 +6,16 @@
 #include <string.h>
 
 #include "parity/evidence.h"
+#include "evaluator/util/safe_file.h"
 #include "evidence_int.h"
 
 int pa__diff_input(const char *dir, const json_t *manifest, json_t **out, struct pa_err *err)
 {
         char *path = pa__path_join(dir, "manifest.json"), *text = NULL, hex[PA_SHA256_HEX];
         size_t len;
-        int rc = path ? pa__read_file(path, &text, &len, err) : PA_ENOMEM;
+        int rc = path
+                     ? pa__read_regular(path, "manifest.json", 0, PA_EV_MAX_BYTES, &text, &len, err)
+                     : PA_ENOMEM;
 
         free(path);
         if (rc)
