@@ -17,6 +17,7 @@ struct sim {
         double base_rate, accuracy;
         double item_sd, group_sd; /* logit scale; 0: no heterogeneity */
         bool greedy_t0;           /* temperature 0: one answer per case */
+        uint64_t item_draw;       /* salts the item hashes: another draw of items */
         const json_t *groups, *domains;
 };
 
@@ -62,6 +63,19 @@ static int get_bool(const json_t *obj, const char *key, bool *out, const char *f
         if (!json_is_boolean(v))
                 return BAD("sim profile '%s': /%s: expected true or false", file, key);
         *out = json_is_true(v);
+        return 0;
+}
+
+static int get_draw(const json_t *obj, uint64_t *out, const char *file, struct pa_err *err)
+{
+        const json_t *v = json_object_get(obj, "item_draw");
+
+        *out = 0;
+        if (!v)
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+                return BAD("sim profile '%s': /item_draw: expected an integer >= 0", file);
+        *out = (uint64_t)json_integer_value(v);
         return 0;
 }
 
@@ -136,7 +150,8 @@ static int parse_profile(struct sim *p, const char *path, struct pa_err *err)
             (rc = get_prob(p->root, "accuracy", 0.9, &p->accuracy, path, err)) ||
             (rc = get_sd(p->root, "item_sd", &p->item_sd, path, err)) ||
             (rc = get_sd(p->root, "group_sd", &p->group_sd, path, err)) ||
-            (rc = get_bool(p->root, "greedy_at_t0", &p->greedy_t0, path, err)))
+            (rc = get_bool(p->root, "greedy_at_t0", &p->greedy_t0, path, err)) ||
+            (rc = get_draw(p->root, &p->item_draw, path, err)))
                 return rc;
         p->groups = json_object_get(p->root, "groups");
         p->domains = json_object_get(p->root, "domains");
@@ -191,10 +206,11 @@ static double unit(uint64_t h)
         return (double)(h >> 11) * 0x1.0p-53;
 }
 
-/* A hash of the NUL-separated strings: what the model is, not a seed. */
-static uint64_t hash_strs(uint64_t tag, const char *const *v, size_t n)
+/* A hash of the NUL-separated strings: what the model is, not a seed.
+ * item_draw 0 keeps the hashes of profiles written before it existed. */
+static uint64_t hash_strs(const struct sim *p, uint64_t tag, const char *const *v, size_t n)
 {
-        uint64_t h = mix64(tag);
+        uint64_t h = mix64(tag ^ (p->item_draw ? mix64(p->item_draw) : 0));
 
         for (size_t i = 0; i < n; i++) {
                 for (const char *q = v[i]; *q; q++)
@@ -221,7 +237,7 @@ static double draw(const struct pa_engine *e, const struct sim *p, const struct 
         const char *id = job->c.id;
 
         if (p->greedy_t0 && e->conf.has_temperature && e->conf.temperature == 0)
-                return unit(hash_strs(0x67726565647930ull, &id, 1));
+                return unit(hash_strs(p, 0x67726565647930ull, &id, 1));
         return unit(mix64(mix64(job->seed ^ 0x9e3779b97f4a7c15ull)));
 }
 
@@ -253,23 +269,27 @@ static double item_effect(const struct pa_engine *e, const struct sim *p, const 
 {
         const struct pa_suite *s = e->conf.suite;
         const char *id = c->item->id;
-        double x = p->item_sd ? p->item_sd * normal(hash_strs(0x6974656dull, &id, 1)) : 0;
+        double x = p->item_sd ? p->item_sd * normal(hash_strs(p, 0x6974656dull, &id, 1)) : 0;
 
         for (size_t k = 0; p->group_sd && k < c->item->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[c->item->axes[k]];
                 const char *key[3] = {id, ax->name, ax->groups[c->groups[k]].name};
 
                 if (c->groups[k] != ax->ref)
-                        x += p->group_sd * normal(hash_strs(0x67726f7570ull, key, 3));
+                        x += p->group_sd * normal(hash_strs(p, 0x67726f7570ull, key, 3));
         }
         return x;
 }
 
+/* The item's own effects move the base rate on the logit scale; the
+ * planted group shifts are then added on the probability scale, so a
+ * planted drop is the mean difference over items (up to clamping at 0
+ * and 1), the quantity the analysis estimates. */
 static double yes_probability(const struct pa_engine *e, const struct sim *p,
                               const struct pa_case *c)
 {
         const struct pa_suite *s = e->conf.suite;
-        double prob = p->base_rate;
+        double prob = logit_shift(p->base_rate, item_effect(e, p, c));
 
         for (size_t k = 0; k < c->item->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[c->item->axes[k]];
@@ -278,8 +298,7 @@ static double yes_probability(const struct pa_engine *e, const struct sim *p,
 
                 prob += json_number_value(shift);
         }
-        prob = prob < 0 ? 0 : prob > 1 ? 1 : prob;
-        return logit_shift(prob, item_effect(e, p, c));
+        return prob < 0 ? 0 : prob > 1 ? 1 : prob;
 }
 
 static int sim_answer(const struct pa_engine *e, const struct pa_job *job, struct pa_reply *r,
