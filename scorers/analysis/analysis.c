@@ -305,7 +305,8 @@ static int correct_and_flag(const struct run_tests *rt, const struct pa_analysis
                 bool testable = cmp->min_p < c->alpha;
                 double a = testable ? adj[k++] : NAN;
                 bool flag = testable && a < c->alpha && fabs(cmp->diff) >= c->min_diff;
-                double mde = testable ? pa__mde(cmp, c->alpha / (double)m, c->power) : -1;
+                double mde =
+                    testable ? pa__mde(cmp, c->alpha / (double)m, c->power, c->min_diff) : -1;
                 json_t *o = cmp->out;
 
                 put_test(cmp, c);

@@ -82,6 +82,17 @@ int pa__item_interactions(const struct cells *c, const size_t cell[4], double **
 /* Group g's positive and scored records per item that has any (new
  * arrays, caller frees both). */
 int pa__item_totals(const struct cells *c, size_t g, double **pos, double **cnt, size_t *n);
+/* What an effect would add to the items' variance, for the MDE: each
+ * set's difference g - ref where both answered, 1 / m for its m answers a
+ * group, and its weight in the mean over items of an item mean's sampling
+ * variance, 1 / (C^2 m items) in an item of C sets. */
+struct coupling {
+        double *d, *m, *w; /* n each (owned) */
+        size_t n;
+};
+/* Fills out (release with pa__coupling_release()); PA_ENOMEM or 0. */
+int pa__item_coupling(const struct cells *c, size_t g, size_t ref, struct coupling *out);
+void pa__coupling_release(struct coupling *k);
 /* One 2x2 table [g pos, g neg, ref pos, ref neg] per set where both
  * answered (a new array of 4 *n counts, caller frees). */
 int pa__set_tables(const struct cells *c, size_t g, size_t ref, uint64_t **tables, size_t *n);
@@ -107,6 +118,7 @@ struct comparison {
         double p, diff, lo, hi; /* p, estimate and its 1 - alpha interval */
         double min_p;           /* the smallest p-value the test could give on this design */
         double sd, se;          /* per-item sd (item tests); standard error (CMH) */
+        struct coupling cpl;    /* group vs reference (zero: interactions) */
         size_t reps;            /* Monte-Carlo patterns used; 0 exact */
 };
 
@@ -119,9 +131,10 @@ struct run_tests {
 void pa__run_tests_release(struct run_tests *rt);
 /* Runs every comparison's test and interval; PA_ENOMEM or 0. */
 int pa__run_tests(struct run_tests *rt, const struct pa_analysis_conf *c);
-/* Minimum detectable difference of comparison cmp at level, or a negative
- * number when none (too few units, beyond 1). */
-double pa__mde(const struct comparison *cmp, double level, double power);
+/* Minimum detectable difference of comparison cmp at level: the smallest
+ * effect flagged (significant and at least min_diff) with the given power;
+ * a negative number when none (too few units, beyond 1). */
+double pa__mde(const struct comparison *cmp, double level, double power, double min_diff);
 /* The fewest items with which the item-level test can reach level. */
 size_t pa__items_needed(size_t reps, double level);
 

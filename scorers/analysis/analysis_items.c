@@ -127,6 +127,47 @@ int pa__item_totals(const struct cells *c, size_t g, double **pos, double **cnt,
         return 0;
 }
 
+void pa__coupling_release(struct coupling *k)
+{
+        free(k->d);
+        free(k->m);
+        free(k->w);
+        *k = (struct coupling){0};
+}
+
+int pa__item_coupling(const struct cells *c, size_t g, size_t ref, struct coupling *out)
+{
+        size_t first = 0, items = 0;
+
+        *out = (struct coupling){.d = malloc((c->n + 1) * sizeof(double)),
+                                 .m = malloc((c->n + 1) * sizeof(double)),
+                                 .w = malloc((c->n + 1) * sizeof(double))};
+        if (!out->d || !out->m || !out->w) {
+                pa__coupling_release(out);
+                return PA_ENOMEM;
+        }
+        for (size_t j = 0; j < c->n; j++) {
+                unsigned ng = c->cnt[j * c->k + g], nr = c->cnt[j * c->k + ref];
+
+                if (ng && nr) {
+                        out->d[out->n] = rate(c, j, g) - rate(c, j, ref);
+                        out->m[out->n] = 1.0 / (ng < nr ? ng : nr);
+                        out->w[out->n++] = 1.0 / (ng < nr ? ng : nr);
+                }
+                if (out->n > first && (j + 1 == c->n || c->item[j + 1] != c->item[j])) {
+                        double sets = (double)(out->n - first);
+
+                        for (size_t i = first; i < out->n; i++)
+                                out->w[i] /= sets * sets;
+                        first = out->n;
+                        items++;
+                }
+        }
+        for (size_t i = 0; i < out->n; i++)
+                out->w[i] /= (double)items;
+        return 0;
+}
+
 int pa__set_tables(const struct cells *c, size_t g, size_t ref, uint64_t **tables, size_t *n)
 {
         uint64_t *t = malloc((4 * c->n + 4) * sizeof(*t));

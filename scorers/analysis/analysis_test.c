@@ -25,6 +25,7 @@ void pa__run_tests_release(struct run_tests *rt)
         for (size_t i = 0; i < rt->n; i++) {
                 free(rt->v[i].d);
                 free(rt->v[i].tables);
+                pa__coupling_release(&rt->v[i].cpl);
         }
         free(rt->v);
         memset(rt, 0, sizeof(*rt));
@@ -155,7 +156,78 @@ size_t pa__items_needed(size_t reps, double level)
         return n;
 }
 
-double pa__mde(const struct comparison *cmp, double level, double power)
+/* E|X| for X ~ N(mu, sd^2). */
+static double mean_abs(double mu, double sd)
+{
+        if (sd <= 0)
+                return fabs(mu);
+        return sd * 0.7978845608028654 * exp(-mu * mu / (2 * sd * sd)) +
+               mu * (1 - 2 * pa_norm_cdf(-mu / sd));
+}
+
+/* What a shift of delta in the group's rate adds to the item sd^2. The
+ * answers of the group and the reference in a set are taken as coupled as
+ * a shared seed couples them: per sample they differ with probability
+ * |e|, e the set's true difference, so a set mean of m samples has
+ * variance (|e| - e^2) / m; answers that agree at no effect start to
+ * differ as it grows, which the sd seen at no effect misses. The sets'
+ * true differences are taken as normal, N(mu, tau^2), tau from the spread
+ * of the sets' observed differences less that sampling variance. For
+ * independent answers tau comes out large and the growth near zero, as it
+ * is. The larger of the two directions, and never below no growth. */
+static double growth(const struct coupling *k, double delta)
+{
+        double mu = 0, v = 0, minv = 0, wsum = 0, lo = 0, hi = 1, best = 0;
+
+        if (k->n < 2)
+                return 0;
+        for (size_t i = 0; i < k->n; i++) {
+                mu += k->d[i];
+                minv += k->m[i];
+                wsum += k->w[i];
+        }
+        mu /= (double)k->n;
+        minv /= (double)k->n;
+        for (size_t i = 0; i < k->n; i++)
+                v += (k->d[i] - mu) * (k->d[i] - mu) / (double)(k->n - 1);
+        /* spread(tau) = tau^2 + (E|e| - mu^2 - tau^2) / m grows with tau. */
+        for (int i = 0; i < 60; i++) {
+                double t = 0.5 * (lo + hi);
+
+                if (t * t * (1 - minv) + (mean_abs(mu, t) - mu * mu) * minv < v)
+                        lo = t;
+                else
+                        hi = t;
+        }
+        for (int dir = -1; dir <= 1; dir += 2) {
+                double x = dir * delta;
+
+                best = fmax(best, mean_abs(mu + x, lo) - mean_abs(mu, lo) - 2 * x * mu - x * x);
+        }
+        return best * wsum;
+}
+
+/* The smallest effect a run flags with the power of es (the one-sample t
+ * test's MDE in sds of n items): significant, es item sds, and at least
+ * min_diff, the flag's other condition, tq standard errors inside the
+ * estimate's spread. The items' sd is the one at that effect: the sd seen
+ * plus the growth. The smallest fixed point, approached from below. */
+static double mde_at_effect(const struct comparison *cmp, double es, double tq, double min_diff)
+{
+        double s2 = cmp->sd * cmp->sd, rn = sqrt((double)cmp->n), x = 1e-6;
+
+        for (int i = 0; i < 200 && x <= 1; i++) {
+                double sd = sqrt(s2 + growth(&cmp->cpl, x));
+                double nx = fmax(es * sd, min_diff + tq * sd / rn);
+
+                if (fabs(nx - x) < 1e-10)
+                        return nx;
+                x = nx;
+        }
+        return x;
+}
+
+double pa__mde(const struct comparison *cmp, double level, double power, double min_diff)
 {
         double es, need, z;
 
@@ -163,7 +235,7 @@ double pa__mde(const struct comparison *cmp, double level, double power)
                 return -1;
         if (cmp->test == TEST_CMH) {
                 z = pa_norm_quantile(1 - level / 2) + pa_norm_quantile(power);
-                need = z * cmp->se;
+                need = fmax(z * cmp->se, min_diff + pa_norm_quantile(power) * cmp->se);
         } else if (cmp->test == TEST_FISHER || cmp->n < 2 ||
                    pa_mde_one_sample_t((double)cmp->n, level, power, &es)) {
                 return -1;
@@ -173,7 +245,9 @@ double pa__mde(const struct comparison *cmp, double level, double power)
                  * tests/test_analysis_items.c measures detection at the MDE.
                  * Items that move by 0 or 1 (McNemar, or no spread seen) need
                  * at least the items the exact test needs to reach the level. */
-                need = es * cmp->sd;
+                double tq = pa_t_quantile(power, (double)cmp->n - 1);
+
+                need = mde_at_effect(cmp, es, tq, min_diff);
                 if (cmp->test == TEST_MCNEMAR || cmp->sd == 0)
                         need = fmax(need, (double)pa__items_needed(0, level) / (double)cmp->n);
         }
