@@ -112,7 +112,7 @@ static const char *offending(char *const *argv, int c)
 {
         const char *at = argv[optind];
 
-        if (c && at && at[0] == '-' && at[1] != '-' && strchr(at + 1, c))
+        if (c > 0 && c < 256 && at && at[0] == '-' && at[1] != '-' && strchr(at + 1, c))
                 return at;
         return optind > 0 ? argv[optind - 1] : "";
 }
@@ -159,7 +159,8 @@ int pa__opt_error(const char *cmd, char *const *argv, const char *shortopts,
                          o->has_arg == no_argument ? "takes no value" : "needs a value", cmd);
                 return pa__fail(msg);
         }
-        if (optopt && (p = strchr(shortopts, optopt)) && p[1] == ':') {
+        /* A long option's val is >= 256: no short option, and strchr would find the NUL. */
+        if (optopt > 0 && optopt < 256 && (p = strchr(shortopts, optopt)) && p[1] == ':') {
                 snprintf(msg, sizeof(msg), "option '-%c' needs a value (parity %s --help)", optopt,
                          cmd);
                 return pa__fail(msg);
