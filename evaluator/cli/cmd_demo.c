@@ -97,8 +97,11 @@ static int parse(int argc, char **argv, const char **out)
                 *out = optarg;
         }
         if (optind != argc) {
-                fputs(demo_usage, stderr);
-                return 2;
+                char msg[512];
+
+                snprintf(msg, sizeof(msg), "demo takes no argument: '%s' (parity demo --help)",
+                         argv[optind]);
+                return pa__fail(msg);
         }
         if (*out && !**out)
                 return pa__fail("--out: expected a folder, not ''");

@@ -99,6 +99,8 @@ class OneLineErrors(unittest.TestCase):
                          "parity: unknown option '--key' (parity verify --help)")
         line = self.one_line(harness.parity(["run", "-enigne", "sim", "s.json"]))
         self.assertIn("did you mean '--engine'?", line)
+        self.assertEqual(self.one_line(harness.parity(["demo", "extra"])),
+                         "parity: demo takes no argument: 'extra' (parity demo --help)")
         self.assertIn("unknown option '--zzzzzz' (parity diff --help)",
                       self.one_line(harness.parity(["diff", "a", "b", "--zzzzzz"])))
 
