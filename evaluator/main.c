@@ -1,5 +1,6 @@
 /* parity: behavioural bias and regression evaluation for LLMs.
  * main() only dispatches through the command table (git's builtins). */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 
 #include "parity/common.h"
 #include "evaluator/cli/cmd.h"
+#include "evaluator/cli/opt.h"
 #include "evaluator/util/safe_file.h"
 
 struct command {
@@ -18,8 +20,10 @@ struct command {
 
 static int cmd_version(int argc, char **argv)
 {
-        (void)argc;
-        (void)argv;
+        static const char *const names[] = {"help"};
+
+        if (argc > 1 && strcmp(argv[1], "--help"))
+                return pa__unknown_word("version", "option", argv[1], names, 1);
         printf("parity %s\n", PA_VERSION);
         return 0;
 }
@@ -56,16 +60,34 @@ int pa__fail(const char *msg)
 {
         char line[4 * sizeof(((struct pa_err *)0)->msg)];
 
-        /* Names and server bytes in it cannot break the one line. */
+        /* Names and server bytes in it cannot break the one line, and what
+         * stdout holds goes first, so a log of both reads in order. */
         pa__esc(msg, strlen(msg), line, sizeof(line));
+        fflush(stdout);
         fprintf(stderr, "parity: %s\n", line);
         return 2;
+}
+
+/* "unknown command 'rn'; did you mean 'run'?" */
+static int unknown_command(const char *word)
+{
+        const char *names[sizeof(commands) / sizeof(commands[0])];
+        size_t n = 0;
+
+        for (const struct command *c = commands; c->name; c++)
+                names[n++] = c->name;
+        return pa__unknown_word(NULL, "command", word, names, n);
 }
 
 int main(int argc, char **argv)
 {
         int rc;
 
+        /* Line by line even into a file or pipe: a stderr line written
+         * between two stdout writes never lands inside a stdout line. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        /* The commands say what was wrong with an option, in one line (opt.h). */
+        opterr = 0;
         if (argc < 2) {
                 usage(stderr);
                 return 2;
@@ -89,7 +111,5 @@ int main(int argc, char **argv)
                 fflush(stdout);
                 return rc;
         }
-        fprintf(stderr, "parity: unknown command '%s'\n", argv[1]);
-        usage(stderr);
-        return 2;
+        return unknown_command(argv[1]);
 }

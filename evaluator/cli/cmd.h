@@ -21,6 +21,10 @@ int pa__cmd_audit(int argc, char **argv);
 int pa__cmd_diff(int argc, char **argv);
 int pa__cmd_report(int argc, char **argv);
 
+/* parity run's defaults, which parity demo starts from (cmd_run.c). */
+struct pa_run_conf;
+void pa__run_conf_init(struct pa_run_conf *c);
+
 /* Prints "parity: MSG" on stderr and returns 2. */
 int pa__fail(const char *msg);
 

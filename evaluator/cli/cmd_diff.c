@@ -11,6 +11,7 @@
 #include "parity/result.h"
 #include "parity/stats.h"
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/evidence/evidence_int.h"
 #include "reports/diff.h"
 #include "evaluator/run/run.h"
@@ -196,7 +197,7 @@ static int parse(int argc, char **argv, struct opts *o)
                         fputs(usage_text, stdout);
                         return 0;
                 default:
-                        return usage_error(NULL);
+                        return pa__opt_error("diff", argv, "o:", lo);
                 }
         }
         if (optind != argc - 2)

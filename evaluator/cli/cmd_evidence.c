@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/resume.h"
 #include "evaluator/util/util.h"
@@ -70,6 +71,37 @@ struct args {
         bool json, no_write, require_sig;
 };
 
+static bool takes(const int *allowed, int val)
+{
+        for (size_t i = 0; allowed[i]; i++)
+                if (allowed[i] == val)
+                        return true;
+        return val == O_HELP;
+}
+
+/* An option argv[0] does not take (opt, or '?' for none of ours), in one
+ * line: the suggestion is one of the options it does take. */
+static int bad_option(char **argv, int opt, const int *allowed)
+{
+        struct option mine[sizeof(options) / sizeof(options[0])] = {{0}};
+        const char *names[sizeof(options) / sizeof(options[0])], *given = "?";
+        char word[64];
+        size_t n = 0;
+
+        for (const struct option *o = options; o->name; o++) {
+                if (o->val == opt)
+                        given = o->name;
+                if (takes(allowed, o->val)) {
+                        names[n] = o->name;
+                        mine[n++] = *o;
+                }
+        }
+        if (opt == '?')
+                return pa__opt_error(argv[0], argv, "", mine);
+        snprintf(word, sizeof(word), "--%s", given);
+        return pa__unknown_word(argv[0], "option", word, names, n);
+}
+
 /* Parses argv; returns -1 to go on, else the exit code. allowed is the
  * set of options the command takes. */
 static int parse(int argc, char **argv, const char *usage, const int *allowed, struct args *a)
@@ -79,18 +111,12 @@ static int parse(int argc, char **argv, const char *usage, const int *allowed, s
         memset(a, 0, sizeof(*a));
         optind = 1;
         while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-                size_t i = 0;
-
                 if (opt == O_HELP) {
                         fputs(usage, stdout);
                         return 0;
                 }
-                while (allowed[i] && allowed[i] != opt)
-                        i++;
-                if (!allowed[i]) {
-                        fputs(usage, stderr);
-                        return 2;
-                }
+                if (!takes(allowed, opt))
+                        return bad_option(argv, opt, allowed);
                 switch (opt) {
                 case O_SIGNERS:
                         a->signers = optarg;

@@ -8,6 +8,7 @@
 
 #include "parity/suite.h"
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/import/import.h"
 
 enum { O_OUT = 'o', O_ID = 256, O_FORCE, O_AXIS, O_QUIET, O_HELP };
@@ -104,9 +105,8 @@ int pa__cmd_import(int argc, char **argv)
                         free(only);
                         return 0;
                 default:
-                        usage(stderr);
                         free(only);
-                        return 2;
+                        return pa__opt_error("import", argv, "o:", import_options);
                 }
         }
         o.only = only;

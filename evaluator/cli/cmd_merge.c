@@ -11,6 +11,7 @@
 #include "parity/evidence.h"
 #include "parity/result.h"
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/run/resume.h"
 #include "evaluator/run/run.h"
 #include "evaluator/folder/lock.h"
@@ -328,7 +329,12 @@ int pa__cmd_merge(int argc, char **argv)
                 fputs(merge_usage, stdout);
                 return 0;
         }
-        if (argc - first < 2 || argv[first][0] == '-') {
+        if (argc > first && argv[first][0] == '-') {
+                static const char *const names[] = {"quiet", "help"};
+
+                return pa__unknown_word("merge", "option", argv[first], names, 2);
+        }
+        if (argc - first < 2) {
                 fputs(merge_usage, stderr);
                 return 2;
         }

@@ -11,6 +11,7 @@
 #include "parity/evidence.h"
 #include "parity/report.h"
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
@@ -177,8 +178,7 @@ int pa__cmd_report(int argc, char **argv)
                 } else if (opt == 'q') {
                         quiet = true;
                 } else {
-                        fputs(usage_text, stderr);
-                        return 2;
+                        return pa__opt_error("report", argv, "o:", lo);
                 }
         }
         if (optind != argc - 1) {

@@ -1,4 +1,4 @@
-/* parity run and parity demo. */
+/* parity run. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,13 +8,10 @@
 
 #include "parity/engine.h"
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/run/run.h"
 #include "evaluator/suite/shard.h"
 #include "evaluator/util/util.h"
-
-#ifndef PA_SUITES_DIR
-#define PA_SUITES_DIR "suites"
-#endif
 
 static const char run_usage[] =
     "usage: parity run SUITE [options]\n"
@@ -399,7 +396,8 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
         return 0;
 }
 
-static void conf_init(struct pa_run_conf *c)
+/* The defaults of parity run, which parity demo uses too (cmd.h). */
+void pa__run_conf_init(struct pa_run_conf *c)
 {
         memset(c, 0, sizeof(*c));
         c->engine.max_tokens = -1;
@@ -428,7 +426,7 @@ int pa__cmd_run(int argc, char **argv)
         json_t *stop = json_array();
         int opt, rc = 0;
 
-        conf_init(&c);
+        pa__run_conf_init(&c);
         optind = 1;
         while (rc == 0 && (opt = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
                 if (opt == O_HELP) {
@@ -436,7 +434,8 @@ int pa__cmd_run(int argc, char **argv)
                         json_decref(stop);
                         return 0;
                 }
-                rc = set_option(&c, stop, opt, optarg);
+                rc = opt == '?' ? pa__opt_error("run", argv, "", run_options)
+                                : set_option(&c, stop, opt, optarg);
         }
         if (rc == 0 && optind != argc - 1) {
                 fputs(run_usage, stderr);
@@ -460,51 +459,5 @@ int pa__cmd_run(int argc, char **argv)
                 rc = run_status(pa_run(&c, NULL, &err), &err);
         }
         json_decref(stop);
-        return rc;
-}
-
-static const char demo_usage[] =
-    "usage: parity demo [--out DIR]\n"
-    "Runs suites/demo/demo.json on the sim engine twice: as model version 1 (no planted\n"
-    "disparity) and version 2 (planted gender and race disparities and an arithmetic\n"
-    "regression), and prints both summaries and run folders.\n";
-
-int pa__cmd_demo(int argc, char **argv)
-{
-        static const char *const profiles[] = {"sim-v1.json", "sim-v2.json"};
-        struct pa_run_conf c;
-        struct pa_err err = {{0}};
-        char suite[4096], profile[4096], *dirs[2] = {NULL, NULL};
-        int rc = 0;
-
-        conf_init(&c);
-        if (argc == 2 && !strcmp(argv[1], "--help")) {
-                fputs(demo_usage, stdout);
-                return 0;
-        }
-        if (argc == 3 && !strcmp(argv[1], "--out"))
-                c.out_dir = argv[2];
-        else if (argc != 1) {
-                fputs(demo_usage, stderr);
-                return 2;
-        }
-        snprintf(suite, sizeof(suite), "%s/demo/demo.json", PA_SUITES_DIR);
-        c.suite_path = suite;
-        c.engine.name = "sim";
-        c.engine.has_seed = true;
-        c.engine.seed = 1;
-        /* Enough answers per group for the planted 15-20 point gaps to show. */
-        c.samples = 20;
-        for (int v = 0; rc == 0 && v < 2; v++) {
-                snprintf(profile, sizeof(profile), "%s/demo/%s", PA_SUITES_DIR, profiles[v]);
-                c.engine.sim_profile = profile;
-                printf("== model version %d (%s) ==\n", v + 1, profile);
-                rc = run_status(pa_run(&c, &dirs[v], &err), &err);
-                printf("\n");
-        }
-        if (rc == 0)
-                printf("run folders:\n  version 1: %s\n  version 2: %s\n", dirs[0], dirs[1]);
-        free(dirs[0]);
-        free(dirs[1]);
         return rc;
 }

@@ -10,6 +10,7 @@
 #include "parity/result.h"
 #include "parity/stats.h"
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/run.h"
 #include "evaluator/folder/lock.h"
@@ -152,10 +153,8 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
                         fputs(usage, stdout);
                         return 0;
                 }
-                if (opt == '?') {
-                        fputs(usage, stderr);
-                        return 2;
-                }
+                if (opt == '?')
+                        return pa__opt_error(rescoring ? "score" : "summary", argv, "o:q", opts);
                 if (opt == 'o')
                         out = optarg;
                 else
@@ -280,8 +279,7 @@ static int analyze_options(int argc, char **argv, struct pa_analysis_conf *c, bo
                 } else if (opt == 'o') {
                         *out = optarg;
                 } else if (opt == '?') {
-                        fputs(analyze_usage, stderr);
-                        return 2;
+                        return pa__opt_error("analyze", argv, "o:", opts);
                 }
         }
         if (optind != argc - 1) {
@@ -325,10 +323,11 @@ int pa__cmd_analyze(int argc, char **argv)
 
 int pa__cmd_engines(int argc, char **argv)
 {
+        static const char *const names[] = {"help"};
         const struct pa_engine_ops *const *e = pa_engine_list();
 
-        (void)argc;
-        (void)argv;
+        if (argc > 1 && strcmp(argv[1], "--help"))
+                return pa__unknown_word("engines", "option", argv[1], names, 1);
         for (; *e; e++)
                 printf("%-20s %s\n", (*e)->name, (*e)->summary);
         return 0;

@@ -7,11 +7,9 @@
 #include "parity/report.h"
 #include "parity/suite.h"
 #include "cmd.h"
+#include "datadir.h"
+#include "opt.h"
 #include "evaluator/util/util.h"
-
-#ifndef PA_SUITES_DIR
-#define PA_SUITES_DIR "suites"
-#endif
 
 static const char suite_usage[] =
     "usage: parity suite lint FILE [--allow-outside-paths] [--max-cases N]\n"
@@ -112,6 +110,20 @@ static int list(const char *dir)
         return rc;
 }
 
+/* The suites parity ships, in its data directory (datadir.h). */
+static int list_shipped(void)
+{
+        struct pa_err err = {{0}};
+        char *dir;
+        int rc;
+
+        if (pa__data_path("suites", &dir, &err))
+                return pa__fail(err.msg);
+        rc = list(dir);
+        free(dir);
+        return rc;
+}
+
 /* lint and expand: FILE then --allow-outside-paths, --max-cases N. */
 static int load_options(int argc, char **argv, struct pa_suite_opts *o)
 {
@@ -125,6 +137,11 @@ static int load_options(int argc, char **argv, struct pa_suite_opts *o)
                                 return pa__fail("--max-cases: expected a whole number from 1 to "
                                                 "10^12");
                         o->max_cases = (uint64_t)n;
+                } else if (argv[i][0] == '-') {
+                        static const char *const names[] = {"allow-outside-paths", "max-cases",
+                                                            "help"};
+
+                        return pa__unknown_word("suite", "option", argv[i], names, 3);
                 } else {
                         fputs(suite_usage, stderr);
                         return 2;
@@ -145,7 +162,13 @@ int pa__cmd_suite(int argc, char **argv)
                 return 0;
         }
         if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list"))
-                return list(argc == 3 ? argv[2] : PA_SUITES_DIR);
+                return argc == 3 ? list(argv[2]) : list_shipped();
+        if (argc >= 2 && argv[1][0] != '-' && strcmp(argv[1], "lint") &&
+            strcmp(argv[1], "expand") && strcmp(argv[1], "list")) {
+                static const char *const names[] = {"lint", "expand", "list"};
+
+                return pa__unknown_word("suite", "command", argv[1], names, 3);
+        }
         if (argc < 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand"))) {
                 fputs(suite_usage, stderr);
                 return 2;
