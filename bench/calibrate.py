@@ -218,6 +218,8 @@ def main():
                     help="pairs of runs per null scenario (20; >= 1000 for a final table)")
     ap.add_argument("--power-runs", type=int, default=10,
                     help="pairs per scenario with the printed MDE planted (10)")
+    ap.add_argument("--no-power-diff", action="store_true",
+                    help="with --scenarios: power pairs skip the diff (no disparity-gate column)")
     ap.add_argument("--gen-items", type=int, default=0,
                     help="with --scenarios: instead of --suite, a generated suite of N items on "
                     "gender and N on race (3 groups each) and N/2 arithmetic items")

@@ -181,7 +181,9 @@ def pair(args, tmp, extra, seed, temp, samples, plant):
         write_profile(pb, args, dict(extra, item_draw=seed),
                       min(mde, args.base_rate) if plant else 0)
         sb = run(args, pb, seed + 1, temp, samples, b)
-        gates = diff_gates(args, a, b, os.path.join(tmp, "d-%d" % seed))
+        # Power pairs need only the candidate's flag; the diff is the cost.
+        gates = {} if plant and args.no_power_diff else \
+            diff_gates(args, a, b, os.path.join(tmp, "d-%d" % seed))
         pg_b = planted(sb, args.axis, args.group)
         return {"flag_a": bool(sa["findings"]), "flag_b_group": bool(pg_b.get("flag")),
                 "gates": gates, "intervals": interval_misses(sa, sb), "mde": mde,
@@ -234,7 +236,8 @@ def scenario(args, tmp, key, seed0):
         pw = batch(args, tmp, "(%s) at the MDE" % key, extra, seeds, temp, samples, True)
         row["power_runs"] = len(pw)
         row["power_flag"] = sum(r["flag_b_group"] for r in pw)
-        row["power_dgate"] = sum(r["gates"].get("disparity", False) for r in pw)
+        row["power_dgate"] = None if args.no_power_diff else \
+            sum(r["gates"].get("disparity", False) for r in pw)
     return row
 
 
@@ -263,6 +266,7 @@ def report(rows, args, elapsed):
         if r["power_runs"]:
             print("| (%s) | %.3f | %d | %s | %s |" % (
                 r["key"], r["mde"], r["power_runs"], rate_cell(r["power_flag"], r["power_runs"]),
+                "not run" if r["power_dgate"] is None else
                 rate_cell(r["power_dgate"], r["power_runs"])))
         else:
             print("| (%s) | %s | 0 | - | - |" % (r["key"], "-" if r["mde"] is None else

@@ -488,7 +488,11 @@ static void gate_words(FILE *f, const json_t *diff)
                 failed += !strcmp(pa__str(g, "status"), "fail");
         }
         if (!set) {
-                fputs("No gate was set (--fail-on), so the diff passes.", f);
+                /* An incomplete diff never passes, gate or none. */
+                fputs(strcmp(pa__diff_word(diff), "INCOMPLETE")
+                          ? "No gate was set (--fail-on), so the diff passes."
+                          : "No gate was set (--fail-on); the diff is incomplete, not a pass.",
+                      f);
                 return;
         }
         fprintf(f, "%s ",

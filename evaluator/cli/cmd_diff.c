@@ -14,6 +14,7 @@
 #include "opt.h"
 #include "evaluator/evidence/evidence_int.h"
 #include "reports/diff.h"
+#include "reports/verdict.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"
 
@@ -433,7 +434,7 @@ static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c, j
         json_t *verdict = json_object_get(diff, "verdict");
         const char *text = json_string_value(json_object_get(verdict, "text"));
         json_int_t n[4];
-        char *lead = NULL;
+        char *lead = NULL, *redone = NULL;
         bool nothing;
         int rc;
 
@@ -446,6 +447,12 @@ static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c, j
         nothing = n[1] == n[0]; /* no shared pair, or every one dropped */
         if ((!n[1] && !nothing) || !text)
                 return 0;
+        /* Incomplete first, then the words again: none may read as a pass. */
+        if (nothing &&
+            (json_object_set_new(verdict, "status", json_string("incomplete")) ||
+             json_object_set_new(verdict, "exit_code", json_integer(PA_EXIT_INCOMPLETE)) ||
+             !(text = redone = pa__verdict_diff(diff))))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
         if ((n[0] ? asprintf(&lead,
                              "%s%lld of %lld shared pairs were dropped from every comparison: "
                              "%lld answers failed in the base, %lld in the candidate. %s",
@@ -455,12 +462,10 @@ static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c, j
                              "NOTHING COMPARED, NOT A PASS: the runs share no (case, sample) "
                              "pair. %s",
                              text)) < 0 ||
-            json_object_set_new(verdict, "text", json_string(lead)) ||
-            (nothing &&
-             (json_object_set_new(verdict, "status", json_string("incomplete")) ||
-              json_object_set_new(verdict, "exit_code", json_integer(PA_EXIT_INCOMPLETE)))))
+            json_object_set_new(verdict, "text", json_string(lead)))
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
         free(lead);
+        free(redone);
         return rc ? rc : nothing;
 }
 
