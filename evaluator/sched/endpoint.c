@@ -63,6 +63,8 @@ size_t pa__endpoints_pick(struct pa__endpoints *es, double now)
         size_t best = es->next % es->n;
         double best_load = INFINITY;
 
+        if (es->n == 1)
+                return 0;
         for (size_t k = 0; k < es->n; k++) {
                 size_t i = (es->next + k) % es->n;
                 const struct pa__endpoint *e = &es->ep[i];
