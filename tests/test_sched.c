@@ -177,6 +177,30 @@ static void endpoint_circuit_opens_probes_and_closes(void **state)
         pa__endpoints_release(&es);
 }
 
+/* Every endpoint failing its probes: gone; one answer: not. */
+static void endpoints_gone_after_three_openings_each(void **state)
+{
+        struct pa__endpoints es;
+        double t = 0;
+
+        (void)state;
+        assert_int_equal(pa__endpoints_init(&es, 2), 0);
+        for (unsigned k = 0; k < EP_GONE_FAILS; k++) {
+                for (size_t i = 0; i < 2; i++) {
+                        assert_false(pa__endpoints_gone(&es));
+                        assert_true(pa__endpoints_ready(&es, t));
+                        pa__endpoints_start(&es, i);
+                        pa__endpoints_end(&es, i, CURLE_COULDNT_CONNECT, 0, 1, t);
+                }
+                t += 40000; /* past any open time */
+        }
+        assert_true(pa__endpoints_gone(&es));
+        pa__endpoints_start(&es, 0);
+        pa__endpoints_end(&es, 0, CURLE_OK, 200, 1, t);
+        assert_false(pa__endpoints_gone(&es));
+        pa__endpoints_release(&es);
+}
+
 /* One endpoint: no circuit, always ready. */
 static void one_endpoint_has_no_circuit(void **state)
 {
@@ -203,6 +227,7 @@ int main(void)
             cmocka_unit_test(endpoints_prefer_the_faster),
             cmocka_unit_test(endpoint_circuit_opens_probes_and_closes),
             cmocka_unit_test(one_endpoint_has_no_circuit),
+            cmocka_unit_test(endpoints_gone_after_three_openings_each),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

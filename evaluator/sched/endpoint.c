@@ -134,3 +134,13 @@ void pa__endpoints_end(struct pa__endpoints *es, size_t i, CURLcode res, long st
         e->open_until = now + (open_ms < EP_OPEN_MAX_MS ? open_ms : EP_OPEN_MAX_MS);
         e->st.opened++;
 }
+
+bool pa__endpoints_gone(const struct pa__endpoints *es)
+{
+        if (es->n == 1)
+                return false;
+        for (size_t i = 0; i < es->n; i++)
+                if (es->ep[i].fails < EP_GONE_FAILS)
+                        return false;
+        return true;
+}

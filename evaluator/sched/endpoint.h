@@ -30,6 +30,7 @@
 #define EP_TAU_MS      10000.0
 #define EP_OPEN_MIN_MS 1000.0
 #define EP_OPEN_MAX_MS 30000.0
+#define EP_GONE_FAILS  3 /* see pa__endpoints_gone() */
 
 struct pa__endpoint {
         unsigned in_flight;
@@ -63,5 +64,9 @@ void pa__endpoints_start(struct pa__endpoints *es, size_t i);
  * circuit follow what came back. */
 void pa__endpoints_end(struct pa__endpoints *es, size_t i, CURLcode res, long status, double ms,
                        double now);
+/* Several endpoints, and every one's circuit has opened EP_GONE_FAILS
+ * times in a row without an answer (its first failure and two probes, 1 s
+ * and 2 s apart): the servers are gone, not slow. */
+bool pa__endpoints_gone(const struct pa__endpoints *es);
 
 #endif

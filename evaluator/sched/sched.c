@@ -167,7 +167,10 @@ static bool server_side(CURLcode res, long status)
 
 /* The circuit breaker: conf->breaker attempts in a row failing for the
  * same server-side cause (curl's code, or the HTTP status) stop the
- * dispatching; an answer or another cause starts the count again. */
+ * dispatching; an answer or another cause starts the count again. With
+ * several base URLs their circuits space the attempts out, so the breaker
+ * also trips when every one has failed EP_GONE_FAILS times in a row (its
+ * probes too: a few seconds). */
 static void watch_breaker(struct http *x, CURLcode res, const struct pa_reply *r)
 {
         struct pa_sched_stats *st = x->conf->stats;
@@ -182,7 +185,7 @@ static void watch_breaker(struct http *x, CURLcode res, const struct pa_reply *r
         if (cause != x->streak_cause)
                 x->streak = 0;
         x->streak_cause = cause;
-        if (++x->streak < x->conf->breaker || x->tripped)
+        if ((++x->streak < x->conf->breaker && !pa__endpoints_gone(&x->ep)) || x->tripped)
                 return;
         x->tripped = true;
         if (st) {

@@ -136,6 +136,35 @@ class EndpointTest(unittest.TestCase):
         self.assertEqual(ea["answers"] + eb["answers"], 4 * N_BIAS)
         self.assertEqual(eb["failures"], 0, eb)
 
+    def test_all_endpoints_dying_stop_the_run(self):
+        # Circuits space the attempts out: the run's breaker must still end
+        # a run whose every server has gone, within seconds, as incomplete.
+        a, b = self.fixture(delay_ms=25), self.fixture(delay_ms=25)
+        d = self.run_dir("gone")
+        timers = [threading.Timer(0.5 * harness.SLOW, fx.stop) for fx in (a, b)]
+        for t in timers:
+            t.start()
+        t0 = time.monotonic()
+        try:
+            r = harness.parity(["run", BIAS, "--model", "m", "--quiet", "--run-dir", d,
+                                "--samples", "20", "--concurrency", "4", "--retries", "8",
+                                "--no-fingerprint", "--base-url", a.base_url,
+                                "--base-url", b.base_url], timeout=120)
+        finally:
+            for t in timers:
+                t.cancel()
+                t.join()
+        wall = time.monotonic() - t0
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertLess(wall, 0.5 * harness.SLOW + 15, r.describe())
+        m = load_json(os.path.join(d, "manifest.json"))
+        self.assertEqual(m["status"], "incomplete")
+        self.assertIn("curl", m["error_budget"]["stopped_by"])
+        for e in m["endpoints"]:
+            self.assertGreaterEqual(e["circuit_opened"], 3, e)
+        sys.stderr.write("gone: stopped after %.2f s, %s\n" % (
+            wall, [(e["attempts"], e["failures"]) for e in m["endpoints"]]))
+
     def test_different_models_are_refused(self):
         a = self.fixture()
         b = self.fixture(reported_model="another-model")
