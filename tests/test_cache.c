@@ -194,21 +194,54 @@ static void done_index_finds_pairs_and_refuses_twins(void **state)
         json_decref(bad);
 }
 
+/* auto/N: Slurm's and Kubernetes' index variables through one path. */
+static void shard_index_from_the_environment(void **state)
+{
+        struct pa__shard sh = {0, 0};
+        char msg[256];
+
+        (void)state;
+        unsetenv("SLURM_ARRAY_TASK_ID");
+        unsetenv("JOB_COMPLETION_INDEX");
+        assert_int_equal(pa__shard_parse("auto/4", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_non_null(strstr(msg, "neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX"));
+        setenv("JOB_COMPLETION_INDEX", "3", 1);
+        assert_int_equal(pa__shard_parse("auto/4", &sh, msg, sizeof(msg)), 0);
+        assert_int_equal(sh.index, 3);
+        assert_int_equal(sh.count, 4);
+        assert_int_equal(pa__shard_parse("auto/3", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_non_null(strstr(msg, "JOB_COMPLETION_INDEX='3': expected an index from 0 to 2"));
+        setenv("SLURM_ARRAY_TASK_ID", "2", 1);
+        assert_int_equal(pa__shard_parse("auto/4", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_non_null(strstr(msg, "disagree"));
+        unsetenv("JOB_COMPLETION_INDEX");
+        assert_int_equal(pa__shard_parse("auto/4", &sh, msg, sizeof(msg)), 0);
+        assert_int_equal(sh.index, 2);
+        setenv("SLURM_ARRAY_TASK_ID", "1x", 1);
+        assert_int_equal(pa__shard_parse("auto/4", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_non_null(strstr(msg, "SLURM_ARRAY_TASK_ID='1x'"));
+        setenv("SLURM_ARRAY_TASK_ID", "", 1); /* empty is unset */
+        assert_int_equal(pa__shard_parse("auto/4", &sh, msg, sizeof(msg)), PA_EINVAL);
+        unsetenv("SLURM_ARRAY_TASK_ID");
+}
+
 static void shards_parse_and_partition(void **state)
 {
         struct pa__shard sh, all = {0, 0};
+        char msg[256];
         unsigned seen[3] = {0, 0, 0};
         char id[17];
 
         (void)state;
-        assert_int_equal(pa__shard_parse("1/3", &sh), 0);
+        assert_int_equal(pa__shard_parse("1/3", &sh, msg, sizeof(msg)), 0);
         assert_int_equal(sh.index, 1);
         assert_int_equal(sh.count, 3);
-        assert_int_equal(pa__shard_parse("3/3", &sh), PA_EINVAL);
-        assert_int_equal(pa__shard_parse("-1/3", &sh), PA_EINVAL);
-        assert_int_equal(pa__shard_parse("1/0", &sh), PA_EINVAL);
-        assert_int_equal(pa__shard_parse("13", &sh), PA_EINVAL);
-        assert_int_equal(pa__shard_parse("0/3x", &sh), PA_EINVAL);
+        assert_int_equal(pa__shard_parse("3/3", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_non_null(strstr(msg, "expected I/N"));
+        assert_int_equal(pa__shard_parse("-1/3", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_int_equal(pa__shard_parse("1/0", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_int_equal(pa__shard_parse("13", &sh, msg, sizeof(msg)), PA_EINVAL);
+        assert_int_equal(pa__shard_parse("0/3x", &sh, msg, sizeof(msg)), PA_EINVAL);
         for (unsigned v = 0; v < 300; v++) {
                 unsigned in = 0;
 
@@ -310,6 +343,7 @@ int main(void)
             cmocka_unit_test(entries_round_trip_and_damage_is_a_miss),
             cmocka_unit_test(done_index_finds_pairs_and_refuses_twins),
             cmocka_unit_test(shards_parse_and_partition),
+            cmocka_unit_test(shard_index_from_the_environment),
             cmocka_unit_test(resume_drops_a_torn_line_and_continues_the_chain),
         };
 

@@ -187,8 +187,9 @@ static void count_of(const json_t *m, const char *name, json_int_t *sum)
  * "merged_from" listing the shards. */
 static json_t *merged_manifest(const struct merge *g, const char *run_id, const char head[65])
 {
-        static const char *const drop[] = {"shard", "resumes", "interrupted_by", "cache",
-                                           "files", "seal",    "sealed_at",      "rescored_at"};
+        static const char *const drop[] = {"shard",     "resumes",     "interrupted_by",
+                                           "cache",     "files",       "seal",
+                                           "sealed_at", "rescored_at", "endpoints"};
         json_t *m = json_deep_copy(g->in[0].manifest), *from = json_array();
         json_int_t planned = 0, errors = 0, cached = 0;
         const char *first = NULL, *last = NULL;

@@ -59,6 +59,7 @@ static const char run_usage[] =
     "  --cache DIR           reuse answers from the response cache in DIR, store new ones\n"
     "  --no-cache            no response cache (the default; the last of the two wins)\n"
     "  --shard I/N           run only shard I of N (0 <= I < N); parity merge joins them\n"
+    "                        (I auto: $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)\n"
     "  --progress-interval S progress line every S seconds when stderr is not a terminal\n"
     "                        (default 10; 0: none)\n"
     "  --verbose             one line per failed case on stderr\n"
@@ -209,9 +210,12 @@ static int set_mode(const char *v)
 static int set_shard(struct pa_run_conf *c, const char *v)
 {
         struct pa__shard sh;
+        char msg[256];
 
-        if (pa__shard_parse(v, &sh))
-                return bad_value("shard", v, "I/N with 0 <= I < N <= 1000000");
+        if (pa__shard_parse(v, &sh, msg, sizeof(msg))) {
+                fprintf(stderr, "parity: --shard '%s': %s\n", v, msg);
+                return 2;
+        }
         c->shard_index = sh.index;
         c->shard_count = sh.count;
         return 0;

@@ -275,8 +275,7 @@ static json_t *fingerprint(const struct pa_engine *e, json_t *id)
         return fp;
 }
 
-/* The identity as base URL i serves it. */
-static json_t *identity_at(const struct pa_engine *e, size_t i, bool *ok)
+json_t *pa__identity_at(const struct pa_engine *e, size_t i, bool *ok)
 {
         struct pa_engine ce = *e; /* a shallow copy pointed at base URL i */
         json_t *id = json_object(), *fp;
@@ -303,7 +302,7 @@ json_t *pa__identity(const struct pa_engine *e)
                 return json_object();
         /* The first base URL that answers; else what the first one said. */
         for (size_t i = 0; i < e->n_urls; i++) {
-                json_t *id = identity_at(e, i, &ok);
+                json_t *id = pa__identity_at(e, i, &ok);
 
                 if (ok) {
                         json_decref(first);

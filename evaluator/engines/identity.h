@@ -22,6 +22,10 @@
  * out of memory. Asks the base URLs in order and keeps the first that
  * answers (the canaries, or any metadata with --no-fingerprint). */
 json_t *pa__identity(const struct pa_engine *e);
+/* The identity as base URL i serves it (new reference, NULL when out of
+ * memory); *ok when something was learnt (the fingerprint, or metadata
+ * with --no-fingerprint). */
+json_t *pa__identity_at(const struct pa_engine *e, size_t i, bool *ok);
 
 /* One probe for identify hooks: GET url when post is NULL, else POST the
  * JSON text post. Returns the JSON of a 2xx answer (new reference) or NULL;

@@ -399,7 +399,8 @@ static int prepare(struct run *r, struct pa_err *err)
         pa_table_init(&r->table, r->suite.scorers.n);
         apply_defaults(r, &ec);
         if ((rc = check_inference(r, &ec, err)) || (rc = pa_engine_open(&r->engine, &ec, err)) ||
-            (rc = pa__preflight(&r->engine, &r->models_listed, err)))
+            (rc = pa__preflight(&r->engine, &r->models_listed, err)) ||
+            (rc = pa__run_endpoints_probe(r, err)))
                 return rc;
         r->x.shard = (struct pa__shard){r->conf->shard_index, r->conf->shard_count};
         if ((rc = pa__shard_cases(&r->x.shard, &r->suite, &r->planned, err)))
@@ -535,7 +536,7 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         if ((rc = prepare(&r, err)) || (rc = open_dir(&r, err)) ||
             (rc = pa_evidence_register(&r.th, r.dir, err)) || (rc = guard(&r, err)))
                 goto out;
-        if (r.engine.ops->http)
+        if (r.engine.ops->http && !r.identity)
                 r.identity = pa__identity(&r.engine);
         if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)) ||
             (rc = execute(&r, err)))
@@ -572,6 +573,7 @@ out:
         json_decref(r.models_listed);
         json_decref(r.failed);
         json_decref(r.identity);
+        pa__run_endpoints_release(&r);
         free(r.model_reported);
         free(r.dir);
         pa__dir_unlock(&r.lock);

@@ -86,6 +86,10 @@ struct run {
         struct pa__runx x;       /* resume, cache, shard, progress, signals (resume.h) */
         struct pa_table table;   /* what the summary needs of each record */
         struct pa__lock lock;    /* the folder's lock, held to the end */
+        /* Several base URLs (run_endpoints.c): each one's identity, and
+         * its counters, filled by the scheduler; both owned. */
+        json_t *endpoint_ids;
+        struct pa_sched_endpoint *endpoint_stats;
 };
 
 /* manifest.json of r with the given status, without writing it (new
@@ -94,6 +98,14 @@ struct run {
 json_t *pa__run_manifest_json(struct run *r, const char *status);
 int pa__run_put_manifest(struct run *r, const char *status, struct pa_err *err);
 int pa__run_write_manifest(struct run *r, const char *status, struct pa_err *err);
+/* HTTP engines: the base URLs' counters set up for the scheduler; with
+ * several, each one's identity, r->identity the first that answered, and
+ * PA_EINVAL when two name different models (run_endpoints.c). */
+int pa__run_endpoints_probe(struct run *r, struct pa_err *err);
+/* The manifest's "endpoints": each base URL's identity and share of the
+ * requests (new reference), or NULL without HTTP. */
+json_t *pa__run_endpoints_json(const struct run *r);
+void pa__run_endpoints_release(struct run *r);
 /* The summary and reports of the run just finished into done (run_end.c). */
 int pa__run_summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err);
 /* Seals the run folder, rewriting the reports with the audit (run_end.c). */

@@ -96,6 +96,13 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
                 json_decref(m);
                 m = NULL;
         }
+        /* Each base URL's identity and share: of this invocation (a resume
+         * counts its own), so a shard's, not a merge's. */
+        if (m && r->engine.ops && r->engine.ops->http &&
+            json_object_set_new(m, "endpoints", pa__run_endpoints_json(r))) {
+                json_decref(m);
+                m = NULL;
+        }
         return m;
 }
 

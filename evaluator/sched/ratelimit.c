@@ -6,9 +6,8 @@
 
 /* Unknown answer length: a typical short answer, so --tpm is not starved. */
 #define DEFAULT_ANSWER_TOKENS 256
-#define BENCH_MAX_MS          30000.0
 
-int pa__limits_init(struct pa_limits *l, const struct pa_sched_conf *c, size_t n_endpoints)
+void pa__limits_init(struct pa_limits *l, const struct pa_sched_conf *c)
 {
         memset(l, 0, sizeof(*l));
         l->conf = c;
@@ -23,15 +22,6 @@ int pa__limits_init(struct pa_limits *l, const struct pa_sched_conf *c, size_t n
                 l->tok_rate = c->tpm / 60000.0;
                 l->tok_cap = l->tok_tokens = c->tpm / 60 > 1 ? c->tpm / 60 : 1;
         }
-        l->n_endpoints = n_endpoints ? n_endpoints : 1;
-        l->ep = calloc(l->n_endpoints, sizeof(*l->ep));
-        return l->ep ? 0 : -1;
-}
-
-void pa__limits_release(struct pa_limits *l)
-{
-        free(l->ep);
-        l->ep = NULL;
 }
 
 static void refill(struct pa_limits *l, double now)
@@ -79,30 +69,9 @@ double pa__limits_wait_ms(struct pa_limits *l, double now)
         return wait;
 }
 
-size_t pa__limits_pick(struct pa_limits *l, double now)
-{
-        size_t best = 0;
-        bool best_ok = false;
-
-        for (size_t i = 0; i < l->n_endpoints; i++) {
-                const struct pa_endpoint *e = &l->ep[i];
-                bool ok = e->benched_until <= now;
-
-                if (i == 0 || (ok && !best_ok) ||
-                    (ok == best_ok && (ok ? e->in_flight < l->ep[best].in_flight
-                                          : e->benched_until < l->ep[best].benched_until))) {
-                        best = i;
-                        best_ok = ok;
-                }
-        }
-        return best;
-}
-
-void pa__limits_take(struct pa_limits *l, size_t ep, const char *request, long max_tokens,
-                     double now)
+void pa__limits_take(struct pa_limits *l, const char *request, long max_tokens, double now)
 {
         refill(l, now);
-        l->ep[ep].in_flight++;
         if (l->req_cap > 0)
                 l->req_tokens -= 1;
         /* About four bytes a token for the prompt, plus the answer's budget. */
@@ -117,14 +86,10 @@ static bool overloaded(CURLcode res, long status)
                (res == CURLE_OK && (status == 429 || status == 503));
 }
 
-void pa__limits_observe(struct pa_limits *l, size_t ep, CURLcode res, long status,
-                        long completion_tokens, double now)
+void pa__limits_observe(struct pa_limits *l, CURLcode res, long status, double now)
 {
-        struct pa_endpoint *e = &l->ep[ep];
         bool ok = res == CURLE_OK && status >= 200 && status < 500 && status != 429;
 
-        (void)completion_tokens;
-        e->in_flight--;
         if (l->conf->adaptive && overloaded(res, status) && now - l->last_decrease >= 1000) {
                 l->window = l->window / 2 < 1 ? 1 : l->window / 2;
                 l->last_decrease = now;
@@ -132,15 +97,5 @@ void pa__limits_observe(struct pa_limits *l, size_t ep, CURLcode res, long statu
                 l->window += 1 / l->window;
                 if (l->window > l->conf->concurrency)
                         l->window = l->conf->concurrency;
-        }
-        if (ok) {
-                e->fails = 0;
-        } else if (res != CURLE_OK || status >= 500 || status == 429) {
-                double bench = 1000.0 * (double)(1u << (e->fails < 5 ? e->fails : 5));
-
-                e->fails++;
-                /* Benching one of several endpoints moves traffic to the others. */
-                if (l->n_endpoints > 1)
-                        e->benched_until = now + (bench < BENCH_MAX_MS ? bench : BENCH_MAX_MS);
         }
 }

@@ -72,12 +72,21 @@ void pa__sched_slot_clear(struct slot *s)
         s->state = FREE;
 }
 
+/* Endpoint i's counters into the caller's stats, when it asked for them. */
+static void publish(struct http *x, size_t i)
+{
+        struct pa_sched_stats *st = x->conf->stats;
+
+        if (st && st->endpoints && i < st->n_endpoints)
+                st->endpoints[i] = x->ep.ep[i].st;
+}
+
 /* Starts (or restarts) the slot's transfer on the best endpoint. */
 static int launch(struct http *x, struct slot *s, struct pa_err *err)
 {
         double now = pa__mono_ms();
 
-        s->endpoint = pa__limits_pick(&x->lim, now);
+        s->endpoint = pa__endpoints_pick(&x->ep, now);
         pa__buf_reset(&s->body);
         s->too_big = false;
         s->first_byte = -1;
@@ -92,7 +101,9 @@ static int launch(struct http *x, struct slot *s, struct pa_err *err)
         curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE, (long)strlen(s->request));
         if (curl_multi_add_handle(x->multi, s->h) != CURLM_OK)
                 return pa_errf(err, PA_ENET, "cannot start a transfer");
-        pa__limits_take(&x->lim, s->endpoint, s->request, x->e->conf.max_tokens, now);
+        pa__limits_take(&x->lim, s->request, x->e->conf.max_tokens, now);
+        pa__endpoints_start(&x->ep, s->endpoint);
+        publish(x, s->endpoint);
         s->state = ACTIVE;
         x->active++;
         if (x->conf->stats)
@@ -156,7 +167,10 @@ static bool server_side(CURLcode res, long status)
 
 /* The circuit breaker: conf->breaker attempts in a row failing for the
  * same server-side cause (curl's code, or the HTTP status) stop the
- * dispatching; an answer or another cause starts the count again. */
+ * dispatching; an answer or another cause starts the count again. With
+ * several base URLs their circuits space the attempts out, so the breaker
+ * also trips when every one has failed EP_GONE_FAILS times in a row (its
+ * probes too: a few seconds). */
 static void watch_breaker(struct http *x, CURLcode res, const struct pa_reply *r)
 {
         struct pa_sched_stats *st = x->conf->stats;
@@ -171,7 +185,7 @@ static void watch_breaker(struct http *x, CURLcode res, const struct pa_reply *r
         if (cause != x->streak_cause)
                 x->streak = 0;
         x->streak_cause = cause;
-        if (++x->streak < x->conf->breaker || x->tripped)
+        if ((++x->streak < x->conf->breaker && !pa__endpoints_gone(&x->ep)) || x->tripped)
                 return;
         x->tripped = true;
         if (st) {
@@ -257,8 +271,9 @@ int pa__sched_finish(struct http *x, CURLMsg *m, pa_sched_done_fn done, void *ud
         attempt_reply(x, s, res, &reply);
         if (add_attempt(&s->attempts, &reply, now - s->t0))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        pa__limits_observe(&x->lim, s->endpoint, res, reply.http_status, reply.completion_tokens,
-                           now);
+        pa__limits_observe(&x->lim, res, reply.http_status, now);
+        pa__endpoints_end(&x->ep, s->endpoint, res, reply.http_status, now - s->t0, now);
+        publish(x, s->endpoint);
         watch_breaker(x, res, &reply);
         delay = reply.error ? retry_delay(x, s, res, reply.http_status, now) : -1;
         if (delay >= 0) {
@@ -295,7 +310,7 @@ static int wake(struct http *x, double now, struct pa_err *err)
                 struct slot *s = &x->slots[i];
 
                 if (s->state != WAITING || s->wake_at > now ||
-                    !pa__limits_allow(&x->lim, x->active, now))
+                    !pa__limits_allow(&x->lim, x->active, now) || !pa__endpoints_ready(&x->ep, now))
                         continue;
                 x->waiting--;
                 if (launch(x, s, err) < 0)
@@ -340,6 +355,9 @@ static int poll_ms(struct http *x, bool more, double now)
         if (pa__limits_full(&x->lim, x->active))
                 return wait < 0 ? 0 : (int)ceil(wait);
         t = pa__limits_wait_ms(&x->lim, now); /* > 0: tokens are short */
+        /* Every circuit open, none in flight: until the first reopens. */
+        if (pa__endpoints_wait_ms(&x->ep, now) > t)
+                t = pa__endpoints_wait_ms(&x->ep, now);
         for (unsigned i = 0; i < x->conf->concurrency && x->waiting; i++) {
                 const struct slot *s = &x->slots[i];
 
@@ -367,7 +385,8 @@ static int http_run(struct http *x, pa_sched_next_fn next, pa_sched_done_fn done
                 }
                 if ((rc = wake(x, now, err)))
                         return rc;
-                while (more && (s = free_slot(x)) && pa__limits_allow(&x->lim, x->active, now)) {
+                while (more && (s = free_slot(x)) && pa__limits_allow(&x->lim, x->active, now) &&
+                       pa__endpoints_ready(&x->ep, now)) {
                         if ((rc = start_new(x, s, next, done, ud, err)) < 0)
                                 return rc;
                         more = rc > 0;

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "parity/sched.h"
+#include "endpoint.h"
 #include "ratelimit.h"
 #include "evaluator/util/util.h"
 
@@ -35,6 +36,7 @@ struct http {
         struct pa_engine *e;
         const struct pa_sched_conf *conf;
         struct pa_limits lim;
+        struct pa__endpoints ep; /* the base URLs' choice and circuits */
         CURLM *multi;
         int epfd;
         double timer_at; /* when curl wants a timeout action; < 0: none */

@@ -118,8 +118,8 @@ int pa__sched_setup(struct http *x, struct pa_err *err)
         x->headers = curl_slist_append(NULL, "Content-Type: application/json");
         /* No "Expect: 100-continue" round trip before each body. */
         x->headers = curl_slist_append(x->headers, "Expect:");
-        if (!x->multi || !x->slots || !x->headers ||
-            pa__limits_init(&x->lim, x->conf, x->e->n_urls))
+        pa__limits_init(&x->lim, x->conf);
+        if (!x->multi || !x->slots || !x->headers || pa__endpoints_init(&x->ep, x->e->n_urls))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         if (x->e->auth)
                 x->headers = curl_slist_append(x->headers, x->e->auth);
@@ -164,7 +164,7 @@ void pa__sched_teardown(struct http *x)
         for (size_t i = 0; x->parsed && i < x->e->n_urls; i++)
                 curl_url_cleanup(x->parsed[i]);
         free(x->parsed);
-        pa__limits_release(&x->lim);
+        pa__endpoints_release(&x->ep);
         curl_multi_cleanup(x->multi);
         curl_slist_free_all(x->headers);
         if (x->epfd >= 0)

@@ -1,4 +1,5 @@
 /* --shard i/n (shard.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,20 +32,63 @@ bool pa__case_id_u64(const char *id, uint64_t *out)
         return true;
 }
 
-int pa__shard_parse(const char *s, struct pa__shard *sh)
+/* The batch systems' index variables, read by one code path: a Slurm
+ * array task and a Kubernetes Indexed Job's pod are the same thing to a
+ * shard (docs/shards.md). */
+static const char *const index_vars[] = {"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"};
+#define N_INDEX_VARS (sizeof(index_vars) / sizeof(*index_vars))
+
+int pa__shard_env_index(unsigned n, unsigned *index, char *msg, size_t msg_size)
+{
+        const char *name = NULL, *val = NULL;
+        long i;
+
+        for (size_t k = 0; k < N_INDEX_VARS; k++) {
+                const char *v = getenv(index_vars[k]);
+
+                if (!v || !*v)
+                        continue;
+                if (val && strcmp(v, val) != 0) {
+                        snprintf(msg, msg_size, "%s=%s and %s=%s disagree: unset one", name, val,
+                                 index_vars[k], v);
+                        return PA_EINVAL;
+                }
+                name = name ? name : index_vars[k];
+                val = val ? val : v;
+        }
+        if (!val) {
+                snprintf(msg, msg_size, "neither %s nor %s is set (not a job array task?)",
+                         index_vars[0], index_vars[1]);
+                return PA_EINVAL;
+        }
+        if (pa__parse_long(val, 0, (long)n - 1, &i)) {
+                snprintf(msg, msg_size, "%s='%s': expected an index from 0 to %u (--array=0-%u)",
+                         name, val, n - 1, n - 1);
+                return PA_EINVAL;
+        }
+        *index = (unsigned)i;
+        return 0;
+}
+
+int pa__shard_parse(const char *s, struct pa__shard *sh, char *msg, size_t msg_size)
 {
         const char *slash = strchr(s, '/');
         char first[32];
         long i, n;
 
+        snprintf(msg, msg_size, "expected I/N with 0 <= I < N <= %u, or auto/N", PA_SHARD_MAX);
         if (!slash || (size_t)(slash - s) >= sizeof(first))
                 return PA_EINVAL;
         memcpy(first, s, (size_t)(slash - s));
         first[slash - s] = '\0';
-        if (pa__parse_long(slash + 1, 1, PA_SHARD_MAX, &n) || pa__parse_long(first, 0, n - 1, &i))
+        if (pa__parse_long(slash + 1, 1, PA_SHARD_MAX, &n))
+                return PA_EINVAL;
+        sh->count = (unsigned)n;
+        if (strcmp(first, "auto") == 0)
+                return pa__shard_env_index(sh->count, &sh->index, msg, msg_size);
+        if (pa__parse_long(first, 0, n - 1, &i))
                 return PA_EINVAL;
         sh->index = (unsigned)i;
-        sh->count = (unsigned)n;
         return 0;
 }
 

@@ -8,6 +8,7 @@
 #define PA_SHARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -20,8 +21,14 @@ struct pa__shard {
         unsigned index, count; /* count 0: no sharding, the whole suite */
 };
 
-/* Parses "i/n" (0 <= i < n <= PA_SHARD_MAX); 0 or PA_EINVAL. */
-int pa__shard_parse(const char *s, struct pa__shard *sh);
+/* Parses "i/n" (0 <= i < n <= PA_SHARD_MAX), or "auto/n": i from the
+ * environment (pa__shard_env_index()). 0, or PA_EINVAL with what was
+ * expected in msg. */
+int pa__shard_parse(const char *s, struct pa__shard *sh, char *msg, size_t msg_size);
+/* The shard index of a batch job's task: $SLURM_ARRAY_TASK_ID or
+ * $JOB_COMPLETION_INDEX (both may be set when equal), 0 <= index < n. 0,
+ * or PA_EINVAL with the reason in msg. */
+int pa__shard_env_index(unsigned n, unsigned *index, char *msg, size_t msg_size);
 /* Whether case_id (16 hex digits) belongs to sh; always true unsharded. */
 bool pa__shard_has(const struct pa__shard *sh, const char *case_id);
 /* Number of the suite's cases in sh (builds every case once). */

@@ -11,8 +11,9 @@
  * `concurrency`, halves on 429, 503 and timeouts (at most once a second)
  * and grows by one per window of successes back to `concurrency`. Rate
  * limits are token buckets refilled continuously. Several endpoints are
- * balanced by least requests in flight; one that fails is benched for a
- * while. A circuit breaker stops a run whose server has gone. */
+ * balanced by expected wait (peak-EWMA latency x requests in flight), each
+ * behind its own circuit: one that fails is benched for a while, then
+ * probed. A circuit breaker stops a run whose server has gone. */
 #ifndef PARITY_SCHED_H
 #define PARITY_SCHED_H
 
@@ -22,12 +23,25 @@
 
 #include "parity/engine.h"
 
+/* One base URL's share of a run (pa_sched_stats.endpoints). */
+struct pa_sched_endpoint {
+        unsigned long long attempts; /* requests sent to it, retries included */
+        unsigned long long answers;  /* of them answered: any HTTP status but 5xx and 429 */
+        unsigned long long failures; /* no answer, 5xx or 429 */
+        unsigned long long opened;   /* times its circuit opened (it was benched) */
+        double latency_ms_sum;       /* over the answers */
+};
+
 struct pa_sched_stats {
         unsigned long long started, retries, errors;
         unsigned in_flight;
         double window;        /* current adaptive concurrency */
         bool tripped;         /* the circuit breaker stopped the run */
         char trip_cause[256]; /* the last failure when it did */
+        /* Caller-owned, one per base URL (n_endpoints of them), updated
+         * when not NULL. */
+        struct pa_sched_endpoint *endpoints;
+        size_t n_endpoints;
 };
 
 struct pa_sched_conf {
