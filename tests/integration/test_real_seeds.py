@@ -74,7 +74,7 @@ class RealSeedsTest(unittest.TestCase):
         run_dir = os.path.join(self.tmp, name)
         r = harness.parity(["run", SUITE, "--engine", "openai-chat", "--base-url", self.base,
                             "--model", "stories260K", "--run-dir", run_dir, "--no-cache",
-                            "--concurrency", "4", "--quiet", *extra], timeout=60)
+                            "--concurrency", "4", "--quiet", *extra], timeout=240)
         self.assertEqual(r.rc, 0, r.describe())
         return load_jsonl(os.path.join(run_dir, "results.jsonl")), \
             load_json(os.path.join(run_dir, "manifest.json"))
