@@ -123,8 +123,9 @@ static int flag_alerts(struct pa_history *h, const json_t *run, json_t *out, str
                 const json_t *before = same_comparison(cp, c);
                 char *msg = NULL;
 
-                if (rc || json_integer_value(json_object_get(c, "flagged")) != 1 ||
-                    (before && json_integer_value(json_object_get(before, "flagged")) == 1))
+                /* A crossing is a comparison measured unflagged before and flagged now. */
+                if (rc || json_integer_value(json_object_get(c, "flagged")) != 1 || !before ||
+                    json_integer_value(json_object_get(before, "flagged")) != 0)
                         continue;
                 if (asprintf(&msg,
                              "%s: '%s' vs '%s' on %s crosses its threshold in run %s (flagged, "
@@ -149,18 +150,20 @@ out:
 static int budget_alert(const json_t *run, json_t *out)
 {
         const char *status = str(run, "status");
-        char *msg = NULL;
+        char *msg = NULL, budget[32];
         int rc;
 
         if (status && !strcmp(status, "complete"))
                 return 0;
+        snprintf(budget, sizeof(budget), "%g",
+                 json_number_value(json_object_get(run, "max_error_rate")));
         if (asprintf(&msg,
                      "run %s is %s: %lld of %lld answers missing (error budget %s%s%s): not a "
                      "pass",
                      str(run, "run_id"), status ? status : "of unknown status",
                      (long long)json_integer_value(json_object_get(run, "unanswered")),
                      (long long)json_integer_value(json_object_get(run, "planned")),
-                     json_is_number(json_object_get(run, "max_error_rate")) ? "" : "?",
+                     json_is_number(json_object_get(run, "max_error_rate")) ? budget : "unknown",
                      str(run, "stopped_by") ? "; stopped by " : "",
                      str(run, "stopped_by") ? str(run, "stopped_by") : "") < 0)
                 return PA_ENOMEM;
