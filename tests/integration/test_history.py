@@ -291,6 +291,13 @@ class HistoryTest(unittest.TestCase):
         info = families["parity_run_info"]["samples"]
         self.assertEqual([lab["run_id"] for lab, _ in info], [self.ids[-1]])
         self.assertEqual(families["parity_run_complete"]["samples"][0][1], 1)
+        # The Grafana dashboard asks only for metrics the export writes.
+        dash = open(os.path.join(harness.SOURCE_ROOT, "docs", "grafana-dashboard.json"),
+                    encoding="utf-8").read()
+        json.loads(dash)
+        asked = set(re.findall(r"\bparity_[a-z_]+", dash))
+        self.assertTrue(asked)
+        self.assertEqual(asked - set(families), set())
         if shutil.which("promtool"):
             pr = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
