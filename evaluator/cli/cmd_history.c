@@ -13,14 +13,14 @@
 
 static const char history_usage[] =
     "usage: parity history add RUN_DIR... [--history DB] [--track NAME] [--fail-on LIST]\n"
-    "       parity history rebuild DB DIR...\n"
+    "       parity history rebuild DB DIR... [--track NAME]\n"
     "       parity history list [--history DB] [--suite S] [--track NAME] [--json]\n"
     "Indexes sealed run folders in an SQLite database (the folders stay the evidence):\n"
     "suite, requested and served model, engine, fingerprint, time, operator, status,\n"
     "per-domain rates and per-comparison disparities with their intervals and flags.\n"
     "add verifies each folder first and prints the alerts of each run against the one\n"
     "before it; rebuild makes DB anew from the run folders in (or under) each DIR,\n"
-    "keeping the baselines of a readable old DB.\n"
+    "keeping the baselines and tracks of a readable old DB (--track for the rest).\n"
     "  --history DB     the database (default: $PARITY_HISTORY)\n"
     "  --track NAME     the line of runs a run belongs to (default main)\n"
     "  --fail-on LIST   exit 1 on these alerts: model-change, threshold, all, none\n"
@@ -44,7 +44,7 @@ static const struct option options[] = {
 struct args {
         const char *db, *track, *suite;
         unsigned fail_on;
-        bool json;
+        bool json, track_given;
         int first; /* argv index of the first operand */
 };
 
@@ -73,6 +73,7 @@ static int parse(int argc, char **argv, const char *usage, struct args *a)
                         break;
                 case O_TRACK:
                         a->track = optarg;
+                        a->track_given = true;
                         break;
                 case O_FAIL:
                         if (pa__alert_kinds(optarg, &a->fail_on, &err))
@@ -199,7 +200,7 @@ static void list_line(const json_t *r, bool json)
                    : "-");
 }
 
-static int list(const struct args *a, bool track_given)
+static int list(const struct args *a)
 {
         struct pa_err err = {{0}};
         struct pa_history *h = NULL;
@@ -210,7 +211,7 @@ static int list(const struct args *a, bool track_given)
         if ((rc = need_db(a)) >= 0)
                 return rc;
         if (pa__history_open(a->db, false, &h, &err) ||
-            pa__history_runs(h, a->suite, track_given ? a->track : NULL, 0, &runs, &err)) {
+            pa__history_runs(h, a->suite, a->track_given ? a->track : NULL, 0, &runs, &err)) {
                 pa__history_close(h);
                 return pa__fail(err.msg);
         }
@@ -226,31 +227,46 @@ static int list(const struct args *a, bool track_given)
         return 0;
 }
 
-/* The old database's baselines by run key, to carry into the new one. */
-static json_t *old_baselines(const char *db)
+/* What the folders do not hold, from the old database when it can still
+ * be read: the baselines and the runs' tracks, by run key. */
+struct kept {
+        json_t *baselines, *tracks;
+};
+
+static void old_state(const char *db, struct kept *k)
 {
         struct pa_err err = {{0}};
         struct pa_history *h = NULL;
-        json_t *rows = NULL;
 
+        k->baselines = k->tracks = NULL;
         if (access(db, F_OK) || pa__history_open(db, false, &h, &err) ||
             pa__history_sql(h,
                             "SELECT baselines.suite, baselines.track, runs.key FROM baselines"
                             " JOIN runs ON runs.id = baselines.run",
-                            NULL, 0, &rows, &err))
+                            NULL, 0, &k->baselines, &err) ||
+            pa__history_sql(h, "SELECT key, track FROM runs", NULL, 0, &k->tracks, &err))
                 fprintf(stderr, "parity: history rebuild: %s\n",
-                        err.msg[0] ? err.msg : "no earlier database: no baselines to keep");
+                        err.msg[0] ? err.msg
+                                   : "no earlier database: no baselines or tracks to keep");
         pa__history_close(h);
-        return rows;
 }
 
-static int carry_baselines(struct pa_history *h, const json_t *rows, struct pa_err *err)
+static int carry(struct pa_history *h, const struct kept *k, struct pa_err *err)
 {
         const json_t *b;
         size_t i;
         int rc = 0;
 
-        json_array_foreach(rows, i, b)
+        json_array_foreach(k->tracks, i, b)
+        {
+                const char *args[] = {json_string_value(json_object_get(b, "track")),
+                                      json_string_value(json_object_get(b, "key"))};
+
+                if (rc == 0)
+                        rc = pa__history_sql(h, "UPDATE runs SET track = ? WHERE key = ?", args, 2,
+                                             NULL, err);
+        }
+        json_array_foreach(k->baselines, i, b)
         {
                 const char *args[] = {json_string_value(json_object_get(b, "suite")),
                                       json_string_value(json_object_get(b, "track")),
@@ -266,7 +282,8 @@ static int carry_baselines(struct pa_history *h, const json_t *rows, struct pa_e
         return rc;
 }
 
-static int rebuild_into(struct pa_history *h, char **dirs, int n, size_t *skipped)
+static int rebuild_into(struct pa_history *h, const char *track, char **dirs, int n,
+                        size_t *skipped)
 {
         struct pa_err err = {{0}};
 
@@ -282,8 +299,7 @@ static int rebuild_into(struct pa_history *h, char **dirs, int n, size_t *skippe
                         long long id;
 
                         err.msg[0] = 0;
-                        if (pa__history_add(h, json_string_value(d), PA_HISTORY_TRACK, &what, &id,
-                                            &err)) {
+                        if (pa__history_add(h, json_string_value(d), track, &what, &id, &err)) {
                                 fprintf(stderr, "parity: history rebuild: skipped: %s\n", err.msg);
                                 ++*skipped;
                         }
@@ -297,7 +313,7 @@ static int rebuild(const struct args *a, int argc, char **argv)
 {
         struct pa_err err = {{0}};
         struct pa_history *h = NULL;
-        json_t *keep = NULL;
+        struct kept keep;
         char *tmp = NULL;
         size_t skipped = 0;
         int rc = 2;
@@ -306,13 +322,13 @@ static int rebuild(const struct args *a, int argc, char **argv)
                 return usage_error(history_usage);
         if (asprintf(&tmp, "%s.rebuild-%ld", argv[a->first], (long)getpid()) < 0)
                 return pa__fail("out of memory");
-        keep = old_baselines(argv[a->first]);
+        old_state(argv[a->first], &keep);
         unlink(tmp);
         if (pa__history_open(tmp, true, &h, &err))
                 goto fail;
-        if ((rc = rebuild_into(h, argv + a->first + 1, argc - a->first - 1, &skipped)))
+        if ((rc = rebuild_into(h, a->track, argv + a->first + 1, argc - a->first - 1, &skipped)))
                 goto out;
-        if (carry_baselines(h, keep, &err))
+        if (carry(h, &keep, &err))
                 goto fail;
         pa__history_close(h);
         h = NULL;
@@ -329,8 +345,8 @@ static int rebuild(const struct args *a, int argc, char **argv)
                         strerror(errno));
                 goto fail;
         }
-        printf("rebuilt %s: %zu baseline%s kept%s\n", argv[a->first], json_array_size(keep),
-               json_array_size(keep) == 1 ? "" : "s",
+        printf("rebuilt %s: %zu baseline%s kept%s\n", argv[a->first],
+               json_array_size(keep.baselines), json_array_size(keep.baselines) == 1 ? "" : "s",
                skipped ? "; folders that did not verify were skipped (above)" : "");
         rc = skipped ? 2 : 0;
         goto out;
@@ -341,7 +357,8 @@ out:
         if (rc && tmp)
                 unlink(tmp);
         free(tmp);
-        json_decref(keep);
+        json_decref(keep.baselines);
+        json_decref(keep.tracks);
         return rc;
 }
 
@@ -349,15 +366,12 @@ int pa__cmd_history(int argc, char **argv)
 {
         struct args a;
         const char *sub = argc > 1 ? argv[1] : "";
-        bool track_given = false;
         int rc;
 
         if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
                 fputs(history_usage, stdout);
                 return 0;
         }
-        for (int i = 1; i < argc; i++)
-                track_given |= !strcmp(argv[i], "--track") || !strncmp(argv[i], "--track=", 8);
         if ((rc = parse(argc - 1, argv + 1, history_usage, &a)) >= 0)
                 return rc;
         a.first++; /* operands counted in argv */
@@ -372,6 +386,6 @@ int pa__cmd_history(int argc, char **argv)
         if (!strcmp(sub, "rebuild"))
                 return rebuild(&a, argc, argv);
         if (!strcmp(sub, "list"))
-                return a.first == argc ? list(&a, track_given) : usage_error(history_usage);
+                return a.first == argc ? list(&a) : usage_error(history_usage);
         return usage_error(history_usage);
 }

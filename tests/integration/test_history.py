@@ -246,12 +246,16 @@ class HistoryTest(unittest.TestCase):
 
     def test_rebuild_keeps_the_baselines_of_a_readable_database(self):
         db = os.path.join(self.tmp, "keep.db")
-        ok(self.p("history", "add", *self.dirs, "--history", db))
+        ok(self.p("history", "add", *self.dirs[:-1], "--history", db))
+        ok(self.p("history", "add", self.dirs[-1], "--history", db, "--track", "nightly"))
         ok(self.p("baseline", "set", "drift", self.ids[1], "--history", db))
         r = ok(self.p("history", "rebuild", db, os.path.join(self.tmp, "runs")))
         self.assertIn("1 baseline kept", r.stdout)
         r = ok(self.p("baseline", "show", "drift", "--history", db))
         self.assertIn(self.ids[1], r.stdout)
+        r = ok(self.p("history", "list", "--history", db, "--track", "nightly", "--json"))
+        self.assertEqual([json.loads(x)["run_id"] for x in r.stdout.splitlines()],
+                         [self.ids[-1]])
 
     # --- baselines ------------------------------------------------------
 
