@@ -153,41 +153,61 @@ static void fmt_ci(char *buf, size_t len, const json_t *ci)
                 snprintf(buf, len, "-");
 }
 
-/* One row a run: the value and interval, then the test against the reference. */
-static void md_rows(FILE *f, const json_t *t, const json_t *m, const struct kind *k)
+/* One row of cells, as Markdown or as HTML. */
+static void row(FILE *f, bool html, const char *const *cells, size_t n, bool head)
 {
+        for (size_t i = 0; i < n; i++) {
+                if (!html) {
+                        fprintf(f, "| %s ", cells[i]);
+                        continue;
+                }
+                fputs(head ? "<th>" : "<td>", f);
+                pa__html_esc(f, cells[i]);
+                fputs(head ? "</th>" : "</td>", f);
+        }
+        fputs(html ? "</tr>\n" : "|\n", f);
+        if (head && !html)
+                fputs("|---|---|---|---|---|---|---|---|\n", f);
+}
+
+/* One row a run: the value and interval, then the test against the reference. */
+static void rows(FILE *f, bool html, const json_t *t, const json_t *m, const struct kind *k)
+{
+        const char *head[] = {"run",          "started", k->unit,  "95% CI", "change vs reference",
+                              "its interval", "Holm p",  "verdict"};
         const json_t *p;
         size_t i;
         char cikey[32];
 
         snprintf(cikey, sizeof(cikey), "%s_ci", k->test);
-        fprintf(f,
-                "| run | started | %s | 95%% CI | change vs reference | its interval | Holm p "
-                "| verdict |\n|---|---|---|---|---|---|---|---|\n",
-                k->unit);
+        fputs(html ? "<table><tr>" : "", f);
+        row(f, html, head, 8, true);
         json_array_foreach(json_object_get(m, "points"), i, p)
         {
                 const json_t *run = run_at(t, i),
                              *x = json_array_get(json_object_get(m, "tests"), i);
-                char ci[64], tci[64];
+                char v[32] = "-", ci[64], d[32] = "-", tci[64], adj[32] = "-";
+                const char *cells[] = {
+                    str(run, "run_id"), str(run, "started_at"), v, ci, d, tci, adj, NULL};
                 json_t *pci =
                     json_pack("[O?, O?]", json_object_get(p, "ci_lo"), json_object_get(p, "ci_hi"));
 
                 fmt_ci(ci, sizeof(ci), pci);
                 json_decref(pci);
                 fmt_ci(tci, sizeof(tci), json_object_get(x, cikey));
-                fprintf(f, "| %s | %s | ", str(run, "run_id"), str(run, "started_at"));
-                if (json_is_null(p))
-                        fprintf(f, "- | - | ");
-                else
-                        fprintf(f, "%.3f | %s | ", num(p, k->value), ci);
-                if (x && !json_is_null(x))
-                        fprintf(f, "%+.3f | %s | %.3g | %s |\n", num(x, k->test), tci,
-                                num(x, "p_adjusted"), str(x, k->verdict));
-                else
-                        fprintf(f, "- | - | - | %s |\n",
-                                str(run, "note")[0] ? str(run, "note") : "not tested");
+                if (!json_is_null(p))
+                        snprintf(v, sizeof(v), "%.3f", num(p, k->value));
+                if (x && !json_is_null(x)) {
+                        snprintf(d, sizeof(d), "%+.3f", num(x, k->test));
+                        snprintf(adj, sizeof(adj), "%.3g", num(x, "p_adjusted"));
+                        cells[7] = str(x, k->verdict);
+                } else {
+                        cells[7] = str(run, "note")[0] ? str(run, "note") : "not tested";
+                }
+                fputs(html ? "<tr>" : "", f);
+                row(f, html, cells, 8, false);
         }
+        fputs(html ? "</table>\n" : "", f);
 }
 
 static int write_md(const json_t *t, FILE *f)
@@ -206,7 +226,7 @@ static int write_md(const json_t *t, FILE *f)
                         fprintf(f, "\n### %s\n\n", name);
                         summary_line(f, t, m, &kinds[k]);
                         fputs("\n", f);
-                        md_rows(f, t, m, &kinds[k]);
+                        rows(f, false, t, m, &kinds[k]);
                 }
         }
         return ferror(f) ? PA_EIO : 0;
@@ -392,6 +412,7 @@ static int write_html(const json_t *t, FILE *f)
                         free(line_);
                         fputs("</p>\n", f);
                         chart(f, t, m, &kinds[k], name);
+                        rows(f, true, t, m, &kinds[k]);
                 }
         }
         pa__html_foot(f);
