@@ -137,9 +137,6 @@ static struct {
 } history = {NULL, PA_HISTORY_TRACK, 0};
 
 static const struct option run_options[] = {
-    {"history", required_argument, NULL, O_HISTORY},
-    {"history-track", required_argument, NULL, O_HISTORY_TRACK},
-    {"history-fail-on", required_argument, NULL, O_HISTORY_FAIL},
     {"engine", required_argument, NULL, O_ENGINE},
     {"base-url", required_argument, NULL, O_BASE},
     {"model", required_argument, NULL, O_MODEL},
@@ -187,6 +184,9 @@ static const struct option run_options[] = {
     {"max-cases", required_argument, NULL, O_MAX_CASES},
     {"mode", required_argument, NULL, O_MODE},
     {"help", no_argument, NULL, O_HELP},
+    {"history", required_argument, NULL, O_HISTORY},
+    {"history-track", required_argument, NULL, O_HISTORY_TRACK},
+    {"history-fail-on", required_argument, NULL, O_HISTORY_FAIL},
     {NULL, 0, NULL, 0},
 };
 
