@@ -136,7 +136,16 @@ static int side_open(struct side *s, const char *path, struct pa_err *err)
         memset(s, 0, sizeof(*s));
         if (!p)
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        rc = pa_run_dir_open(&s->dir, path, err);
+        if ((rc = pa_run_dir_open(&s->dir, path, err))) {
+                char why[sizeof(err->msg)];
+
+                /* The index points at folders; a moved one is re-indexed. */
+                snprintf(why, sizeof(why), "%s", err->msg);
+                pa_errf(err, rc,
+                        "%s (the drift test reads the indexed run folders: put it back, or "
+                        "index where it went with parity history rebuild)",
+                        why);
+        }
         if (rc == 0 && !(latest = pa_results_latest(s->dir.records)))
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
         if (rc == 0) {
