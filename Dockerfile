@@ -10,7 +10,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential meson ninja-build \
-       pkg-config libpcre2-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
+       pkg-config libpcre2-dev libjansson-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . /src
@@ -22,7 +22,7 @@ RUN meson setup /build --prefix=/usr/local --buildtype=release -Dtests=false \
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpcre2-8-0 libjansson4 libcurl4 \
-       libssl3 libgomp1 ca-certificates \
+       libssl3 libgomp1 libsqlite3-0 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/usr/local/ /usr/local/
 RUN useradd --create-home --uid 10001 --user-group parity \

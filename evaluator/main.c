@@ -44,6 +44,10 @@ static const struct command commands[] = {
     {"audit", pa__cmd_audit, "print and write the audit view (LL144 table, checklist)"},
     {"merge", pa__cmd_merge, "join the run folders of a suite's shards into one"},
     {"engines", pa__cmd_engines, "list the engines"},
+    {"history", pa__cmd_history, "index sealed runs in a history database; list; alerts"},
+    {"baseline", pa__cmd_baseline, "bless a run as the baseline of its suite and track"},
+    {"trend", pa__cmd_trend, "metrics of a suite across runs, with an item-level drift test"},
+    {"export", pa__cmd_export, "the history as OpenMetrics text or JSON Lines"},
     {"version", cmd_version, "print the version"},
     {NULL, NULL, NULL},
 };

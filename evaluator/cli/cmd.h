@@ -20,6 +20,16 @@ int pa__cmd_attest(int argc, char **argv);
 int pa__cmd_audit(int argc, char **argv);
 int pa__cmd_diff(int argc, char **argv);
 int pa__cmd_report(int argc, char **argv);
+int pa__cmd_history(int argc, char **argv);
+int pa__cmd_baseline(int argc, char **argv);
+int pa__cmd_trend(int argc, char **argv);
+int pa__cmd_export(int argc, char **argv);
+/* Indexes the run folders dirs in the history db under track, prints
+ * their alerts; the exit code (cmd_history.c). */
+int pa__history_add_dirs(const char *db, const char *track, unsigned fail_on, char **dirs, int n);
+/* The folder of the baseline of suite and track in db (*dir malloc'ed);
+ * 0, or the exit code after saying why (cmd_baseline.c). */
+int pa__history_baseline_dir(const char *db, const char *suite, const char *track, char **dir);
 
 /* parity run's defaults, which parity demo starts from (cmd_run.c). */
 struct pa_run_conf;

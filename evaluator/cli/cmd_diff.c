@@ -15,6 +15,7 @@
 #include "evaluator/evidence/evidence_int.h"
 #include "reports/diff.h"
 #include "reports/verdict.h"
+#include "evaluator/run/resume.h"
 #include "evaluator/run/run.h"
 #include "evaluator/util/util.h"
 
@@ -46,6 +47,11 @@ static const char usage_text[] =
     "  --allow-incomplete   compare a run that is incomplete (answers missing); the\n"
     "                       verdict says so first\n"
     "  --quiet              print only the diff folder\n"
+    "  --baseline           parity diff --baseline [--track NAME] [--history DB] CAND_RUN:\n"
+    "                       the base is the baseline of CAND_RUN's suite and track in the\n"
+    "                       history (parity baseline set; docs/history.md)\n"
+    "  --track NAME         the baseline's track (default main)\n"
+    "  --history DB         the history database (default: $PARITY_HISTORY)\n"
     "Both runs must verify (parity verify) and be complete.\n"
     "Exit: 0 pass, 1 a gate failed, 2 usage or input error (an input that does not\n"
     "verify), 3 an input is incomplete (without --allow-incomplete).\n";
@@ -61,7 +67,10 @@ enum {
         O_QUIET,
         O_HELP,
         O_SEED,
-        O_INCOMPLETE
+        O_INCOMPLETE,
+        O_BASELINE, /* docs/history.md */
+        O_TRACK,
+        O_HISTORY
 };
 
 struct opts {
@@ -71,6 +80,8 @@ struct opts {
         int correction; /* -1: not given */
         long seed;      /* -1: not given */
         bool has_alpha, has_min, has_drop, quiet, allow_incomplete;
+        bool baseline; /* base from the history: --baseline, --track, --history */
+        const char *track, *history;
 };
 
 static int usage_error(const char *msg)
@@ -140,12 +151,19 @@ static int parse(int argc, char **argv, struct opts *o)
             {"seed", required_argument, NULL, O_SEED},
             {"quiet", no_argument, NULL, O_QUIET},
             {"allow-incomplete", no_argument, NULL, O_INCOMPLETE},
+            {"baseline", no_argument, NULL, O_BASELINE},
+            {"track", required_argument, NULL, O_TRACK},
+            {"history", required_argument, NULL, O_HISTORY},
             {"help", no_argument, NULL, O_HELP},
             {NULL, 0, NULL, 0},
         };
         int opt, rc;
 
-        *o = (struct opts){.formats = DEFAULT_FORMATS, .correction = -1, .seed = -1};
+        *o = (struct opts){.formats = DEFAULT_FORMATS,
+                           .correction = -1,
+                           .seed = -1,
+                           .track = "main",
+                           .history = getenv("PARITY_HISTORY")};
         optind = 1;
         while ((opt = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
                 switch (opt) {
@@ -194,6 +212,15 @@ static int parse(int argc, char **argv, struct opts *o)
                 case O_INCOMPLETE:
                         o->allow_incomplete = true;
                         break;
+                case O_BASELINE:
+                        o->baseline = true;
+                        break;
+                case O_TRACK:
+                        o->track = optarg;
+                        break;
+                case O_HISTORY:
+                        o->history = optarg;
+                        break;
                 case O_HELP:
                         fputs(usage_text, stdout);
                         return 0;
@@ -201,11 +228,31 @@ static int parse(int argc, char **argv, struct opts *o)
                         return pa__opt_error("diff", argv, "o:", lo);
                 }
         }
+        if (o->baseline) {
+                if (optind != argc - 1)
+                        return usage_error("--baseline: expected one run folder: CAND_RUN");
+                o->cand = argv[optind];
+                return -1;
+        }
         if (optind != argc - 2)
                 return usage_error("expected two run folders: BASE_RUN CAND_RUN");
         o->base = argv[optind];
         o->cand = argv[optind + 1];
         return -1;
+}
+
+/* --baseline: the base folder is the blessed run of the candidate's suite
+ * and track (*dir malloc'ed); then the diff runs as with two folders. */
+static int baseline_dir(const struct opts *o, char **dir)
+{
+        struct pa_err err = {{0}};
+        json_t *m = pa__manifest_load(o->cand, &err);
+        const char *suite = json_string_value(json_object_get(json_object_get(m, "suite"), "id"));
+        int rc = m && suite ? pa__history_baseline_dir(o->history, suite, o->track, dir)
+                            : pa__fail(err.msg[0] ? err.msg : "candidate manifest: no suite id");
+
+        json_decref(m);
+        return rc ? rc : -1;
 }
 
 /* The thresholds of a file or of a manifest's pre-registration into c; a
@@ -587,13 +634,18 @@ int pa__cmd_diff(int argc, char **argv)
         struct opts o;
         struct pa_run_dir b = {0}, c = {0};
         struct pa_err err = {{0}};
+        char *base = NULL;
         int rc = parse(argc, argv, &o);
 
         if (rc >= 0)
                 return rc;
+        if (o.baseline && (rc = baseline_dir(&o, &base)) >= 0)
+                return rc;
+        if (base)
+                o.base = base;
         if ((rc = check_intact("base", o.base)) >= 0 ||
             (rc = check_intact("candidate", o.cand)) >= 0)
-                return rc;
+                goto out;
         if (pa_run_dir_open(&b, o.base, &err) || pa_run_dir_open(&c, o.cand, &err) ||
             keep_latest(&b, &err) || keep_latest(&c, &err))
                 rc = pa__fail(err.msg[0] ? err.msg : "cannot open the run folders");
@@ -602,5 +654,7 @@ int pa__cmd_diff(int argc, char **argv)
                 rc = run_diff(&o, &b, &c);
         pa_run_dir_release(&b);
         pa_run_dir_release(&c);
+out:
+        free(base);
         return rc;
 }

@@ -9,6 +9,7 @@
 #include "parity/engine.h"
 #include "cmd.h"
 #include "opt.h"
+#include "evaluator/history/history.h"
 #include "evaluator/run/run.h"
 #include "evaluator/suite/shard.h"
 #include "evaluator/util/util.h"
@@ -73,7 +74,11 @@ static const char run_usage[] =
     "  --operator-role ROLE  their role\n"
     "  --purpose TEXT        why the run was made (manifest \"purpose\")\n"
     "  --data-source TEXT    a note on the data used (manifest \"data_source\")\n"
-    "  --quiet               print only errors and the run folder\n";
+    "  --quiet               print only errors and the run folder\n"
+    "  --history DB          index the sealed run in this history database at the end and\n"
+    "                        print its alerts (parity history add; docs/history.md)\n"
+    "  --history-track NAME  the run's track in the history (default main)\n"
+    "  --history-fail-on L   exit 1 on these alerts: model-change, threshold, all, none\n";
 
 enum {
         O_ENGINE = 256,
@@ -121,6 +126,13 @@ enum {
 
 /* Evidence (docs/evidence.md). */
 enum { O_THRESHOLDS = 512, O_OPERATOR, O_OPERATOR_ORG, O_OPERATOR_ROLE, O_PURPOSE, O_DATA_SOURCE };
+
+/* The history (docs/history.md): where the sealed run is indexed at the end. */
+enum { O_HISTORY = 768, O_HISTORY_TRACK, O_HISTORY_FAIL };
+static struct {
+        const char *db, *track;
+        unsigned fail_on;
+} history = {NULL, PA_HISTORY_TRACK, 0};
 
 static const struct option run_options[] = {
     {"engine", required_argument, NULL, O_ENGINE},
@@ -170,6 +182,9 @@ static const struct option run_options[] = {
     {"max-cases", required_argument, NULL, O_MAX_CASES},
     {"mode", required_argument, NULL, O_MODE},
     {"help", no_argument, NULL, O_HELP},
+    {"history", required_argument, NULL, O_HISTORY},
+    {"history-track", required_argument, NULL, O_HISTORY_TRACK},
+    {"history-fail-on", required_argument, NULL, O_HISTORY_FAIL},
     {NULL, 0, NULL, 0},
 };
 
@@ -231,6 +246,19 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
         case O_ENGINE:
                 e->name = v;
                 break;
+        case O_HISTORY:
+                history.db = v;
+                break;
+        case O_HISTORY_TRACK:
+                history.track = v;
+                break;
+        case O_HISTORY_FAIL: {
+                struct pa_err err = {{0}};
+
+                if (pa__alert_kinds(v, &history.fail_on, &err))
+                        return pa__fail(err.msg);
+                break;
+        }
         case O_THRESHOLDS:
                 c->prov.thresholds = v;
                 break;
@@ -428,6 +456,7 @@ int pa__cmd_run(int argc, char **argv)
         struct pa_run_conf c;
         struct pa_err err = {{0}};
         json_t *stop = json_array();
+        char *dir = NULL;
         int opt, rc = 0;
 
         pa__run_conf_init(&c);
@@ -460,8 +489,15 @@ int pa__cmd_run(int argc, char **argv)
                         c.engine.name = "openai-chat";
                 if (json_array_size(stop))
                         c.engine.stop = stop;
-                rc = run_status(pa_run(&c, NULL, &err), &err);
+                rc = run_status(pa_run(&c, history.db ? &dir : NULL, &err), &err);
         }
+        /* A finished run, complete or not (its budget is an alert), goes into the history. */
+        if (dir && (rc == 0 || rc == PA_EXIT_INCOMPLETE)) {
+                int hrc = pa__history_add_dirs(history.db, history.track, history.fail_on, &dir, 1);
+
+                rc = hrc == PA_EXIT_USAGE || (hrc && !rc) ? hrc : rc;
+        }
+        free(dir);
         json_decref(stop);
         return rc;
 }
