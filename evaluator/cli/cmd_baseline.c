@@ -116,6 +116,9 @@ int pa__cmd_baseline(int argc, char **argv)
                 fputs(baseline_usage, stdout);
                 return 0;
         }
+        if (!set && strcmp(sub, "show"))
+                return pa__unknown_word("baseline", "command", sub,
+                                        (const char *const[]){"set", "show"}, 2);
         if ((rc = parse(argc - 1, argv + 1, baseline_usage, &a)) >= 0)
                 return rc;
         n = argc - 1 - optind; /* operands after SUITE */

@@ -18,6 +18,8 @@ static const char demo_usage[] =
     "sim engine twice: as model version 1 (no planted disparity) and version 2 (planted\n"
     "gender and race disparities and an arithmetic regression); prints both summaries,\n"
     "then the diff of version 2 against version 1, and names the reports to open.\n"
+    "It samples 20 answers a case at temperature 0.7 (the suite says 0): at\n"
+    "temperature 0 a real model gives one answer a case, so 20 samples would be one.\n"
     "  --out DIR  the two run folders and the diff folder go there (default: runs/\n"
     "             and diffs/)\n"
     "The data directory is $PARITY_DATA_DIR, else ../share/parity beside the\n"
@@ -126,8 +128,12 @@ int pa__cmd_demo(int argc, char **argv)
         c.engine.name = "sim";
         c.engine.has_seed = true;
         c.engine.seed = 1;
-        /* Enough answers per group for the planted 15-20 point gaps to show. */
+        /* Enough answers per group for the planted 15-20 point gaps to show;
+         * sampled, since at temperature 0 (the suite's) 20 samples of a
+         * real model are one answer. */
         c.samples = 20;
+        c.engine.has_temperature = true;
+        c.engine.temperature = 0.7;
         rc = 0;
         for (int v = 0; rc == 0 && v < 2; v++)
                 rc = run_version(&c, v, &dirs[v]);

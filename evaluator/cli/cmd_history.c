@@ -370,10 +370,14 @@ int pa__cmd_history(int argc, char **argv)
         const char *sub = argc > 1 ? argv[1] : "";
         int rc;
 
+        static const char *const subs[] = {"add", "rebuild", "list"};
+
         if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
                 fputs(history_usage, stdout);
                 return 0;
         }
+        if (strcmp(sub, "add") && strcmp(sub, "rebuild") && strcmp(sub, "list"))
+                return pa__unknown_word("history", "command", sub, subs, 3);
         if ((rc = parse(argc - 1, argv + 1, history_usage, &a)) >= 0)
                 return rc;
         a.first++; /* operands counted in argv */

@@ -55,14 +55,19 @@ class OneLineErrors(unittest.TestCase):
         for cmd in commands():
             if cmd in ("engines", "version"):  # no options; their help names others'
                 continue
-            names = sorted(set(LONG_OPT.findall(harness.parity([cmd, "--help"]).stdout)))
+            # Options the help defines (its table or usage), not those it
+            # names of other commands ("parity diff --baseline ...").
+            text = harness.parity([cmd, "--help"]).stdout
+            names = sorted(set(n for line in text.splitlines() for n in LONG_OPT.findall(line)
+                               if re.match(r"\s*(usage:|-|\[|\()", line) or "[--" + n in line))
             for name in names:
                 wrong = typo(name)
                 if not wrong or wrong in names:
                     continue
                 words = cmd.split() + ["--" + wrong]
-                if cmd == "suite":
-                    words = ["suite", "lint", "x.json", "--" + wrong]
+                sub = {"suite": ["lint", "x.json"], "history": ["list"], "baseline": ["show", "x"]}
+                if cmd in sub:
+                    words = [cmd] + sub[cmd] + ["--" + wrong]
                 line = self.one_line(harness.parity(words, timeout=30))
                 self.assertIn("unknown option '--%s'" % wrong, line)
                 self.assertIn("did you mean '--%s'?" % name, line)
