@@ -27,7 +27,8 @@ int pa__items_lineno(const struct pa_suite *s, uint64_t at, size_t *lineno);
 /* Validates the suite's items, inline and in its items file, keeping each
  * as a kind and a line offset; ids must be unique. file names the suite
  * in messages. */
+struct pa__diags;
 int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
-                         struct pa_err *err);
+                         struct pa__diags *d, struct pa_err *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "parity/report.h"
 #include "parity/suite.h"
 #include "case.h"
+#include "schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
@@ -231,34 +232,70 @@ int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err)
         return pa_suite_load_opts(s, path, &defaults, err);
 }
 
+/* The suite's tree, from JSON or (by its extension) YAML. */
+static int read_root(struct pa_suite *s, const char *path, const char *file, unsigned flags,
+                     struct pa_err *err)
+{
+        char what[PATH_MAX + 16];
+
+        snprintf(what, sizeof(what), "suite '%s'", file);
+        if (pa__suite_is_yaml(path))
+                return pa__yaml_load_regular(path, what, flags, PA_SUITE_MAX_BYTES, &s->root,
+                                             s->sha256, err);
+        return pa__json_load_regular(path, what, flags, PA_SUITE_MAX_BYTES, JSON_REJECT_DUPLICATES,
+                                     &s->root, s->sha256, err);
+}
+
+/* Everything after the strict key check; fail-first but for the items,
+ * whose errors d collects. */
+static int load_checked(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
+                        struct pa__diags *d, struct pa_err *err)
+{
+        const json_t *scorers = json_object_get(s->root, "scorers");
+        int rc;
+
+        if ((rc = load_header(s, file, err)) || (rc = load_defaults(s, file, err)) ||
+            (rc = load_axes(s, file, err)))
+                return rc;
+        if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
+                return rc;
+        if ((rc = pa__suite_load_items(s, file, o, d, err)))
+                return rc;
+        if (s->n_items == 0 && d->total == 0)
+                return BAD("suite '%s': /items: expected at least one item (in items or "
+                           "items_file)",
+                           file);
+        return 0;
+}
+
 int pa_suite_load_opts(struct pa_suite *s, const char *path, const struct pa_suite_opts *o,
                        struct pa_err *err)
 {
         const char *file = pa__basename(path);
-        const json_t *scorers;
-        char what[PATH_MAX + 16];
+        unsigned flags = o->run_copy ? 0 : PA_OPEN_FOLLOW;
+        struct pa_err mine = {{0}};
+        struct pa__diags d;
         int rc;
 
         memset(s, 0, sizeof(*s));
         if (!(s->path = strdup(path)))
                 return PA_ENOMEM;
-        snprintf(what, sizeof(what), "suite '%s'", file);
-        if ((rc = pa__json_load_regular(path, what, o->run_copy ? 0 : PA_OPEN_FOLLOW,
-                                        PA_SUITE_MAX_BYTES, JSON_REJECT_DUPLICATES, &s->root,
-                                        s->sha256, err)) ||
-            (rc = load_header(s, file, err)) || (rc = load_defaults(s, file, err)) ||
-            (rc = load_axes(s, file, err)))
+        if ((rc = read_root(s, path, file, flags, err)))
                 return rc;
-        scorers = json_object_get(s->root, "scorers");
-        if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
-                return rc;
-        if ((rc = pa__suite_load_items(s, file, o, err)))
-                return rc;
-        if (s->n_items == 0)
-                return BAD("suite '%s': /items: expected at least one item (in items or "
-                           "items_file)",
-                           file);
-        return 0;
+        if (!json_is_object(s->root))
+                return BAD("suite '%s': /: expected an object", file);
+        pa__diags_init(&d, path, file, flags);
+        pa__schema_check(&d, s->root, PA_K_SUITE, "");
+        /* The loader's fail-first error, unless the items' kept it. */
+        if (d.total == 0 && (rc = load_checked(s, file, o, &d, &mine)) == PA_EINVAL && !d.total)
+                pa__diag_msg(&d, mine.msg);
+        /* Every error found, each where it is. */
+        if (d.total)
+                rc = pa__diags_finish(&d, &mine);
+        pa__diags_release(&d);
+        if (rc && err)
+                *err = mine;
+        return rc;
 }
 
 void pa_suite_release(struct pa_suite *s)

@@ -12,6 +12,7 @@
 
 #include "parity/suite.h"
 #include "case.h"
+#include "schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
@@ -95,7 +96,8 @@ struct id_key {
 
 /* What loading keeps while items stream by (freed when it ends). */
 struct loader {
-        const char *file; /* the suite's name, for messages */
+        const char *file;    /* the suite's name, for messages */
+        struct pa__diags *d; /* an item's error is kept here and the next item read */
         const struct pa_suite_opts *o;
         uint64_t max_cases;
         struct id_key *ids; /* every item's id hash, for duplicate ids */
@@ -262,6 +264,16 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
         return 0;
 }
 
+/* An item's error is kept and loading goes on, so one pass reports every
+ * bad item; but not past the case cap, which every later item would hit. */
+static int item_error(const struct pa_suite *s, struct loader *l, int rc, struct pa_err *err)
+{
+        if (rc != PA_EINVAL)
+                return rc;
+        pa__diag_msg(l->d, err->msg);
+        return s->n_cases > l->max_cases ? PA_EINVAL : 0;
+}
+
 static int load_inline_items(struct pa_suite *s, struct loader *l, struct pa_err *err)
 {
         const json_t *items = json_object_get(s->root, "items");
@@ -277,7 +289,7 @@ static int load_inline_items(struct pa_suite *s, struct loader *l, struct pa_err
         json_array_foreach(items, i, obj)
         {
                 snprintf(where, sizeof(where), "suite '%s': /items/%zu", l->file, i);
-                if ((rc = add_item(s, l, obj, 0, where, err)))
+                if ((rc = item_error(s, l, add_item(s, l, obj, 0, where, err), err)))
                         return rc;
         }
         s->n_inline = s->n_items;
@@ -353,9 +365,10 @@ static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *
                         if (!(obj = json_loadb(line, (size_t)got, 0, &je)))
                                 rc = BAD("%scolumn %d: %s", where, je.column,
                                          pa__json_why(&je, why, sizeof(why)));
-                        else
+                        else if (pa__schema_check_line(l->d, obj, rel, lineno) == 0)
                                 rc = add_item(s, l, obj, at, where, err);
                         json_decref(obj);
+                        rc = item_error(s, l, rc, err);
                 }
                 at += (uint64_t)got;
         }
@@ -441,13 +454,14 @@ static int check_ids(const struct pa_suite *s, struct loader *l, struct pa_err *
 }
 
 int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
-                         struct pa_err *err)
+                         struct pa__diags *d, struct pa_err *err)
 {
         struct loader l = {
-            .file = file, .o = o, .max_cases = o->max_cases ? o->max_cases : PA_MAX_CASES};
+            .file = file, .d = d, .o = o, .max_cases = o->max_cases ? o->max_cases : PA_MAX_CASES};
         int rc;
 
-        if ((rc = load_inline_items(s, &l, err)) == 0 && (rc = load_items_file(s, &l, err)) == 0)
+        if ((rc = load_inline_items(s, &l, err)) == 0 && (rc = load_items_file(s, &l, err)) == 0 &&
+            d->total == 0)
                 rc = check_ids(s, &l, err);
         free(l.ids);
         free(l.kind_ix);
