@@ -172,6 +172,140 @@ static void json_pointers_are_located(void **state)
         assert_int_equal(pa__json_locate(text, strlen(text), "/z", &line, &col), -1);
 }
 
+static void yaml_reads_as_json_would(void **state)
+{
+        static const char y[] = "a: 1\n"
+                                "b: -2.5e1\n"
+                                "c: [true, false, null, ~, '', \"7\", 1.0.0, yes, 0x1f]\n"
+                                "d: |\n"
+                                "  two\n"
+                                "  lines\n"
+                                "e: {f: ^\\W*yes\\b}\n";
+        json_t *got = NULL,
+               *want = json_loads(
+                   "{\"a\": 1, \"b\": -25.0, \"c\": [true, false, null, null, "
+                   "\"\", \"7\", \"1.0.0\", \"yes\", \"0x1f\"], \"d\": \"two\\nlines\\n\", "
+                   "\"e\": {\"f\": \"^\\\\W*yes\\\\b\"}}",
+                   0, NULL);
+        struct pa_err err = {{0}};
+
+        (void)state;
+        assert_int_equal(pa__yaml_parse(y, strlen(y), "t", &got, &err), 0);
+        assert_true(json_equal(got, want));
+        json_decref(got);
+        json_decref(want);
+}
+
+static void yaml_refuses_what_json_cannot_say(void **state)
+{
+        static const struct {
+                const char *text, *want;
+        } bad[] = {
+            {"a: &x [1]\nb: *x\n", "1:4: anchors (&name) are not supported"},
+            {"a: *x\n", "aliases"},
+            {"a: !!str 1\n", "1:4: tags (!name) are not supported"},
+            {"a: 1\nb: 2\na: 3\n", "3:1: duplicate key \"a\""},
+            {"a: 1\n---\nb: 2\n", "expected one document"},
+            {"a: .inf\n", "infinity and NaN"},
+            {"a: 99999999999999999999\n", "an integer out of range"},
+            {"? [1]\n: 2\n", "a key must be a string"},
+            {"a: [1\n", "2:1: "},
+            {"", "expected a YAML document"},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+                struct pa_err err = {{0}};
+                json_t *got = NULL;
+
+                assert_int_equal(pa__yaml_parse(bad[i].text, strlen(bad[i].text), "t", &got, &err),
+                                 PA_EINVAL);
+                assert_null(got);
+                if (!strstr(err.msg, bad[i].want))
+                        fail_msg("%zu: got \"%s\", want \"%s\"", i, err.msg, bad[i].want);
+        }
+}
+
+static void yaml_suites_errors_are_located(void **state)
+{
+        char p[256], want[512];
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+
+        (void)state;
+        put(p, sizeof(p), "s.yaml",
+            "parity_suite: 1\n"
+            "id: y\n"
+            "version: 1.0\n"
+            "defaults:\n"
+            "  temprature: 0\n"
+            "items:\n"
+            "  - id: a\n"
+            "    promt: hi\n"
+            "  - {id: b, prompt: x}\n"
+            "  - id: c\n");
+        assert_int_equal(pa_suite_load(&s, p, &err), PA_EINVAL);
+        pa_suite_release(&s);
+        assert_int_equal(count_lines(err.msg), 4);
+        snprintf(want, sizeof(want), "%s:3:1: /version: expected a string (in YAML, quote", p);
+        assert_non_null(strstr(err.msg, want));
+        snprintf(want, sizeof(want), "%s:5:3: /defaults/temprature: unknown key; did you mean", p);
+        assert_non_null(strstr(err.msg, want));
+        snprintf(want, sizeof(want), "%s:8:5: /items/0/promt: unknown key", p);
+        assert_non_null(strstr(err.msg, want));
+        snprintf(want, sizeof(want), "%s:10:5: /items/2: missing key \"prompt\"", p);
+        assert_non_null(strstr(err.msg, want));
+}
+
+static void yaml_suite_expands_like_its_json(void **state)
+{
+        char pj[256], py[256];
+        struct pa_suite a, b;
+        struct pa_err err = {{0}};
+
+        (void)state;
+        put(pj, sizeof(pj), "j.json",
+            "{\"parity_suite\": 1, \"id\": \"j\", \"version\": \"1\",\n"
+            " \"axes\": {\"g\": {\"reference\": \"a\", \"groups\": {\"a\": {\"p\": \"A\"}, \"b\": "
+            "{\"p\": \"B\"}}}},\n"
+            " \"scorers\": {\"y\": {\"type\": \"regex\", \"pattern\": \"^\\\\W*yes\\\\b\"}},\n"
+            " \"items\": [{\"id\": \"i\", \"prompt\": \"Is {p} ok?\\nSay.\", \"axes\": [\"g\"], "
+            "\"outcome\": \"y\"}]}\n");
+        assert_int_equal(pa_suite_load(&a, pj, &err), 0);
+        snprintf(py, sizeof(py), "%s/j.yaml", tmpdir);
+        assert_int_equal(pa__suite_convert(a.root, py, &err), 0);
+        assert_int_equal(pa_suite_load(&b, py, &err), 0);
+        assert_true(json_equal(a.root, b.root));
+        for (uint64_t v = 0; v < 2; v++) {
+                struct pa_case ca, cb;
+
+                assert_int_equal(pa_case_build(&a, 0, v, &ca, &err), 0);
+                assert_int_equal(pa_case_build(&b, 0, v, &cb, &err), 0);
+                assert_string_equal(ca.prompt, cb.prompt);
+                assert_string_equal(ca.id, cb.id);
+                pa_case_release(&ca);
+                pa_case_release(&cb);
+        }
+        pa_suite_release(&a);
+        pa_suite_release(&b);
+}
+
+static void yaml_pointers_are_located(void **state)
+{
+        static const char y[] = "a:\n  - 1\n  - b: 2\n    c~d: [x, {e: 3}]\nf: {g: 1}\n";
+        int line, col;
+
+        (void)state;
+        assert_int_equal(pa__yaml_locate(y, strlen(y), "/a/1/c~0d", &line, &col), 0);
+        assert_int_equal(line * 100 + col, 405);
+        assert_int_equal(pa__yaml_locate(y, strlen(y), "/a/1/c~0d/1/e", &line, &col), 0);
+        assert_int_equal(line * 100 + col, 415);
+        assert_int_equal(pa__yaml_locate(y, strlen(y), "/a/0", &line, &col), 0);
+        assert_int_equal(line * 100 + col, 205);
+        assert_int_equal(pa__yaml_locate(y, strlen(y), "/f/g", &line, &col), 0);
+        assert_int_equal(line * 100 + col, 505);
+        assert_int_equal(pa__yaml_locate(y, strlen(y), "/a/2", &line, &col), -1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -180,6 +314,11 @@ int main(void)
             cmocka_unit_test(item_errors_are_all_reported),
             cmocka_unit_test(errors_past_the_cap_are_counted),
             cmocka_unit_test(json_pointers_are_located),
+            cmocka_unit_test(yaml_reads_as_json_would),
+            cmocka_unit_test(yaml_refuses_what_json_cannot_say),
+            cmocka_unit_test(yaml_suites_errors_are_located),
+            cmocka_unit_test(yaml_suite_expands_like_its_json),
+            cmocka_unit_test(yaml_pointers_are_located),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

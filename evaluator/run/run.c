@@ -131,7 +131,7 @@ static int copy_suite(struct run *r, struct pa_err *err)
                              r->dir);
                 goto out;
         }
-        if (!(to = pa__path_join(r->dir, PA_SUITE_COPY))) {
+        if (!(to = pa__path_join(r->dir, pa__suite_copy_name(s->path)))) {
                 rc = PA_ENOMEM;
                 goto out;
         }

@@ -180,7 +180,12 @@ static void check_value(struct pa__diags *d, const struct key_row *r, const json
         size_t i;
 
         if (!type_ok(r->type, v)) {
-                pa__diag(d, ptr, "%s", type_says[r->type]);
+                /* version: 1.0 is a number in YAML, as "1.0" is not in JSON. */
+                pa__diag(d, ptr, "%s%s", type_says[r->type],
+                         r->type == V_STRING &&
+                                 (json_is_number(v) || json_is_boolean(v) || json_is_null(v))
+                             ? " (in YAML, quote a value that reads as a number, true or null)"
+                             : "");
                 return;
         }
         if (r->type == V_OBJECT) {

@@ -84,5 +84,9 @@ int pa__yaml_parse(const char *text, size_t len, const char *what, json_t **out,
                    struct pa_err *err);
 int pa__yaml_load_regular(const char *path, const char *what, unsigned flags, uint64_t max,
                           json_t **out, char *sha, struct pa_err *err);
+/* root written to the file to, as YAML when its name says so, else JSON
+ * (convert.c), through a temporary file and a rename; refused (nothing
+ * written) unless the text reads back as the same tree. */
+int pa__suite_convert(const json_t *root, const char *to, struct pa_err *err);
 
 #endif
