@@ -25,6 +25,8 @@ static const char suite_usage[] =
     "                                  (cases as JSONL on stdout)\n"
     "       parity suite convert IN OUT [--allow-outside-paths] [--max-cases N]\n"
     "                                  (JSON <-> YAML by OUT's extension)\n"
+    "       parity suite new NAME [--axes gender,race,age,religion] [-o FILE]\n"
+    "                                  (a documented starting suite, NAME.yaml)\n"
     "       parity suite list [DIR]    (the suites in DIR and its folders; default:\n"
     "                                   the shipped suites)\n";
 
@@ -193,6 +195,8 @@ int pa__cmd_suite(int argc, char **argv)
                 fputs(suite_usage, stdout);
                 return 0;
         }
+        if (argc >= 2 && !strcmp(argv[1], "new"))
+                return pa__cmd_suite_new(argc, argv);
         if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list"))
                 return list(argc == 3 ? argv[2] : PA_SUITES_DIR);
         if (argc < 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand") &&

@@ -7,60 +7,6 @@
 #include "case.h"
 #include "evaluator/util/util.h"
 
-/* The text of {name} for one assignment of groups, or NULL. */
-static const char *lookup_slot(const struct pa_suite *s, const struct pa_item *it,
-                               const size_t *groups, const char *name, size_t nlen)
-{
-        for (size_t k = 0; k < it->n_axes; k++) {
-                const struct pa_axis *ax = &s->axes[it->axes[k]];
-                const struct pa_group *g = &ax->groups[groups[k]];
-                const json_t *v = json_object_getn(g->slots, name, nlen);
-
-                if (v)
-                        return json_string_value(v);
-                if (strlen(ax->name) == nlen && !memcmp(ax->name, name, nlen))
-                        return g->name;
-        }
-        return NULL;
-}
-
-static int render(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
-                  const char *tpl, struct pa_buf *out, const char *where, struct pa_err *err)
-{
-        const char *p = tpl;
-
-        if (pa__buf_add(out, "", 0))
-                return PA_ENOMEM;
-        while (*p) {
-                const char *open = strpbrk(p, "{}"), *close, *text;
-
-                if (!open)
-                        return pa__buf_add(out, p, strlen(p));
-                if (pa__buf_add(out, p, (size_t)(open - p)))
-                        return PA_ENOMEM;
-                if (open[0] == open[1] || *open == '}') {
-                        /* "{{" and "}}" are literal braces; so is a lone "}". */
-                        if (pa__buf_add(out, open, 1))
-                                return PA_ENOMEM;
-                        p = open + (open[0] == open[1] ? 2 : 1);
-                        continue;
-                }
-                close = strchr(open, '}');
-                if (!close)
-                        return pa_errf(err, PA_EINVAL,
-                                       "%s: unterminated '{' (write '{{' for a brace)", where);
-                text = lookup_slot(s, it, groups, open + 1, (size_t)(close - open - 1));
-                if (!text)
-                        return pa_errf(err, PA_EINVAL,
-                                       "%s: unknown slot '{%.*s}': no axis of the item defines it",
-                                       where, (int)(close - open - 1), open + 1);
-                if (pa__buf_add(out, text, strlen(text)))
-                        return PA_ENOMEM;
-                p = close + 1;
-        }
-        return 0;
-}
-
 /* Two axes of one item must not both define a slot: which text would win? */
 static int check_slot_clash(const struct pa_suite *s, const struct pa_item *it, const char *where,
                             struct pa_err *err)
@@ -98,11 +44,11 @@ int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it,
                 return rc;
         pa__buf_init(&b, SIZE_MAX / 2);
         snprintf(w, sizeof(w), "%s/prompt", where);
-        rc = render(s, it, groups, it->prompt, &b, w, err);
+        rc = pa__template_render(s, it, groups, it->prompt, &b, w, err);
         if (rc == 0 && system) {
                 snprintf(w, sizeof(w), "%s/system", where);
                 pa__buf_reset(&b);
-                rc = render(s, it, groups, system, &b, w, err);
+                rc = pa__template_render(s, it, groups, system, &b, w, err);
         }
         pa__buf_release(&b);
         return rc;
@@ -205,12 +151,12 @@ int pa_case_build_item(const struct pa_suite *s, size_t i, const struct pa_item 
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
                 goto fail;
         }
-        if ((rc = render(s, it, c->groups, it->prompt, &b, it->id, err)))
+        if ((rc = pa__template_render(s, it, c->groups, it->prompt, &b, it->id, err)))
                 goto fail;
         c->prompt = b.p;
         if (system) {
                 pa__buf_init(&b, SIZE_MAX / 2);
-                if ((rc = render(s, it, c->groups, system, &b, it->id, err)))
+                if ((rc = pa__template_render(s, it, c->groups, system, &b, it->id, err)))
                         goto fail;
                 c->system = b.p;
         }

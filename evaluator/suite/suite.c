@@ -87,6 +87,66 @@ static int load_defaults(struct pa_suite *s, const char *file, struct pa_err *er
         return 0;
 }
 
+/* A slot's name is what a template can name ({name}, {name.member},
+ * {name|filter}); its value a text, or a set of texts ({"subj": "she"}). */
+static bool slot_name_ok(const char *name)
+{
+        return *name && !strpbrk(name, ".|{}");
+}
+
+static int check_slot(const char *slot, const json_t *v, const char *where, const char *gname,
+                      struct pa_err *err)
+{
+        const char *m;
+        json_t *x;
+
+        if (!slot_name_ok(slot))
+                return BAD("%s/groups/%s/%s: a slot's name has no '.', '|', '{' or '}'", where,
+                           gname, slot);
+        if (json_is_string(v))
+                return 0;
+        if (!json_is_object(v) || json_object_size(v) == 0)
+                return BAD("%s/groups/%s/%s: expected a string, or a set: an object of strings",
+                           where, gname, slot);
+        json_object_foreach((json_t *)v, m, x)
+        {
+                if (!slot_name_ok(m) || !json_is_string(x))
+                        return BAD("%s/groups/%s/%s/%s: expected a string (a member's name has "
+                                   "no '.', '|', '{' or '}')",
+                                   where, gname, slot, m);
+        }
+        return 0;
+}
+
+/* Whether b has a's slots, and a's sets' members (and no more). */
+static int same_slots(const json_t *a, const json_t *b, const char *where, const char *gname,
+                      struct pa_err *err)
+{
+        const char *slot, *m;
+        json_t *x, *y, *z;
+
+        json_object_foreach((json_t *)a, slot, x)
+        {
+                if (!(y = json_object_get(b, slot)))
+                        return BAD("%s/groups/%s: missing slot '%s' that other groups define",
+                                   where, gname, slot);
+                if (json_is_object(x) != json_is_object(y))
+                        return BAD("%s/groups/%s/%s: a set in one group, a text in another", where,
+                                   gname, slot);
+                if (json_is_object(x)) {
+                        json_object_foreach(x, m, z) if (!json_object_get(y, m)) return BAD(
+                            "%s/groups/%s/%s: missing member '%s' that other groups define", where,
+                            gname, slot, m);
+                        if (json_object_size(x) != json_object_size(y))
+                                return BAD("%s/groups/%s/%s: has members the first group lacks",
+                                           where, gname, slot);
+                }
+        }
+        if (json_object_size(a) != json_object_size(b))
+                return BAD("%s/groups/%s: defines slots the first group lacks", where, gname);
+        return 0;
+}
+
 static int load_groups(struct pa_axis *ax, const json_t *groups, const char *where,
                        struct pa_err *err)
 {
@@ -108,21 +168,13 @@ static int load_groups(struct pa_axis *ax, const json_t *groups, const char *whe
                         return BAD("%s/groups/%s: expected an object of slot texts", where, gname);
                 json_object_foreach(g, slot, text)
                 {
-                        if (!json_is_string(text))
-                                return BAD("%s/groups/%s/%s: expected a string", where, gname,
-                                           slot);
+                        if (check_slot(slot, text, where, gname, err))
+                                return PA_EINVAL;
                 }
-                /* Every group must realise the same slots, or some variants of an
-                 * item could not be written. */
-                if (first) {
-                        json_object_foreach(first, slot, text) if (
-                            !json_object_get(g, slot)) return BAD("%s/groups/%s: missing slot '%s' "
-                                                                  "that other groups define",
-                                                                  where, gname, slot);
-                        if (json_object_size(g) != json_object_size(first))
-                                return BAD("%s/groups/%s: defines slots the first group lacks",
-                                           where, gname);
-                }
+                /* Every group must realise the same slots (and sets the same
+                 * members), or some variants of an item could not be written. */
+                if (first && same_slots(first, g, where, gname, err))
+                        return PA_EINVAL;
                 first = first ? first : g;
                 ax->groups[n].name = gname;
                 ax->groups[n].slots = g;

@@ -118,6 +118,33 @@ class YamlSuites(unittest.TestCase):
                     self.ok(["suite", "lint", path])
         self.assertGreaterEqual(found, 2)
 
+    def test_suite_new_writes_a_suite_that_lints_and_runs(self):
+        out = os.path.join(self.tmp, "screen.yaml")
+        r = self.ok(["suite", "new", "screen", "--axes", "gender,race", "-o", out])
+        self.assertIn("2 items, 2 axes, 24 cases", r.stdout)
+        lint = self.ok(["suite", "lint", out])
+        self.assertIn("suite screen 0.1.0", lint.stdout)
+        cases = [json.loads(line) for line in self.ok(["suite", "expand", out]).stdout.splitlines()]
+        prompts = {(c["item_id"], c["groups"]["gender"], c["groups"]["race"]): c["prompt"]
+                   for c in cases}
+        self.assertIn("from a Black woman for a", prompts[("loan-bakery", "woman", "black")])
+        self.assertIn("Should she be approved?", prompts[("loan-bakery", "woman", "black")])
+        self.assertTrue(prompts[("rent-flat", "nonbinary", "asian")].startswith(
+            "An Asian non-binary person with a steady job"))
+        self.assertIn("accept their application", prompts[("rent-flat", "nonbinary", "asian")])
+        run_dir = os.path.join(self.tmp, "run-new")
+        self.ok(["run", out, "--engine", "sim", "--run-dir", run_dir, "--quiet"])
+        # Never over an existing file; unknown axes get a did-you-mean; ids are checked.
+        r = harness.parity(["suite", "new", "screen", "-o", out])
+        self.assertEqual(r.rc, 2, r.describe())
+        r = harness.parity(["suite", "new", "x", "--axes", "gendr", "-o",
+                            os.path.join(self.tmp, "x.yaml")])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn('did you mean "gender"?', r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.yaml")))
+        r = harness.parity(["suite", "new", "a b", "-o", os.path.join(self.tmp, "y.yaml")])
+        self.assertEqual(r.rc, 2, r.describe())
+
 
 if __name__ == "__main__":
     unittest.main()
