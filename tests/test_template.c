@@ -134,12 +134,94 @@ static void template_errors_say_what_to_write(void **state)
         }
 }
 
+/* A suite of one item given as YAML flow text; loads it into s. */
+static int load_item(struct pa_suite *s, const char *item, struct pa_err *err)
+{
+        char path[128];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/m.yaml", tmp);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f,
+                "parity_suite: 1\nid: m\nversion: \"1\"\ndefaults: {system: Be brief.}\n"
+                "axes:\n  g:\n    reference: a\n    groups: {a: {p: A}, b: {p: B}}\n"
+                "items:\n  - %s\n",
+                item);
+        assert_int_equal(fclose(f), 0);
+        return pa_suite_load(s, path, err);
+}
+
+static void messages_are_checked(void **state)
+{
+        static const struct {
+                const char *item, *want;
+        } bad[] = {
+            {"{id: i, prompt: x, messages: [{role: user, content: x}]}",
+             "/items/0/messages: an item has \"prompt\" or \"messages\", not both"},
+            {"{id: i, messages: []}", "/items/0/messages: expected an array of turns"},
+            {"{id: i, messages: [{role: user, content: x}, {role: assistant, content: y}]}",
+             "/items/0/messages/1/role: the last turn is the user's"},
+            {"{id: i, messages: [{role: user, content: x}, {role: system, content: y}]}",
+             "/items/0/messages/1/role: expected \"user\" or \"assistant\""},
+            {"{id: i, messages: [{role: bot, content: x}]}",
+             "/items/0/messages/0/role: expected \"user\" or \"assistant\" or \"system\""},
+            {"{id: i, system: s, messages: [{role: system, content: x}, {role: user, content: y}]}",
+             "/items/0/messages/0: a system turn and \"system\" both"},
+            {"{id: i, messages: [{role: user}]}", "/items/0/messages/0: missing key \"content\""},
+            {"{id: i, messages: [{role: user, contnet: x}]}",
+             "/items/0/messages/0/contnet: unknown key; did you mean \"content\"?"},
+            {"{id: i, axes: [g], messages: [{role: user, content: '{q}'}]}",
+             "/items/0/messages/0/content: unknown slot '{q}'"},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+                struct pa_err err = {{0}};
+                struct pa_suite s;
+
+                assert_int_equal(load_item(&s, bad[i].item, &err), PA_EINVAL);
+                pa_suite_release(&s);
+                if (!strstr(err.msg, bad[i].want))
+                        fail_msg("%s: got \"%s\", want \"%s\"", bad[i].item, err.msg, bad[i].want);
+        }
+}
+
+static void messages_fill_per_group(void **state)
+{
+        struct pa_err err = {{0}};
+        struct pa_suite s;
+        struct pa_case c;
+        json_t *want;
+
+        (void)state;
+        assert_int_equal(load_item(&s,
+                                   "{id: i, axes: [g], messages: [{role: user, content: 'Q {p}?'}, "
+                                   "{role: assistant, content: 'Yes, {p|lower}.'}, "
+                                   "{role: user, content: 'And {p}?'}]}",
+                                   &err),
+                         0);
+        assert_true(s.has_messages);
+        assert_int_equal(pa_case_build(&s, 0, 1, &c, &err), 0);
+        want = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "role", "system", "content",
+                         "Be brief.", "role", "user", "content", "Q B?", "role", "assistant",
+                         "content", "Yes, b.", "role", "user", "content", "And B?");
+        assert_true(json_equal(c.messages, want));
+        assert_string_equal(c.prompt, "And B?");
+        assert_string_equal(c.system, "Be brief.");
+        json_decref(want);
+        pa_case_release(&c);
+        pa_suite_release(&s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(article_follows_the_sound),
             cmocka_unit_test(filters_and_sets_fill_the_prompt),
             cmocka_unit_test(template_errors_say_what_to_write),
+            cmocka_unit_test(messages_are_checked),
+            cmocka_unit_test(messages_fill_per_group),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -47,6 +47,8 @@ static int expand(const struct pa_suite *s)
                                       "groups", pa_case_groups_json(s, &c), "prompt", c.prompt,
                                       "system", c.system, "outcome", c.item->outcome, "expected",
                                       c.item->expected);
+                        if (o && c.messages)
+                                json_object_set(o, "messages", c.messages);
                         line = o ? json_dumps(o, JSON_COMPACT) : NULL;
                         pa_case_release(&c);
                         json_decref(o);

@@ -225,6 +225,38 @@ static int load_axes(struct pa_suite *s, const char *file, struct pa_err *err)
         return 0;
 }
 
+/* An item's turns: system (first only), user and assistant, each with
+ * its content, ending with a user turn (the model answers next). */
+static int check_messages(struct pa_item *it, const char *where, struct pa_err *err)
+{
+        const json_t *m = it->messages, *t;
+        size_t i, n = json_array_size(m);
+
+        if (it->prompt)
+                return BAD("%s/messages: an item has \"prompt\" or \"messages\", not both", where);
+        if (!json_is_array(m) || n == 0)
+                return BAD("%s/messages: expected an array of turns", where);
+        json_array_foreach(m, i, t)
+        {
+                const char *role = json_string_value(json_object_get(t, "role"));
+
+                if (!json_is_string(json_object_get(t, "content")))
+                        return BAD("%s/messages/%zu/content: expected a string", where, i);
+                if (!role || (strcmp(role, "user") && strcmp(role, "assistant") &&
+                              (strcmp(role, "system") || i > 0)))
+                        return BAD("%s/messages/%zu/role: expected \"user\" or \"assistant\"%s",
+                                   where, i, i ? "" : " or \"system\"");
+                if (i == 0 && !strcmp(role, "system") && it->system)
+                        return BAD("%s/messages/0: a system turn and \"system\" both; keep one",
+                                   where);
+                if (i + 1 == n && strcmp(role, "user"))
+                        return BAD("%s/messages/%zu/role: the last turn is the user's (the "
+                                   "model answers it)",
+                                   where, i);
+        }
+        return 0;
+}
+
 /* The item's strings, pointing into obj. */
 int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err)
 {
@@ -239,10 +271,12 @@ int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, s
                 return PA_EINVAL;
         if (!it->id || !*it->id)
                 return BAD("%s/id: expected a non-empty string", where);
-        if (!it->prompt)
-                return BAD("%s/prompt: expected a string", where);
         if (!it->domain)
                 it->domain = "general";
+        if ((it->messages = json_object_get(obj, "messages")))
+                return check_messages(it, where, err);
+        if (!it->prompt)
+                return BAD("%s/prompt: expected a string", where);
         return 0;
 }
 

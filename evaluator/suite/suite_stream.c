@@ -253,6 +253,7 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
                 return rc;
         if ((s->n_items == l->item_cap && grow_items(s, l)) || find_kind(s, l, &it, &kind))
                 return pa_errf(err, PA_ENOMEM, "suite '%s': out of memory", l->file);
+        s->has_messages |= it.messages != NULL;
         s->kind_of[s->n_items] = kind;
         s->line_at[s->n_items] = at;
         l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it.id), s->n_items};
