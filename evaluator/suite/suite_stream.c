@@ -59,6 +59,21 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
         return 0;
 }
 
+/* What each scorer of the item asks of it (a regex scorer without a
+ * pattern: an expected that is one). */
+static int check_items_scorers(const struct pa_suite *s, const struct pa_item *it,
+                               const char *where, struct pa_err *err)
+{
+        for (size_t k = 0; k < s->scorers.n; k++) {
+                const struct pa_scorer *sc = &s->scorers.v[k];
+
+                if ((it->scorer_mask >> k & 1) && sc->ops->check_item &&
+                    sc->ops->check_item(sc->state, it->expected, where, err))
+                        return PA_EINVAL;
+        }
+        return 0;
+}
+
 static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
                         const char *where, struct pa_err *err)
 {
@@ -72,7 +87,7 @@ static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json
                 return BAD("%s/outcome: '%s' is not a scorer in /scorers", where, it->outcome);
         if (!list) {
                 it->scorer_mask = s->scorers.n == 64 ? ~0ull : (1ull << s->scorers.n) - 1;
-                return 0;
+                return check_items_scorers(s, it, where, err);
         }
         if (!json_is_array(list))
                 return BAD("%s/scorers: expected an array of scorer names", where);
@@ -86,7 +101,7 @@ static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json
         }
         if (it->outcome_scorer >= 0)
                 it->scorer_mask |= 1ull << it->outcome_scorer;
-        return 0;
+        return check_items_scorers(s, it, where, err);
 }
 
 struct id_key {
