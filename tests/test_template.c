@@ -120,6 +120,8 @@ static void template_errors_say_what_to_write(void **state)
              "unknown member in '{pronoun.obj}': the set 'pronoun' has subj, poss"},
             {"{occ.x}", "unknown slot '{occ.x}': 'occ' is not a set"},
             {"{occ|}", "unknown filter ''"},
+            {"{persn}", "unknown slot '{persn}': no axis of the item defines it; did you mean "
+                        "\"person\"?"},
         };
 
         (void)state;

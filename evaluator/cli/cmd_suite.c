@@ -158,8 +158,10 @@ static int convert(const struct pa_suite *s, const char *out)
                 return pa__fail(err.msg);
         rc = pa_suite_load(&back, out, &err);
         pa_suite_release(&back);
-        if (rc) /* e.g. an items_file that does not resolve from OUT's folder */
+        if (rc) { /* e.g. an items_file that does not resolve from OUT's folder */
+                unlink(out);
                 return pa__fail(err.msg);
+        }
         printf("%s: suite %s %s written as %s\n", out, s->id, s->version,
                pa__suite_is_yaml(out) ? "YAML" : "JSON");
         return 0;

@@ -221,6 +221,31 @@ static const char *first_member(const json_t *set)
         return it ? json_object_iter_key(it) : "";
 }
 
+/* An unknown slot, with the closest of the slots and axis names the
+ * item has. */
+static int unknown_slot(const struct pa_suite *s, const struct pa_item *it, const char *ref,
+                        size_t n, size_t name_n, const char *where, struct pa_err *err)
+{
+        const char *names[64], *near = NULL, *slot;
+        char word[64];
+        size_t k = 0;
+        json_t *x;
+
+        for (size_t a = 0; a < it->n_axes && k < 64; a++) {
+                const struct pa_axis *ax = &s->axes[it->axes[a]];
+
+                names[k++] = ax->name;
+                json_object_foreach((json_t *)ax->groups[0].slots, slot, x) if (k < 64) names[k++] =
+                    slot;
+        }
+        snprintf(word, sizeof(word), "%.*s", (int)(name_n < 63 ? name_n : 63), ref);
+        near = pa__did_you_mean(word, names, k);
+        return pa_errf(err, PA_EINVAL,
+                       "%s: unknown slot '{%.*s}': no axis of the item defines it%s%s%s", where,
+                       (int)n, ref, near ? "; did you mean \"" : "", near ? near : "",
+                       near ? "\"?" : "");
+}
+
 /* The text of "name" or "name.member" into b. */
 static int slot_text(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
                      const char *ref, size_t n, struct pa_buf *b, const char *where,
@@ -231,9 +256,7 @@ static int slot_text(const struct pa_suite *s, const struct pa_item *it, const s
         const json_t *v = lookup_slot(s, it, groups, ref, name_n, &gname);
 
         if (!v && !gname)
-                return pa_errf(err, PA_EINVAL,
-                               "%s: unknown slot '{%.*s}': no axis of the item defines it", where,
-                               (int)n, ref);
+                return unknown_slot(s, it, ref, n, name_n, where, err);
         if (json_is_object(v) && !dot)
                 return pa_errf(err, PA_EINVAL,
                                "%s: slot '{%.*s}' is a set: name one of its members (%s), as "

@@ -52,6 +52,18 @@ class YamlSuites(unittest.TestCase):
         r = harness.parity(["suite", "convert", DEMO, os.path.join(self.tmp, "x.txt")])
         self.assertEqual(r.rc, 2, r.describe())
         self.assertIn(".yaml", r.stderr)
+        # A suite whose items_file would not resolve from OUT's folder: nothing left.
+        sub = os.path.join(self.tmp, "sub")
+        os.mkdir(sub)
+        with open(os.path.join(sub, "items.jsonl"), "w", encoding="utf-8") as f:
+            f.write('{"id": "a", "prompt": "x"}\n')
+        src = self.put("sub/s.json", '{"parity_suite": 1, "id": "s", "version": "1", '
+                                     '"items_file": "items.jsonl"}')
+        r = harness.parity(["suite", "convert", src, os.path.join(self.tmp, "s.yaml")])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn("items_file", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "s.yaml")))
+        self.ok(["suite", "convert", src, os.path.join(sub, "s.yaml")])
 
     def test_a_yaml_run_keeps_and_verifies_its_yaml_copy(self):
         y = os.path.join(self.tmp, "demo.yaml")
