@@ -145,8 +145,8 @@ static size_t keys_of(enum pa__okind k, const char **words, size_t cap)
 static const char *key_list(enum pa__okind k)
 {
         static _Thread_local char out[512];
-        const char *words[32];
-        size_t n = keys_of(k, words, 32), len = 0;
+        const char *words[64];
+        size_t n = keys_of(k, words, 64), len = 0;
 
         out[0] = '\0';
         for (size_t i = 0; i < n && len < sizeof(out); i++)
@@ -218,8 +218,8 @@ static void check_value(struct pa__diags *d, const struct key_row *r, const json
  * that key's error already says it, and "missing" would be noise. */
 static bool misspelt(const json_t *obj, enum pa__okind k, const char *key)
 {
-        const char *words[32], *name;
-        size_t n = keys_of(k, words, 32);
+        const char *words[64], *name;
+        size_t n = keys_of(k, words, 64);
         json_t *v;
 
         json_object_foreach((json_t *)obj, name, v)
@@ -244,14 +244,14 @@ static void missing(struct pa__diags *d, const json_t *obj, enum pa__okind k, co
 
 void pa__schema_check(struct pa__diags *d, const json_t *obj, enum pa__okind k, const char *ptr)
 {
-        const char *words[32], *name, *near;
+        const char *words[64], *name, *near;
         size_t n;
         char sub[1024];
         json_t *v;
 
         if (k == PA_K_OPEN)
                 return;
-        n = keys_of(k, words, 32);
+        n = keys_of(k, words, 64);
         json_object_foreach((json_t *)obj, name, v)
         {
                 const struct key_row *r = find_row(k, name);
