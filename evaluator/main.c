@@ -63,12 +63,18 @@ static void usage(FILE *f)
 int pa__fail(const char *msg)
 {
         char line[4 * sizeof(((struct pa_err *)0)->msg)];
+        const char *nl;
 
-        /* Names and server bytes in it cannot break the one line, and what
-         * stdout holds goes first, so a log of both reads in order. */
-        pa__esc(msg, strlen(msg), line, sizeof(line));
+        /* A message of several errors (a suite's) is a line each; names
+         * and server bytes in them cannot break a line. What stdout holds
+         * goes first, so a log of both reads in order. */
         fflush(stdout);
-        fprintf(stderr, "parity: %s\n", line);
+        do {
+                nl = strchr(msg, '\n');
+                pa__esc(msg, nl ? (size_t)(nl - msg) : strlen(msg), line, sizeof(line));
+                fprintf(stderr, "parity: %s\n", line);
+                msg = nl ? nl + 1 : NULL;
+        } while (msg);
         return 2;
 }
 

@@ -335,6 +335,36 @@ static int teardown(void **state)
         return system(cmd) == 0 ? 0 : -1;
 }
 
+/* An item's turns reach the key through pa_job_init: two items that
+ * differ in one assistant turn never share an answer. */
+static void keys_hash_an_items_turns(void **state)
+{
+        char keys[3][65];
+        const char *shots[3] = {"Yes.", "No.", "Yes."};
+        struct pa_engine e;
+
+        (void)state;
+        engine(&e, "openai-chat");
+        for (int i = 0; i < 3; i++) {
+                struct pa_job j;
+
+                memset(&j, 0, sizeof(j));
+                j.c.messages = json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "role", "user",
+                                         "content", "Q1", "role", "assistant", "content", shots[i],
+                                         "role", "user", "content", "Q2");
+                j.c.prompt = strdup("Q2");
+                assert_int_equal(pa_job_init(&j, &e, 0), 0);
+                json_t *m = pa_job_messages(&j);
+
+                assert_true(json_equal(m, j.c.messages));
+                json_decref(m);
+                key_of(&e, NULL, &j, keys[i]);
+                pa_job_release(&j);
+        }
+        assert_string_not_equal(keys[0], keys[1]);
+        assert_string_equal(keys[0], keys[2]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -344,6 +374,7 @@ int main(void)
             cmocka_unit_test(done_index_finds_pairs_and_refuses_twins),
             cmocka_unit_test(shards_parse_and_partition),
             cmocka_unit_test(shard_index_from_the_environment),
+            cmocka_unit_test(keys_hash_an_items_turns),
             cmocka_unit_test(resume_drops_a_torn_line_and_continues_the_chain),
         };
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -47,6 +48,52 @@ static void regex_scorer(void **state)
             PA_FALSE);
 }
 
+/* A regex scorer without a pattern takes each item's expected as one:
+ * compiled per item, kept per thread past the scratch's few slots. */
+static void regex_per_item(void **state)
+{
+        struct pa_scorer_set set;
+        struct pa_err err = {{0}};
+        json_t *spec = json_loads("{\"s\":{\"type\":\"regex\",\"flags\":\"i\"}}", 0, NULL);
+        const struct pa_scorer *sc;
+        void **scratch;
+        char pat[32], text[32];
+
+        (void)state;
+        assert_int_equal(pa_scorer_set_compile(&set, spec, "t.json", &err), 0);
+        sc = &set.v[0];
+        scratch = pa_scorer_scratch_new(&set);
+        assert_int_equal(sc->ops->score(sc->state, scratch[0], "It is FOUR.", 11, "\\b(4|four)\\b"),
+                         PA_TRUE);
+        assert_int_equal(sc->ops->score(sc->state, scratch[0], "fourteen", 8, "\\b(4|four)\\b"),
+                         PA_FALSE);
+        assert_int_equal(sc->ops->score(sc->state, scratch[0], "x", 1, NULL), PA_NA);
+        assert_int_equal(sc->ops->score(sc->state, scratch[0], "x", 1, "(bad"), PA_NA);
+        /* More patterns than the scratch keeps, twice round: each still its own. */
+        for (int round = 0; round < 2; round++)
+                for (int i = 0; i < 40; i++) {
+                        snprintf(pat, sizeof(pat), "^n%d$", i);
+                        snprintf(text, sizeof(text), "N%d", i);
+                        assert_int_equal(
+                            sc->ops->score(sc->state, scratch[0], text, strlen(text), pat),
+                            PA_TRUE);
+                        snprintf(text, sizeof(text), "N%d", i + 1);
+                        assert_int_equal(
+                            sc->ops->score(sc->state, scratch[0], text, strlen(text), pat),
+                            PA_FALSE);
+                }
+        /* The load-time check: an expected that is no pattern, or none. */
+        assert_int_equal(sc->ops->check_item(sc->state, "(bad", "/items/2", &err), PA_EINVAL);
+        assert_non_null(
+            strstr(err.msg, "/items/2/expected: as the pattern of a regex scorer: offset"));
+        assert_int_equal(sc->ops->check_item(sc->state, NULL, "/items/3", &err), PA_EINVAL);
+        assert_non_null(strstr(err.msg, "/items/3: missing key \"expected\""));
+        assert_int_equal(sc->ops->check_item(sc->state, "ok", "/items/4", &err), 0);
+        pa_scorer_scratch_free(&set, scratch);
+        pa_scorer_set_release(&set);
+        json_decref(spec);
+}
+
 static void exact_and_contains(void **state)
 {
         (void)state;
@@ -70,7 +117,7 @@ static void compile_errors(void **state)
         static const char *const cases[][2] = {
             {"{\"s\":{\"type\":\"nope\"}}", "/scorers/s/type: unknown scorer type 'nope'"},
             {"{\"s\":{\"pattern\":\"x\"}}", "/scorers/s/type: expected a string"},
-            {"{\"s\":{\"type\":\"regex\"}}", "/scorers/s/pattern: expected a string"},
+            {"{\"s\":{\"type\":\"regex\",\"pattern\":3}}", "/scorers/s/pattern: expected a string"},
             {"{\"s\":{\"type\":\"regex\",\"pattern\":\"x\",\"flags\":\"q\"}}", "/scorers/s/flags"},
             {"{\"s\":{\"type\":\"exact\",\"value\":3}}", "/scorers/s/value: expected a string"},
         };
@@ -137,6 +184,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(regex_scorer),
+            cmocka_unit_test(regex_per_item),
             cmocka_unit_test(exact_and_contains),
             cmocka_unit_test(compile_errors),
             cmocka_unit_test(rescoring_matches_serial),

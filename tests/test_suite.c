@@ -271,7 +271,7 @@ struct bad {
 
 static const struct bad bad_suites[] = {
     {"syntax.json", "suite 'syntax.json': 2:24: "},
-    {"no-prompt.json", "/items/0/prompt: expected a string"},
+    {"no-prompt.json", "/items/0: missing key \"prompt\""},
     {"version.json", "/parity_suite: expected 1"},
     {"unknown-axis.json", "/items/0/axes/0: expected the name of an axis"},
     {"unknown-slot.json", "/items/0/prompt: unknown slot '{t}'"},

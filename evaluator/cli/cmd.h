@@ -8,6 +8,8 @@
 int pa__cmd_run(int argc, char **argv);
 int pa__cmd_demo(int argc, char **argv);
 int pa__cmd_suite(int argc, char **argv);
+/* parity suite new (cmd_suite_new.c), called by pa__cmd_suite. */
+int pa__cmd_suite_new(int argc, char **argv);
 int pa__cmd_import(int argc, char **argv);
 int pa__cmd_score(int argc, char **argv);
 int pa__cmd_summary(int argc, char **argv);

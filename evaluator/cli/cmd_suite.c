@@ -3,18 +3,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parity/report.h"
 #include "parity/suite.h"
 #include "cmd.h"
 #include "datadir.h"
 #include "opt.h"
+#include "evaluator/suite/schema.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
+
+/* suite list reads a YAML file whole to see whether it is a suite. */
+#define PA_SUITE_PEEK_MAX ((uint64_t)256 << 20)
 
 static const char suite_usage[] =
     "usage: parity suite lint FILE [--allow-outside-paths] [--max-cases N]\n"
     "       parity suite expand FILE [--allow-outside-paths] [--max-cases N]\n"
     "                                  (cases as JSONL on stdout)\n"
+    "       parity suite convert IN OUT [--allow-outside-paths] [--max-cases N]\n"
+    "                                  (JSON <-> YAML by OUT's extension)\n"
+    "       parity suite new NAME [--axes gender,race,age,religion] [-o FILE]\n"
+    "                                  (a documented starting suite, NAME.yaml)\n"
     "       parity suite list [DIR]    (the suites in DIR and its folders; default:\n"
     "                                   the shipped suites)\n";
 
@@ -35,6 +45,8 @@ static int expand(const struct pa_suite *s)
                                       "groups", pa_case_groups_json(s, &c), "prompt", c.prompt,
                                       "system", c.system, "outcome", c.item->outcome, "expected",
                                       c.item->expected);
+                        if (o && c.messages)
+                                json_object_set(o, "messages", c.messages);
                         line = o ? json_dumps(o, JSON_COMPACT) : NULL;
                         pa_case_release(&c);
                         json_decref(o);
@@ -52,20 +64,26 @@ static int by_name(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The .json files of dir and of its subdirectories, NULL-terminated. */
+static bool suite_name(const char *name)
+{
+        size_t l = strlen(name);
+
+        return (l > 5 && !strcmp(name + l - 5, ".json")) || pa__suite_is_yaml(name);
+}
+
+/* The .json and .yaml files of dir and of its subdirectories,
+ * NULL-terminated. */
 static char **suite_files(const char *dir, int depth, char **v, size_t *n)
 {
         DIR *d = opendir(dir);
         struct dirent *e;
 
         while (d && v && (e = readdir(d))) {
-                size_t l = strlen(e->d_name);
                 char *path, **grown;
 
                 if (e->d_name[0] == '.' || !(path = pa__path_join(dir, e->d_name)))
                         continue;
-                if (l > 5 && !strcmp(e->d_name + l - 5, ".json") &&
-                    (grown = realloc(v, (*n + 2) * sizeof(*v)))) {
+                if (suite_name(e->d_name) && (grown = realloc(v, (*n + 2) * sizeof(*v)))) {
                         v = grown;
                         v[(*n)++] = path;
                         v[*n] = NULL;
@@ -91,7 +109,14 @@ static int list(const char *dir)
                 qsort(v, n, sizeof(*v), by_name);
         printf("%-22s %-8s %8s %10s  %s\n", "SUITE", "VERSION", "ITEMS", "CASES", "FILE");
         for (size_t i = 0; v && i < n; i++) {
-                json_t *peek = json_load_file(v[i], 0, NULL);
+                json_t *peek = NULL;
+                struct pa_err ignored;
+
+                if (pa__suite_is_yaml(v[i]))
+                        pa__yaml_load_regular(v[i], "suite", PA_OPEN_FOLLOW, PA_SUITE_PEEK_MAX,
+                                              &peek, NULL, &ignored);
+                else
+                        peek = json_load_file(v[i], 0, NULL);
                 struct pa_suite s;
                 struct pa_err err = {{0}};
 
@@ -124,12 +149,42 @@ static int list_shipped(void)
         return rc;
 }
 
+/* IN (loaded as s) written as OUT: JSON <-> YAML by OUT's name. OUT must
+ * not exist, and must load as the same suite. */
+static int convert(const struct pa_suite *s, const char *out)
+{
+        struct pa_err err = {{0}};
+        struct pa_suite back;
+        size_t l = strlen(out);
+        int rc;
+
+        if (!pa__suite_is_yaml(out) && !(l > 5 && !strcmp(out + l - 5, ".json")))
+                return pa__fail("suite convert: expected an output file ending in .json, .yaml "
+                                "or .yml");
+        if (access(out, F_OK) == 0) {
+                snprintf(err.msg, sizeof(err.msg), "suite convert: '%s' exists; not overwritten",
+                         out);
+                return pa__fail(err.msg);
+        }
+        if (pa__suite_convert(s->root, out, &err))
+                return pa__fail(err.msg);
+        rc = pa_suite_load(&back, out, &err);
+        pa_suite_release(&back);
+        if (rc) { /* e.g. an items_file that does not resolve from OUT's folder */
+                unlink(out);
+                return pa__fail(err.msg);
+        }
+        printf("%s: suite %s %s written as %s\n", out, s->id, s->version,
+               pa__suite_is_yaml(out) ? "YAML" : "JSON");
+        return 0;
+}
+
 /* lint and expand: FILE then --allow-outside-paths, --max-cases N. */
 static int load_options(int argc, char **argv, struct pa_suite_opts *o)
 {
         long n;
 
-        for (int i = 3; i < argc; i++) {
+        for (int i = strcmp(argv[1], "convert") ? 3 : 4; i < argc; i++) {
                 if (!strcmp(argv[i], "--allow-outside-paths")) {
                         o->allow_outside = true;
                 } else if (!strcmp(argv[i], "--max-cases") && i + 1 < argc) {
@@ -161,15 +216,18 @@ int pa__cmd_suite(int argc, char **argv)
                 fputs(suite_usage, stdout);
                 return 0;
         }
+        if (argc >= 2 && !strcmp(argv[1], "new"))
+                return pa__cmd_suite_new(argc, argv);
         if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list"))
                 return argc == 3 ? list(argv[2]) : list_shipped();
         if (argc >= 2 && argv[1][0] != '-' && strcmp(argv[1], "lint") &&
-            strcmp(argv[1], "expand") && strcmp(argv[1], "list")) {
-                static const char *const names[] = {"lint", "expand", "list"};
+            strcmp(argv[1], "expand") && strcmp(argv[1], "list") && strcmp(argv[1], "convert")) {
+                static const char *const names[] = {"lint", "expand", "list", "convert", "new"};
 
-                return pa__unknown_word("suite", "command", argv[1], names, 3);
+                return pa__unknown_word("suite", "command", argv[1], names, 5);
         }
-        if (argc < 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand"))) {
+        if (argc < 3 || (strcmp(argv[1], "lint") && strcmp(argv[1], "expand") &&
+                         (strcmp(argv[1], "convert") || argc < 4))) {
                 fputs(suite_usage, stderr);
                 return 2;
         }
@@ -190,6 +248,8 @@ int pa__cmd_suite(int argc, char **argv)
                        (unsigned long long)s.n_cases,
                        (unsigned long long)(o.max_cases ? o.max_cases : PA_MAX_CASES));
                 rc = pa_design_lint(&s, 0.05, 0.8, stdout);
+        } else if (!strcmp(argv[1], "convert")) {
+                rc = convert(&s, argv[3]);
         } else {
                 rc = expand(&s);
         }

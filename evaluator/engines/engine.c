@@ -182,8 +182,9 @@ int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample)
         if (pa_sample_seed(e->conf.seed, c->item ? c->item->id : "", sample, &job->seed))
                 return PA_ENOMEM;
         /* Built only on demand now (pa_job_messages()); the hot path writes
-         * the case's messages directly. */
-        job->messages = NULL;
+         * the case's messages directly. An item's own turns are used as
+         * they are. */
+        job->messages = c->messages ? json_incref(c->messages) : NULL;
         if (e->ops->flat_prompt) {
                 /* Completion endpoints have no roles: system text, blank line, prompt. */
                 size_t ls = c->system ? strlen(c->system) : 0, lp = strlen(c->prompt);
@@ -197,6 +198,34 @@ int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample)
                 }
                 memcpy(job->prompt + ls, c->prompt, lp + 1);
         }
+        return 0;
+}
+
+int pa_engine_check_suite(const struct pa_engine *e, const struct pa_suite *s, struct pa_err *err)
+{
+        if (!s->has_messages)
+                return 0;
+        if (e->ops->single_turn || (e->ops->flat_prompt && !e->ops->chat_prompt))
+                return pa_errf(err, PA_ENOTSUP,
+                               "engine '%s' sends one prompt, not turns: suite '%s' has items with "
+                               "messages; use a chat engine (openai-chat, ollama-chat)",
+                               e->ops->name, s->id);
+        return 0;
+}
+
+int pa_job_chat_prompt(struct pa_job *job, const struct pa_engine *e, struct pa_err *err)
+{
+        char *prompt = NULL;
+        int rc;
+
+        if (!job->c.messages || !e->ops->flat_prompt)
+                return 0;
+        if (!e->ops->chat_prompt)
+                return pa_errf(err, PA_ENOTSUP, "engine '%s' cannot send turns", e->ops->name);
+        if ((rc = e->ops->chat_prompt(e, job->c.messages, &prompt, err)))
+                return rc;
+        free(job->prompt);
+        job->prompt = prompt;
         return 0;
 }
 

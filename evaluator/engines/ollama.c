@@ -396,4 +396,5 @@ const struct pa_engine_ops pa_engine_ollama_generate = {
     .build = generate_build,
     .parse = generate_parse,
     .identify = ollama_identify,
+    .single_turn = true,
 };

@@ -466,4 +466,5 @@ const struct pa_engine_ops pa_engine_openai_completions = {
     .build = completions_build,
     .parse = completions_parse,
     .identify = openai_identify,
+    .chat_prompt = pa__openai_apply_template,
 };

@@ -19,5 +19,9 @@ int pa__openai_answer_error(const json_t *root, struct pa_err *err);
  * r; chat reads delta.content, otherwise text. */
 int pa__openai_parse_sse(const char *body, size_t len, struct pa_reply *r, bool chat,
                          struct pa_err *err);
+/* The completions engine's chat_prompt (openai_template.c): the server's
+ * POST /apply-template. */
+int pa__openai_apply_template(const struct pa_engine *e, const json_t *messages, char **prompt,
+                              struct pa_err *err);
 
 #endif

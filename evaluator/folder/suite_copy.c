@@ -5,17 +5,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "evaluator/suite/schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 #include "suite_copy.h"
 
-/* A name from an untrusted manifest: exactly the one parity writes. */
-static int fixed_name(const json_t *v, const char *want, const char *field, struct pa_err *err)
+/* A name from an untrusted manifest: exactly one parity writes (want,
+ * or also: or_too). */
+static int fixed_name(const json_t *v, const char *want, const char *or_too, const char *field,
+                      struct pa_err *err)
 {
-        if (!json_is_string(v) || strcmp(json_string_value(v), want))
-                return pa_errf(err, PA_EINVAL, "manifest.json: /suite/%s: expected \"%s\"", field,
-                               want);
+        const char *got = json_string_value(v);
+
+        if (!got || (strcmp(got, want) && (!or_too || strcmp(got, or_too))))
+                return pa_errf(err, PA_EINVAL, "manifest.json: /suite/%s: expected \"%s\"%s%s%s",
+                               field, want, or_too ? " or \"" : "", or_too ? or_too : "",
+                               or_too ? "\"" : "");
         return 0;
+}
+
+const char *pa__suite_copy_name(const char *suite_path)
+{
+        return pa__suite_is_yaml(suite_path) ? PA_SUITE_COPY_YAML : PA_SUITE_COPY;
 }
 
 /* A folder written before "copy": suite/ and the basename of suite.path,
@@ -65,10 +76,10 @@ int pa__suite_copy_paths(const char *dir, const json_t *manifest, char **suite, 
         if ((rc = check_suite_dir(dir, err)))
                 return rc;
         if (copy) {
-                if ((rc = fixed_name(copy, PA_SUITE_COPY, "copy", err)) ||
-                    (ic && (rc = fixed_name(ic, PA_ITEMS_COPY, "items_copy", err))))
+                if ((rc = fixed_name(copy, PA_SUITE_COPY, PA_SUITE_COPY_YAML, "copy", err)) ||
+                    (ic && (rc = fixed_name(ic, PA_ITEMS_COPY, NULL, "items_copy", err))))
                         return rc;
-                if (!(*suite = pa__path_join(dir, PA_SUITE_COPY)) ||
+                if (!(*suite = pa__path_join(dir, json_string_value(copy))) ||
                     (ic && !(*items = pa__path_join(dir, PA_ITEMS_COPY))))
                         goto nomem;
                 return 0;

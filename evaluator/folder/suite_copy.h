@@ -9,8 +9,9 @@
 
 #include "parity/suite.h"
 
-#define PA_SUITE_COPY "suite/suite.json"
-#define PA_ITEMS_COPY "suite/items.jsonl"
+#define PA_SUITE_COPY      "suite/suite.json"
+#define PA_SUITE_COPY_YAML "suite/suite.yaml" /* a YAML suite's: its format is its name's */
+#define PA_ITEMS_COPY      "suite/items.jsonl"
 /* The most bytes read of a manifest.json. */
 #define PA_MANIFEST_MAX_BYTES ((uint64_t)64 << 20)
 
@@ -20,6 +21,8 @@
  * (*items NULL: the loader resolves it, confined). Both malloc'ed. */
 int pa__suite_copy_paths(const char *dir, const json_t *manifest, char **suite, char **items,
                          struct pa_err *err);
+/* The copy's name for the suite at suite_path: YAML stays YAML. */
+const char *pa__suite_copy_name(const char *suite_path);
 /* Loads the copy as pa__suite_copy_paths finds it. */
 int pa__suite_copy_load(const char *dir, const json_t *manifest, struct pa_suite *s,
                         struct pa_err *err);

@@ -131,7 +131,7 @@ static int copy_suite(struct run *r, struct pa_err *err)
                              r->dir);
                 goto out;
         }
-        if (!(to = pa__path_join(r->dir, PA_SUITE_COPY))) {
+        if (!(to = pa__path_join(r->dir, pa__suite_copy_name(s->path)))) {
                 rc = PA_ENOMEM;
                 goto out;
         }
@@ -220,6 +220,9 @@ static int next_job(void *ud, struct pa_job *job, struct pa_err *err)
                 }
                 if ((rc = pa_job_init(job, &r->engine, sample)))
                         return rc < 0 ? rc : PA_ENOMEM;
+                /* Before the cache key, which hashes the prompt sent. */
+                if ((rc = pa_job_chat_prompt(job, &r->engine, err)))
+                        return rc;
                 if ((rc = from_cache(r, job, err)) <= 0)
                         return rc < 0 ? rc : 1;
                 pa_job_release(job);
@@ -385,6 +388,26 @@ static int check_inference(const struct run *r, const struct pa_engine_conf *ec,
         return rc;
 }
 
+/* Items with messages: the engine sends turns, or a completions engine
+ * renders them by the server's chat template, tried once here so that a
+ * server without one is refused before anything is sent. */
+static int check_turns(struct run *r, struct pa_err *err)
+{
+        json_t *m;
+        char *prompt = NULL;
+        int rc;
+
+        if ((rc = pa_engine_check_suite(&r->engine, &r->suite, err)) || !r->suite.has_messages ||
+            !r->engine.ops->flat_prompt)
+                return rc;
+        if (!(m = json_pack("[{s:s, s:s}]", "role", "user", "content", "parity: template check")))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        rc = r->engine.ops->chat_prompt(&r->engine, m, &prompt, err);
+        free(prompt);
+        json_decref(m);
+        return rc;
+}
+
 static int prepare(struct run *r, struct pa_err *err)
 {
         struct pa_engine_conf ec = r->conf->engine;
@@ -400,7 +423,7 @@ static int prepare(struct run *r, struct pa_err *err)
         apply_defaults(r, &ec);
         if ((rc = check_inference(r, &ec, err)) || (rc = pa_engine_open(&r->engine, &ec, err)) ||
             (rc = pa__preflight(&r->engine, &r->models_listed, err)) ||
-            (rc = pa__run_endpoints_probe(r, err)))
+            (rc = pa__run_endpoints_probe(r, err)) || (rc = check_turns(r, err)))
                 return rc;
         r->x.shard = (struct pa__shard){r->conf->shard_index, r->conf->shard_count};
         if ((rc = pa__shard_cases(&r->x.shard, &r->suite, &r->planned, err)))

@@ -42,8 +42,8 @@ static json_t *suite_json(const struct pa_suite *s)
         return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:s, s:s?}", "id", s->id, "version",
                          s->version, "path", s->path, "sha256", s->sha256, "items_file",
                          s->items_path, "items_sha256", s->items_path ? s->items_sha256 : NULL,
-                         "cases", (json_int_t)s->n_cases, "copy", PA_SUITE_COPY, "items_copy",
-                         s->items_path ? PA_ITEMS_COPY : NULL);
+                         "cases", (json_int_t)s->n_cases, "copy", pa__suite_copy_name(s->path),
+                         "items_copy", s->items_path ? PA_ITEMS_COPY : NULL);
 }
 
 static json_t *engine_json(const struct run *r)

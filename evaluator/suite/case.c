@@ -7,60 +7,6 @@
 #include "case.h"
 #include "evaluator/util/util.h"
 
-/* The text of {name} for one assignment of groups, or NULL. */
-static const char *lookup_slot(const struct pa_suite *s, const struct pa_item *it,
-                               const size_t *groups, const char *name, size_t nlen)
-{
-        for (size_t k = 0; k < it->n_axes; k++) {
-                const struct pa_axis *ax = &s->axes[it->axes[k]];
-                const struct pa_group *g = &ax->groups[groups[k]];
-                const json_t *v = json_object_getn(g->slots, name, nlen);
-
-                if (v)
-                        return json_string_value(v);
-                if (strlen(ax->name) == nlen && !memcmp(ax->name, name, nlen))
-                        return g->name;
-        }
-        return NULL;
-}
-
-static int render(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
-                  const char *tpl, struct pa_buf *out, const char *where, struct pa_err *err)
-{
-        const char *p = tpl;
-
-        if (pa__buf_add(out, "", 0))
-                return PA_ENOMEM;
-        while (*p) {
-                const char *open = strpbrk(p, "{}"), *close, *text;
-
-                if (!open)
-                        return pa__buf_add(out, p, strlen(p));
-                if (pa__buf_add(out, p, (size_t)(open - p)))
-                        return PA_ENOMEM;
-                if (open[0] == open[1] || *open == '}') {
-                        /* "{{" and "}}" are literal braces; so is a lone "}". */
-                        if (pa__buf_add(out, open, 1))
-                                return PA_ENOMEM;
-                        p = open + (open[0] == open[1] ? 2 : 1);
-                        continue;
-                }
-                close = strchr(open, '}');
-                if (!close)
-                        return pa_errf(err, PA_EINVAL,
-                                       "%s: unterminated '{' (write '{{' for a brace)", where);
-                text = lookup_slot(s, it, groups, open + 1, (size_t)(close - open - 1));
-                if (!text)
-                        return pa_errf(err, PA_EINVAL,
-                                       "%s: unknown slot '{%.*s}': no axis of the item defines it",
-                                       where, (int)(close - open - 1), open + 1);
-                if (pa__buf_add(out, text, strlen(text)))
-                        return PA_ENOMEM;
-                p = close + 1;
-        }
-        return 0;
-}
-
 /* Two axes of one item must not both define a slot: which text would win? */
 static int check_slot_clash(const struct pa_suite *s, const struct pa_item *it, const char *where,
                             struct pa_err *err)
@@ -97,12 +43,27 @@ int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it,
         if ((rc = check_slot_clash(s, it, where, err)))
                 return rc;
         pa__buf_init(&b, SIZE_MAX / 2);
-        snprintf(w, sizeof(w), "%s/prompt", where);
-        rc = render(s, it, groups, it->prompt, &b, w, err);
+        if (it->messages) {
+                const json_t *t;
+                size_t k;
+
+                json_array_foreach(it->messages, k, t)
+                {
+                        snprintf(w, sizeof(w), "%s/messages/%zu/content", where, k);
+                        pa__buf_reset(&b);
+                        if ((rc = pa__template_render(
+                                 s, it, groups, json_string_value(json_object_get(t, "content")),
+                                 &b, w, err)))
+                                break;
+                }
+        } else {
+                snprintf(w, sizeof(w), "%s/prompt", where);
+                rc = pa__template_render(s, it, groups, it->prompt, &b, w, err);
+        }
         if (rc == 0 && system) {
                 snprintf(w, sizeof(w), "%s/system", where);
                 pa__buf_reset(&b);
-                rc = render(s, it, groups, system, &b, w, err);
+                rc = pa__template_render(s, it, groups, system, &b, w, err);
         }
         pa__buf_release(&b);
         return rc;
@@ -179,7 +140,59 @@ static struct pa_item *own_item(const struct pa_item *it)
         copy->prompt = put_str(&p, it->prompt);
         copy->system = put_str(&p, it->system);
         copy->expected = put_str(&p, it->expected);
+        copy->messages = NULL; /* the read item's: the case keeps them filled */
         return copy;
+}
+
+/* One turn, filled for c's groups, onto out; the text into *keep (a user
+ * or system turn's: the last wins) when keep is not NULL. */
+static int add_turn(const struct pa_suite *s, const struct pa_item *it, struct pa_case *c,
+                    const char *role, const char *tpl, json_t *out, char **keep, struct pa_err *err)
+{
+        struct pa_buf b;
+        int rc;
+
+        pa__buf_init(&b, SIZE_MAX / 2);
+        if ((rc = pa__template_render(s, it, c->groups, tpl, &b, it->id, err)) == 0 &&
+            json_array_append_new(out, json_pack("{s:s, s:s}", "role", role, "content", b.p)))
+                rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        if (rc == 0 && keep) {
+                free(*keep);
+                *keep = b.p;
+                return 0;
+        }
+        pa__buf_release(&b);
+        return rc;
+}
+
+/* c->messages from the item's turns, the system text first unless they
+ * start with their own; c->prompt the last user turn, c->system the
+ * system text. */
+static int build_messages(const struct pa_suite *s, const struct pa_item *it, const json_t *turns,
+                          const char *system, struct pa_case *c, struct pa_err *err)
+{
+        const char *first = json_string_value(json_object_get(json_array_get(turns, 0), "role"));
+        const json_t *t;
+        size_t k;
+        int rc = 0;
+
+        if (!(c->messages = json_array()))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (system && strcmp(first, "system"))
+                rc = add_turn(s, it, c, "system", system, c->messages, &c->system, err);
+        json_array_foreach(turns, k, t)
+        {
+                const char *role = json_string_value(json_object_get(t, "role"));
+                char **keep = !strcmp(role, "user")     ? &c->prompt
+                              : !strcmp(role, "system") ? &c->system
+                                                        : NULL;
+
+                if (rc == 0)
+                        rc = add_turn(s, it, c, role,
+                                      json_string_value(json_object_get(t, "content")), c->messages,
+                                      keep, err);
+        }
+        return rc;
 }
 
 int pa_case_build_item(const struct pa_suite *s, size_t i, const struct pa_item *read, uint64_t v,
@@ -205,12 +218,17 @@ int pa_case_build_item(const struct pa_suite *s, size_t i, const struct pa_item 
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
                 goto fail;
         }
-        if ((rc = render(s, it, c->groups, it->prompt, &b, it->id, err)))
+        if (read->messages) {
+                if ((rc = build_messages(s, it, read->messages, system, c, err)))
+                        goto fail;
+                return 0;
+        }
+        if ((rc = pa__template_render(s, it, c->groups, it->prompt, &b, it->id, err)))
                 goto fail;
         c->prompt = b.p;
         if (system) {
                 pa__buf_init(&b, SIZE_MAX / 2);
-                if ((rc = render(s, it, c->groups, system, &b, it->id, err)))
+                if ((rc = pa__template_render(s, it, c->groups, system, &b, it->id, err)))
                         goto fail;
                 c->system = b.p;
         }
@@ -242,6 +260,8 @@ void pa_case_release(struct pa_case *c)
         free(c->prompt);
         free(c->system);
         free((void *)c->item);
+        json_decref(c->messages);
+        c->messages = NULL;
         c->prompt = c->system = NULL;
         c->item = NULL;
 }

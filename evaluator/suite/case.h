@@ -9,6 +9,13 @@
 /* The largest suite file read (its items file has no cap: it streams). */
 #define PA_SUITE_MAX_BYTES ((uint64_t)256 << 20)
 
+/* tpl filled for the groups (template.c) into out, NUL-terminated;
+ * PA_EINVAL naming where for an unknown slot, set member or filter. */
+struct pa_buf;
+int pa__template_render(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                        const char *tpl, struct pa_buf *out, const char *where, struct pa_err *err);
+/* "a" or "an" before text, by the sound of its first word. */
+const char *pa__article(const char *text);
 /* Checks the item's prompt and system templates against its axes. */
 int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it, const char *where,
                              struct pa_err *err);
@@ -27,7 +34,8 @@ int pa__items_lineno(const struct pa_suite *s, uint64_t at, size_t *lineno);
 /* Validates the suite's items, inline and in its items file, keeping each
  * as a kind and a line offset; ids must be unique. file names the suite
  * in messages. */
+struct pa__diags;
 int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
-                         struct pa_err *err);
+                         struct pa__diags *d, struct pa_err *err);
 
 #endif

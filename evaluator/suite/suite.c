@@ -11,6 +11,7 @@
 #include "parity/report.h"
 #include "parity/suite.h"
 #include "case.h"
+#include "schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
@@ -86,6 +87,66 @@ static int load_defaults(struct pa_suite *s, const char *file, struct pa_err *er
         return 0;
 }
 
+/* A slot's name is what a template can name ({name}, {name.member},
+ * {name|filter}); its value a text, or a set of texts ({"subj": "she"}). */
+static bool slot_name_ok(const char *name)
+{
+        return *name && !strpbrk(name, ".|{}");
+}
+
+static int check_slot(const char *slot, const json_t *v, const char *where, const char *gname,
+                      struct pa_err *err)
+{
+        const char *m;
+        json_t *x;
+
+        if (!slot_name_ok(slot))
+                return BAD("%s/groups/%s/%s: a slot's name has no '.', '|', '{' or '}'", where,
+                           gname, slot);
+        if (json_is_string(v))
+                return 0;
+        if (!json_is_object(v) || json_object_size(v) == 0)
+                return BAD("%s/groups/%s/%s: expected a string, or a set: an object of strings",
+                           where, gname, slot);
+        json_object_foreach((json_t *)v, m, x)
+        {
+                if (!slot_name_ok(m) || !json_is_string(x))
+                        return BAD("%s/groups/%s/%s/%s: expected a string (a member's name has "
+                                   "no '.', '|', '{' or '}')",
+                                   where, gname, slot, m);
+        }
+        return 0;
+}
+
+/* Whether b has a's slots, and a's sets' members (and no more). */
+static int same_slots(const json_t *a, const json_t *b, const char *where, const char *gname,
+                      struct pa_err *err)
+{
+        const char *slot, *m;
+        json_t *x, *y, *z;
+
+        json_object_foreach((json_t *)a, slot, x)
+        {
+                if (!(y = json_object_get(b, slot)))
+                        return BAD("%s/groups/%s: missing slot '%s' that other groups define",
+                                   where, gname, slot);
+                if (json_is_object(x) != json_is_object(y))
+                        return BAD("%s/groups/%s/%s: a set in one group, a text in another", where,
+                                   gname, slot);
+                if (json_is_object(x)) {
+                        json_object_foreach(x, m, z) if (!json_object_get(y, m)) return BAD(
+                            "%s/groups/%s/%s: missing member '%s' that other groups define", where,
+                            gname, slot, m);
+                        if (json_object_size(x) != json_object_size(y))
+                                return BAD("%s/groups/%s/%s: has members the first group lacks",
+                                           where, gname, slot);
+                }
+        }
+        if (json_object_size(a) != json_object_size(b))
+                return BAD("%s/groups/%s: defines slots the first group lacks", where, gname);
+        return 0;
+}
+
 static int load_groups(struct pa_axis *ax, const json_t *groups, const char *where,
                        struct pa_err *err)
 {
@@ -107,21 +168,13 @@ static int load_groups(struct pa_axis *ax, const json_t *groups, const char *whe
                         return BAD("%s/groups/%s: expected an object of slot texts", where, gname);
                 json_object_foreach(g, slot, text)
                 {
-                        if (!json_is_string(text))
-                                return BAD("%s/groups/%s/%s: expected a string", where, gname,
-                                           slot);
+                        if (check_slot(slot, text, where, gname, err))
+                                return PA_EINVAL;
                 }
-                /* Every group must realise the same slots, or some variants of an
-                 * item could not be written. */
-                if (first) {
-                        json_object_foreach(first, slot, text) if (
-                            !json_object_get(g, slot)) return BAD("%s/groups/%s: missing slot '%s' "
-                                                                  "that other groups define",
-                                                                  where, gname, slot);
-                        if (json_object_size(g) != json_object_size(first))
-                                return BAD("%s/groups/%s: defines slots the first group lacks",
-                                           where, gname);
-                }
+                /* Every group must realise the same slots (and sets the same
+                 * members), or some variants of an item could not be written. */
+                if (first && same_slots(first, g, where, gname, err))
+                        return PA_EINVAL;
                 first = first ? first : g;
                 ax->groups[n].name = gname;
                 ax->groups[n].slots = g;
@@ -172,6 +225,38 @@ static int load_axes(struct pa_suite *s, const char *file, struct pa_err *err)
         return 0;
 }
 
+/* An item's turns: system (first only), user and assistant, each with
+ * its content, ending with a user turn (the model answers next). */
+static int check_messages(struct pa_item *it, const char *where, struct pa_err *err)
+{
+        const json_t *m = it->messages, *t;
+        size_t i, n = json_array_size(m);
+
+        if (it->prompt)
+                return BAD("%s/messages: an item has \"prompt\" or \"messages\", not both", where);
+        if (!json_is_array(m) || n == 0)
+                return BAD("%s/messages: expected an array of turns", where);
+        json_array_foreach(m, i, t)
+        {
+                const char *role = json_string_value(json_object_get(t, "role"));
+
+                if (!json_is_string(json_object_get(t, "content")))
+                        return BAD("%s/messages/%zu/content: expected a string", where, i);
+                if (!role || (strcmp(role, "user") && strcmp(role, "assistant") &&
+                              (strcmp(role, "system") || i > 0)))
+                        return BAD("%s/messages/%zu/role: expected \"user\" or \"assistant\"%s",
+                                   where, i, i ? "" : " or \"system\"");
+                if (i == 0 && !strcmp(role, "system") && it->system)
+                        return BAD("%s/messages/0: a system turn and \"system\" both; keep one",
+                                   where);
+                if (i + 1 == n && strcmp(role, "user"))
+                        return BAD("%s/messages/%zu/role: the last turn is the user's (the "
+                                   "model answers it)",
+                                   where, i);
+        }
+        return 0;
+}
+
 /* The item's strings, pointing into obj. */
 int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err)
 {
@@ -186,10 +271,12 @@ int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, s
                 return PA_EINVAL;
         if (!it->id || !*it->id)
                 return BAD("%s/id: expected a non-empty string", where);
-        if (!it->prompt)
-                return BAD("%s/prompt: expected a string", where);
         if (!it->domain)
                 it->domain = "general";
+        if ((it->messages = json_object_get(obj, "messages")))
+                return check_messages(it, where, err);
+        if (!it->prompt)
+                return BAD("%s/prompt: expected a string", where);
         return 0;
 }
 
@@ -231,34 +318,70 @@ int pa_suite_load(struct pa_suite *s, const char *path, struct pa_err *err)
         return pa_suite_load_opts(s, path, &defaults, err);
 }
 
+/* The suite's tree, from JSON or (by its extension) YAML. */
+static int read_root(struct pa_suite *s, const char *path, const char *file, unsigned flags,
+                     struct pa_err *err)
+{
+        char what[PATH_MAX + 16];
+
+        snprintf(what, sizeof(what), "suite '%s'", file);
+        if (pa__suite_is_yaml(path))
+                return pa__yaml_load_regular(path, what, flags, PA_SUITE_MAX_BYTES, &s->root,
+                                             s->sha256, err);
+        return pa__json_load_regular(path, what, flags, PA_SUITE_MAX_BYTES, JSON_REJECT_DUPLICATES,
+                                     &s->root, s->sha256, err);
+}
+
+/* Everything after the strict key check; fail-first but for the items,
+ * whose errors d collects. */
+static int load_checked(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
+                        struct pa__diags *d, struct pa_err *err)
+{
+        const json_t *scorers = json_object_get(s->root, "scorers");
+        int rc;
+
+        if ((rc = load_header(s, file, err)) || (rc = load_defaults(s, file, err)) ||
+            (rc = load_axes(s, file, err)))
+                return rc;
+        if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
+                return rc;
+        if ((rc = pa__suite_load_items(s, file, o, d, err)))
+                return rc;
+        if (s->n_items == 0 && d->total == 0)
+                return BAD("suite '%s': /items: expected at least one item (in items or "
+                           "items_file)",
+                           file);
+        return 0;
+}
+
 int pa_suite_load_opts(struct pa_suite *s, const char *path, const struct pa_suite_opts *o,
                        struct pa_err *err)
 {
         const char *file = pa__basename(path);
-        const json_t *scorers;
-        char what[PATH_MAX + 16];
+        unsigned flags = o->run_copy ? 0 : PA_OPEN_FOLLOW;
+        struct pa_err mine = {{0}};
+        struct pa__diags d;
         int rc;
 
         memset(s, 0, sizeof(*s));
         if (!(s->path = strdup(path)))
                 return PA_ENOMEM;
-        snprintf(what, sizeof(what), "suite '%s'", file);
-        if ((rc = pa__json_load_regular(path, what, o->run_copy ? 0 : PA_OPEN_FOLLOW,
-                                        PA_SUITE_MAX_BYTES, JSON_REJECT_DUPLICATES, &s->root,
-                                        s->sha256, err)) ||
-            (rc = load_header(s, file, err)) || (rc = load_defaults(s, file, err)) ||
-            (rc = load_axes(s, file, err)))
+        if ((rc = read_root(s, path, file, flags, err)))
                 return rc;
-        scorers = json_object_get(s->root, "scorers");
-        if (scorers && (rc = pa_scorer_set_compile(&s->scorers, scorers, file, err)))
-                return rc;
-        if ((rc = pa__suite_load_items(s, file, o, err)))
-                return rc;
-        if (s->n_items == 0)
-                return BAD("suite '%s': /items: expected at least one item (in items or "
-                           "items_file)",
-                           file);
-        return 0;
+        if (!json_is_object(s->root))
+                return BAD("suite '%s': /: expected an object", file);
+        pa__diags_init(&d, path, file, flags);
+        pa__schema_check(&d, s->root, PA_K_SUITE, "");
+        /* The loader's fail-first error, unless the items' kept it. */
+        if (d.total == 0 && (rc = load_checked(s, file, o, &d, &mine)) == PA_EINVAL && !d.total)
+                pa__diag_msg(&d, mine.msg);
+        /* Every error found, each where it is. */
+        if (d.total)
+                rc = pa__diags_finish(&d, &mine);
+        pa__diags_release(&d);
+        if (rc && err)
+                *err = mine;
+        return rc;
 }
 
 void pa_suite_release(struct pa_suite *s)

@@ -262,6 +262,7 @@ static int gather_item(void *ud, size_t i, const struct pa_item *it, const json_
         v->prompt = stash(&g->text, it->prompt, &rc);
         v->system = stash(&g->text, it->system, &rc);
         v->expected = stash(&g->text, it->expected, &rc);
+        v->messages = NULL; /* obj's, gone after this call */
         return rc;
 }
 

@@ -12,6 +12,7 @@
 
 #include "parity/suite.h"
 #include "case.h"
+#include "schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
@@ -58,6 +59,21 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
         return 0;
 }
 
+/* What each scorer of the item asks of it (a regex scorer without a
+ * pattern: an expected that is one). */
+static int check_items_scorers(const struct pa_suite *s, const struct pa_item *it,
+                               const char *where, struct pa_err *err)
+{
+        for (size_t k = 0; k < s->scorers.n; k++) {
+                const struct pa_scorer *sc = &s->scorers.v[k];
+
+                if ((it->scorer_mask >> k & 1) && sc->ops->check_item &&
+                    sc->ops->check_item(sc->state, it->expected, where, err))
+                        return PA_EINVAL;
+        }
+        return 0;
+}
+
 static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
                         const char *where, struct pa_err *err)
 {
@@ -71,7 +87,7 @@ static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json
                 return BAD("%s/outcome: '%s' is not a scorer in /scorers", where, it->outcome);
         if (!list) {
                 it->scorer_mask = s->scorers.n == 64 ? ~0ull : (1ull << s->scorers.n) - 1;
-                return 0;
+                return check_items_scorers(s, it, where, err);
         }
         if (!json_is_array(list))
                 return BAD("%s/scorers: expected an array of scorer names", where);
@@ -85,7 +101,7 @@ static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json
         }
         if (it->outcome_scorer >= 0)
                 it->scorer_mask |= 1ull << it->outcome_scorer;
-        return 0;
+        return check_items_scorers(s, it, where, err);
 }
 
 struct id_key {
@@ -95,7 +111,8 @@ struct id_key {
 
 /* What loading keeps while items stream by (freed when it ends). */
 struct loader {
-        const char *file; /* the suite's name, for messages */
+        const char *file;    /* the suite's name, for messages */
+        struct pa__diags *d; /* an item's error is kept here and the next item read */
         const struct pa_suite_opts *o;
         uint64_t max_cases;
         struct id_key *ids; /* every item's id hash, for duplicate ids */
@@ -251,6 +268,7 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
                 return rc;
         if ((s->n_items == l->item_cap && grow_items(s, l)) || find_kind(s, l, &it, &kind))
                 return pa_errf(err, PA_ENOMEM, "suite '%s': out of memory", l->file);
+        s->has_messages |= it.messages != NULL;
         s->kind_of[s->n_items] = kind;
         s->line_at[s->n_items] = at;
         l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it.id), s->n_items};
@@ -260,6 +278,16 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
                 return BAD("%s/axes: the suite expands to more than %llu cases (--max-cases)",
                            where, (unsigned long long)l->max_cases);
         return 0;
+}
+
+/* An item's error is kept and loading goes on, so one pass reports every
+ * bad item; but not past the case cap, which every later item would hit. */
+static int item_error(const struct pa_suite *s, struct loader *l, int rc, struct pa_err *err)
+{
+        if (rc != PA_EINVAL)
+                return rc;
+        pa__diag_msg(l->d, err->msg);
+        return s->n_cases > l->max_cases ? PA_EINVAL : 0;
 }
 
 static int load_inline_items(struct pa_suite *s, struct loader *l, struct pa_err *err)
@@ -277,7 +305,7 @@ static int load_inline_items(struct pa_suite *s, struct loader *l, struct pa_err
         json_array_foreach(items, i, obj)
         {
                 snprintf(where, sizeof(where), "suite '%s': /items/%zu", l->file, i);
-                if ((rc = add_item(s, l, obj, 0, where, err)))
+                if ((rc = item_error(s, l, add_item(s, l, obj, 0, where, err), err)))
                         return rc;
         }
         s->n_inline = s->n_items;
@@ -353,9 +381,10 @@ static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *
                         if (!(obj = json_loadb(line, (size_t)got, 0, &je)))
                                 rc = BAD("%scolumn %d: %s", where, je.column,
                                          pa__json_why(&je, why, sizeof(why)));
-                        else
+                        else if (pa__schema_check_line(l->d, obj, rel, lineno) == 0)
                                 rc = add_item(s, l, obj, at, where, err);
                         json_decref(obj);
+                        rc = item_error(s, l, rc, err);
                 }
                 at += (uint64_t)got;
         }
@@ -441,13 +470,14 @@ static int check_ids(const struct pa_suite *s, struct loader *l, struct pa_err *
 }
 
 int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_suite_opts *o,
-                         struct pa_err *err)
+                         struct pa__diags *d, struct pa_err *err)
 {
         struct loader l = {
-            .file = file, .o = o, .max_cases = o->max_cases ? o->max_cases : PA_MAX_CASES};
+            .file = file, .d = d, .o = o, .max_cases = o->max_cases ? o->max_cases : PA_MAX_CASES};
         int rc;
 
-        if ((rc = load_inline_items(s, &l, err)) == 0 && (rc = load_items_file(s, &l, err)) == 0)
+        if ((rc = load_inline_items(s, &l, err)) == 0 && (rc = load_items_file(s, &l, err)) == 0 &&
+            d->total == 0)
                 rc = check_ids(s, &l, err);
         free(l.ids);
         free(l.kind_ix);

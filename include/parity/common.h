@@ -35,7 +35,7 @@ enum pa_errcode {
 };
 
 struct pa_err {
-        char msg[1024];
+        char msg[8192]; /* a suite's errors: up to 20 lines */
 };
 
 /* Static string for a PA_E* code. */

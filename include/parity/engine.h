@@ -95,6 +95,14 @@ struct pa_engine_ops {
          * digests) into the object id, through evaluator/engines/identity.h's probes.
          * Failures leave keys out; never fatal. May be NULL. */
         void (*identify)(const struct pa_engine *e, json_t *id);
+        /* Flat-prompt engines: the turns of an item with messages as one
+         * prompt, by the model's own chat template (the server's); NULL:
+         * such items are refused. *prompt is the caller's to free. */
+        int (*chat_prompt)(const struct pa_engine *e, const json_t *messages, char **prompt,
+                           struct pa_err *err);
+        /* Sends one system and one user text, no turns: items with
+         * messages are refused. */
+        bool single_turn;
 };
 
 struct pa_engine {
@@ -138,8 +146,14 @@ void pa_engine_close(struct pa_engine *e);
  * samples get independent ones. PA_ENOMEM when out of memory. */
 int pa_sample_seed(uint64_t base, const char *item_id, unsigned sample, uint64_t *out);
 
-/* Fills job from a case: flat prompt, seed. Release with
- * pa_job_release(), which also releases the case. */
+/* PA_ENOTSUP naming the engine when it cannot send the turns of the
+ * suite's items with messages (checked before anything is sent). */
+int pa_engine_check_suite(const struct pa_engine *e, const struct pa_suite *s, struct pa_err *err);
+/* A flat-prompt engine's job of an item with messages: job->prompt
+ * becomes the turns by the model's chat template (ops->chat_prompt). */
+int pa_job_chat_prompt(struct pa_job *job, const struct pa_engine *e, struct pa_err *err);
+/* Fills job from a case: flat prompt, seed, the item's turns. Release
+ * with pa_job_release(), which also releases the case. */
 int pa_job_init(struct pa_job *job, const struct pa_engine *e, unsigned sample);
 void pa_job_release(struct pa_job *job);
 /* The chat messages of job, [{"role","content"}...]: job->messages when

@@ -34,6 +34,10 @@ struct pa_scorer_ops {
         enum pa_verdict (*score)(const void *state, void *scratch, const char *text, size_t len,
                                  const char *expected);
         void (*free)(void *state);
+        /* May be NULL. Checks what an item gives the scorer (its expected)
+         * when the suite loads; where names the item. */
+        int (*check_item)(const void *state, const char *expected, const char *where,
+                          struct pa_err *err);
 };
 
 struct pa_scorer {

@@ -39,6 +39,9 @@ struct pa_axis {
  * (pa_suite_item_read). */
 struct pa_item {
         const char *id, *domain, *prompt, *system, *outcome, *expected;
+        /* The turns [{"role", "content"}...] of an item with "messages"
+         * (then prompt is NULL), or NULL; while read back only. */
+        const json_t *messages;
         size_t n_axes;
         size_t axes[PA_MAX_AXES]; /* indexes into suite->axes */
         int outcome_scorer;       /* index into suite->scorers, or -1 */
@@ -86,6 +89,7 @@ struct pa_suite {
         struct pa_item_kind *kinds;
         FILE *items_file; /* the items_file, open for reading items back */
         uint64_t n_cases;
+        bool has_messages; /* some item has "messages" (engines must send turns) */
 };
 
 /* One counterfactual variant of an item. item (with its strings), prompt
@@ -98,6 +102,11 @@ struct pa_case {
         size_t groups[PA_MAX_AXES]; /* group index per item axis */
         char id[17];
         char *prompt, *system;
+        /* An item with messages: every turn filled, the system prompt (the
+         * item's or the default) first unless its own turns start with one,
+         * a new reference; prompt and system are then the last user turn
+         * and the system text. NULL for a prompt item. */
+        json_t *messages;
 };
 
 /* How a suite file is trusted. Every path a suite names (items_file) is

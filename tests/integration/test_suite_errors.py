@@ -14,7 +14,7 @@ BAD = harness.data("bad")
 # file, the file the message must name, a regex for the location in it
 CASES = [
     ("syntax.json", "syntax.json", r"(?<![\d/])9:\d+"),          # missing comma, line 9
-    ("missing-prompt.json", "missing-prompt.json", r"/items/1/prompt\b"),
+    ("missing-prompt.json", "missing-prompt.json", r":9:5: /items/1(?=: missing key \"prompt\")"),
     ("prompt-not-string.json", "prompt-not-string.json", r"/items/2/prompt\b"),
     ("unknown-axis.json", "unknown-axis.json", r"/items/2/axes\b"),
     ("unknown-slot.json", "unknown-slot.json", r"/items/1/prompt\b"),
