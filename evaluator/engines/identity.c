@@ -35,6 +35,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
         size_t len = size * n, vl;
         const char *v;
 
+        pa__tls_note(p->h, &p->tls);
         if (len <= 7 || strncasecmp(data, "Server:", 7))
                 return len;
         v = data + 7;
@@ -80,6 +81,8 @@ void pa__probe_run(const struct pa_engine *e, const char *url, const char *post,
                 hdr = add_header(hdr, e->auth, &ok);
         if (!ok)
                 goto out;
+        p->h = h;
+        pa__engine_tls_setopt(e, h);
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -96,6 +99,7 @@ void pa__probe_run(const struct pa_engine *e, const char *url, const char *post,
         }
         p->res = curl_easy_perform(h);
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
+        p->h = NULL;
 out:
         curl_slist_free_all(hdr);
         curl_easy_cleanup(h);
@@ -103,6 +107,7 @@ out:
 
 static void note_server(json_t *id, const struct pa__probe *p)
 {
+        pa__tls_into(id, &p->tls);
         if (id && p->server[0] && !json_object_get(id, "server"))
                 json_object_set_new(id, "server", json_string(p->server));
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "parity/engine.h"
+#include "engine_tls.h"
 #include "evaluator/util/util.h"
 
 /* Header sent with every identity probe. */
@@ -39,6 +40,8 @@ struct pa__probe {
         char server[128];
         char errbuf[CURL_ERROR_SIZE];
         struct pa_buf body; /* released by the caller: pa__buf_release() */
+        struct pa__tls tls; /* the TLS session, for https:// */
+        CURL *h;            /* while the transfer runs */
 };
 
 /* GET url when post is NULL, else POST the JSON text post, with the

@@ -108,8 +108,9 @@ static int no_answer(const struct pa_engine *e, const char *url, const struct pa
         said(p, why, sizeof(why));
         if (tls_failure(p->res))
                 return pa_errf(err, PA_ENET,
-                               "preflight: TLS failure at %s (%s): check the server's certificate "
-                               "and the CA bundle (CURL_CA_BUNDLE)",
+                               "preflight: TLS failure at %s (%s): trust the server's CA with "
+                               "--cacert FILE or --capath DIR (or CURL_CA_BUNDLE, SSL_CERT_FILE, "
+                               "SSL_CERT_DIR)",
                                url, why);
         if (p->res == CURLE_OPERATION_TIMEDOUT)
                 return pa_errf(err, PA_ENET,

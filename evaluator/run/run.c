@@ -429,6 +429,8 @@ static int resume_dir(struct run *r, struct pa_err *err)
         r->x.cached = r->x.resume.cached;
         r->model_reported = r->x.resume.model_reported;
         r->x.resume.model_reported = NULL;
+        r->tls_was_insecure = json_is_true(json_object_get(
+            json_object_get(json_object_get(r->x.resume.manifest, "engine"), "tls"), "insecure"));
         pa__now_iso(r->x.resumed_at);
         return 0;
 }

@@ -1,0 +1,141 @@
+"""Hostile and private networks (issue 14, items 5 and 8): TLS with a private
+CA, --insecure said out loud and recorded, the TLS session recorded in the
+served-model identity. Each test fails on the code before its change."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import harness
+from test_hardening import ITEM, Base
+
+OPENSSL = shutil.which("openssl")
+CA_VARS = ("CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+def openssl(*args, cwd):
+    subprocess.run([OPENSSL, *args], cwd=cwd, check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+
+
+def make_pki(d):
+    """A private CA (ca.pem) and a certificate for 127.0.0.1 it signed
+    (srv.pem, srv.key); EC keys, so it takes milliseconds."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=parity test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    openssl("req", *ec, "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1", cwd=d)
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf", cwd=d)
+
+
+def fingerprint(pem):
+    """`openssl x509 -fingerprint -sha256` as lowercase hex without colons."""
+    out = subprocess.run([OPENSSL, "x509", "-noout", "-fingerprint", "-sha256", "-in", pem],
+                         check=True, capture_output=True, text=True).stdout
+    return out.strip().split("=", 1)[1].replace(":", "").lower()
+
+
+@unittest.skipUnless(OPENSSL, "the openssl command is not installed")
+class TLSTest(Base):
+    @classmethod
+    def setUpClass(cls):
+        cls._pki = tempfile.TemporaryDirectory(prefix="parity-pki-")
+        cls.pki = cls._pki.name
+        make_pki(cls.pki)
+        cls.ca = os.path.join(cls.pki, "ca.pem")
+        cls.fx = harness.Fixture(extra=("--tls-cert", os.path.join(cls.pki, "srv.pem"),
+                                        "--tls-key", os.path.join(cls.pki, "srv.key")))
+        cls.url = "https://127.0.0.1:%d/v1" % cls.fx.port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.stop()
+        cls._pki.cleanup()
+
+    def run_tls(self, *args, env=None, name="run"):
+        suite = self.suite("s/suite.json", items=[ITEM])
+        run = os.path.join(self.tmp, name)
+        # No CA variable of the caller's leaks in, unless the test sets it.
+        full = {v: "" for v in CA_VARS}
+        full.update(env or {})
+        r = harness.parity(["run", suite, "--base-url", self.url, "--model", "m",
+                            "--run-dir", run, *args], env=full, timeout=60)
+        return r, run
+
+    def assert_trusted(self, r, run):
+        self.assertEqual(r.rc, 0, r.describe())
+        m = harness.load_json(os.path.join(run, "manifest.json"))
+        tls = m["engine"]["identity"]["tls"]
+        self.assertEqual(tls["peer_cert_sha256"], fingerprint(os.path.join(self.pki, "srv.pem")))
+        self.assertTrue(tls["version"].startswith("TLSv1."), tls)
+        self.assertTrue(tls["cipher"], tls)
+        self.assertFalse(m["engine"]["tls"]["insecure"])
+        return m
+
+    def test_a_private_ca_is_refused_without_cacert(self):
+        r, run = self.run_tls()
+        self.assert_refused(r, "TLS", "--cacert")
+        self.assertFalse(os.path.exists(run), "a folder was left for a refused run")
+
+    def test_cacert_trusts_the_ca_and_the_fingerprint_is_recorded(self):
+        r, run = self.run_tls("--cacert", self.ca)
+        m = self.assert_trusted(r, run)
+        self.assertEqual(m["engine"]["tls"]["cacert"], self.ca)
+        self.assertNotIn("WARNING", r.stderr)
+
+    def test_the_standard_variables_are_honoured(self):
+        for i, var in enumerate(("CURL_CA_BUNDLE", "SSL_CERT_FILE")):
+            r, run = self.run_tls(env={var: self.ca}, name="run%d" % i)
+            self.assert_trusted(r, run)
+        hashed = os.path.join(self.tmp, "cadir")
+        os.makedirs(hashed)
+        shutil.copy(self.ca, hashed)
+        openssl("rehash", hashed, cwd=self.tmp)
+        r, run = self.run_tls("--capath", hashed, name="capath")
+        self.assertEqual(self.assert_trusted(r, run)["engine"]["tls"]["capath"], hashed)
+        r, run = self.run_tls(env={"SSL_CERT_DIR": hashed}, name="certdir")
+        self.assert_trusted(r, run)
+
+    def test_a_missing_bundle_is_named(self):
+        missing = os.path.join(self.tmp, "nope.pem")
+        r, _ = self.run_tls("--cacert", missing)
+        self.assert_refused(r, "--cacert '%s'" % missing, "expected a file")
+        r, _ = self.run_tls(env={"CURL_CA_BUNDLE": missing})
+        self.assert_refused(r, "CURL_CA_BUNDLE '%s'" % missing)
+
+    def test_insecure_is_loud_recorded_and_reported(self):
+        r, run = self.run_tls("--insecure")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertIn("WARNING: --insecure", r.stderr)
+        m = harness.load_json(os.path.join(run, "manifest.json"))
+        self.assertTrue(m["engine"]["tls"]["insecure"])
+        self.assertEqual(m["engine"]["identity"]["tls"]["peer_cert_sha256"],
+                         fingerprint(os.path.join(self.pki, "srv.pem")))
+        for report in ("report.md", "report.html"):
+            with open(os.path.join(run, report), encoding="utf-8") as f:
+                self.assertIn("TLS NOT VERIFIED", f.read(), report)
+
+    def test_a_resume_keeps_the_insecure_mark(self):
+        # The first attempt of each variant fails: the run ends incomplete.
+        suite = self.suite("s/suite.json", items=[dict(ITEM, prompt="{p} [[fail:1:500]]")])
+        run = os.path.join(self.tmp, "run")
+        common = [suite, "--base-url", self.url, "--model", "m", "--retries", "0",
+                  "--max-error-rate", "0", "--no-fingerprint"]
+        r = harness.parity(["run", *common, "--run-dir", run, "--insecure"])
+        self.assertEqual(r.rc, 3, r.describe())
+        r = harness.parity(["run", *common, "--resume", run, "--cacert", self.ca])
+        self.assertEqual(r.rc, 0, r.describe())
+        m = harness.load_json(os.path.join(run, "manifest.json"))
+        self.assertEqual(m["status"], "complete")
+        self.assertTrue(m["engine"]["tls"]["insecure"], "a resume dropped the --insecure mark")
+        with open(os.path.join(run, "report.md"), encoding="utf-8") as f:
+            self.assertIn("TLS NOT VERIFIED", f.read())
+
+if __name__ == "__main__":
+    unittest.main()
