@@ -538,7 +538,7 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
             (rc = pa_evidence_register(&r.th, r.dir, err)) || (rc = guard(&r, err)))
                 goto out;
         if (r.engine.ops->http)
-                r.identity = pa__identity(&r.engine);
+                r.identity = pa__identity(&r.engine, &r.x.guard.stop, conf->quiet);
         if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)) ||
             (rc = execute(&r, err)))
                 goto out;

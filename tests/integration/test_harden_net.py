@@ -4,8 +4,10 @@ served-model identity. Each test fails on the code before its change."""
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 import harness
@@ -136,6 +138,61 @@ class TLSTest(Base):
         self.assertTrue(m["engine"]["tls"]["insecure"], "a resume dropped the --insecure mark")
         with open(os.path.join(run, "report.md"), encoding="utf-8") as f:
             self.assertIn("TLS NOT VERIFIED", f.read())
+
+def wait_for(pred, seconds, what):
+    deadline = time.monotonic() + seconds * harness.SLOW
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+def read(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+class IdentityProbesTest(Base):
+    """The identity probes share one deadline, say what they wait for, and
+    yield to SIGINT at once (issue 14, item 8)."""
+
+    def test_sigint_during_a_hanging_probe_stops_within_a_second(self):
+        fx = harness.Fixture(extra=("--hang", "/props"))
+        self.addCleanup(fx.stop)
+        suite = self.suite("s/suite.json", items=[ITEM, dict(ITEM, id="i2")])
+        run, err = os.path.join(self.tmp, "run"), os.path.join(self.tmp, "stderr")
+        args = [suite, "--base-url", fx.base_url, "--model", "m", "--no-fingerprint"]
+        env = {k: v for k, v in os.environ.items() if k not in harness.SCRUB_ENV}
+        with open(err, "wb") as ef:
+            p = subprocess.Popen(harness.WRAPPER + [harness.PARITY, "run", *args, "--run-dir",
+                                                    run], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=ef, env=env)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        # Not a terminal: one line once the probes are slow (after 2 s).
+        wait_for(lambda: "identity" in read(err), 10, "the progress line\n" + read(err))
+        self.assertIn("/props", read(err))
+        self.assertIn("Ctrl-C", read(err))
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=10 * harness.SLOW)
+        took = time.monotonic() - t0
+        self.assertLess(took, 1.0 * harness.SLOW, "SIGINT took %.2f s\n%s" % (took, read(err)))
+        self.assertEqual(p.returncode, 130, read(err))
+        self.assertIn("interrupted by SIGINT", read(err))
+        m = harness.load_json(os.path.join(run, "manifest.json"))
+        self.assertEqual(m["status"], "interrupted")
+        self.assertIs(m["engine"]["identity"].get("interrupted"), True)
+        # The folder is whole: a resume completes it, the hanging probe
+        # bounded by --timeout.
+        t0 = time.monotonic()
+        r = harness.parity(["run", *args, "--resume", run, "--timeout", "2"], timeout=60)
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertLess(time.monotonic() - t0, 20 * harness.SLOW)
+        self.assertEqual(harness.load_json(os.path.join(run, "manifest.json"))["status"],
+                         "complete")
+        r = harness.parity(["verify", run])
+        self.assertEqual(r.rc, 0, r.describe())
+
 
 if __name__ == "__main__":
     unittest.main()
