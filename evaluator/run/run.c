@@ -493,15 +493,18 @@ static bool short_of_answers(const struct run *r)
 static void incomplete(const struct run *r)
 {
         uint64_t n = unanswered(r);
+        char cause[4 * sizeof(r->x.stats.trip_cause)];
 
+        /* The cause quotes the server: escaped before it reaches a terminal. */
+        pa__esc(r->x.stats.trip_cause, strlen(r->x.stats.trip_cause), cause, sizeof(cause));
         fflush(stdout); /* the table first, so a redirected log reads in order */
         if (r->x.stats.tripped)
                 fprintf(stderr,
                         "parity: incomplete: stopped after %u attempts in a row failed (%s); "
                         "%llu of %llu answers missing: when the server is back, continue with "
                         "--resume %s\n",
-                        breaker_after(r->conf->concurrency), r->x.stats.trip_cause,
-                        (unsigned long long)n, (unsigned long long)r->planned, r->dir);
+                        breaker_after(r->conf->concurrency), cause, (unsigned long long)n,
+                        (unsigned long long)r->planned, r->dir);
         else
                 fprintf(stderr,
                         "parity: incomplete: %llu of %llu answers missing (%.1f%%, over the "

@@ -3,8 +3,10 @@ CA, --insecure said out loud and recorded, the TLS session recorded in the
 served-model identity. Each test fails on the code before its change."""
 
 import os
+import resource
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -192,6 +194,170 @@ class IdentityProbesTest(Base):
                          "complete")
         r = harness.parity(["verify", run])
         self.assertEqual(r.rc, 0, r.describe())
+
+
+
+def items(n, text):
+    return [dict(ITEM, id="%s-%d" % (text, i), prompt="{p} %s %d" % (text, i))
+            for i in range(n)]
+
+
+class HostileServerTest(Base):
+    """Servers that never answer, drip, or send 50 MB are bounded by
+    --timeout (each attempt's whole transfer) and the 8 MiB answer cap;
+    their bytes never reach the terminal raw (issue 14, item 8)."""
+
+    def run_fx(self, fx, suite_items, *args, timeout=60):
+        suite = self.suite("s/suite.json", items=suite_items)
+        run = os.path.join(self.tmp, "run")
+        t0 = time.monotonic()
+        r = harness.parity(["run", suite, "--base-url", fx.base_url, "--model", "m",
+                            "--run-dir", run, "--no-fingerprint", "--retries", "0", *args],
+                           timeout=timeout)
+        return r, run, time.monotonic() - t0
+
+    def test_a_server_that_accepts_and_never_answers(self):
+        s = socket.socket()
+        self.addCleanup(s.close)
+        s.bind(("127.0.0.1", 0))
+        s.listen(64)  # the kernel accepts; nobody reads or answers
+        suite = self.suite("s/suite.json", items=[ITEM])
+        run = os.path.join(self.tmp, "run")
+        t0 = time.monotonic()
+        r = harness.parity(["run", suite, "--base-url", "http://127.0.0.1:%d/v1" %
+                            s.getsockname()[1], "--model", "m", "--run-dir", run,
+                            "--timeout", "1"], timeout=30)
+        took = time.monotonic() - t0
+        self.assert_refused(r, "did not answer within 1 s", "--timeout")
+        self.assertLess(took, 5 * harness.SLOW, r.describe())
+        self.assertFalse(os.path.exists(run))
+
+    def test_answers_that_hang_or_drip_end_at_the_timeout(self):
+        fx = harness.Fixture()
+        self.addCleanup(fx.stop)
+        r, run, took = self.run_fx(fx, items(1, "[[hang]]") + items(1, "[[drip]] x"),
+                                   "--timeout", "2")
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertLess(took, 20 * harness.SLOW, r.describe())
+        recs = harness.load_jsonl(os.path.join(run, "results.jsonl"))
+        self.assertEqual(len(recs), 4)
+        for rec in recs:
+            self.assertIn("timeout", rec["error"].lower(), rec)
+            self.assertIsNone(rec.get("response"), rec)
+            self.assertLess(rec["latency_ms"], 2000 + 1500 * harness.SLOW, rec)
+
+    def test_a_50_mb_answer_is_cut_at_the_cap(self):
+        fx = harness.Fixture()
+        self.addCleanup(fx.stop)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        r, run, _ = self.run_fx(fx, [dict(ITEM, prompt="{p} [[big:50000000]]")],
+                                "--concurrency", "2")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        self.assertEqual(r.rc, 3, r.describe())
+        for rec in harness.load_jsonl(os.path.join(run, "results.jsonl")):
+            self.assertIn("response over 8388608 bytes", rec["error"], rec)
+        # Two answers in flight, each cut at 8 MiB (KiB; ASan's shadow aside).
+        if peak > before and "asan" not in harness.PARITY:
+            self.assertLess(peak, 80 * 1024, "peak RSS %d KiB" % peak)
+
+    def assert_clean(self, text):
+        for bad in ("\x1b", "\x07", "\x9b", "\u009b"):
+            self.assertNotIn(bad, text)
+        self.assertFalse(any(ln.startswith("parity: forged")
+                             for ln in text.splitlines()), text)
+
+    def test_server_bytes_on_error_lines_are_escaped(self):
+        fx = harness.Fixture()
+        self.addCleanup(fx.stop)
+        # 20 failures in a row trip the breaker; its line quotes the cause.
+        r, _, _ = self.run_fx(fx, items(10, "[[hostile-500]]"), "--concurrency", "1")
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertIn("attempts in a row failed", r.stderr)
+        self.assert_clean(r.stderr)
+        self.assertIn("\\x1b[2J", r.stderr)
+
+    def test_a_hostile_model_list_in_a_warning_is_escaped(self):
+        evil = "x\x1b]0;pwned\x07\u009b2J\nparity: forged line"
+        bad = harness.Fixture(listed=(evil,))
+        good = harness.Fixture()
+        self.addCleanup(bad.stop)
+        self.addCleanup(good.stop)
+        suite = self.suite("s/suite.json", items=[ITEM])
+        r = harness.parity(["run", suite, "--base-url", bad.base_url, "--base-url",
+                            good.base_url, "--model", "itest-model", "--run-dir",
+                            os.path.join(self.tmp, "run"), "--no-fingerprint"])
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertIn("warning", r.stderr)
+        self.assert_clean(r.stderr)
+
+
+
+IMPORT_DATA = os.path.join(harness.SOURCE_ROOT, "tests", "data", "import")
+GOOD_IMPORTS = (("bbq", "bbq"), ("crows-pairs", "crows-mini.csv"),
+                ("discrim-eval", "discrim-mini.jsonl"), ("holistic-bias", "holistic"))
+BAD_FORMAT = {"bbq": "bbq", "crows": "crows-pairs", "discrim": "discrim-eval"}
+
+
+def file_limit(nbytes):
+    """For the child: files over nbytes fail with EFBIG (as on a full disk)."""
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+    return limit
+
+
+class FailedImportTest(Base):
+    """A failed import leaves nothing behind, whatever the importer and
+    whatever failed (issue 14, item 8)."""
+
+    def out_dir(self, name):
+        d = os.path.join(self.tmp, name)
+        os.mkdir(d)
+        return d
+
+    def test_bad_inputs_of_every_importer_leave_nothing(self):
+        bad = [(BAD_FORMAT[f.split("-")[0]], os.path.join(IMPORT_DATA, "bad", f))
+               for f in sorted(os.listdir(os.path.join(IMPORT_DATA, "bad")))]
+        bad.append(("holistic-bias", os.path.join(IMPORT_DATA, "holistic-bad")))
+        self.assertEqual({f for f, _ in bad}, {f for f, _ in GOOD_IMPORTS})
+        for i, (fmt, src) in enumerate(bad):
+            out = self.out_dir("out%d" % i)
+            r = harness.parity(["import", fmt, src, "-o", os.path.join(out, "s.json")])
+            self.assertEqual(r.rc, 2, r.describe())
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.describe())
+            self.assertEqual(os.listdir(out), [], "%s %s left files" % (fmt, src))
+
+    def test_a_write_that_fails_leaves_nothing(self):
+        # 1000 bytes: the items file fails (each importer's is larger);
+        # holistic at 8000: its items fit (7 KB), its suite (9 KB) does not.
+        for fmt, src, limit in [g + (1000,) for g in GOOD_IMPORTS] + [
+                ("holistic-bias", "holistic", 8000)]:
+            out = self.out_dir("efbig-%s-%d" % (fmt, limit))
+            argv = harness.WRAPPER + [harness.PARITY, "import", fmt,
+                                      os.path.join(IMPORT_DATA, src), "-o",
+                                      os.path.join(out, "s.json")]
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=60 * harness.SLOW,
+                               preexec_fn=file_limit(limit))
+            self.assertEqual(p.returncode, 2, fmt + ": " + p.stderr)
+            self.assertIn("File too large", p.stderr)
+            self.assertIn("cannot write '%s/s." % out, p.stderr)
+            self.assertEqual(os.listdir(out), [], fmt + " left files")
+
+    def test_a_planted_link_is_not_followed(self):
+        victim = os.path.join(self.tmp, "victim")
+        with open(victim, "w") as f:
+            f.write("keep\n")
+        for fmt, src in GOOD_IMPORTS:
+            out = self.out_dir("link-" + fmt)
+            for name in ("s.json.tmp", "s.items.jsonl.tmp"):
+                os.symlink(victim, os.path.join(out, name))
+            r = harness.parity(["import", fmt, os.path.join(IMPORT_DATA, src), "-o",
+                                os.path.join(out, "s.json")])
+            self.assertEqual(r.rc, 0, r.describe())
+            with open(victim) as f:
+                self.assertEqual(f.read(), "keep\n", fmt + " wrote through a planted link")
+            self.assertEqual(sorted(os.listdir(out)), ["s.items.jsonl", "s.items.jsonl.tmp",
+                                                       "s.json", "s.json.tmp"])
 
 
 if __name__ == "__main__":
