@@ -528,10 +528,25 @@ static int stopped(struct run *r, struct pa_err *err)
         return rc ? rc : 128 + r->x.guard.signo;
 }
 
+/* A write that failed once the folder was a run (a full disk, a file size
+ * limit): the records on disk stay whole (a torn last line is dropped by
+ * --resume) and --resume continues once there is space. */
+static int write_failed(const struct run *r, int rc, struct pa_err *err)
+{
+        char msg[sizeof(err->msg)];
+
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return pa_errf(err, rc,
+                       "%s: the records written so far are kept; free space, then continue "
+                       "with --resume %s",
+                       msg, r->dir);
+}
+
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
 {
         struct run r = {.conf = conf, .lock = PA__LOCK_INIT};
         struct pa_run_dir done = {0};
+        bool begun = false; /* the folder is a run: --resume can continue it */
         int rc;
 
         pa__now_iso(r.started);
@@ -542,8 +557,10 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
                 goto out;
         if (r.engine.ops->http)
                 r.identity = pa__identity(&r.engine, &r.x.guard.stop, conf->quiet);
-        if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)) ||
-            (rc = execute(&r, err)))
+        if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)))
+                goto out;
+        begun = true;
+        if ((rc = execute(&r, err)))
                 goto out;
         pa__now_iso(r.ended);
         if (r.x.guard.signo && r.done < r.planned) {
@@ -566,6 +583,8 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
                 r.dir = NULL;
         }
 out:
+        if (rc == PA_EIO && begun)
+                rc = write_failed(&r, rc, err);
         pa__runx_release(&r.x);
         pa_run_dir_release(&done);
         pa_table_release(&r.table);
