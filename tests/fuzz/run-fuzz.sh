@@ -36,6 +36,7 @@ meson compile -C "$build" >/dev/null || { echo "fuzz: build failed"; exit 2; }
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 for bin in "$build"/tests/fuzz/fuzz_*; do
+	[ -f "$bin" ] && [ -x "$bin" ] || continue # not the .p object folders
 	name=${bin##*/fuzz_}
 	work=$(mktemp -d)
 	art="$build/fuzz-artifacts/$name"
