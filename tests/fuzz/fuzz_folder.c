@@ -1,18 +1,20 @@
 /* The readers of a run folder's files, through parity verify: the first
- * byte chooses the file the rest replaces in a copy of a real folder
- * (tests/data/report/base): manifest.json, summary.json, audit.json,
- * results.jsonl (their manifest entries updated, so verify reads them to
- * the end), attestation.intoto.json; or diff.json in a diff folder.
- * Never a crash, a hang, a leak; a folder that cannot be opened says why. */
+ * byte chooses the file the rest replaces in a real run folder: manifest.json, summary.json,
+ * audit.json, results.jsonl (their manifest entries updated, so verify reads them to the end),
+ * attestation.intoto.json; or diff.json in a diff folder. The folder is a tiny sim run made at
+ * start, so verify is fast. Never a crash, a hang, a leak; a folder that cannot be opened says why.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "parity/evidence.h"
 #include "evaluator/evidence/evidence_int.h"
 #include "evaluator/folder/suite_copy.h"
+#include "evaluator/run/run.h"
 #include "evaluator/util/util.h"
 #include "fuzz.h"
 
@@ -25,25 +27,83 @@ static char *dir, *diff_dir;
 static json_t *manifest; /* the template's */
 static FILE *devnull;
 
-/* The template folder copied under the fuzz folder, once. */
+/* The template's files, kept to restore them after each input. */
+static struct {
+        char *text;
+        size_t len;
+} saved[4];
+
+/* Two items, two groups, three samples: verify recomputes its summary
+ * at thousands of inputs a second, unlike a large folder. */
+static const char tiny_suite[] =
+    "{\"parity_suite\":1,\"id\":\"fuzz\",\"version\":\"1\",\"axes\":{\"g\":{\"reference\":"
+    "\"m\",\"groups\":{\"m\":{\"p\":\"man\"},\"w\":{\"p\":\"woman\"}}}},\"scorers\":{\"yes\":"
+    "{\"type\":\"regex\",\"pattern\":\"^\\\\W*yes\\\\b\",\"flags\":\"i\"}},\"items\":[{\"id\":"
+    "\"a\",\"axes\":[\"g\"],\"outcome\":\"yes\",\"prompt\":\"Is the {p} hired?\"},{\"id\":\"b\","
+    "\"domain\":\"x\",\"axes\":[\"g\"],\"outcome\":\"yes\",\"prompt\":\"Should the {p} "
+    "lead?\"}]}";
+
+/* A sealed sim run of tiny_suite in dir, parity run's stdout silenced. */
+static int make_run(const char *root)
+{
+        struct pa_run_conf c = {0};
+        struct pa_err err = {{0}};
+        char suite[512];
+        int out = dup(STDOUT_FILENO), rc;
+
+        snprintf(suite, sizeof(suite), "%s/suite.json", root);
+        if (out < 0 ||
+            fuzz_write(root, "suite.json", (const uint8_t *)tiny_suite, sizeof(tiny_suite) - 1))
+                return -1;
+        c.suite_path = suite;
+        c.run_dir = dir;
+        c.engine = (struct pa_engine_conf){
+            .name = "sim", .has_seed = true, .seed = 1, .max_tokens = -1, .timeout_s = 120};
+        c.samples = 3;
+        c.concurrency = 1;
+        c.alpha = 0.05;
+        c.retry_max_s = 600;
+        c.max_error_rate = 0.02;
+        c.quiet = true;
+        fflush(stdout);
+        dup2(fileno(devnull), STDOUT_FILENO);
+        rc = pa_run(&c, NULL, &err);
+        fflush(stdout);
+        dup2(out, STDOUT_FILENO);
+        close(out);
+        return rc;
+}
+
 static int setup(void)
 {
-        static const char *const copied[] = {"manifest.json", "summary.json", "audit.json",
-                                             "results.jsonl", "suite/suite.json"};
         struct pa_err err = {{0}};
         const char *root = fuzz_tmp_dir();
 
         if (!root || !(dir = pa__path_join(root, "run")) ||
-            !(diff_dir = pa__path_join(root, "diff")) || !(devnull = fopen("/dev/null", "w")))
+            !(diff_dir = pa__path_join(root, "diff")) || !(devnull = fopen("/dev/null", "w")) ||
+            make_run(root))
                 return -1;
-        for (size_t i = 0; i < sizeof(copied) / sizeof(*copied); i++) {
-                char from[512];
+        for (size_t i = 0; i < 4; i++) {
+                char *p = pa__path_join(dir, files[i]);
 
-                snprintf(from, sizeof(from), "%s/report/base/%s", FUZZ_DATA, copied[i]);
-                if (fuzz_copy(from, dir, copied[i]))
+                if (!p || pa__read_file(p, &saved[i].text, &saved[i].len, &err)) {
+                        free(p);
                         return -1;
+                }
+                free(p);
         }
         return pa__manifest_read(dir, &manifest, &err) ? -1 : 0;
+}
+
+static void restore(size_t mode)
+{
+        if (mode == 4)
+                fuzz_remove(dir, files[4]);
+        else if (fuzz_write(dir, files[mode], (const uint8_t *)saved[mode].text, saved[mode].len))
+                abort();
+        if (mode > 0 && mode < 4 &&
+            fuzz_write(dir, files[0], (const uint8_t *)saved[0].text, saved[0].len))
+                abort();
 }
 
 /* The manifest with name's entry saying data is what the folder holds. */
@@ -82,9 +142,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const char *name;
         size_t mode;
-        char from[512];
 
-        if (size < 1 || (!dir && setup()))
+        if (!dir && setup())
+                abort(); /* no template folder: nothing would be tested */
+        if (size < 1)
                 return 0;
         mode = data[0] % N_MODES;
         name = files[mode];
@@ -98,14 +159,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (fuzz_write(dir, name, data, size) || (mode > 0 && mode < 4 && reseal(name, data, size)))
                 return 0;
         verify(dir, false);
-        /* Back to the template for the next input. */
-        snprintf(from, sizeof(from), "%s/report/base/%s", FUZZ_DATA, mode == 4 ? "" : name);
-        if (mode == 4)
-                fuzz_remove(dir, name);
-        else if (fuzz_copy(from, dir, name))
-                abort();
-        if (mode > 0 && mode < 4 &&
-            fuzz_copy(FUZZ_DATA "/report/base/manifest.json", dir, "manifest.json"))
-                abort();
+        restore(mode);
         return 0;
 }
