@@ -64,7 +64,7 @@ int fuzz_write(const char *d, const char *rel, const uint8_t *data, size_t size)
                 return -1;
         if (make_parents(d, rel, p, sizeof(p)) || !(f = fopen(p, "wb")))
                 return -1;
-        if (fwrite(data, 1, size, f) != size) {
+        if (size && fwrite(data, 1, size, f) != size) {
                 fclose(f);
                 return -1;
         }
