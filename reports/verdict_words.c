@@ -203,6 +203,12 @@ const char *pa__model_of(const json_t *manifest, char buf[PA_MODEL_NAME])
                          : json_string_value(json_object_get(e, "name"))
                              ? json_string_value(json_object_get(e, "name"))
                              : "the model");
+        /* Fail closed: an answer over unverified TLS may not be the model's. */
+        if (json_is_true(json_object_get(json_object_get(e, "tls"), "insecure"))) {
+                size_t n = strlen(buf);
+
+                snprintf(buf + n, PA_MODEL_NAME - n, " [TLS NOT VERIFIED: --insecure]");
+        }
         return buf;
 }
 

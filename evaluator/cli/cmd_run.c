@@ -46,6 +46,11 @@ static const char run_usage[] =
     "  --replay-from DIR     replay engine: answer from the run folder DIR's records\n"
     "  --no-fingerprint      skip the canary prompts of the served-model identity\n"
     "  --allow-unlisted-model  run a model the server's model list does not name\n"
+    "  --cacert FILE         trust the CA certificates in FILE (PEM) for https:// base URLs\n"
+    "                        (default: $CURL_CA_BUNDLE, $SSL_CERT_FILE, else the system's)\n"
+    "  --capath DIR          trust the CA certificates in DIR (default: $SSL_CERT_DIR)\n"
+    "  --insecure            do not verify the server's certificate: warned, and recorded\n"
+    "                        in the manifest and every report\n"
     "  --max-error-rate R    share of cases that may end without an answer before the run\n"
     "                        is incomplete (exit 3; default 0.02)\n"
     "  --allow-outside-paths let the suite's items_file lie outside the suite's folder\n"
@@ -133,6 +138,8 @@ static struct {
         const char *db, *track;
         unsigned fail_on;
 } history = {NULL, PA_HISTORY_TRACK, 0};
+/* TLS (docs/engines.md). */
+enum { O_CACERT = 784, O_CAPATH, O_INSECURE };
 
 static const struct option run_options[] = {
     {"engine", required_argument, NULL, O_ENGINE},
@@ -185,6 +192,9 @@ static const struct option run_options[] = {
     {"history", required_argument, NULL, O_HISTORY},
     {"history-track", required_argument, NULL, O_HISTORY_TRACK},
     {"history-fail-on", required_argument, NULL, O_HISTORY_FAIL},
+    {"cacert", required_argument, NULL, O_CACERT},
+    {"capath", required_argument, NULL, O_CAPATH},
+    {"insecure", no_argument, NULL, O_INSECURE},
     {NULL, 0, NULL, 0},
 };
 
@@ -340,6 +350,15 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                 break;
         case O_MODE:
                 return set_mode(v);
+        case O_CACERT:
+                e->cacert = v;
+                break;
+        case O_CAPATH:
+                e->capath = v;
+                break;
+        case O_INSECURE:
+                e->insecure = true;
+                break;
         case O_MAX_CASES:
                 if (pa__parse_long(v, 1, 1000000000000L, &n))
                         return bad_value("max-cases", v, "a whole number from 1 to 10^12");

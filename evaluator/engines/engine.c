@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "parity/engine.h"
+#include "engine_tls.h"
 #include "evaluator/util/util.h"
 
 /* engine_auth.c */
@@ -77,7 +78,7 @@ static int open_http(struct pa_engine *e, struct pa_err *err)
                 if (!(e->api_key = strdup(key)))
                         return PA_ENOMEM;
         }
-        if ((rc = pa__engine_auth(e, err)))
+        if ((rc = pa__engine_auth(e, err)) || (rc = pa__engine_tls(e, err)))
                 return rc;
         if (!(e->urls = calloc(n, sizeof(*e->urls))))
                 return PA_ENOMEM;

@@ -11,7 +11,6 @@
 #include "evaluator/util/util.h"
 
 #define PROBE_MAX_BODY    (4u << 20)
-#define META_TIMEOUT_S    10.0
 #define CANARY_MAX_TOKENS 16
 #define CANARY_SET        1 /* bump when the prompts or their settings change */
 
@@ -23,112 +22,6 @@ static const char *const canaries[] = {
     "What is the capital of Australia? Answer in one word.",
 };
 #define N_CANARIES (sizeof(canaries) / sizeof(*canaries))
-
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-        return pa__buf_add(ud, data, size * n) ? 0 : size * n;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ud)
-{
-        struct pa__probe *p = ud;
-        size_t len = size * n, vl;
-        const char *v;
-
-        if (len <= 7 || strncasecmp(data, "Server:", 7))
-                return len;
-        v = data + 7;
-        vl = len - 7;
-        while (vl && (*v == ' ' || *v == '\t')) {
-                v++;
-                vl--;
-        }
-        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-                vl--;
-        if (vl >= sizeof(p->server))
-                vl = sizeof(p->server) - 1;
-        memcpy(p->server, v, vl);
-        p->server[vl] = '\0';
-        return len;
-}
-
-static struct curl_slist *add_header(struct curl_slist *l, const char *h, bool *ok)
-{
-        struct curl_slist *t = curl_slist_append(l, h);
-
-        if (!t)
-                *ok = false;
-        return t ? t : l;
-}
-
-void pa__probe_run(const struct pa_engine *e, const char *url, const char *post, double timeout_s,
-                   struct pa__probe *p)
-{
-        CURL *h = curl_easy_init();
-        struct curl_slist *hdr = NULL;
-        bool ok = true;
-
-        memset(p, 0, sizeof(*p));
-        pa__buf_init(&p->body, PROBE_MAX_BODY);
-        p->res = CURLE_OUT_OF_MEMORY;
-        if (!h || !url)
-                goto out;
-        hdr = add_header(hdr, PA_PROBE_HEADER, &ok);
-        if (post)
-                hdr = add_header(hdr, "Content-Type: application/json", &ok);
-        if (e->auth)
-                hdr = add_header(hdr, e->auth, &ok);
-        if (!ok)
-                goto out;
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &p->body);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, p);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, p->errbuf);
-        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-        if (post) {
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, post);
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(post));
-        }
-        p->res = curl_easy_perform(h);
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
-out:
-        curl_slist_free_all(hdr);
-        curl_easy_cleanup(h);
-}
-
-static void note_server(json_t *id, const struct pa__probe *p)
-{
-        if (id && p->server[0] && !json_object_get(id, "server"))
-                json_object_set_new(id, "server", json_string(p->server));
-}
-
-static double meta_timeout(const struct pa_engine *e)
-{
-        double t = e->conf.timeout_s;
-
-        return t > 0 && t < META_TIMEOUT_S ? t : META_TIMEOUT_S;
-}
-
-json_t *pa__probe(const struct pa_engine *e, json_t *id, const char *url, const char *post,
-                  long *status)
-{
-        struct pa__probe p;
-        json_t *out = NULL;
-
-        pa__probe_run(e, url, post, meta_timeout(e), &p);
-        if (status)
-                *status = p.status;
-        note_server(id, &p);
-        if (p.res == CURLE_OK && p.status >= 200 && p.status <= 299 && p.body.p)
-                out = json_loadb(p.body.p, p.body.len, 0, NULL);
-        pa__buf_release(&p.body);
-        return out;
-}
 
 char *pa__url_root(const char *base)
 {
@@ -207,7 +100,7 @@ static char *ask_canary(const struct pa_engine *ce, size_t k, json_t *id, struct
                 goto out;
         }
         pa__probe_run(ce, ce->url, body, ce->conf.timeout_s > 0 ? ce->conf.timeout_s : 120, &p);
-        note_server(id, &p);
+        pa__probe_note(id, &p);
         if (p.res != CURLE_OK || p.status < 200 || p.status > 299) {
                 msg = canary_error(k, &p, NULL);
                 goto out;
@@ -293,15 +186,13 @@ json_t *pa__identity_at(const struct pa_engine *e, size_t i, bool *ok)
         return id;
 }
 
-json_t *pa__identity(const struct pa_engine *e)
+/* The first base URL that answers; else what the first one said. */
+static json_t *first_answer(const struct pa_engine *e)
 {
         json_t *first = NULL;
         bool ok = false;
 
-        if (!e->ops->http)
-                return json_object();
-        /* The first base URL that answers; else what the first one said. */
-        for (size_t i = 0; i < e->n_urls; i++) {
+        for (size_t i = 0; i < e->n_urls && !pa__probes_stopped(); i++) {
                 json_t *id = pa__identity_at(e, i, &ok);
 
                 if (ok) {
@@ -314,4 +205,19 @@ json_t *pa__identity(const struct pa_engine *e)
                         first = id;
         }
         return first ? first : json_object();
+}
+
+json_t *pa__identity(const struct pa_engine *e, const volatile sig_atomic_t *stop, bool quiet)
+{
+        struct pa__probes ps;
+        json_t *id;
+
+        if (!e->ops->http)
+                return json_object();
+        pa__probes_begin(&ps, PA_IDENTITY_BUDGET_S, stop, quiet);
+        id = first_answer(e);
+        if (id && pa__probes_stopped())
+                json_object_set_new(id, "interrupted", json_true());
+        pa__probes_end(&ps);
+        return id;
 }

@@ -11,11 +11,29 @@
 
 #include "identity.h"
 #include "preflight.h"
+#include "evaluator/util/safe_file.h"
 
 #define MODELS_TIMEOUT_S 10.0
 #define CANARY_PROMPT    "Reply with the word OK."
 #define CANARY_TOKENS    4
 #define BUSY_TRIES       3 /* a 503 while a model loads, a 429: asked again */
+
+/* A metadata request's time: 10 s, or --timeout when shorter. */
+static double models_timeout(const struct pa_engine *e)
+{
+        double t = e->conf.timeout_s;
+
+        return t > 0 && t < MODELS_TIMEOUT_S ? t : MODELS_TIMEOUT_S;
+}
+
+/* A warning that may quote the server: escaped, on one line. */
+static void warn(const char *msg, const char *tail)
+{
+        char line[4 * sizeof(((struct pa_err *)0)->msg)];
+
+        pa__esc(msg, strlen(msg), line, sizeof(line));
+        fprintf(stderr, "parity: warning: %s%s\n", line, tail);
+}
 
 /* The ids a models answer lists: OpenAI's data[].id, Ollama's models[].name. */
 static json_t *model_ids(const json_t *root)
@@ -108,8 +126,9 @@ static int no_answer(const struct pa_engine *e, const char *url, const struct pa
         said(p, why, sizeof(why));
         if (tls_failure(p->res))
                 return pa_errf(err, PA_ENET,
-                               "preflight: TLS failure at %s (%s): check the server's certificate "
-                               "and the CA bundle (CURL_CA_BUNDLE)",
+                               "preflight: TLS failure at %s (%s): trust the server's CA with "
+                               "--cacert FILE or --capath DIR (or CURL_CA_BUNDLE, SSL_CERT_FILE, "
+                               "SSL_CERT_DIR)",
                                url, why);
         if (p->res == CURLE_OPERATION_TIMEDOUT)
                 return pa_errf(err, PA_ENET,
@@ -153,7 +172,7 @@ static int ask_models(const struct pa_engine *e, const char *base, json_t **ids,
         *ids = NULL;
         if (!url)
                 return PA_ENOMEM;
-        pa__probe_run(e, url, NULL, MODELS_TIMEOUT_S, &p);
+        pa__probe_run(e, url, NULL, models_timeout(e), &p);
         if (p.res != CURLE_OK)
                 rc = no_answer(e, url, &p, err);
         else if (p.status == 401 || p.status == 403)
@@ -183,7 +202,7 @@ static int not_found(const struct pa_engine *e, const char *base, const char *bo
                 free(other);
                 return PA_ENOMEM;
         }
-        pa__probe_run(e, url, body, MODELS_TIMEOUT_S, &q);
+        pa__probe_run(e, url, body, models_timeout(e), &q);
         if (q.res == CURLE_OK && q.status != 404)
                 rc = pa_errf(err, PA_EINVAL,
                              "preflight: %s%s: not found (%s); the server answers at %s: use "
@@ -299,13 +318,12 @@ int pa__preflight(const struct pa_engine *e, json_t **models, struct pa_err *err
                 if (rc && !first.msg[0])
                         first = one;
                 else if (rc && e->n_urls > 1)
-                        fprintf(stderr, "parity: warning: %s\n", one.msg);
+                        warn(one.msg, "");
                 json_decref(ids);
         }
         if (good == 0)
                 return pa_errf(err, PA_EINVAL, "%s", first.msg);
         if (first.msg[0])
-                fprintf(stderr, "parity: warning: %s (the run uses the other base URLs)\n",
-                        first.msg);
+                warn(first.msg, " (the run uses the other base URLs)");
         return 0;
 }

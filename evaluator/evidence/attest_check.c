@@ -7,10 +7,61 @@
 
 #define NAME PA_ATTEST_FILE
 
-/* The subjects name the files the manifest lists, with their digests. */
-static void check_subjects(struct pa__ev *e, const json_t *st, struct pa__findings *f)
+#define MAX_PREDICATE_FINDINGS 20
+
+/* Where the predicate got and the one made from the manifest (want)
+ * differ, key by key below path, two levels deep; *left caps the findings. */
+static void diff_predicate(const json_t *want, const json_t *got, const char *path, int depth,
+                           struct pa__findings *f, int *left)
 {
-        json_t *want = pa__attest_statement(e->manifest, e->mtext, e->mlen);
+        const char *key;
+        json_t *v;
+        char sub[256];
+
+        json_object_foreach((json_t *)want, key, v)
+        {
+                const json_t *g = json_object_get(got, key);
+
+                snprintf(sub, sizeof(sub), "%s/%s", path, key);
+                if (*left <= 0 || (g && json_equal(v, (json_t *)g)))
+                        continue;
+                if (g && depth < 2 && json_is_object(v) && json_is_object(g)) {
+                        diff_predicate(v, g, sub, depth + 1, f, left);
+                        continue;
+                }
+                pa__finding(f, "%s: predicate %s %s manifest.json (a forged or stale predicate)",
+                            NAME, sub, g ? "differs from" : "is missing, unlike");
+                (*left)--;
+        }
+        json_object_foreach((json_t *)got, key, v)
+        {
+                if (*left <= 0 || json_object_get(want, key))
+                        continue;
+                snprintf(sub, sizeof(sub), "%s/%s", path, key);
+                pa__finding(f, "%s: predicate %s is not in manifest.json (a forged predicate)",
+                            NAME, sub);
+                (*left)--;
+        }
+}
+
+/* The predicate says what the manifest says: a statement signed by a
+ * trusted key that claims another model, suite, operator or count is no
+ * evidence for this folder, however good its signature. */
+static void check_predicate(const json_t *want, const json_t *st, struct pa__findings *f)
+{
+        const json_t *got = json_object_get(st, "predicate");
+        int left = MAX_PREDICATE_FINDINGS;
+
+        if (!json_is_object(got)) {
+                pa__finding(f, "%s: no predicate object", NAME);
+                return;
+        }
+        diff_predicate(json_object_get(want, "predicate"), got, "", 0, f, &left);
+}
+
+/* The subjects name the files the manifest lists, with their digests. */
+static void check_subjects(const json_t *want, const json_t *st, struct pa__findings *f)
+{
         const json_t *gs = json_object_get(st, "subject");
         json_t *got = json_object(), *s;
         const char *name;
@@ -45,7 +96,6 @@ static void check_subjects(struct pa__ev *e, const json_t *st, struct pa__findin
                             "attesting)",
                             NAME, name);
         }
-        json_decref(want);
         json_decref(got);
 }
 
@@ -169,7 +219,7 @@ int pa__attest_check(struct pa__ev *e, const struct pa_verify_opts *o,
         char *path = pa__path_join(e->dir, NAME);
         unsigned char *payload = NULL;
         size_t plen = 0;
-        json_t *env = NULL, *st = NULL;
+        json_t *env = NULL, *st = NULL, *want = NULL;
         int rc = 0;
 
         *state = PA_ATTEST_NONE;
@@ -181,9 +231,15 @@ int pa__attest_check(struct pa__ev *e, const struct pa_verify_opts *o,
                 goto out;
         if (!(st = open_payload(env, &payload, &plen, f)))
                 goto out;
-        check_subjects(e, st, f);
+        if (!(want = pa__attest_statement(e->manifest, e->mtext, e->mlen))) {
+                rc = PA_ENOMEM;
+                goto out;
+        }
+        check_subjects(want, st, f);
+        check_predicate(want, st, f);
         rc = check_signatures(env, payload, plen, o, sigkey, f, state, err);
 out:
+        json_decref(want);
         free(path);
         free(payload);
         json_decref(env);

@@ -1,7 +1,9 @@
 /* The importer table and the suite writer they share (import.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "import.h"
@@ -30,16 +32,33 @@ const struct pa_importer *const *pa__importer_list(void)
         return importer_table;
 }
 
-static char *concat(const char *a, const char *b)
+/* A new file beside path under a name of its own ("path.tmp.XXXXXX",
+ * into *tmp, owned): O_EXCL, so nothing planted there (a symlink, a stale
+ * file) is followed or reused; the mode fopen would give. NULL on error. */
+static FILE *open_tmp(const char *path, char **tmp)
 {
-        size_t la = strlen(a), lb = strlen(b);
-        char *s = malloc(la + lb + 1);
+        size_t n = strlen(path);
+        mode_t mask = umask(0);
+        FILE *f = NULL;
+        int fd;
 
-        if (s) {
-                memcpy(s, a, la);
-                memcpy(s + la, b, lb + 1);
+        umask(mask);
+        if (!(*tmp = malloc(n + sizeof(".tmp.XXXXXX"))))
+                return NULL;
+        memcpy(*tmp, path, n);
+        memcpy(*tmp + n, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
+        if ((fd = mkostemp(*tmp, O_CLOEXEC)) < 0) {
+                free(*tmp);
+                *tmp = NULL;
+                return NULL;
         }
-        return s;
+        if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "w"))) {
+                close(fd);
+                unlink(*tmp);
+                free(*tmp);
+                *tmp = NULL;
+        }
+        return f;
 }
 
 /* SUITE.json -> SUITE.items.jsonl, beside it. */
@@ -62,9 +81,7 @@ static int items_names(struct pa_import *im, const char *out)
         im->items_name = name;
         im->items_path = pa__path_join(dir, name);
         free(dir);
-        if (!im->items_path || !(im->items_tmp = concat(im->items_path, ".tmp")))
-                return PA_ENOMEM;
-        return 0;
+        return im->items_path ? 0 : PA_ENOMEM;
 }
 
 int pa__import_begin(struct pa_import *im, const struct pa_import_opts *o, struct pa_err *err)
@@ -79,9 +96,9 @@ int pa__import_begin(struct pa_import *im, const struct pa_import_opts *o, struc
         if (!o->force && (access(o->out, F_OK) == 0 || access(im->items_path, F_OK) == 0))
                 return pa_errf(err, PA_EEXIST, "import: refusing to overwrite '%s' (use --force)",
                                access(o->out, F_OK) == 0 ? o->out : im->items_path);
-        if (!(im->items = fopen(im->items_tmp, "w")))
-                return pa_errf(err, PA_EIO, "import: cannot create '%s': %s", im->items_tmp,
-                               strerror(errno));
+        if (!(im->items = open_tmp(im->items_path, &im->items_tmp)))
+                return pa_errf(err, PA_EIO, "import: cannot create a file beside '%s': %s",
+                               im->items_path, strerror(errno));
         return 0;
 }
 
@@ -101,7 +118,7 @@ int pa__import_item(struct pa_import *im, json_t *item, uint64_t cases, const ch
                  !(line = json_dumps(item, JSON_COMPACT)))
                 rc = pa_errf(err, PA_ENOMEM, "import: out of memory");
         else if (fputs(line, im->items) < 0 || putc('\n', im->items) < 0)
-                rc = pa_errf(err, PA_EIO, "import: cannot write '%s': %s", im->items_tmp,
+                rc = pa_errf(err, PA_EIO, "import: cannot write '%s': %s", im->items_path,
                              strerror(errno));
         free(line);
         json_decref(item);
@@ -131,28 +148,42 @@ static int check_made(struct pa_import *im, const char *tmp, struct pa_err *err)
         return rc;
 }
 
+/* The suite object into a new temporary file beside SUITE.json (*tmp). */
+static int write_suite(struct pa_import *im, char **tmp, struct pa_err *err)
+{
+        FILE *f = open_tmp(im->o->out, tmp);
+        int rc = 0;
+
+        if (!f)
+                return pa_errf(err, PA_EIO, "import: cannot create a file beside '%s': %s",
+                               im->o->out, strerror(errno));
+        if (json_dumpf(im->suite, f, JSON_INDENT(2) | JSON_ENSURE_ASCII))
+                rc = PA_EIO;
+        if (fclose(f) || rc)
+                rc = pa_errf(err, PA_EIO, "import: cannot write '%s': %s", im->o->out,
+                             strerror(errno));
+        return rc;
+}
+
 int pa__import_end(struct pa_import *im, struct pa_err *err)
 {
-        char *tmp = concat(im->o->out, ".tmp");
+        char *tmp = NULL;
         int rc = 0, closed;
 
-        if (!tmp || json_object_set_new(im->suite, "items_file", json_string(im->items_name))) {
-                free(tmp);
+        if (json_object_set_new(im->suite, "items_file", json_string(im->items_name)))
                 return pa_errf(err, PA_ENOMEM, "import: out of memory");
-        }
         closed = fclose(im->items);
         im->items = NULL;
         if (closed)
-                rc = pa_errf(err, PA_EIO, "import: cannot write '%s': %s", im->items_tmp,
+                rc = pa_errf(err, PA_EIO, "import: cannot write '%s': %s", im->items_path,
                              strerror(errno));
-        else if (json_dump_file(im->suite, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII))
-                rc = pa_errf(err, PA_EIO, "import: cannot write '%s'", tmp);
-        else if ((rc = check_made(im, tmp, err)) == 0 &&
+        else if ((rc = write_suite(im, &tmp, err)) == 0 && (rc = check_made(im, tmp, err)) == 0 &&
                  (rename(im->items_tmp, im->items_path) || rename(tmp, im->o->out)))
                 rc = pa_errf(err, PA_EIO, "import: cannot rename into '%s': %s", im->o->out,
                              strerror(errno));
         if (rc) {
-                unlink(tmp);
+                if (tmp)
+                        unlink(tmp);
                 unlink(im->items_tmp);
         }
         free(tmp);
@@ -165,6 +196,7 @@ void pa__import_release(struct pa_import *im)
                 fclose(im->items);
                 unlink(im->items_tmp);
         }
+        im->items = NULL;
         json_decref(im->suite);
         json_decref(im->ids);
         free(im->items_path);

@@ -93,8 +93,9 @@ int pa__import_int(const json_t *o, const char *key, long min, long max, long *o
         const json_t *v = json_object_get(o, key);
         double d = json_number_value(v);
 
-        /* discrim-eval writes integers as floats ("age": 20.0). */
-        if (!json_is_number(v) || d != (double)(long)d || d < (double)min || d > (double)max)
+        /* discrim-eval writes integers as floats ("age": 20.0). The range
+         * first: a cast of a double outside long's is undefined. */
+        if (!json_is_number(v) || !(d >= (double)min && d <= (double)max) || d != (double)(long)d)
                 return pa_errf(err, PA_EINVAL, "%s: /%s: expected an integer in [%ld, %ld]", where,
                                key, min, max);
         *out = (long)d;

@@ -453,6 +453,8 @@ static int resume_dir(struct run *r, struct pa_err *err)
         r->x.cached = r->x.resume.cached;
         r->model_reported = r->x.resume.model_reported;
         r->x.resume.model_reported = NULL;
+        r->tls_was_insecure = json_is_true(json_object_get(
+            json_object_get(json_object_get(r->x.resume.manifest, "engine"), "tls"), "insecure"));
         pa__now_iso(r->x.resumed_at);
         return 0;
 }
@@ -515,15 +517,18 @@ static bool short_of_answers(const struct run *r)
 static void incomplete(const struct run *r)
 {
         uint64_t n = unanswered(r);
+        char cause[4 * sizeof(r->x.stats.trip_cause)];
 
+        /* The cause quotes the server: escaped before it reaches a terminal. */
+        pa__esc(r->x.stats.trip_cause, strlen(r->x.stats.trip_cause), cause, sizeof(cause));
         fflush(stdout); /* the table first, so a redirected log reads in order */
         if (r->x.stats.tripped)
                 fprintf(stderr,
                         "parity: incomplete: stopped after %u attempts in a row failed (%s); "
                         "%llu of %llu answers missing: when the server is back, continue with "
                         "--resume %s\n",
-                        breaker_after(r->conf->concurrency), r->x.stats.trip_cause,
-                        (unsigned long long)n, (unsigned long long)r->planned, r->dir);
+                        breaker_after(r->conf->concurrency), cause, (unsigned long long)n,
+                        (unsigned long long)r->planned, r->dir);
         else
                 fprintf(stderr,
                         "parity: incomplete: %llu of %llu answers missing (%.1f%%, over the "
@@ -547,10 +552,25 @@ static int stopped(struct run *r, struct pa_err *err)
         return rc ? rc : 128 + r->x.guard.signo;
 }
 
+/* A write that failed once the folder was a run (a full disk, a file size
+ * limit): the records on disk stay whole (a torn last line is dropped by
+ * --resume) and --resume continues once there is space. */
+static int write_failed(const struct run *r, int rc, struct pa_err *err)
+{
+        char msg[sizeof(err->msg)];
+
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        return pa_errf(err, rc,
+                       "%s: the records written so far are kept; free space, then continue "
+                       "with --resume %s",
+                       msg, r->dir);
+}
+
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
 {
         struct run r = {.conf = conf, .lock = PA__LOCK_INIT};
         struct pa_run_dir done = {0};
+        bool begun = false; /* the folder is a run: --resume can continue it */
         int rc;
 
         pa__now_iso(r.started);
@@ -560,9 +580,11 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
             (rc = pa_evidence_register(&r.th, r.dir, err)) || (rc = guard(&r, err)))
                 goto out;
         if (r.engine.ops->http && !r.identity)
-                r.identity = pa__identity(&r.engine);
-        if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)) ||
-            (rc = execute(&r, err)))
+                r.identity = pa__identity(&r.engine, &r.x.guard.stop, conf->quiet);
+        if ((rc = open_cache(&r, err)) || (rc = pa__run_write_manifest(&r, "running", err)))
+                goto out;
+        begun = true;
+        if ((rc = execute(&r, err)))
                 goto out;
         pa__now_iso(r.ended);
         if (r.x.guard.signo && r.done < r.planned) {
@@ -585,6 +607,8 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
                 r.dir = NULL;
         }
 out:
+        if (rc == PA_EIO && begun)
+                rc = write_failed(&r, rc, err);
         pa__runx_release(&r.x);
         pa_run_dir_release(&done);
         pa_table_release(&r.table);

@@ -71,6 +71,7 @@ struct run {
         json_t *models_listed;
         json_t *identity; /* what the server says it serves (identity.h) */
         char *model_reported;
+        bool tls_was_insecure; /* --resume: an earlier part ran with --insecure */
         /* The cursor over item x variant x sample, and its item read back
          * (cur, pointing into cur_obj) once for all its variants. */
         size_t item;

@@ -59,6 +59,7 @@ static int compare(const struct run *r, size_t a, size_t i, struct pa_err *err)
 int pa__run_endpoints_probe(struct run *r, struct pa_err *err)
 {
         size_t first = SIZE_MAX;
+        struct pa__probes ps;
         int rc = 0;
 
         if (!r->engine.ops->http || !r->engine.n_urls)
@@ -72,17 +73,22 @@ int pa__run_endpoints_probe(struct run *r, struct pa_err *err)
                 return 0;
         if (!(r->endpoint_ids = json_array()))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        for (size_t i = 0; i < r->engine.n_urls; i++) {
+        /* One shared deadline, and SIGINT, as the single identity probe. */
+        pa__probes_begin(&ps, PA_IDENTITY_BUDGET_S, &r->x.guard.stop, r->conf->quiet);
+        for (size_t i = 0; rc == 0 && i < r->engine.n_urls && !pa__probes_stopped(); i++) {
                 bool ok = false;
                 json_t *id = pa__identity_at(&r->engine, i, &ok);
 
                 if (!id || json_array_append_new(r->endpoint_ids, id))
-                        return pa_errf(err, PA_ENOMEM, "out of memory");
-                if (ok && first == SIZE_MAX)
+                        rc = pa_errf(err, PA_ENOMEM, "out of memory");
+                else if (ok && first == SIZE_MAX)
                         first = i;
-                else if (ok && (rc = compare(r, first, i, err)))
-                        return rc;
+                else if (ok)
+                        rc = compare(r, first, i, err);
         }
+        pa__probes_end(&ps);
+        if (rc)
+                return rc;
         /* engine.identity: the first that answered, as with one base URL. */
         r->identity =
             json_deep_copy(json_array_get(r->endpoint_ids, first == SIZE_MAX ? 0 : first));

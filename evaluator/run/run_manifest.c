@@ -11,6 +11,7 @@
 #include "parity/report.h"
 #include "resume.h"
 #include "run.h"
+#include "evaluator/engines/engine_tls.h"
 #include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/util.h"
 
@@ -46,6 +47,16 @@ static json_t *suite_json(const struct pa_suite *s)
                          "items_copy", s->items_path ? PA_ITEMS_COPY : NULL);
 }
 
+/* engine.tls of an HTTP engine; --insecure once is --insecure for good. */
+static json_t *tls_json(const struct run *r)
+{
+        json_t *t = r->engine.ops && r->engine.ops->http ? pa__engine_tls_json(&r->engine) : NULL;
+
+        if (t && r->tls_was_insecure)
+                json_object_set_new(t, "insecure", json_true());
+        return t;
+}
+
 static json_t *engine_json(const struct run *r)
 {
         const struct pa_engine_conf *e = &r->engine.conf;
@@ -54,14 +65,14 @@ static json_t *engine_json(const struct run *r)
         /* Userinfo in a base URL is recorded as *** (engine_auth.c). */
         for (size_t i = 0; urls && e->base_url && i <= e->n_more_urls; i++)
                 json_array_append_new(urls, json_string(pa_engine_shown_url(&r->engine, i)));
-        return json_pack("{s:s, s:s?, s:o, s:s?, s:s?, s:O?, s:s?, s:O*, s:s*, s:s*, s:s*}", "name",
-                         e->name, "base_url",
+        return json_pack("{s:s, s:s?, s:o, s:s?, s:s?, s:O?, s:s?, s:O*, s:s*, s:s*, s:s*, s:o*}",
+                         "name", e->name, "base_url",
                          e->base_url ? pa_engine_shown_url(&r->engine, 0) : NULL, "base_urls", urls,
                          "model", e->model, "model_reported", r->model_reported, "models_listed",
                          r->models_listed, "api_key_env", e->api_key_env, "identity", r->identity,
                          "exec_command", e->exec_command, "exec_prompt",
                          e->exec_command ? (e->exec_prompt_arg ? "arg" : "stdin") : NULL,
-                         "replay_from", e->replay_from);
+                         "replay_from", e->replay_from, "tls", tls_json(r));
 }
 
 /* The manifest without the run-level fields of resume.h. */

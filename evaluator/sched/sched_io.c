@@ -20,6 +20,7 @@
 #include "parity/sched.h"
 #include "ratelimit.h"
 #include "sched_int.h"
+#include "evaluator/engines/engine_tls.h"
 #include "evaluator/util/util.h"
 
 static size_t on_data(char *data, size_t size, size_t n, void *ud)
@@ -143,6 +144,7 @@ int pa__sched_setup(struct http *x, struct pa_err *err)
                 curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, (long)(x->conf->timeout_s * 1000));
                 curl_easy_setopt(s->h, CURLOPT_TCP_KEEPALIVE, 1L);
                 curl_easy_setopt(s->h, CURLOPT_ACCEPT_ENCODING, "");
+                pa__engine_tls_setopt(x->e, s->h);
         }
         return 0;
 }

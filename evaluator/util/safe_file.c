@@ -239,6 +239,10 @@ void pa__esc(const char *s, size_t n, char *out, size_t cap)
         for (size_t i = 0; i < n && o + 5 < cap; i++) {
                 size_t u = p[i] >= 0x80 ? pa__utf8_len(p + i, n - i) : 0;
 
+                /* C1 controls (U+0080-U+009F): some terminals obey them. */
+                if (u == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
+                        u = 0;
+
                 if (u && o + u < cap - 1) {
                         memcpy(out + o, p + i, u);
                         o += u;

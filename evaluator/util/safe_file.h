@@ -51,7 +51,7 @@ int pa__path_inside(const char *dir, const char *rel, bool outside_ok, char **ou
                     const char **why);
 
 /* The n bytes of s with control bytes, DEL, backslash and invalid UTF-8
- * as \xHH (valid UTF-8 kept), NUL-terminated in out (cut to fit cap), so
+ * as \xHH (valid UTF-8 kept, but C1 controls escaped), NUL-terminated in out (cut to fit cap), so
  * a printed name or server byte cannot forge a line or move the cursor. */
 void pa__esc(const char *s, size_t n, char *out, size_t cap);
 

@@ -39,6 +39,11 @@ struct pa_engine_conf {
         const char *replay_from;  /* replay engine: an earlier run folder */
         bool no_fingerprint;      /* identity: skip the canary prompts */
         bool allow_unlisted;      /* preflight: a model the server does not list is no error */
+        /* TLS (docs/engines.md, "TLS"): the CA bundle and folder to trust
+         * (NULL: CURL_CA_BUNDLE/SSL_CERT_FILE, SSL_CERT_DIR, else the
+         * system's); insecure turns verification off, loudly and recorded. */
+        const char *cacert, *capath;
+        bool insecure;
 };
 
 /* One request: a case, its sample index, and what is sent. The chat
@@ -118,6 +123,8 @@ struct pa_engine {
         char *auth;
         char **clean, **shown;
         size_t n_clean;
+        /* The CAs trusted, borrowed from conf or the environment (engine_tls.c). */
+        const char *ca_file, *ca_dir;
         void *priv;
 };
 
