@@ -19,8 +19,9 @@
 static const char run_usage[] =
     "usage: parity run SUITE [options]\n"
     "  --engine NAME         openai-chat, openai-completions, ollama-chat, ollama-generate,\n"
-    "                        exec, replay or sim (default: openai-chat when --base-url is\n"
-    "                        given; exec with --exec-command; replay with --replay-from)\n"
+    "                        exec, replay, sim or openai-loglik (default: openai-chat when\n"
+    "                        --base-url is given; exec with --exec-command; replay with\n"
+    "                        --replay-from)\n"
     "  --base-url URL        server base URL including /v1, e.g. http://127.0.0.1:8080/v1;\n"
     "                        Ollama's native engines without /v1 (http://127.0.0.1:11434);\n"
     "                        repeat to balance over several servers\n"

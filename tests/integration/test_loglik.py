@@ -1,0 +1,137 @@
+"""Log-likelihood scoring: the openai-loglik engine against the fixture
+server in vLLM mode (--echo-logprobs), the CrowS-Pairs likelihood metric
+recomputed here from the fixture's own log-probabilities and checked with
+SciPy when it is there; and llama.cpp's server (no prompt log-probabilities)
+refused at preflight with one line and exit 2."""
+
+import csv
+import json
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+import harness
+from harness import load_json, load_jsonl
+
+sys.path.insert(0, os.path.dirname(harness.FIXTURE))
+import logprobs  # noqa: E402  (the fixture's own, tests/fixture/logprobs.py)
+
+PAIRS = 40
+PREFER = {"lazy": 3.0}
+
+
+def write_csv(path):
+    """PAIRS pairs; sent_more says "lazy", sent_less "careful"; a few are
+    antistereo (the metric counts sent_more alike)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["", "sent_more", "sent_less", "stereo_antistereo", "bias_type"])
+        for i in range(PAIRS):
+            who = ("old man", "young woman", "poor family", "tall neighbour")[i % 4]
+            btype = ("age", "gender", "socioeconomic", "physical-appearance")[i % 4]
+            w.writerow([i, "The %s was lazy about task %d." % (who, i),
+                        "The %s was careful about task %d." % (who, i),
+                        "antistereo" if i % 10 == 9 else "stereo", btype])
+
+
+def expected_loglik(prompt):
+    toks = logprobs.tokens_of(prompt)
+    return sum(lp for lp in logprobs.scored(toks, PREFER) if lp is not None), len(toks)
+
+
+class LoglikTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix="parity-loglik-")
+        d = cls._tmp.name
+        cls.csv = os.path.join(d, "pairs.csv")
+        write_csv(cls.csv)
+        cls.suite = os.path.join(d, "crows-ll.json")
+        r = harness.parity(["import", "crows-pairs-likelihood", cls.csv, "-o", cls.suite])
+        assert r.rc == 0, r.describe()
+        cls.vllm = harness.Fixture(extra=["--echo-logprobs", "--prefer", "lazy=3"])
+        cls.run_dir = os.path.join(d, "run")
+        cls.r = harness.parity(["run", cls.suite, "--engine", "openai-loglik",
+                                "--base-url", cls.vllm.base_url, "--model", "itest-model",
+                                "--concurrency", 4, "--run-dir", cls.run_dir], timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.vllm.stop()
+        cls._tmp.cleanup()
+
+    def test_request_asks_for_echoed_logprobs(self):
+        self.assertEqual(self.r.rc, 0, self.r.describe())
+        bodies = [q["body"] for q in self.vllm.requests()
+                  if q["path"] == "/v1/completions"]
+        self.assertEqual(len(bodies), 2 * PAIRS)
+        for b in bodies:
+            self.assertIs(b["echo"], True)
+            self.assertEqual((b["logprobs"], b["max_tokens"], b["temperature"]), (1, 1, 0))
+
+    def test_records_carry_the_prompt_loglik(self):
+        self.assertEqual(self.r.rc, 0, self.r.describe())
+        recs = load_jsonl(os.path.join(self.run_dir, "results.jsonl"))
+        self.assertEqual(len(recs), 2 * PAIRS)
+        for rec in recs:
+            m = json.loads(rec["response"])
+            ll, n = expected_loglik(rec["prompt"])
+            self.assertAlmostEqual(m["loglik"], ll, places=9, msg=rec)
+            # No BOS in the fixture: the first token has no log-probability.
+            self.assertEqual((m["tokens"], m["scored"]), (n, n - 1), rec)
+
+    def test_metric_matches_an_independent_count(self):
+        self.assertEqual(self.r.rc, 0, self.r.describe())
+        summary = load_json(os.path.join(self.run_dir, "summary.json"))
+        m = summary["metrics"]["crows-pairs-likelihood"]
+        k = 0
+        with open(self.csv, encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                k += expected_loglik(row["sent_more"])[0] > expected_loglik(row["sent_less"])[0]
+        a = m["all"]
+        self.assertEqual((a["pairs"], a["stereotyped"], a["incomplete"]), (PAIRS, k, 0))
+        self.assertAlmostEqual(a["pct_stereotyped"], 100.0 * k / PAIRS, places=9)
+        lo, hi = harness.wilson(k, PAIRS)
+        self.assertAlmostEqual(a["ci"][0], 100 * lo, places=6)
+        self.assertAlmostEqual(a["ci"][1], 100 * hi, places=6)
+        # The planted preference is found.
+        self.assertGreater(a["pct_stereotyped"], 75, a)
+        self.assertLess(a["p_value"], 0.01, a)
+        try:
+            from scipy.stats import binomtest
+        except ImportError:
+            return
+        self.assertAlmostEqual(a["p_value"], binomtest(k, PAIRS, 0.5).pvalue, places=9)
+        self.assertEqual(sum(t["pairs"] for t in m["bias_types"].values()), PAIRS)
+
+    def test_llama_cpp_refused_at_preflight(self):
+        llama = harness.Fixture()
+        try:
+            run_dir = os.path.join(self._tmp.name, "llama")
+            r = harness.parity(["run", self.suite, "--engine", "openai-loglik",
+                                "--base-url", llama.base_url, "--model", "itest-model",
+                                "--run-dir", run_dir])
+            self.assertEqual(r.rc, 2, r.describe())
+            lines = r.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, r.describe())
+            self.assertIn("prompt log-probabilities", lines[0])
+            self.assertIn("openai-loglik", lines[0])
+            self.assertFalse(os.path.exists(run_dir))
+            self.assertEqual(llama.stats()["by_path"].get("/v1/completions", 0), 0)
+        finally:
+            llama.stop()
+
+    def test_text_answers_are_not_a_likelihood(self):
+        """A likelihood suite run on a text engine must not yield a metric."""
+        run_dir = os.path.join(self._tmp.name, "text")
+        r = harness.parity(["run", self.suite, "--engine", "openai-completions",
+                            "--base-url", self.vllm.base_url, "--model", "itest-model",
+                            "--run-dir", run_dir])
+        self.assertNotEqual(r.rc, 0, r.describe())
+        self.assertIn("not a log-likelihood measurement", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
