@@ -144,3 +144,25 @@ int pa__sc_check_signflip_exact(struct ctx *c, json_t *e)
                 return rc;
         return pa__sc_expect(c, e, "p", p);
 }
+
+int pa__sc_check_mwu(struct ctx *c, json_t *e)
+{
+        double *x, *y, u1, p;
+        size_t nx = 0, ny = 0; /* any length */
+        int rc;
+
+        if ((rc = pa__sc_get_reals(c, e, "x", &nx, &x)) < 0)
+                return rc;
+        if ((rc = pa__sc_get_reals(c, e, "y", &ny, &y)) < 0) {
+                free(x);
+                return rc;
+        }
+        rc = pa_mann_whitney_u(x, nx, y, ny, &u1, &p);
+        free(x);
+        free(y);
+        if (rc < 0)
+                return pa__sc_rejected(c, rc);
+        if ((rc = pa__sc_expect(c, e, "u1", u1)) < 0)
+                return rc;
+        return pa__sc_expect(c, e, "p", p);
+}
