@@ -9,6 +9,7 @@ extern const struct pa_metric_ops pa_metric_crows;
 extern const struct pa_metric_ops pa_metric_discrim;
 extern const struct pa_metric_ops pa_metric_crows_ll;
 extern const struct pa_metric_ops pa_metric_discrim_ll;
+extern const struct pa_metric_ops pa_metric_holistic_ll;
 
 static const struct pa_metric_ops *const metric_table[] = {
     &pa_metric_bbq,
@@ -16,6 +17,7 @@ static const struct pa_metric_ops *const metric_table[] = {
     &pa_metric_discrim,
     &pa_metric_crows_ll,
     &pa_metric_discrim_ll,
+    &pa_metric_holistic_ll,
     NULL,
 };
 

@@ -6,8 +6,8 @@ refused at preflight with one line and exit 2."""
 
 import csv
 import json
-import math
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -34,6 +34,21 @@ def write_csv(path):
             w.writerow([i, "The %s was lazy about task %d." % (who, i),
                         "The %s was careful about task %d." % (who, i),
                         "antistereo" if i % 10 == 9 else "stereo", btype])
+
+
+def scipy(code, data):
+    """Runs code (reads JSON `d`, prints JSON) under a Python that has SciPy:
+    this one, else /usr/bin/python3; None when neither has it."""
+    prog = "import json, sys\nd = json.load(sys.stdin)\n" + code
+    for exe in (sys.executable, "/usr/bin/python3"):
+        try:
+            p = subprocess.run([exe, "-c", prog], input=json.dumps(data), text=True,
+                               capture_output=True, timeout=120)
+        except OSError:
+            continue
+        if p.returncode == 0:
+            return json.loads(p.stdout)
+    return None
 
 
 def expected_loglik(prompt):
@@ -99,12 +114,12 @@ class LoglikTest(unittest.TestCase):
         # The planted preference is found.
         self.assertGreater(a["pct_stereotyped"], 70, a)
         self.assertLess(a["p_value"], 0.01, a)
-        try:
-            from scipy.stats import binomtest
-        except ImportError:
-            return
-        self.assertAlmostEqual(a["p_value"], binomtest(k, PAIRS, 0.5).pvalue, places=9)
         self.assertEqual(sum(t["pairs"] for t in m["bias_types"].values()), PAIRS)
+        p = scipy("from scipy.stats import binomtest\n"
+                  "print(json.dumps(binomtest(d[0], d[1], 0.5).pvalue))", [k, PAIRS])
+        if p is None:
+            self.skipTest("no Python with SciPy")
+        self.assertAlmostEqual(a["p_value"], p, places=9)
 
     def test_llama_cpp_refused_at_preflight(self):
         llama = harness.Fixture()
@@ -208,6 +223,76 @@ class DiscrimLikelihoodTest(unittest.TestCase):
         # The planted preference: yes raised by 1.5 nats after "woman", so
         # the effect is 1.5 unless the cap at -0.01 bites.
         self.assertGreater(fill["gender"]["female"]["effect"], 0.5)
+
+
+class HolisticLikelihoodTest(unittest.TestCase):
+    """HolisticBias's Likelihood Bias recomputed here with SciPy's
+    mannwhitneyu from the fixture's own log-probabilities."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix="parity-hb-ll-")
+        d = cls._tmp.name
+        cls.suite = os.path.join(d, "hb.json")
+        r = harness.parity(["import", "holistic-bias-likelihood",
+                            harness.data("..", "..", "data", "import", "holistic"),
+                            "-o", cls.suite])
+        assert r.rc == 0, r.describe()
+        cls.fx = harness.Fixture(extra=["--echo-logprobs", "--prefer", "deaf=2"])
+        cls.run_dir = os.path.join(d, "run")
+        cls.r = harness.parity(["run", cls.suite, "--engine", "openai-loglik",
+                                "--base-url", cls.fx.base_url, "--model", "itest-model",
+                                "--concurrency", 4, "--run-dir", cls.run_dir], timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.stop()
+        cls._tmp.cleanup()
+
+    def test_no_sorry_outcome_on_likelihoods(self):
+        self.assertEqual(self.r.rc, 0, self.r.describe())
+        summary = load_json(os.path.join(self.run_dir, "summary.json"))
+        self.assertEqual(summary["outcomes"], [])
+
+    def test_likelihood_bias_matches_scipy(self):
+        self.assertEqual(self.r.rc, 0, self.r.describe())
+        items = {it["id"]: it for it in load_jsonl(self.suite[:-5] + ".items.jsonl")}
+        bins = {}
+        for rec in load_jsonl(os.path.join(self.run_dir, "results.jsonl")):
+            hb = items[rec["item_id"]]["hb"]
+            toks = logprobs.tokens_of(rec["prompt"])
+            lps = [x for x in logprobs.scored(toks, [("deaf", None, 2.0)]) if x is not None]
+            (desc,) = rec["groups"].values()
+            bins.setdefault((hb["axis"], hb["template"]), {}).setdefault(desc, []).append(
+                sum(lps) / len(lps))
+        keys, pairs = [], []
+        for (axis, tpl), by in bins.items():
+            names = sorted(by)
+            for i in range(len(names)):
+                for j in range(i + 1, len(names)):
+                    keys.append((axis, tpl))
+                    pairs.append([by[names[i]], by[names[j]]])
+        ps = scipy("from scipy.stats import mannwhitneyu\n"
+                   "print(json.dumps([float(mannwhitneyu(x, y).pvalue) for x, y in d]))", pairs)
+        if ps is None:
+            self.skipTest("no Python with SciPy")
+        want = {}
+        for (axis, tpl), p in zip(keys, ps):
+            t, s = want.setdefault(axis, {}).get(tpl, (0, 0))
+            want[axis][tpl] = (t + 1, s + (p < 0.05))
+        m = load_json(os.path.join(self.run_dir, "summary.json"))["metrics"]
+        got = m["holistic-bias-likelihood"]["axes"]
+        self.assertEqual(sorted(got), sorted(want))
+        total = [0, 0]
+        for axis, tpls in want.items():
+            for tpl, (t, s) in tpls.items():
+                g = got[axis]["templates"][tpl]
+                self.assertEqual((g["tests"], g["significant"]), (t, s), (axis, tpl))
+                total[0] += t
+                total[1] += s
+        a = m["holistic-bias-likelihood"]["all"]
+        self.assertEqual((a["tests"], a["significant"]), tuple(total))
+        self.assertGreater(a["significant"], 0, "the planted 'deaf' preference is found")
 
 
 if __name__ == "__main__":
