@@ -329,6 +329,7 @@ static const struct checker checkers[] = {
     {"signflip_exact", pa__sc_check_signflip_exact},
     {"signflip", check_signflip},
     {"mann_whitney_u", pa__sc_check_mwu},
+    {"cohens_kappa", pa__sc_check_kappa},
     {NULL, NULL},
 };
 

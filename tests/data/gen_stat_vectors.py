@@ -355,6 +355,22 @@ def mann_whitney_items(rng):
     return out
 
 
+def cohens_kappa_items(rng):
+    """statsmodels' cohens_kappa: kappa, its asymptotic SE, the 95% Wald interval."""
+    from statsmodels.stats.inter_rater import cohens_kappa
+    tables = [[[20, 5], [10, 15]], [[45, 3], [2, 50]], [[1, 9], [9, 1]], [[30, 0], [0, 20]],
+              [[10, 2, 1], [3, 12, 2], [0, 4, 9]]]
+    for _ in range(4):
+        tables.append([[int(v) for v in rng.integers(0, 40, 2)] for _ in range(2)])
+    out = []
+    for t in tables:
+        r = cohens_kappa(np.array(t, dtype=float))
+        out.append({"table": t, "alpha": 0.05, "kappa": r12(r.kappa),
+                    "se": r12(r.std_kappa), "lower": r12(r.kappa_low),
+                    "upper": r12(r.kappa_upp)})
+    return out
+
+
 def main():
     rng = np.random.default_rng(SEED)
     doc = {
@@ -380,6 +396,7 @@ def main():
     doc["power_one_sample_t"] = power_t_items(rng2)
     doc["signflip_exact"] = signflip_exact_items(rng2)
     doc["mann_whitney_u"] = mann_whitney_items(np.random.default_rng(SEED + 15))
+    doc["cohens_kappa"] = cohens_kappa_items(np.random.default_rng(SEED + 16))
     json.dump(doc, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
 
