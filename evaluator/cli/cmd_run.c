@@ -76,7 +76,17 @@ static const char run_usage[] =
     "  --operator-role ROLE  their role\n"
     "  --purpose TEXT        why the run was made (manifest \"purpose\")\n"
     "  --data-source TEXT    a note on the data used (manifest \"data_source\")\n"
-    "  --quiet               print only errors and the run folder\n";
+    "  --quiet               print only errors and the run folder\n"
+    "  --judge-calibrate FILE score the labelled answers of FILE (JSONL: answer, label) with\n"
+    "                        the judge before any case; agreement into judge.json\n"
+    "  --judge-engine NAME   the judge's engine (default openai-chat)\n"
+    "  --judge-base-url URL  the judge's server\n"
+    "  --judge-model M       the judge's model\n"
+    "  --judge-api-key-env VAR  the variable holding the judge's API key\n"
+    "  --judge-prompt FILE   the judge's template, with {answer}; the reply is read as\n"
+    "                        (A) Yes or (B) No (default: does the answer refuse?)\n"
+    "  --judge-max-tokens N  the judge's answer length (default 16); temperature is 0\n"
+    "  --judge-seed N        the seed sent to the judge\n";
 
 enum {
         O_ENGINE = 256,
@@ -173,6 +183,14 @@ static const struct option run_options[] = {
     {"max-cases", required_argument, NULL, O_MAX_CASES},
     {"mode", required_argument, NULL, O_MODE},
     {"help", no_argument, NULL, O_HELP},
+    {"judge-engine", required_argument, NULL, PA_O_JUDGE_ENGINE},
+    {"judge-base-url", required_argument, NULL, PA_O_JUDGE_BASE},
+    {"judge-model", required_argument, NULL, PA_O_JUDGE_MODEL},
+    {"judge-api-key-env", required_argument, NULL, PA_O_JUDGE_KEYENV},
+    {"judge-prompt", required_argument, NULL, PA_O_JUDGE_PROMPT},
+    {"judge-max-tokens", required_argument, NULL, PA_O_JUDGE_MAXTOK},
+    {"judge-seed", required_argument, NULL, PA_O_JUDGE_SEED},
+    {"judge-calibrate", required_argument, NULL, PA_O_JUDGE_CALIBRATE},
     {NULL, 0, NULL, 0},
 };
 
@@ -394,6 +412,8 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                         return bad_value("alpha", v, "a number in (0, 0.5]");
                 break;
         default:
+                if (opt >= PA_O_JUDGE_ENGINE && opt <= PA_O_JUDGE_CALIBRATE)
+                        return pa__judge_option(&c->judge, opt, v);
                 fputs(run_usage, stderr);
                 return 2;
         }
