@@ -86,6 +86,9 @@ static int sum_logprobs(const json_t *lps, size_t n, double *sum, size_t *scored
                 *sum += x;
                 (*scored)++;
         }
+        if (!isfinite(*sum))
+                return pa_errf(err, PA_EPROTO,
+                               "answer's " WHERE ".token_logprobs: the sum is not finite");
         return 0;
 }
 
