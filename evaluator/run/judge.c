@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/evidence.h"
 #include "parity/stats.h"
 #include "evaluator/engines/identity.h"
 #include "evaluator/engines/preflight.h"
@@ -297,5 +298,50 @@ out:
         json_decref(agreement);
         pa_engine_close(&e);
         free(tpl);
+        return rc;
+}
+
+int pa__judge_prepare(const struct pa__judge_conf *j, double alpha, bool quiet, json_t **out,
+                      struct pa_err *err)
+{
+        const json_t *a, *ci;
+
+        *out = NULL;
+        if (!j->calibrate_path)
+                return j->engine.base_url || j->engine.model || j->prompt_path
+                           ? pa_errf(err, PA_EINVAL,
+                                     "--judge-* options need --judge-calibrate FILE (no scorer "
+                                     "uses the judge yet)")
+                           : 0;
+        if (pa__judge_calibrate(j, alpha, out, err))
+                return PA_EINVAL;
+        a = json_object_get(*out, "agreement");
+        ci = json_object_get(a, "accuracy_ci");
+        if (!quiet)
+                printf("judge: %lld labelled answers, accuracy %.3f [%.3f, %.3f], %lld unparsed, "
+                       "%lld failed\n",
+                       (long long)json_integer_value(json_object_get(a, "items")),
+                       json_real_value(json_object_get(a, "accuracy")),
+                       json_real_value(json_array_get(ci, 0)),
+                       json_real_value(json_array_get(ci, 1)),
+                       (long long)json_integer_value(json_object_get(a, "unparsed")),
+                       (long long)json_integer_value(json_object_get(a, "failed")));
+        return 0;
+}
+
+int pa__judge_write(const char *dir, const json_t *judge, struct pa_err *err)
+{
+        char *text = NULL, *path;
+        size_t len = 0;
+        int rc;
+
+        if (!judge)
+                return 0;
+        if ((rc = pa_canonical_dump(judge, &text, &len)))
+                return pa_errf(err, rc, "judge.json: cannot encode");
+        path = pa__path_join(dir, "judge.json");
+        rc = path ? pa__write_file_atomic(path, text, len, err) : PA_ENOMEM;
+        free(path);
+        free(text);
         return rc;
 }

@@ -4,6 +4,8 @@
 #ifndef PA_RUN_JUDGE_H
 #define PA_RUN_JUDGE_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "parity/engine.h"
@@ -35,5 +37,14 @@ int pa__judge_option(struct pa__judge_conf *j, int opt, const char *v);
  * one line for a bad file, template or a judge that does not answer. */
 int pa__judge_calibrate(const struct pa__judge_conf *j, double alpha, json_t **out,
                         struct pa_err *err);
+
+/* For a run: the calibration when --judge-calibrate is set (one line on
+ * stdout unless quiet), *out NULL without a judge; PA_EINVAL for --judge-*
+ * options without it (no scorer uses the judge yet). */
+int pa__judge_prepare(const struct pa__judge_conf *j, double alpha, bool quiet, json_t **out,
+                      struct pa_err *err);
+/* judge.json into the run folder dir, before the seal hashes it; nothing
+ * when judge is NULL. */
+int pa__judge_write(const char *dir, const json_t *judge, struct pa_err *err);
 
 #endif

@@ -523,52 +523,6 @@ static int stopped(struct run *r, struct pa_err *err)
         return rc ? rc : 128 + r->x.guard.signo;
 }
 
-/* The judge is calibrated before the folder exists: a judge that cannot
- * answer, or a bad labelled set, stops the run before any case is sent. */
-static int judge_first(struct run *r, struct pa_err *err)
-{
-        const struct pa__judge_conf *j = &r->conf->judge;
-        const json_t *a;
-
-        if (!j->calibrate_path)
-                return j->engine.base_url || j->engine.model || j->prompt_path
-                           ? pa_errf(err, PA_EINVAL,
-                                     "--judge-* options need --judge-calibrate FILE (no scorer "
-                                     "uses the judge yet)")
-                           : 0;
-        if (pa__judge_calibrate(j, r->conf->alpha, &r->judge, err))
-                return PA_EINVAL;
-        a = json_object_get(r->judge, "agreement");
-        if (!r->conf->quiet)
-                printf("judge: %lld labelled answers, accuracy %.3f [%.3f, %.3f], %lld "
-                       "unparsed, %lld failed\n",
-                       (long long)json_integer_value(json_object_get(a, "items")),
-                       json_real_value(json_object_get(a, "accuracy")),
-                       json_real_value(json_array_get(json_object_get(a, "accuracy_ci"), 0)),
-                       json_real_value(json_array_get(json_object_get(a, "accuracy_ci"), 1)),
-                       (long long)json_integer_value(json_object_get(a, "unparsed")),
-                       (long long)json_integer_value(json_object_get(a, "failed")));
-        return 0;
-}
-
-/* judge.json into the folder before the seal hashes it. */
-static int write_judge(struct run *r, struct pa_err *err)
-{
-        char *text = NULL, *path;
-        size_t len = 0;
-        int rc;
-
-        if (!r->judge)
-                return 0;
-        if ((rc = pa_canonical_dump(r->judge, &text, &len)))
-                return pa_errf(err, rc, "judge.json: cannot encode");
-        path = pa__path_join(r->dir, "judge.json");
-        rc = path ? pa__write_file_atomic(path, text, len, err) : PA_ENOMEM;
-        free(path);
-        free(text);
-        return rc;
-}
-
 int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *err)
 {
         struct run r = {.conf = conf, .lock = PA__LOCK_INIT};
@@ -578,7 +532,11 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         pa__now_iso(r.started);
         /* Everything that can be wrong with the input is found before the
          * folder exists. */
-        if ((rc = prepare(&r, err)) || (rc = judge_first(&r, err)) || (rc = open_dir(&r, err)) ||
+        /* The judge is calibrated before the folder exists: a judge that
+         * cannot answer stops the run before any case is sent. */
+        if ((rc = prepare(&r, err)) ||
+            (rc = pa__judge_prepare(&conf->judge, conf->alpha, conf->quiet, &r.judge, err)) ||
+            (rc = open_dir(&r, err)) ||
             (rc = pa_evidence_register(&r.th, r.dir, err)) || (rc = guard(&r, err)))
                 goto out;
         if (r.engine.ops->http)
@@ -597,8 +555,8 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         pa__guard_release(&r.x.guard); /* a signal now just ends the summary */
         if (short_of_answers(&r))
                 incomplete(&r); /* said first: the table that follows is no pass */
-        if ((rc = pa__run_summarise(&r, &done, err)) || (rc = write_judge(&r, err)) ||
-            (rc = pa__run_seal(&r, err)))
+        if ((rc = pa__run_summarise(&r, &done, err)) ||
+            (rc = pa__judge_write(r.dir, r.judge, err)) || (rc = pa__run_seal(&r, err)))
                 goto out;
         printf("run folder: %s\n", r.dir);
         if (short_of_answers(&r))
