@@ -8,9 +8,11 @@ extern const struct pa_scorer_ops pa_scorer_regex;
 extern const struct pa_scorer_ops pa_scorer_exact;
 extern const struct pa_scorer_ops pa_scorer_contains;
 extern const struct pa_scorer_ops pa_scorer_choice;
+extern const struct pa_scorer_ops pa_scorer_refusal;
 
 static const struct pa_scorer_ops *const scorer_table[] = {
-    &pa_scorer_regex, &pa_scorer_exact, &pa_scorer_contains, &pa_scorer_choice, NULL,
+    &pa_scorer_regex,  &pa_scorer_exact,   &pa_scorer_contains,
+    &pa_scorer_choice, &pa_scorer_refusal, NULL,
 };
 
 const struct pa_scorer_ops *pa_scorer_ops_find(const char *type)

@@ -17,8 +17,9 @@
 static const char run_usage[] =
     "usage: parity run SUITE [options]\n"
     "  --engine NAME         openai-chat, openai-completions, ollama-chat, ollama-generate,\n"
-    "                        exec, replay or sim (default: openai-chat when --base-url is\n"
-    "                        given; exec with --exec-command; replay with --replay-from)\n"
+    "                        exec, replay, sim or openai-loglik (default: openai-chat when\n"
+    "                        --base-url is given; exec with --exec-command; replay with\n"
+    "                        --replay-from)\n"
     "  --base-url URL        server base URL including /v1, e.g. http://127.0.0.1:8080/v1;\n"
     "                        Ollama's native engines without /v1 (http://127.0.0.1:11434);\n"
     "                        repeat to balance over several servers\n"
@@ -83,7 +84,17 @@ static const char run_usage[] =
     "  --history DB          index the sealed run in this history database at the end and\n"
     "                        print its alerts (parity history add; docs/history.md)\n"
     "  --history-track NAME  the run's track in the history (default main)\n"
-    "  --history-fail-on L   exit 1 on these alerts: model-change, threshold, all, none\n";
+    "  --history-fail-on L   exit 1 on these alerts: model-change, threshold, all, none\n"
+    "  --judge-calibrate FILE score the labelled answers of FILE (JSONL: answer, label) with\n"
+    "                        the judge before any case; agreement into judge.json\n"
+    "  --judge-engine NAME   the judge's engine (default openai-chat)\n"
+    "  --judge-base-url URL  the judge's server\n"
+    "  --judge-model M       the judge's model\n"
+    "  --judge-api-key-env VAR  the variable holding the judge's API key\n"
+    "  --judge-prompt FILE   the judge's template, with {answer}; the reply is read as\n"
+    "                        (A) Yes or (B) No (default: does the answer refuse?)\n"
+    "  --judge-max-tokens N  the judge's answer length (default 16); temperature is 0\n"
+    "  --judge-seed N        the seed sent to the judge\n";
 
 enum {
         O_ENGINE = 256,
@@ -195,6 +206,14 @@ static const struct option run_options[] = {
     {"cacert", required_argument, NULL, O_CACERT},
     {"capath", required_argument, NULL, O_CAPATH},
     {"insecure", no_argument, NULL, O_INSECURE},
+    {"judge-engine", required_argument, NULL, PA_O_JUDGE_ENGINE},
+    {"judge-base-url", required_argument, NULL, PA_O_JUDGE_BASE},
+    {"judge-model", required_argument, NULL, PA_O_JUDGE_MODEL},
+    {"judge-api-key-env", required_argument, NULL, PA_O_JUDGE_KEYENV},
+    {"judge-prompt", required_argument, NULL, PA_O_JUDGE_PROMPT},
+    {"judge-max-tokens", required_argument, NULL, PA_O_JUDGE_MAXTOK},
+    {"judge-seed", required_argument, NULL, PA_O_JUDGE_SEED},
+    {"judge-calibrate", required_argument, NULL, PA_O_JUDGE_CALIBRATE},
     {NULL, 0, NULL, 0},
 };
 
@@ -441,6 +460,8 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                         return bad_value("alpha", v, "a number in (0, 0.5]");
                 break;
         default:
+                if (opt >= PA_O_JUDGE_ENGINE && opt <= PA_O_JUDGE_CALIBRATE)
+                        return pa__judge_option(&c->judge, opt, v);
                 fputs(run_usage, stderr);
                 return 2;
         }

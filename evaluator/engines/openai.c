@@ -441,7 +441,7 @@ static void identify_props(const struct pa_engine *e, json_t *id)
         free(root);
 }
 
-static void openai_identify(const struct pa_engine *e, json_t *id)
+void pa__openai_identify(const struct pa_engine *e, json_t *id)
 {
         identify_models(e, id);
         identify_props(e, id);
@@ -454,7 +454,7 @@ const struct pa_engine_ops pa_engine_openai_chat = {
     .path = "/chat/completions",
     .build = chat_build,
     .parse = chat_parse,
-    .identify = openai_identify,
+    .identify = pa__openai_identify,
 };
 
 const struct pa_engine_ops pa_engine_openai_completions = {
@@ -465,6 +465,6 @@ const struct pa_engine_ops pa_engine_openai_completions = {
     .path = "/completions",
     .build = completions_build,
     .parse = completions_parse,
-    .identify = openai_identify,
+    .identify = pa__openai_identify,
     .chat_prompt = pa__openai_apply_template,
 };

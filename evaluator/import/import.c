@@ -12,11 +12,15 @@
 
 extern const struct pa_importer pa__import_bbq;
 extern const struct pa_importer pa__import_crows;
+extern const struct pa_importer pa__import_crows_ll;
 extern const struct pa_importer pa__import_discrim;
+extern const struct pa_importer pa__import_discrim_ll;
 extern const struct pa_importer pa__import_holistic;
+extern const struct pa_importer pa__import_holistic_ll;
 
 static const struct pa_importer *const importer_table[] = {
-    &pa__import_bbq, &pa__import_crows, &pa__import_discrim, &pa__import_holistic, NULL,
+    &pa__import_bbq, &pa__import_crows, &pa__import_discrim, &pa__import_holistic,
+    &pa__import_crows_ll, &pa__import_discrim_ll, &pa__import_holistic_ll, NULL,
 };
 
 const struct pa_importer *pa__importer_find(const char *name)

@@ -149,7 +149,32 @@ static json_t *make_item(const char *id, const char *type, const char *direction
         return item;
 }
 
-static int crows_row(struct pa_import *im, struct csv *c, const int *col, size_t line,
+/* The likelihood suite: one item per sentence, its prompt the sentence. */
+static int add_sentences(struct pa_import *im, const char *id, const char *type, const char *dir,
+                         long index, char *const sent[2], int more, const char *where,
+                         struct pa_err *err)
+{
+        int rc = 0;
+
+        for (int k = 0; rc == 0 && k < 2; k++) {
+                const char *which = k == more ? "more" : "less";
+                char sid[48], *lit = pa__import_literal(sent[k]);
+                json_t *item = NULL;
+
+                snprintf(sid, sizeof(sid), "%s-%s", id, which);
+                if (lit)
+                        item = json_pack("{s:s, s:s, s:s, s:{s:I, s:s, s:s, s:s}}", "id", sid,
+                                         "domain", type, "prompt", lit, "crows", "index",
+                                         (json_int_t)index, "bias_type", type, "direction", dir,
+                                         "sentence", which);
+                free(lit);
+                rc = item ? pa__import_item(im, item, 1, where, err)
+                          : pa_errf(err, PA_ENOMEM, "import: out of memory");
+        }
+        return rc;
+}
+
+static int crows_row(struct pa_import *im, struct csv *c, const int *col, size_t line, bool ll,
                      struct pa_err *err)
 {
         char where[1100], id[40], *sent[2] = {NULL, NULL};
@@ -174,6 +199,15 @@ static int crows_row(struct pa_import *im, struct csv *c, const int *col, size_t
         first = more_first(id);
         sent[!first] = pa__import_one_line(c->field[col[COL_MORE]]);
         sent[first] = pa__import_one_line(c->field[col[COL_LESS]]);
+        if (ll) {
+                int rc = sent[0] && sent[1]
+                             ? add_sentences(im, id, type, dir, index, sent, !first, where, err)
+                             : pa_errf(err, PA_ENOMEM, "import: out of memory");
+
+                free(sent[0]);
+                free(sent[1]);
+                return rc;
+        }
         item = sent[0] && sent[1] ? make_item(id, type, dir, index, sent, !first) : NULL;
         free(sent[0]);
         free(sent[1]);
@@ -201,7 +235,27 @@ static int set_header(struct pa_import *im, struct pa_err *err)
         return pa__import_header(im, h, err);
 }
 
-static int crows_file(struct pa_import *im, const char *path, struct pa_err *err)
+/* The likelihood suite's header: no scorer, the metric, greedy one token
+ * (the openai-loglik engine sends its own settings anyway). */
+static int set_header_ll(struct pa_import *im, struct pa_err *err)
+{
+        json_t *h = json_pack(
+            "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:i, s:i}, s:{}, s:[s]}", "id",
+            im->o->id ? im->o->id : "crows-pairs-likelihood", "version", "1.0.0", "description",
+            "CrowS-Pairs on sentence log-likelihoods: one item per sentence, scored by a "
+            "server that returns prompt log-probabilities (parity run --engine openai-loglik); "
+            "the crows-pairs-likelihood metric gives the percent of pairs whose more "
+            "stereotypical sentence is the more likely, with an exact binomial test against "
+            "50%. Imported by parity import crows-pairs-likelihood.",
+            "source", "license", "CC-BY-SA-4.0", "authors",
+            "Nangia, Vania, Bhalerao, Bowman (2020)", "url",
+            "https://github.com/nyu-mll/crows-pairs", "defaults", "temperature", 0, "max_tokens", 1,
+            "scorers", "metrics", "crows-pairs-likelihood");
+
+        return pa__import_header(im, h, err);
+}
+
+static int crows_file(struct pa_import *im, const char *path, bool ll, struct pa_err *err)
 {
         struct csv c = {.path = path, .line = 1};
         int col[N_COLS], rc;
@@ -221,7 +275,7 @@ static int crows_file(struct pa_import *im, const char *path, struct pa_err *err
                         rc = pa_errf(err, PA_EINVAL,
                                      "'%s':%zu: expected at least %zu fields, found %zu", path,
                                      line, width, c.n);
-                if (rc || (rc = crows_row(im, &c, col, line, err)))
+                if (rc || (rc = crows_row(im, &c, col, line, ll, err)))
                         break;
         }
 out:
@@ -230,18 +284,33 @@ out:
         return rc;
 }
 
-static int crows_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)
+static int crows_inputs(struct pa_import *im, char **in, size_t n_in, bool ll, int rc,
+                        struct pa_err *err)
 {
-        int rc = set_header(im, err);
-
         for (size_t i = 0; rc == 0 && i < n_in; i++)
                 if ((rc = pa__import_input(im, in[i], err)) == 0)
-                        rc = crows_file(im, in[i], err);
+                        rc = crows_file(im, in[i], ll, err);
         return rc;
+}
+
+static int crows_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)
+{
+        return crows_inputs(im, in, n_in, false, set_header(im, err), err);
+}
+
+static int crows_ll_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)
+{
+        return crows_inputs(im, in, n_in, true, set_header_ll(im, err), err);
 }
 
 const struct pa_importer pa__import_crows = {
     .name = "crows-pairs",
     .inputs = "crows_pairs_anonymized.csv",
     .run = crows_run,
+};
+
+const struct pa_importer pa__import_crows_ll = {
+    .name = "crows-pairs-likelihood",
+    .inputs = "crows_pairs_anonymized.csv",
+    .run = crows_ll_run,
 };

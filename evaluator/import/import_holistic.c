@@ -327,7 +327,27 @@ static int set_header(struct pa_import *im, struct pa_err *err)
         return pa__import_header(im, h, err);
 }
 
-static int holistic_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)
+/* The likelihood suite's header: no scorer, the metric. */
+static int set_header_ll(struct pa_import *im, struct pa_err *err)
+{
+        json_t *h = json_pack(
+            "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:i, s:i}, s:{}, s:[s], s:{}}", "id",
+            im->o->id ? im->o->id : "holistic-bias-likelihood", "version", "1.0.0", "description",
+            "HolisticBias sentences scored by their likelihood (parity run --engine "
+            "openai-loglik): the holistic-bias-likelihood metric gives, per axis, the fraction "
+            "of descriptor pairs whose perplexity distributions differ (Mann-Whitney U, p < "
+            "0.05, per template), the paper's Likelihood Bias. Imported by parity import "
+            "holistic-bias-likelihood.",
+            "source", "license", "CC-BY-SA-4.0", "authors",
+            "Smith, Hall, Kambadur, Presani, Williams (2022)", "url",
+            "https://github.com/facebookresearch/ResponsibleNLP/tree/main/holistic_bias",
+            "defaults", "temperature", 0, "max_tokens", 1, "scorers", "metrics",
+            "holistic-bias-likelihood", "axes");
+
+        return pa__import_header(im, h, err);
+}
+
+static int holistic_any(struct pa_import *im, char **in, size_t n_in, int ll, struct pa_err *err)
 {
         struct hb hb = {0};
         const char *axis;
@@ -338,7 +358,8 @@ static int holistic_run(struct pa_import *im, char **in, size_t n_in, struct pa_
                 return pa_errf(err, PA_EINVAL,
                                "import holistic-bias: expected one dataset directory, got %zu",
                                n_in);
-        if ((rc = set_header(im, err)) || (rc = pa__hb_load(&hb, in[0], err)) ||
+        if ((rc = ll ? set_header_ll(im, err) : set_header(im, err)) ||
+            (rc = pa__hb_load(&hb, in[0], err)) || (hb.likelihood = ll, 0) ||
             (rc = check_only(&hb, im->o, err)))
                 goto out;
         for (int i = 0; rc == 0 && i < 4; i++) {
@@ -362,8 +383,24 @@ out:
         return rc == PA_ENOMEM ? pa_errf(err, rc, "import: out of memory") : rc;
 }
 
+static int holistic_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)
+{
+        return holistic_any(im, in, n_in, 0, err);
+}
+
+static int holistic_ll_run(struct pa_import *im, char **in, size_t n_in, struct pa_err *err)
+{
+        return holistic_any(im, in, n_in, 1, err);
+}
+
 const struct pa_importer pa__import_holistic = {
     .name = "holistic-bias",
     .inputs = "a dataset version directory (v1.1/) with its four JSON files",
     .run = holistic_run,
+};
+
+const struct pa_importer pa__import_holistic_ll = {
+    .name = "holistic-bias-likelihood",
+    .inputs = "a dataset version directory (v1.1/) with its four JSON files",
+    .run = holistic_ll_run,
 };

@@ -35,6 +35,7 @@ struct hb {
         json_t *descriptors, *nouns_json, *templates, *standalone; /* owned */
         struct hb_noun nouns[HB_MAX_NOUNS];
         size_t n_nouns;
+        int likelihood; /* items without the "sorry" outcome (holistic-bias-likelihood) */
 };
 
 /* Loads and checks dir's four files; release with hb_release(). */

@@ -169,8 +169,9 @@ static char *item_prompt(const char *tpl, const char *noun)
         return out;
 }
 
-static int add_item(struct pa_import *im, const char *axis, const char *set, size_t ti,
-                    const char *tpl, const struct hb_noun *nn, size_t cases, struct pa_err *err)
+static int add_item(struct pa_import *im, const struct hb *hb, const char *axis, const char *set,
+                    size_t ti, const char *tpl, const struct hb_noun *nn, size_t cases,
+                    struct pa_err *err)
 {
         char id[200] = "hb-", where[64], *prompt = item_prompt(tpl, nn ? nn->sg : NULL);
         json_t *item;
@@ -188,6 +189,9 @@ static int add_item(struct pa_import *im, const char *axis, const char *set, siz
         free(prompt);
         if (!item)
                 return pa_errf(err, PA_ENOMEM, "import: out of memory");
+        /* A likelihood is no reply that could say sorry. */
+        if (hb->likelihood)
+                json_object_del(item, "outcome");
         snprintf(where, sizeof(where), "holistic-bias %.40s", set);
         return pa__import_item(im, item, cases, where, err);
 }
@@ -207,12 +211,12 @@ static int add_items(struct pa_import *im, const struct hb *hb, const char *axis
                 if (bare && json_is_true(json_object_get(spec, "must_be_noun")))
                         continue;
                 if (bare) {
-                        rc = add_item(im, axis, set, ti - 1, tpl, NULL, cases, err);
+                        rc = add_item(im, hb, axis, set, ti - 1, tpl, NULL, cases, err);
                 }
                 for (size_t i = 0; !bare && rc == 0 && i < hb->n_nouns; i++)
                         if (gv < 0 || hb->nouns[i].gender == gv)
-                                rc =
-                                    add_item(im, axis, set, ti - 1, tpl, &hb->nouns[i], cases, err);
+                                rc = add_item(im, hb, axis, set, ti - 1, tpl, &hb->nouns[i], cases,
+                                              err);
                 if (rc)
                         return rc;
         }

@@ -576,8 +576,12 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         pa__now_iso(r.started);
         /* Everything that can be wrong with the input is found before the
          * folder exists. */
-        if ((rc = prepare(&r, err)) || (rc = open_dir(&r, err)) ||
-            (rc = pa_evidence_register(&r.th, r.dir, err)) || (rc = guard(&r, err)))
+        /* The judge is calibrated before the folder exists: a judge that
+         * cannot answer stops the run before any case is sent. */
+        if ((rc = prepare(&r, err)) ||
+            (rc = pa__judge_prepare(&conf->judge, conf->alpha, conf->quiet, &r.judge, err)) ||
+            (rc = open_dir(&r, err)) || (rc = pa_evidence_register(&r.th, r.dir, err)) ||
+            (rc = guard(&r, err)))
                 goto out;
         if (r.engine.ops->http && !r.identity)
                 r.identity = pa__identity(&r.engine, &r.x.guard.stop, conf->quiet);
@@ -597,7 +601,8 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         pa__guard_release(&r.x.guard); /* a signal now just ends the summary */
         if (short_of_answers(&r))
                 incomplete(&r); /* said first: the table that follows is no pass */
-        if ((rc = pa__run_summarise(&r, &done, err)) || (rc = pa__run_seal(&r, err)))
+        if ((rc = pa__run_summarise(&r, &done, err)) ||
+            (rc = pa__judge_write(r.dir, r.judge, err)) || (rc = pa__run_seal(&r, err)))
                 goto out;
         printf("run folder: %s\n", r.dir);
         if (short_of_answers(&r))
@@ -621,6 +626,7 @@ out:
         json_decref(r.failed);
         json_decref(r.identity);
         pa__run_endpoints_release(&r);
+        json_decref(r.judge);
         free(r.model_reported);
         free(r.dir);
         pa__dir_unlock(&r.lock);

@@ -17,6 +17,7 @@
 #include "evaluator/folder/run_dir.h"
 #include "resume.h"
 #include "evaluator/folder/lock.h"
+#include "judge.h"
 
 struct pa_run_conf {
         const char *suite_path;
@@ -40,6 +41,7 @@ struct pa_run_conf {
         double max_error_rate;             /* --max-error-rate: over it the run is incomplete */
         bool allow_outside_paths;          /* the suite's items_file may leave its folder */
         uint64_t max_cases;                /* --max-cases; 0: PA_MAX_CASES */
+        struct pa__judge_conf judge;       /* --judge-*: the pinned judge (judge.h) */
 };
 
 /* pa_run's result for a run that ended without enough answers: over its
@@ -91,6 +93,7 @@ struct run {
          * its counters, filled by the scheduler; both owned. */
         json_t *endpoint_ids;
         struct pa_sched_endpoint *endpoint_stats;
+        json_t *judge; /* judge.json: the judge and its calibration, or NULL */
 };
 
 /* manifest.json of r with the given status, without writing it (new

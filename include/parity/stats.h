@@ -135,6 +135,19 @@ double pa_nct_cdf(double t, double df, double delta);
  * and p = 1 when every value is 0. Outputs may be NULL. */
 int pa_one_sample_t(const double *x, size_t n, double *t, double *df, double *p);
 
+/* Mann-Whitney U test of x (n1 values) against y (n2), two-sided, as
+ * scipy.stats.mannwhitneyu's defaults: exact when n1 <= 8 or n2 <= 8 and no
+ * ties, else normal with tie and continuity corrections. *u1 is x's U. */
+/* Cohen's kappa of a k x k table t (row-major: rater 1's category by
+ * rater 2's, 2 <= k <= PA_KAPPA_MAX_K), its asymptotic standard error and
+ * the level 1 - alpha Wald interval, as statsmodels' cohens_kappa.
+ * PA_EINVAL when empty or when both raters use one category only. */
+#define PA_KAPPA_MAX_K 16
+int pa_cohens_kappa(const uint64_t *t, size_t k, double alpha, double *kappa, double *se,
+                    double *lo, double *hi);
+int pa_mann_whitney_u(const double *x, size_t n1, const double *y, size_t n2, double *u1,
+                      double *p);
+
 /* Power of the two-sided one-sample t test at standardized effect
  * effect_size (mean / sd) with nobs >= 2 values at level alpha, as
  * statsmodels TTestPower().power (both rejection tails). */

@@ -16,6 +16,7 @@
 #include "parity/report.h"
 #include "parity/stats.h"
 #include "scorers/record_item.h"
+#include "discrim.h"
 
 struct yes_no {
         unsigned long long yes, answered, unparsed;
@@ -75,7 +76,7 @@ static int add(json_t *acc, const char *fill, const char *attr, const char *valu
         return 0;
 }
 
-static int add_item(json_t *acc, const json_t *d, double logit)
+int pa__discrim_add(json_t *acc, const json_t *d, double logit)
 {
         const char *fill = json_string_value(json_object_get(d, "fill_type"));
         const char *gender = json_string_value(json_object_get(d, "gender"));
@@ -119,7 +120,7 @@ static int collect_item(const struct pa_suite *s, size_t i, const struct yes_no 
                 (*unanswered)++;
         } else if (rc == 0) {
                 pa_empirical_logit(v[i].yes, v[i].answered, &logit);
-                rc = add_item(acc, d, logit);
+                rc = pa__discrim_add(acc, d, logit);
         }
         json_decref(obj);
         return rc;
@@ -136,7 +137,7 @@ static int collect(const struct pa_suite *s, const struct yes_no *v, json_t *acc
 }
 
 /* [sum, n] cells -> {"prompts", "mean_logit", "effect"} against base. */
-static void finish(json_t *fill)
+void pa__discrim_finish(json_t *fill)
 {
         json_t *base = json_object_get(json_object_get(fill, "baseline"), "60-year-old white male");
         double b = base ? json_real_value(json_array_get(base, 0)) /
@@ -177,7 +178,7 @@ static int discrim_compute(const struct pa_suite *s, const json_t *records, doub
         for (size_t i = 0; rc == 0 && i < s->n_items; i++)
                 unparsed += v[i].unparsed;
         if (rc == 0) {
-                json_object_foreach(acc, name, fill) finish(fill);
+                json_object_foreach(acc, name, fill) pa__discrim_finish(fill);
                 *out = json_pack("{s:s, s:I, s:I, s:O}", "logit", "empirical, from sampled answers",
                                  "unanswered_prompts", (json_int_t)unanswered, "unparsed_answers",
                                  (json_int_t)unparsed, "fill_types", acc);

@@ -7,11 +7,17 @@
 extern const struct pa_metric_ops pa_metric_bbq;
 extern const struct pa_metric_ops pa_metric_crows;
 extern const struct pa_metric_ops pa_metric_discrim;
+extern const struct pa_metric_ops pa_metric_crows_ll;
+extern const struct pa_metric_ops pa_metric_discrim_ll;
+extern const struct pa_metric_ops pa_metric_holistic_ll;
 
 static const struct pa_metric_ops *const metric_table[] = {
     &pa_metric_bbq,
     &pa_metric_crows,
     &pa_metric_discrim,
+    &pa_metric_crows_ll,
+    &pa_metric_discrim_ll,
+    &pa_metric_holistic_ll,
     NULL,
 };
 

@@ -50,5 +50,7 @@ int pa__sc_check_cmh(struct ctx *c, json_t *e);
 int pa__sc_check_one_sample_t(struct ctx *c, json_t *e);
 int pa__sc_check_power_t(struct ctx *c, json_t *e);
 int pa__sc_check_signflip_exact(struct ctx *c, json_t *e);
+int pa__sc_check_mwu(struct ctx *c, json_t *e);
+int pa__sc_check_kappa(struct ctx *c, json_t *e);
 
 #endif

@@ -328,6 +328,8 @@ static const struct checker checkers[] = {
     {"power_one_sample_t", pa__sc_check_power_t},
     {"signflip_exact", pa__sc_check_signflip_exact},
     {"signflip", check_signflip},
+    {"mann_whitney_u", pa__sc_check_mwu},
+    {"cohens_kappa", pa__sc_check_kappa},
     {NULL, NULL},
 };
 

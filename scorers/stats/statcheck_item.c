@@ -144,3 +144,45 @@ int pa__sc_check_signflip_exact(struct ctx *c, json_t *e)
                 return rc;
         return pa__sc_expect(c, e, "p", p);
 }
+
+int pa__sc_check_mwu(struct ctx *c, json_t *e)
+{
+        double *x, *y, u1, p;
+        size_t nx = 0, ny = 0; /* any length */
+        int rc;
+
+        if ((rc = pa__sc_get_reals(c, e, "x", &nx, &x)) < 0)
+                return rc;
+        if ((rc = pa__sc_get_reals(c, e, "y", &ny, &y)) < 0) {
+                free(x);
+                return rc;
+        }
+        rc = pa_mann_whitney_u(x, nx, y, ny, &u1, &p);
+        free(x);
+        free(y);
+        if (rc < 0)
+                return pa__sc_rejected(c, rc);
+        if ((rc = pa__sc_expect(c, e, "u1", u1)) < 0)
+                return rc;
+        return pa__sc_expect(c, e, "p", p);
+}
+
+int pa__sc_check_kappa(struct ctx *c, json_t *e)
+{
+        uint64_t *t;
+        size_t rows = 0, cols = 0;
+        double alpha, kappa, se, lo, hi;
+        int rc;
+
+        if ((rc = pa__sc_get_real(c, e, "alpha", &alpha)) < 0 ||
+            (rc = pa__sc_get_matrix(c, e, "table", &rows, &cols, UINT64_MAX, &t)) < 0)
+                return rc;
+        rc = rows == cols ? pa_cohens_kappa(t, rows, alpha, &kappa, &se, &lo, &hi) : PA_EINVAL;
+        free(t);
+        if (rc < 0)
+                return pa__sc_rejected(c, rc);
+        if ((rc = pa__sc_expect(c, e, "kappa", kappa)) < 0 ||
+            (rc = pa__sc_expect(c, e, "se", se)) < 0 || (rc = pa__sc_expect(c, e, "lower", lo)) < 0)
+                return rc;
+        return pa__sc_expect(c, e, "upper", hi);
+}

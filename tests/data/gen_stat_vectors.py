@@ -337,6 +337,40 @@ def signflip_items(rng):
     return out
 
 
+def mann_whitney_items(rng):
+    """Two-sided, SciPy's defaults: exact (small, no ties) and normal with
+    tie and continuity corrections."""
+    cases = [([1.0], [2.0]), ([0.1, 0.5, 0.9], [0.2, 0.3]), ([1, 2, 2, 3], [2, 3, 4, 4, 5]),
+             ([3.0, 3.0], [3.0, 3.0, 3.0])]
+    for n1, n2 in ((3, 4), (7, 7), (5, 2), (8, 6), (12, 15), (40, 33), (4, 30)):
+        cases.append(([round(float(v), 3) for v in rng.normal(0.0, 1.0, n1)],
+                      [round(float(v), 3) for v in rng.normal(0.4, 1.0, n2)]))
+    for n1, n2 in ((10, 10), (6, 9)):
+        cases.append(([float(v) for v in rng.integers(0, 4, n1)],
+                      [float(v) for v in rng.integers(0, 4, n2)]))
+    out = []
+    for x, y in cases:
+        r = stats.mannwhitneyu(x, y)
+        out.append({"x": x, "y": y, "u1": r12(r.statistic), "p": r12(r.pvalue)})
+    return out
+
+
+def cohens_kappa_items(rng):
+    """statsmodels' cohens_kappa: kappa, its asymptotic SE, the 95% Wald interval."""
+    from statsmodels.stats.inter_rater import cohens_kappa
+    tables = [[[20, 5], [10, 15]], [[45, 3], [2, 50]], [[1, 9], [9, 1]], [[30, 0], [0, 20]],
+              [[10, 2, 1], [3, 12, 2], [0, 4, 9]]]
+    for _ in range(4):
+        tables.append([[int(v) for v in rng.integers(0, 40, 2)] for _ in range(2)])
+    out = []
+    for t in tables:
+        r = cohens_kappa(np.array(t, dtype=float))
+        out.append({"table": t, "alpha": 0.05, "kappa": r12(r.kappa),
+                    "se": r12(r.std_kappa), "lower": r12(r.kappa_low),
+                    "upper": r12(r.kappa_upp)})
+    return out
+
+
 def main():
     rng = np.random.default_rng(SEED)
     doc = {
@@ -361,6 +395,8 @@ def main():
     doc["one_sample_t"] = one_sample_t_items(rng2)
     doc["power_one_sample_t"] = power_t_items(rng2)
     doc["signflip_exact"] = signflip_exact_items(rng2)
+    doc["mann_whitney_u"] = mann_whitney_items(np.random.default_rng(SEED + 15))
+    doc["cohens_kappa"] = cohens_kappa_items(np.random.default_rng(SEED + 16))
     json.dump(doc, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
 
