@@ -11,9 +11,14 @@
 void pa__cover_add(struct pa__cover *c, const json_t *rec)
 {
         const json_t *s = json_object_get(rec, "sample"), *error = json_object_get(rec, "error");
-        struct pa__cover_pair p = {.seq = c->n, .ok = !error || json_is_null(error)};
+        struct pa__cover_pair p = {.seq_ok =
+                                       (uint32_t)c->seen << 1 | (!error || json_is_null(error))};
 
         c->scanned = true;
+        if (c->seen++ >= UINT32_MAX >> 1) {
+                c->oom = true; /* two billion records: past what the index holds */
+                return;
+        }
         if (!pa__case_id_u64(json_string_value(json_object_get(rec, "case_id")), &p.id) ||
             !json_is_integer(s) || json_integer_value(s) < 0 ||
             json_integer_value(s) > (json_int_t)UINT32_MAX) {
@@ -36,7 +41,7 @@ static int by_pair_then_seq(const void *pa, const void *pb)
                 return a->id < b->id ? -1 : 1;
         if (a->sample != b->sample)
                 return a->sample < b->sample ? -1 : 1;
-        return a->seq < b->seq ? -1 : a->seq > b->seq;
+        return a->seq_ok < b->seq_ok ? -1 : a->seq_ok > b->seq_ok;
 }
 
 /* Distinct pairs, and those whose last record is an answer (a resumed run
@@ -53,7 +58,7 @@ static void count_pairs(struct pa__cover *c, uint64_t *pairs, uint64_t *answered
                 if (!last)
                         continue;
                 (*pairs)++;
-                *answered += c->v[i].ok;
+                *answered += c->v[i].seq_ok & 1;
         }
 }
 
@@ -95,6 +100,56 @@ void pa__cover_check(struct pa__ev *e, struct pa__findings *f)
                             "manifest.json: status is complete but %llu of %llu answers are "
                             "missing, over the error budget of %g",
                             (unsigned long long)unanswered, (unsigned long long)planned, rate);
+}
+
+struct dup {
+        uint32_t line, first;
+        uint64_t id;
+        uint32_t sample;
+};
+
+static int by_line(const void *pa, const void *pb)
+{
+        const struct dup *a = pa, *b = pb;
+
+        return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* A pair's records in chain order: one that follows an answer repeats
+ * it; after a failure the pair may be asked again (a resumed run). */
+void pa__cover_duplicates(struct pa__cover *c, struct pa__findings *f)
+{
+        struct dup d[10];
+        size_t n = 0;
+
+        if (!c->scanned || c->oom)
+                return;
+        if (c->n)
+                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
+        for (size_t i = 0, answered = SIZE_MAX; i < c->n; i++) {
+                const struct pa__cover_pair *p = &c->v[i];
+                bool same = i && p->id == c->v[i - 1].id && p->sample == c->v[i - 1].sample;
+                struct dup x = {(p->seq_ok >> 1) + 1, 0, p->id, p->sample};
+
+                if (!same)
+                        answered = SIZE_MAX;
+                if (answered != SIZE_MAX) {
+                        x.first = (c->v[answered].seq_ok >> 1) + 1;
+                        /* the first ten in file order */
+                        if (n < 10)
+                                d[n++] = x;
+                        else if (qsort(d, n, sizeof(*d), by_line), x.line < d[n - 1].line)
+                                d[n - 1] = x;
+                } else if (p->seq_ok & 1) {
+                        answered = i;
+                }
+        }
+        qsort(d, n, sizeof(*d), by_line);
+        for (size_t i = 0; i < n; i++)
+                pa__finding(f,
+                            "results.jsonl: line %u: case %016llx/%u appears again (first "
+                            "answered at line %u)",
+                            d[i].line, (unsigned long long)d[i].id, d[i].sample, d[i].first);
 }
 
 void pa__cover_release(struct pa__cover *c)
