@@ -276,6 +276,7 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
                 pa__ev_scan_end(e);
                 e->records_ok = true;
         }
+        pa__cover_index(&e->cover);
         free(path);
         e->summary = pa__ev_load_json(dir, e->manifest, "summary.json", f);
         load_thresholds(e, f);

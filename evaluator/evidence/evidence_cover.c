@@ -46,19 +46,17 @@ static int by_pair_then_seq(const void *pa, const void *pb)
 
 /* Distinct pairs, and those whose last record is an answer (a resumed run
  * asks a failed pair again; the later record supersedes it). */
-static void count_pairs(struct pa__cover *c, uint64_t *pairs, uint64_t *answered)
+static void count_pairs(struct pa__cover *c)
 {
-        *pairs = *answered = 0;
-        if (c->n)
-                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
+        c->pairs = c->answered = 0;
         for (size_t i = 0; i < c->n; i++) {
                 bool last = i + 1 == c->n || c->v[i + 1].id != c->v[i].id ||
                             c->v[i + 1].sample != c->v[i].sample;
 
                 if (!last)
                         continue;
-                (*pairs)++;
-                *answered += c->v[i].seq_ok & 1;
+                c->pairs++;
+                c->answered += c->v[i].seq_ok & 1;
         }
 }
 
@@ -76,7 +74,9 @@ void pa__cover_check(struct pa__ev *e, struct pa__findings *f)
             json_integer_value(planned_v) < 0)
                 return;
         planned = (uint64_t)json_integer_value(planned_v);
-        count_pairs(&e->cover, &pairs, &answered);
+        pa__cover_index(&e->cover);
+        pairs = e->cover.pairs;
+        answered = e->cover.answered;
         unanswered = planned > answered ? planned - answered : 0;
         if (e->cover.malformed)
                 pa__finding(f, "results.jsonl: %zu records without a case_id and sample",
@@ -102,54 +102,66 @@ void pa__cover_check(struct pa__ev *e, struct pa__findings *f)
                             (unsigned long long)unanswered, (unsigned long long)planned, rate);
 }
 
-struct dup {
-        uint32_t line, first;
-        uint64_t id;
-        uint32_t sample;
-};
-
 static int by_line(const void *pa, const void *pb)
 {
-        const struct dup *a = pa, *b = pb;
+        const struct pa__dup *a = pa, *b = pb;
 
         return a->line < b->line ? -1 : a->line > b->line;
 }
 
 /* A pair's records in chain order: one that follows an answer repeats
  * it; after a failure the pair may be asked again (a resumed run). */
-void pa__cover_duplicates(struct pa__cover *c, struct pa__findings *f)
+static void find_duplicates(struct pa__cover *c)
 {
-        struct dup d[10];
-        size_t n = 0;
+        struct pa__dup *d = c->dups;
+        const size_t max = sizeof(c->dups) / sizeof(*c->dups);
 
-        if (!c->scanned || c->oom)
-                return;
-        if (c->n)
-                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
         for (size_t i = 0, answered = SIZE_MAX; i < c->n; i++) {
                 const struct pa__cover_pair *p = &c->v[i];
                 bool same = i && p->id == c->v[i - 1].id && p->sample == c->v[i - 1].sample;
-                struct dup x = {(p->seq_ok >> 1) + 1, 0, p->id, p->sample};
+                struct pa__dup x = {(p->seq_ok >> 1) + 1, 0, p->id, p->sample};
 
                 if (!same)
                         answered = SIZE_MAX;
-                if (answered != SIZE_MAX) {
-                        x.first = (c->v[answered].seq_ok >> 1) + 1;
-                        /* the first ten in file order */
-                        if (n < 10)
-                                d[n++] = x;
-                        else if (qsort(d, n, sizeof(*d), by_line), x.line < d[n - 1].line)
-                                d[n - 1] = x;
-                } else if (p->seq_ok & 1) {
-                        answered = i;
+                if (answered == SIZE_MAX) {
+                        if (p->seq_ok & 1)
+                                answered = i;
+                        continue;
+                }
+                x.first = (c->v[answered].seq_ok >> 1) + 1;
+                /* the first ten in file order */
+                if (c->n_dups < max) {
+                        d[c->n_dups++] = x;
+                        qsort(d, c->n_dups, sizeof(*d), by_line);
+                } else if (x.line < d[max - 1].line) {
+                        d[max - 1] = x;
+                        qsort(d, max, sizeof(*d), by_line);
                 }
         }
-        qsort(d, n, sizeof(*d), by_line);
-        for (size_t i = 0; i < n; i++)
+}
+
+void pa__cover_index(struct pa__cover *c)
+{
+        if (c->indexed || !c->scanned || c->oom)
+                return;
+        if (c->n)
+                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
+        count_pairs(c);
+        find_duplicates(c);
+        free(c->v);
+        c->v = NULL;
+        c->n = c->cap = 0;
+        c->indexed = true;
+}
+
+void pa__cover_duplicates(const struct pa__cover *c, struct pa__findings *f)
+{
+        for (size_t i = 0; i < c->n_dups; i++)
                 pa__finding(f,
                             "results.jsonl: line %u: case %016llx/%u appears again (first "
                             "answered at line %u)",
-                            d[i].line, (unsigned long long)d[i].id, d[i].sample, d[i].first);
+                            c->dups[i].line, (unsigned long long)c->dups[i].id, c->dups[i].sample,
+                            c->dups[i].first);
 }
 
 void pa__cover_release(struct pa__cover *c)

@@ -61,18 +61,31 @@ struct pa__cover_pair {
         uint32_t seq_ok; /* its place in the chain (the last of a pair counts) << 1 | 1 when
                             the record is an answer, not a failure: 16 bytes a record */
 };
+struct pa__dup {
+        uint32_t line, first;
+        uint64_t id;
+        uint32_t sample;
+};
 struct pa__cover {
-        struct pa__cover_pair *v;
+        struct pa__cover_pair *v; /* freed by pa__cover_index once counted */
         size_t n, cap, malformed;
         uint64_t seen; /* records added, malformed ones too: a record's line */
         bool scanned;  /* records were read (not the writer's own account) */
         bool oom;
+        bool indexed;             /* pairs, answered and dups below are set */
+        uint64_t pairs, answered; /* distinct pairs; those whose last record answers */
+        struct pa__dup dups[10];  /* the first pairs recorded again after an answer */
+        size_t n_dups;
 };
 void pa__cover_add(struct pa__cover *c, const json_t *rec);
+/* Counts the pairs and finds the duplicates once every record is added,
+ * then frees the pairs (so they are not held while the summary is
+ * recomputed: memory is the larger of the two, not their sum). */
+void pa__cover_index(struct pa__cover *c);
 void pa__cover_release(struct pa__cover *c);
 /* A (case, sample) pair recorded again after it was answered, one finding
  * a line in file order (at most ten). */
-void pa__cover_duplicates(struct pa__cover *c, struct pa__findings *f);
+void pa__cover_duplicates(const struct pa__cover *c, struct pa__findings *f);
 
 /* verify's checks over every record, made as they stream past
  * (evidence_records.c). */

@@ -11,7 +11,7 @@
 
 /* Records a batch holds: enough for the threads to share out, few enough
  * that a batch of large answers stays small. */
-#define BATCH 4096
+#define BATCH 1024
 
 int pa__score_stream_init(struct pa__score_stream *st, const struct pa_suite *s, pa__scored_fn done,
                           void *ud, struct pa_err *err)
