@@ -169,7 +169,8 @@ static json_t *fixture_diff_as(const char *model, const char *fp_base, const cha
 
         pa_analysis_conf_init(&conf.analysis);
         if (pa_run_dir_open(&b, test_path(pb, sizeof(pb), "report/base"), &err) ||
-            pa_run_dir_open(&c, test_path(pc, sizeof(pc), "report/cand"), &err))
+            pa_run_dir_open(&c, test_path(pc, sizeof(pc), "report/cand"), &err) ||
+            pa_run_dir_load_records(&b, &err) || pa_run_dir_load_records(&c, &err))
                 print_error("%s\n", err.msg);
         rb.manifest = edited(b.manifest, NULL, fp_base);
         rb.suite = &b.suite;

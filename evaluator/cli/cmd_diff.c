@@ -620,9 +620,14 @@ static int check_complete(const struct opts *o, const char *which, const struct 
  * asked again (pa_results_latest). */
 static int keep_latest(struct pa_run_dir *r, struct pa_err *err)
 {
-        json_t *latest = pa_results_latest(r->records);
+        json_t *latest;
+        int rc;
 
-        if (!latest)
+        /* The diff still pairs records as JSON: memory grows with them
+         * (bench/README.md); the folder readers keep only the table. */
+        if (!r->records && (rc = pa_run_dir_load_records(r, err)))
+                return rc;
+        if (!(latest = pa_results_latest(r->records)))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         json_decref(r->records);
         r->records = latest;

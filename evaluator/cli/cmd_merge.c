@@ -2,6 +2,7 @@
  * (parity run --shard i/n) joined into one run folder (docs/shards.md). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,10 @@ struct shard_in {
 struct merge {
         struct shard_in *in;
         size_t n;
-        json_t *records;
+        FILE *out;      /* OUT_DIR/results.jsonl.tmp: records chained as they are read */
+        char *out_path; /* its name */
+        uint64_t n_out; /* records written */
+        char head[65];  /* their chain's head */
         struct pa__done done;
         struct pa__lock out_lock;
 };
@@ -102,30 +106,46 @@ struct collect {
         struct shard_in *in;
 };
 
+/* One record re-chained into the merged results, never held. */
+static int write_record(struct merge *g, json_t *rec, struct pa_err *err)
+{
+        char *line = pa_results_chain(rec, &g->n_out, g->head);
+        int rc = 0;
+
+        if (!line)
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (fputs(line, g->out) == EOF || fputc('\n', g->out) == EOF)
+                rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", g->out_path, strerror(errno));
+        free(line);
+        return rc;
+}
+
 static int collect(void *ud, json_t *rec, struct pa_err *err)
 {
         struct collect *c = ud;
         const char *id = json_string_value(json_object_get(rec, "case_id"));
-        int rc;
 
         if (!pa__shard_has(&c->in->sh, id))
                 return pa_errf(err, PA_EINVAL, "shard '%s': case %s is not in shard %u/%u",
                                c->in->dir, id ? id : "(none)", c->in->sh.index, c->in->sh.count);
-        if ((rc = pa__done_add(&c->g->done, rec, err)))
-                return rc;
-        return json_array_append(c->g->records, rec) ? pa_errf(err, PA_ENOMEM, "out of memory") : 0;
+        if (c->g->out)
+                return write_record(c->g, rec, err);
+        c->g->n_out++;
+        return pa__done_add(&c->g->done, rec, err);
 }
 
-/* Every shard's records, chains checked, in shard order. */
+/* Every shard's records, chains checked, in shard order: counted and
+ * checked for overlaps first (g->out NULL), so a refused merge leaves no
+ * folder; then, with g->out open, re-chained into it as they stream past,
+ * none held. */
 static int read_records(struct merge *g, struct pa_err *err)
 {
         int rc = 0;
 
-        if (!(g->records = json_array()))
-                return PA_ENOMEM;
+        g->n_out = 0;
         for (unsigned i = 0; rc == 0 && i < g->in[0].sh.count; i++) {
                 struct collect c = {g, NULL};
-                size_t before = json_array_size(g->records);
+                uint64_t before = g->n_out;
                 char *path;
 
                 for (size_t k = 0; k < g->n; k++)
@@ -135,7 +155,7 @@ static int read_records(struct merge *g, struct pa_err *err)
                         return PA_ENOMEM;
                 rc = pa_results_resume(NULL, path, false, collect, &c, NULL, err);
                 free(path);
-                c.in->records = json_array_size(g->records) - before;
+                c.in->records = g->n_out - before;
                 json_int_t want = json_integer_value(
                     json_object_get(json_object_get(c.in->manifest, "counts"), "records"));
                 if (rc == 0 && (json_int_t)c.in->records != want)
@@ -144,7 +164,7 @@ static int read_records(struct merge *g, struct pa_err *err)
                                      "manifest %lld",
                                      c.in->dir, (unsigned long long)c.in->records, (long long)want);
         }
-        return rc ? rc : pa__done_seal(&g->done, err);
+        return rc || g->out ? rc : pa__done_seal(&g->done, err);
 }
 
 /* Copies folder `from` into `to` (regular files and folders). */
@@ -220,14 +240,13 @@ static json_t *merged_manifest(const struct merge *g, const char *run_id, const 
                 return NULL;
         }
         if (json_object_update_new(
-                m,
-                json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:o, s:{s:I, s:I, "
-                          "s:I, s:I}, s:{s:s, s:I, s:s}}",
-                          "run_id", run_id, "status", "complete", "started_at", first, "ended_at",
-                          last, "host", host, "merged_from", from, "counts", "planned", planned,
-                          "records", (json_int_t)json_array_size(g->records), "errors", errors,
-                          "cached", cached, "results", "file", "results.jsonl", "records",
-                          (json_int_t)json_array_size(g->records), "chain_head", head))) {
+                m, json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:o, s:{s:I, s:I, "
+                             "s:I, s:I}, s:{s:s, s:I, s:s}}",
+                             "run_id", run_id, "status", "complete", "started_at", first,
+                             "ended_at", last, "host", host, "merged_from", from, "counts",
+                             "planned", planned, "records", (json_int_t)g->n_out, "errors", errors,
+                             "cached", cached, "results", "file", "results.jsonl", "records",
+                             (json_int_t)g->n_out, "chain_head", head))) {
                 json_decref(m);
                 return NULL;
         }
@@ -252,13 +271,11 @@ static int copy_inputs(const struct merge *g, const char *out, struct pa_err *er
         return rc;
 }
 
-/* OUT_DIR: the suite copy, the records re-chained, the manifest. */
-static int write_out(struct merge *g, const char *out, struct pa_err *err)
+/* OUT_DIR made, with the suite copy, and its results opened for
+ * read_records to stream the shards' records into. */
+static int open_out(struct merge *g, const char *out, struct pa_err *err)
 {
-        const char *id0 = json_string_value(json_object_get(g->in[0].manifest, "run_id"));
-        char head[65], run_id[160], *path = NULL, *text = NULL;
-        json_t *m = NULL;
-        int rc;
+        int rc, fd;
 
         if (!pa__dir_is_vacant(out))
                 return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", out);
@@ -268,13 +285,38 @@ static int write_out(struct merge *g, const char *out, struct pa_err *err)
                 return pa_errf(err, PA_EEXIST, "run folder '%s' exists and is not empty", out);
         if ((rc = copy_inputs(g, out, err)))
                 return rc;
-        if (!(path = pa__path_join(out, "results.jsonl")))
+        if (!(g->out_path = pa__path_join(out, "results.jsonl.tmp")))
                 return PA_ENOMEM;
-        rc = pa_results_save(path, g->records, head, err);
+        memcpy(g->head, "0000000000000000000000000000000000000000000000000000000000000000", 65);
+        fd = open(g->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 || !(g->out = fdopen(fd, "wb"))) {
+                if (fd >= 0)
+                        close(fd);
+                return pa_errf(err, PA_EIO, "cannot write '%s': %s", g->out_path, strerror(errno));
+        }
+        return 0;
+}
+
+/* The records in place, then the manifest. */
+static int finish_out(struct merge *g, const char *out, struct pa_err *err)
+{
+        const char *id0 = json_string_value(json_object_get(g->in[0].manifest, "run_id"));
+        char run_id[160], *path = NULL, *text = NULL;
+        json_t *m = NULL;
+        int rc = 0;
+
+        if (fflush(g->out) != 0 || fsync(fileno(g->out)) != 0)
+                rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", g->out_path, strerror(errno));
+        fclose(g->out);
+        g->out = NULL;
+        if (rc == 0 && !(path = pa__path_join(out, "results.jsonl")))
+                rc = PA_ENOMEM;
+        if (rc == 0 && rename(g->out_path, path) != 0)
+                rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", path, strerror(errno));
         free(path);
         path = NULL;
         snprintf(run_id, sizeof(run_id), "%.140s-merged", id0 ? id0 : "run");
-        if (rc == 0 && (!(m = merged_manifest(g, run_id, head)) ||
+        if (rc == 0 && (!(m = merged_manifest(g, run_id, g->head)) ||
                         !(path = pa__path_join(out, "manifest.json")) ||
                         !(text = json_dumps(m, JSON_INDENT(1) | JSON_SORT_KEYS))))
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
@@ -308,7 +350,8 @@ static int merge(struct merge *g, const char *out, bool quiet, struct pa_err *er
                 if ((rc = lock_shard(g, k, err)) == 0)
                         rc = load_shard(&g->in[k], err);
         if (rc || (rc = check_shards(g, err)) || (rc = read_records(g, err)) ||
-            (rc = write_out(g, out, err)) || (rc = pa_run_dir_open(&r, out, err)) ||
+            (rc = open_out(g, out, err)) || (rc = read_records(g, err)) ||
+            (rc = finish_out(g, out, err)) || (rc = pa_run_dir_open(&r, out, err)) ||
             (rc = pa_run_dir_summarise(&r, 0.05, quiet, err)))
                 goto out;
         /* Sealed shards give a sealed merge (docs/evidence.md). */
@@ -356,7 +399,11 @@ int pa__cmd_merge(int argc, char **argv)
         }
         pa__dir_unlock(&g.out_lock);
         free(g.in);
-        json_decref(g.records);
+        if (g.out) {
+                fclose(g.out);
+                unlink(g.out_path);
+        }
+        free(g.out_path);
         pa__done_release(&g.done);
         return rc ? pa__fail(err.msg[0] ? err.msg : pa_strerror(rc)) : 0;
 }

@@ -14,6 +14,7 @@
 #include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/run.h"
 #include "evaluator/folder/lock.h"
+#include "evaluator/folder/score_stream.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
@@ -44,8 +45,7 @@ static int check_head(const struct pa_run_dir *r, struct pa_err *err)
         const char *want = json_string_value(json_object_get(res, "chain_head"));
 
         if (!want || strcmp(want, r->head) ||
-            json_integer_value(json_object_get(res, "records")) !=
-                (json_int_t)json_array_size(r->records))
+            json_integer_value(json_object_get(res, "records")) != (json_int_t)r->n_records)
                 return pa_errf(err, PA_EINVAL,
                                "run folder '%s': results.jsonl: its chain does not end at "
                                "manifest.results.chain_head (records edited, added or removed "
@@ -119,15 +119,20 @@ out:
         return rc;
 }
 
-/* score: the scores again with the suite copy's scorers, into results.jsonl. */
+/* score: the scores again with the suite copy's scorers, into results.jsonl,
+ * streamed; then the folder is read again for the summary of the new scores. */
 static int rescore(struct pa_run_dir *r, struct pa_err *err)
 {
-        char *path = pa__path_join(r->dir, "results.jsonl");
-        int rc = path ? pa_score_records(&r->suite, r->records, err) : PA_ENOMEM;
+        char *path = pa__path_join(r->dir, "results.jsonl"), *dir = strdup(r->dir), head[65];
+        uint64_t n;
+        int rc = path && dir ? pa__results_rescore(&r->suite, path, &n, head, err) : PA_ENOMEM;
 
-        if (rc == 0)
-                rc = pa_results_save(path, r->records, NULL, err);
+        if (rc == 0) {
+                pa_run_dir_release(r);
+                rc = pa_run_dir_open(r, dir, err);
+        }
         free(path);
+        free(dir);
         return rc;
 }
 
@@ -308,9 +313,7 @@ int pa__cmd_analyze(int argc, char **argv)
                 rc = pa_inference_check(c.inference, json_object_get(r.manifest, "parameters"),
                                         &err);
         if (rc == 0)
-                rc = pa_summary_analyse(&r.suite, r.records,
-                                        json_string_value(json_object_get(r.manifest, "run_id")),
-                                        &c, &summary, &err);
+                rc = pa_run_dir_analyse(&r, &c, &summary, &err);
         if (rc == 0 && out &&
             json_dump_file(summary, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10)))
                 rc = pa_errf(&err, PA_EIO, "cannot write '%s'", out);

@@ -216,8 +216,8 @@ static void each_record(void *ud, json_t *rec)
 
         if (e->tables)
                 pa_audit_tables_add(e->tables, rec);
-        if (e->records)
-                json_array_append(e->records, rec);
+        if (e->scan)
+                pa__ev_scan_record(e, rec);
         pa__cover_add(&e->cover, rec);
 }
 
@@ -261,7 +261,7 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
         load_suite(e, s, f);
         rc = PA_ENOMEM;
         if ((e->suite_ok && pa_audit_tables_new(&e->suite, &e->tables)) ||
-            (keep_records && !(e->records = json_array())) ||
+            (keep_records && e->suite_ok && pa__ev_scan_begin(e)) ||
             !(path = pa__path_join(dir, "results.jsonl")))
                 return rc;
         if (known) {
@@ -272,9 +272,11 @@ int pa__ev_open_known(struct pa__ev *e, const char *dir, bool keep_records,
         } else if (pa__chain_scan(path, results_cap(e->manifest), &e->chain, f, each_record, e,
                                   &rerr)) {
                 pa__finding(f, "%s", rerr.msg);
-                json_decref(e->records);
-                e->records = NULL;
+        } else if (e->scan) {
+                pa__ev_scan_end(e);
+                e->records_ok = true;
         }
+        pa__cover_index(&e->cover);
         free(path);
         e->summary = pa__ev_load_json(dir, e->manifest, "summary.json", f);
         load_thresholds(e, f);
@@ -286,7 +288,8 @@ void pa__ev_release(struct pa__ev *e)
         free(e->mtext);
         json_decref(e->manifest);
         json_decref(e->summary);
-        json_decref(e->records);
+        pa__ev_scan_free(e);
+        pa_table_release(&e->table);
         if (!e->suite_borrowed) /* also what a failed load left */
                 pa_suite_release(&e->suite);
         pa_audit_tables_free(e->tables);
@@ -446,22 +449,29 @@ void pa__diff_json(const char *file, const json_t *got, const json_t *want, stru
 void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f)
 {
         const json_t *alpha = json_object_get(e->summary, "alpha");
-        struct pa_run_dir view = {.dir = (char *)e->dir,
-                                  .manifest = e->manifest,
-                                  .records = e->records,
-                                  .suite = e->suite};
+        struct pa_run_dir view = {
+            .dir = (char *)e->dir, .manifest = e->manifest, .table = e->table, .suite = e->suite};
         struct pa_err err = {{0}};
         json_t *want = NULL;
+        int rc;
 
         if (!e->summary) {
                 pa__finding(
                     f, "summary.json: missing or unreadable (parity summary DIR recreates it)");
                 return;
         }
-        if (!e->suite_ok || !e->records)
+        if (!e->suite_ok || !e->records_ok)
                 return;
-        if (pa_run_dir_summary(&view, json_is_number(alpha) ? json_number_value(alpha) : 0.05,
-                               &want, &err)) {
+        memcpy(view.head, e->chain.head, sizeof(view.head));
+        if (pa__ev_table_error(e))
+                rc = pa_errf(&err, PA_EINVAL, "%s", pa__ev_table_error(e));
+        else if (pa_run_dir_has_metrics(&view) && (rc = pa_run_dir_load_records(&view, &err)))
+                ;
+        else
+                rc = pa_run_dir_summary(
+                    &view, json_is_number(alpha) ? json_number_value(alpha) : 0.05, &want, &err);
+        json_decref(view.records);
+        if (rc) {
                 pa__finding(f, "summary.json: cannot be recomputed: %s", err.msg);
                 return;
         }

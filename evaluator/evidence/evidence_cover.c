@@ -11,9 +11,14 @@
 void pa__cover_add(struct pa__cover *c, const json_t *rec)
 {
         const json_t *s = json_object_get(rec, "sample"), *error = json_object_get(rec, "error");
-        struct pa__cover_pair p = {.seq = c->n, .ok = !error || json_is_null(error)};
+        struct pa__cover_pair p = {.seq_ok =
+                                       (uint32_t)c->seen << 1 | (!error || json_is_null(error))};
 
         c->scanned = true;
+        if (c->seen++ >= UINT32_MAX >> 1) {
+                c->oom = true; /* two billion records: past what the index holds */
+                return;
+        }
         if (!pa__case_id_u64(json_string_value(json_object_get(rec, "case_id")), &p.id) ||
             !json_is_integer(s) || json_integer_value(s) < 0 ||
             json_integer_value(s) > (json_int_t)UINT32_MAX) {
@@ -36,24 +41,22 @@ static int by_pair_then_seq(const void *pa, const void *pb)
                 return a->id < b->id ? -1 : 1;
         if (a->sample != b->sample)
                 return a->sample < b->sample ? -1 : 1;
-        return a->seq < b->seq ? -1 : a->seq > b->seq;
+        return a->seq_ok < b->seq_ok ? -1 : a->seq_ok > b->seq_ok;
 }
 
 /* Distinct pairs, and those whose last record is an answer (a resumed run
  * asks a failed pair again; the later record supersedes it). */
-static void count_pairs(struct pa__cover *c, uint64_t *pairs, uint64_t *answered)
+static void count_pairs(struct pa__cover *c)
 {
-        *pairs = *answered = 0;
-        if (c->n)
-                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
+        c->pairs = c->answered = 0;
         for (size_t i = 0; i < c->n; i++) {
                 bool last = i + 1 == c->n || c->v[i + 1].id != c->v[i].id ||
                             c->v[i + 1].sample != c->v[i].sample;
 
                 if (!last)
                         continue;
-                (*pairs)++;
-                *answered += c->v[i].ok;
+                c->pairs++;
+                c->answered += c->v[i].seq_ok & 1;
         }
 }
 
@@ -71,7 +74,9 @@ void pa__cover_check(struct pa__ev *e, struct pa__findings *f)
             json_integer_value(planned_v) < 0)
                 return;
         planned = (uint64_t)json_integer_value(planned_v);
-        count_pairs(&e->cover, &pairs, &answered);
+        pa__cover_index(&e->cover);
+        pairs = e->cover.pairs;
+        answered = e->cover.answered;
         unanswered = planned > answered ? planned - answered : 0;
         if (e->cover.malformed)
                 pa__finding(f, "results.jsonl: %zu records without a case_id and sample",
@@ -95,6 +100,68 @@ void pa__cover_check(struct pa__ev *e, struct pa__findings *f)
                             "manifest.json: status is complete but %llu of %llu answers are "
                             "missing, over the error budget of %g",
                             (unsigned long long)unanswered, (unsigned long long)planned, rate);
+}
+
+static int by_line(const void *pa, const void *pb)
+{
+        const struct pa__dup *a = pa, *b = pb;
+
+        return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* A pair's records in chain order: one that follows an answer repeats
+ * it; after a failure the pair may be asked again (a resumed run). */
+static void find_duplicates(struct pa__cover *c)
+{
+        struct pa__dup *d = c->dups;
+        const size_t max = sizeof(c->dups) / sizeof(*c->dups);
+
+        for (size_t i = 0, answered = SIZE_MAX; i < c->n; i++) {
+                const struct pa__cover_pair *p = &c->v[i];
+                bool same = i && p->id == c->v[i - 1].id && p->sample == c->v[i - 1].sample;
+                struct pa__dup x = {(p->seq_ok >> 1) + 1, 0, p->id, p->sample};
+
+                if (!same)
+                        answered = SIZE_MAX;
+                if (answered == SIZE_MAX) {
+                        if (p->seq_ok & 1)
+                                answered = i;
+                        continue;
+                }
+                x.first = (c->v[answered].seq_ok >> 1) + 1;
+                /* the first ten in file order */
+                if (c->n_dups < max) {
+                        d[c->n_dups++] = x;
+                        qsort(d, c->n_dups, sizeof(*d), by_line);
+                } else if (x.line < d[max - 1].line) {
+                        d[max - 1] = x;
+                        qsort(d, max, sizeof(*d), by_line);
+                }
+        }
+}
+
+void pa__cover_index(struct pa__cover *c)
+{
+        if (c->indexed || !c->scanned || c->oom)
+                return;
+        if (c->n)
+                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
+        count_pairs(c);
+        find_duplicates(c);
+        free(c->v);
+        c->v = NULL;
+        c->n = c->cap = 0;
+        c->indexed = true;
+}
+
+void pa__cover_duplicates(const struct pa__cover *c, struct pa__findings *f)
+{
+        for (size_t i = 0; i < c->n_dups; i++)
+                pa__finding(f,
+                            "results.jsonl: line %u: case %016llx/%u appears again (first "
+                            "answered at line %u)",
+                            c->dups[i].line, (unsigned long long)c->dups[i].id, c->dups[i].sample,
+                            c->dups[i].first);
 }
 
 void pa__cover_release(struct pa__cover *c)

@@ -58,20 +58,42 @@ int pa__chain_scan(const char *path, uint64_t max, struct pa__chain *c, struct p
 struct pa__cover_pair {
         uint64_t id;
         uint32_t sample;
-        bool ok;      /* the record is an answer, not a failure */
-        uint64_t seq; /* its place in the chain: the last of a pair counts */
+        uint32_t seq_ok; /* its place in the chain (the last of a pair counts) << 1 | 1 when
+                            the record is an answer, not a failure: 16 bytes a record */
+};
+struct pa__dup {
+        uint32_t line, first;
+        uint64_t id;
+        uint32_t sample;
 };
 struct pa__cover {
-        struct pa__cover_pair *v;
+        struct pa__cover_pair *v; /* freed by pa__cover_index once counted */
         size_t n, cap, malformed;
-        bool scanned; /* records were read (not the writer's own account) */
+        uint64_t seen; /* records added, malformed ones too: a record's line */
+        bool scanned;  /* records were read (not the writer's own account) */
         bool oom;
+        bool indexed;             /* pairs, answered and dups below are set */
+        uint64_t pairs, answered; /* distinct pairs; those whose last record answers */
+        struct pa__dup dups[10];  /* the first pairs recorded again after an answer */
+        size_t n_dups;
 };
 void pa__cover_add(struct pa__cover *c, const json_t *rec);
+/* Counts the pairs and finds the duplicates once every record is added,
+ * then frees the pairs (so they are not held while the summary is
+ * recomputed: memory is the larger of the two, not their sum). */
+void pa__cover_index(struct pa__cover *c);
 void pa__cover_release(struct pa__cover *c);
+/* A (case, sample) pair recorded again after it was answered, one finding
+ * a line in file order (at most ten). */
+void pa__cover_duplicates(const struct pa__cover *c, struct pa__findings *f);
+
+/* verify's checks over every record, made as they stream past
+ * (evidence_records.c). */
+struct pa__ev_scan;
 
 /* A run folder opened for checking. Records are streamed through the audit
- * tables; verify also keeps them (records). */
+ * tables and the cover index; verify also streams them into the table
+ * and re-scores them (scan), never holding their JSON. */
 struct pa__ev {
         const char *dir;
         char *mtext; /* manifest.json's bytes */
@@ -79,8 +101,10 @@ struct pa__ev {
         json_t *manifest;
         struct pa_suite suite; /* the folder's suite copy, when suite_ok */
         bool suite_ok;
-        bool suite_borrowed; /* suite is the caller's (pa__ev_open_known) */
-        json_t *records;     /* when opened with keep_records and results.jsonl reads */
+        bool suite_borrowed;   /* suite is the caller's (pa__ev_open_known) */
+        bool records_ok;       /* opened with keep_records and results.jsonl read through */
+        struct pa_table table; /* the records that count, when records_ok */
+        struct pa__ev_scan *scan;
         struct pa_audit_tables *tables;
         struct pa_thresholds th;
         json_t *summary; /* summary.json, or NULL */
@@ -108,6 +132,16 @@ void pa__ev_check_content(struct pa__ev *e, struct pa__findings *f);
 void pa__cover_check(struct pa__ev *e, struct pa__findings *f);
 /* summary.json against the summary recomputed from the kept records. */
 void pa__ev_check_summary(struct pa__ev *e, struct pa__findings *f);
+/* The streamed checks: begun once the suite copy loaded, fed each record,
+ * ended after the last (e->table then holds the records that count). */
+int pa__ev_scan_begin(struct pa__ev *e);
+void pa__ev_scan_record(struct pa__ev *e, json_t *rec);
+void pa__ev_scan_end(struct pa__ev *e);
+void pa__ev_scan_free(struct pa__ev *e);
+/* Why the table could not take a record, or NULL. */
+const char *pa__ev_table_error(const struct pa__ev *e);
+/* The scores in the records against the scores recomputed. */
+void pa__ev_check_scores(struct pa__ev *e, struct pa__findings *f);
 /* Builds the audit object of an opened folder. */
 int pa__ev_audit(struct pa__ev *e, const struct pa_audit_facts *facts, json_t **out,
                  struct pa_err *err);

@@ -10,7 +10,6 @@
 #include "sshsig.h"
 #include "evaluator/util/safe_file.h"
 
-#define MAX_RECORD_FINDINGS 10
 /* An SSHSIG armour is about 300 bytes. */
 #define PA_SIG_MAX_BYTES 65536
 
@@ -91,84 +90,6 @@ static void check_files(struct pa__ev *e, struct pa__findings *f, size_t *n_file
                                     rel);
         }
         json_decref(found);
-}
-
-/* Duplicated (case, sample) pairs. */
-static void check_duplicates(struct pa__ev *e, struct pa__findings *f)
-{
-        json_t *seen = json_object(), *rec;
-        size_t i, shown = 0;
-        char key[128];
-
-        json_array_foreach(e->records, i, rec)
-        {
-                const char *id = json_string_value(json_object_get(rec, "case_id"));
-                json_t *first;
-
-                const json_t *error = json_object_get(rec, "error");
-                /* The line of the pair's answer; a failure's line is negative: a
-                 * resumed run asks it again and the new record supersedes it. */
-                json_int_t line = (json_int_t)i + 1;
-
-                snprintf(key, sizeof(key), "%s/%lld", id ? id : "?",
-                         (long long)json_integer_value(json_object_get(rec, "sample")));
-                first = json_object_get(seen, key);
-                if (first && json_integer_value(first) > 0 && shown++ < MAX_RECORD_FINDINGS)
-                        pa__finding(f,
-                                    "results.jsonl: line %zu: case %s appears again (first "
-                                    "answered at line %lld)",
-                                    i + 1, key, (long long)json_integer_value(first));
-                else if (!first || json_integer_value(first) < 0)
-                        json_object_set_new(
-                            seen, key, json_integer(error && !json_is_null(error) ? -line : line));
-        }
-        json_decref(seen);
-}
-
-/* Scores re-computed from the responses with the suite copy's scorers.
- * Runs last: it replaces the records' scores. */
-static void check_scores(struct pa__ev *e, struct pa__findings *f)
-{
-        size_t n = json_array_size(e->records), shown = 0;
-        json_t **kept = calloc(n ? n : 1, sizeof(*kept));
-        struct pa_err err = {{0}};
-
-        for (size_t i = 0; kept && i < n; i++)
-                kept[i] = json_incref(json_object_get(json_array_get(e->records, i), "scores"));
-        if (!kept || pa_score_records(&e->suite, e->records, &err)) {
-                pa__finding(f, "results.jsonl: cannot re-score: %s",
-                            err.msg[0] ? err.msg : "no memory");
-                n = kept ? n : 0;
-        }
-        for (size_t i = 0; i < n && kept; i++) {
-                const json_t *now = json_object_get(json_array_get(e->records, i), "scores");
-                const char *name;
-                json_t *v;
-
-                json_object_foreach((json_t *)now, name, v)
-                {
-                        json_t *was = json_object_get(kept[i], name);
-
-                        if ((!was || !json_equal(was, v)) && shown++ < MAX_RECORD_FINDINGS)
-                                pa__finding(f,
-                                            "results.jsonl: line %zu: scores.%s is %s in the "
-                                            "record, re-scoring the response gives %s",
-                                            i + 1, name,
-                                            !was                ? "missing"
-                                            : json_is_null(was) ? "null"
-                                            : json_is_true(was) ? "true"
-                                                                : "false",
-                                            json_is_null(v)   ? "null"
-                                            : json_is_true(v) ? "true"
-                                                              : "false");
-                }
-        }
-        if (shown > MAX_RECORD_FINDINGS)
-                pa__finding(f, "results.jsonl: %zu more re-scoring differences",
-                            shown - MAX_RECORD_FINDINGS);
-        for (size_t i = 0; kept && i < n; i++)
-                json_decref(kept[i]);
-        free(kept);
 }
 
 static void check_audit(struct pa__ev *e, struct pa__findings *f)
@@ -275,10 +196,10 @@ static int verify_opened(struct pa__ev *e, const struct pa_verify_opts *o, struc
         check_files(e, f, &n_files);
         pa__ev_check_content(e, f);
         pa__ev_check_summary(e, f);
-        if (e->suite_ok && e->records) {
+        if (e->suite_ok && e->records_ok) {
                 check_audit(e, f);
-                check_duplicates(e, f);
-                check_scores(e, f);
+                pa__cover_duplicates(&e->cover, f);
+                pa__ev_check_scores(e, f);
         }
         if (facts) {
                 const char *tsha = json_string_value(

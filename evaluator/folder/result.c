@@ -472,14 +472,14 @@ static int keep_record(void *ud, json_t *rec, struct pa_err *err)
         return json_array_append(ud, rec) ? PA_ENOMEM : 0;
 }
 
-int pa_results_load_head(const char *path, json_t **records, char head[65], struct pa_err *err)
+int pa_results_scan(const char *path, int (*each)(void *ud, json_t *rec, struct pa_err *err),
+                    void *ud, uint64_t *n, char head[65], struct pa_err *err)
 {
         FILE *f = NULL;
-        uint64_t n = 0;
         off_t good = 0;
         int fd, rc;
 
-        *records = NULL;
+        *n = 0;
         memcpy(head, genesis, sizeof(genesis));
         if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
                 return rc;
@@ -487,11 +487,22 @@ int pa_results_load_head(const char *path, json_t **records, char head[65], stru
                 close(fd);
                 return PA_ENOMEM;
         }
-        if (!(*records = json_array()))
-                rc = PA_ENOMEM;
-        else
-                rc = resume_scan(f, path, false, keep_record, *records, &n, head, &good, err);
+        rc = resume_scan(f, path, false, each, ud, n, head, &good, err);
         fclose(f);
+        return rc;
+}
+
+int pa_results_load_head(const char *path, json_t **records, char head[65], struct pa_err *err)
+{
+        uint64_t n;
+        int rc;
+
+        *records = json_array();
+        if (!*records) {
+                memcpy(head, genesis, sizeof(genesis));
+                return PA_ENOMEM;
+        }
+        rc = pa_results_scan(path, keep_record, *records, &n, head, err);
         if (rc) {
                 json_decref(*records);
                 *records = NULL;

@@ -11,6 +11,8 @@
 #include "evaluator/util/util.h"
 #include "run_dir.h"
 #include "suite_copy.h"
+#include "evaluator/suite/item_index.h"
+#include "scorers/analysis/summary.h"
 
 int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err)
 {
@@ -24,6 +26,44 @@ static int in_folder(const char *dir, int rc, struct pa_err *err)
 
         snprintf(msg, sizeof(msg), "%s", err->msg);
         return pa_errf(err, rc, "run folder '%s': %s", dir, msg);
+}
+
+struct table_scan {
+        struct pa_run_dir *r;
+        struct pa__item_index ids;
+        uint64_t line;
+};
+
+/* One record into the table. */
+static int table_record(void *ud, json_t *rec, struct pa_err *err)
+{
+        struct table_scan *ts = ud;
+        const struct pa_suite *s = &ts->r->suite;
+        const char *id = json_string_value(json_object_get(rec, "item_id"));
+        long item = id ? pa__item_index_find(&ts->ids, id) : -1;
+        int rc = item < 0 ? PA_EINVAL : pa_table_add_record(&ts->r->table, s, (size_t)item, rec);
+
+        ts->line++;
+        if (rc == PA_EINVAL)
+                return pa_errf(err, rc,
+                               "results.jsonl: line %llu: item '%s' or its groups are not in "
+                               "suite '%s'",
+                               (unsigned long long)ts->line, id ? id : "(none)", s->id);
+        return rc ? pa_errf(err, rc, "out of memory") : 0;
+}
+
+static int read_table(struct pa_run_dir *r, const char *path, struct pa_err *err)
+{
+        struct table_scan ts = {.r = r};
+        int rc;
+
+        pa_table_init(&r->table, r->suite.scorers.n);
+        if ((rc = pa__item_index_build(&r->suite, &ts.ids, err)) == 0)
+                rc = pa_results_scan(path, table_record, &ts, &r->n_records, r->head, err);
+        pa__item_index_release(&ts.ids);
+        if (rc == 0 && (rc = pa_table_keep_latest(&r->table)))
+                rc = pa_errf(err, rc, "results.jsonl: too many records");
+        return rc;
 }
 
 int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
@@ -47,11 +87,36 @@ int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_
                 goto out;
         }
         rc = PA_ENOMEM;
-        if ((res = pa__path_join(dir, "results.jsonl")))
-                rc = pa_results_load_head(res, &r->records, r->head, err);
+        if ((res = pa__path_join(dir, "results.jsonl")) && (rc = read_table(r, res, err)))
+                rc = in_folder(dir, rc, err);
+        /* Benchmark metrics read the answers themselves (suites imported
+         * from a benchmark: their records are held). */
+        if (rc == 0 && pa_run_dir_has_metrics(r))
+                rc = pa_run_dir_load_records(r, err);
 out:
         free(res);
         return rc;
+}
+
+int pa_run_dir_load_records(struct pa_run_dir *r, struct pa_err *err)
+{
+        char *res = pa__path_join(r->dir, "results.jsonl");
+        char head[65];
+        int rc = res ? 0 : PA_ENOMEM;
+
+        json_decref(r->records);
+        r->records = NULL;
+        if (rc == 0 && (rc = pa_results_load_head(res, &r->records, head, err)) == 0 &&
+            strcmp(head, r->head))
+                rc = pa_errf(err, PA_EINVAL,
+                             "run folder '%s': results.jsonl changed while it was read", r->dir);
+        free(res);
+        return rc;
+}
+
+bool pa_run_dir_has_metrics(const struct pa_run_dir *r)
+{
+        return json_array_size(json_object_get(r->suite.root, "metrics")) > 0;
 }
 
 void pa_run_dir_release(struct pa_run_dir *r)
@@ -60,6 +125,7 @@ void pa_run_dir_release(struct pa_run_dir *r)
                 return;
         json_decref(r->manifest);
         json_decref(r->records);
+        pa_table_release(&r->table);
         if (!r->suite_borrowed)
                 pa_suite_release(&r->suite);
         free(r->dir);
@@ -87,15 +153,25 @@ void pa_run_dir_analysis_conf(const json_t *manifest, double alpha, struct pa_an
 int pa_run_dir_summary(const struct pa_run_dir *r, double alpha, json_t **summary,
                        struct pa_err *err)
 {
-        const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
-        json_t *latest = pa_results_latest(r->records); /* a resumed pair's last record */
         struct pa_analysis_conf c;
+
+        pa_run_dir_analysis_conf(r->manifest, alpha, &c);
+        return pa_run_dir_analyse(r, &c, summary, err);
+}
+
+int pa_run_dir_analyse(const struct pa_run_dir *r, const struct pa_analysis_conf *c,
+                       json_t **summary, struct pa_err *err)
+{
+        const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
+        json_t *latest = NULL;
         int rc;
 
-        if (!latest)
+        if (!pa_run_dir_has_metrics(r))
+                return pa__summary_analyse(&r->suite, &r->table, NULL, id, c, summary, err);
+        /* A benchmark metric reads the answers: their JSON, a pair's last. */
+        if (!(latest = pa_results_latest(r->records)))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        pa_run_dir_analysis_conf(r->manifest, alpha, &c);
-        rc = pa_summary_analyse(&r->suite, latest, id, &c, summary, err);
+        rc = pa__summary_analyse(&r->suite, &r->table, latest, id, c, summary, err);
         json_decref(latest);
         return rc;
 }

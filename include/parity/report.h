@@ -66,6 +66,15 @@ int pa_table_add(struct pa_table *t, uint32_t item, uint32_t variant, uint32_t s
 int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,
                           struct pa_err *err);
 void pa_table_release(struct pa_table *t);
+/* Adds one results.jsonl record of item (an index into s's items): its
+ * variant from its groups, its sample and its scores. PA_EINVAL when its
+ * groups are not the item's. */
+int pa_table_add_record(struct pa_table *t, const struct pa_suite *s, size_t item,
+                        const json_t *rec);
+/* Keeps of each (item, variant, sample) only its last row, the rows in
+ * their order: the records that count (pa_results_latest), a few bytes
+ * each. */
+int pa_table_keep_latest(struct pa_table *t);
 /* The sample of record r. */
 static inline uint32_t pa_table_sample(const struct pa_table *t, size_t r)
 {

@@ -78,6 +78,12 @@ int pa_results_load(const char *path, json_t **records, struct pa_err *err);
  * NULL when out of memory. */
 json_t *pa_results_latest(json_t *records);
 int pa_results_load_head(const char *path, json_t **records, char head[65], struct pa_err *err);
+/* Reads a results.jsonl record by record, without keeping them: each
+ * (may be NULL) gets every record as pa_results_load would hold it, the
+ * chain checked the same way; *n the records read, head the chain's head.
+ * Memory does not grow with the file. */
+int pa_results_scan(const char *path, int (*each)(void *ud, json_t *rec, struct pa_err *err),
+                    void *ud, uint64_t *n, char head[65], struct pa_err *err);
 /* Replaces a results.jsonl atomically with records, chaining them anew;
  * head (may be NULL) receives the new chain head. */
 int pa_results_save(const char *path, const json_t *records, char head[65], struct pa_err *err);

@@ -94,11 +94,28 @@ static long variant_of(const struct pa_suite *s, const struct pa_item_kind *it, 
         return (long)v;
 }
 
+int pa_table_add_record(struct pa_table *t, const struct pa_suite *s, size_t item,
+                        const json_t *rec)
+{
+        const json_t *scores = json_object_get(rec, "scores");
+        signed char v[PA_MAX_SCORERS];
+        long var = variant_of(s, pa_suite_kind(s, item), rec);
+
+        if (var < 0)
+                return PA_EINVAL;
+        for (size_t j = 0; j < s->scorers.n; j++) {
+                const json_t *x = json_object_get(scores, s->scorers.v[j].name);
+
+                v[j] = json_is_boolean(x) ? (json_is_true(x) ? PA_TRUE : PA_FALSE) : PA_NA;
+        }
+        return pa_table_add(t, (uint32_t)item, (uint32_t)var,
+                            (uint32_t)json_integer_value(json_object_get(rec, "sample")), v);
+}
+
 int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,
                           struct pa_err *err)
 {
         json_t *map = NULL, *rec;
-        signed char v[PA_MAX_SCORERS];
         size_t i;
         int rc;
 
@@ -108,28 +125,79 @@ int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const js
         json_array_foreach(records, i, rec)
         {
                 const char *id = json_string_value(json_object_get(rec, "item_id"));
-                const json_t *k = id ? json_object_get(map, id) : NULL, *scores;
-                long item = k ? (long)json_integer_value(k) : -1, var;
+                const json_t *k = id ? json_object_get(map, id) : NULL;
+                long item = k ? (long)json_integer_value(k) : -1;
 
-                if (rc)
-                        break;
-                if (item < 0 || (var = variant_of(s, pa_suite_kind(s, (size_t)item), rec)) < 0) {
+                if (item < 0 || (rc = pa_table_add_record(t, s, (size_t)item, rec)) == PA_EINVAL) {
                         rc = pa_errf(err, PA_EINVAL,
                                      "record %zu: item '%s' or its groups are not in suite '%s'",
                                      i + 1, id ? id : "(none)", s->id);
                         break;
                 }
-                scores = json_object_get(rec, "scores");
-                for (size_t j = 0; j < s->scorers.n; j++) {
-                        const json_t *x = json_object_get(scores, s->scorers.v[j].name);
-
-                        v[j] = json_is_boolean(x) ? (json_is_true(x) ? PA_TRUE : PA_FALSE) : PA_NA;
-                }
-                rc = pa_table_add(t, (uint32_t)item, (uint32_t)var,
-                                  (uint32_t)json_integer_value(json_object_get(rec, "sample")), v);
+                if (rc)
+                        break;
         }
         json_decref(map);
         if (rc)
                 pa_table_release(t);
         return rc == PA_ENOMEM ? pa_errf(err, rc, "out of memory") : rc;
+}
+
+/* Rows ordered by (item, variant, sample), then by place. */
+static int by_pair_then_row(const void *pa, const void *pb, void *ud)
+{
+        const struct pa_table *t = ud;
+        uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+        if (t->item[a] != t->item[b])
+                return t->item[a] < t->item[b] ? -1 : 1;
+        if (t->variant[a] != t->variant[b])
+                return t->variant[a] < t->variant[b] ? -1 : 1;
+        if (pa_table_sample(t, a) != pa_table_sample(t, b))
+                return pa_table_sample(t, a) < pa_table_sample(t, b) ? -1 : 1;
+        return a < b ? -1 : 1;
+}
+
+int pa_table_keep_latest(struct pa_table *t)
+{
+        uint32_t *order;
+        uint8_t *gone;
+        size_t k = 0;
+
+        if (t->n < 2)
+                return 0;
+        if (t->n > UINT32_MAX)
+                return PA_EINVAL;
+        order = malloc(t->n * sizeof(*order));
+        gone = calloc(t->n, 1);
+        if (!order || !gone) {
+                free(order);
+                free(gone);
+                return PA_ENOMEM;
+        }
+        for (size_t r = 0; r < t->n; r++)
+                order[r] = (uint32_t)r;
+        qsort_r(order, t->n, sizeof(*order), by_pair_then_row, t);
+        for (size_t i = 0; i + 1 < t->n; i++) {
+                uint32_t a = order[i], b = order[i + 1];
+
+                gone[a] = t->item[a] == t->item[b] && t->variant[a] == t->variant[b] &&
+                          pa_table_sample(t, a) == pa_table_sample(t, b);
+        }
+        free(order);
+        /* The survivors keep their order: that of the file. */
+        for (size_t r = 0; r < t->n; r++) {
+                if (gone[r])
+                        continue;
+                t->item[k] = t->item[r];
+                t->variant[k] = t->variant[r];
+                if (t->sample)
+                        t->sample[k] = t->sample[r];
+                if (t->nsc)
+                        memmove(t->v + k * t->nsc, t->v + r * t->nsc, t->nsc);
+                k++;
+        }
+        t->n = k;
+        free(gone);
+        return 0;
 }

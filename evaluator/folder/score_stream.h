@@ -1,0 +1,47 @@
+/* evaluator/folder/: a run folder's records written and read back, and a finished folder's summary.
+ */
+/* Private: records scored again as they stream past, in batches scored in
+ * parallel (OpenMP), for `parity score` (rewrite) and `parity verify`
+ * (compare). Memory is one batch of records and the item index, never
+ * the whole file. */
+#ifndef PA_SCORE_STREAM_H
+#define PA_SCORE_STREAM_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "parity/suite.h"
+#include "evaluator/suite/item_index.h"
+
+/* Called for each record in file order, with the item it names and the
+ * verdicts of the item's scorers on its response (PA_NA where none
+ * applies); rec is borrowed. Negative stops the stream with that code. */
+typedef int (*pa__scored_fn)(void *ud, json_t *rec, const struct pa_item *it, const signed char *v,
+                             struct pa_err *err);
+
+struct pa__score_stream {
+        const struct pa_suite *s;
+        struct pa__item_index ids;
+        pa__scored_fn done;
+        void *ud;
+        json_t **rec; /* the batch, owned references */
+        size_t n;
+        uint64_t line; /* records passed to done before the current one */
+};
+
+int pa__score_stream_init(struct pa__score_stream *st, const struct pa_suite *s, pa__scored_fn done,
+                          void *ud, struct pa_err *err);
+/* Adds rec (a reference is taken); a full batch is scored and passed on. */
+int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, struct pa_err *err);
+/* Scores and passes on what is left. */
+int pa__score_stream_flush(struct pa__score_stream *st, struct pa_err *err);
+void pa__score_stream_release(struct pa__score_stream *st);
+
+/* Re-scores results.jsonl at path with s's scorers, one batch at a time,
+ * into a new file replaced atomically: every record's "scores" replaced,
+ * chained anew; *n and head: the new chain's length and head. */
+int pa__results_rescore(const struct pa_suite *s, const char *path, uint64_t *n, char head[65],
+                        struct pa_err *err);
+
+#endif

@@ -1,0 +1,169 @@
+"""Memory flat in the case count (DESIGN §9): each command that reads a
+run folder is run on a small and a ten-times larger folder of the sim
+engine, and its peak RSS (/usr/bin/time) may grow by at most
+BYTES_PER_RECORD a record between the two. Before the folder readers streamed records,
+verify grew by about 5 GB per million cases; a reader that holds records
+again fails here. Under a sanitizer (its shadow memory and quarantine
+dwarf the figures) the commands still run and must succeed, smaller, and
+the bound is not asserted."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+# Each record more may cost a few tens of bytes: the record table (9), the
+# item index (16 an item), verify's and resume's pair index (16), the
+# item-level analysis, and malloc's slack: measured 68 bytes a record for
+# verify, 80 for a resume, 41 for summary. Holding the records' JSON costs
+# about 5 KB each: 450 MB over the 90,000 records here.
+BYTES_PER_RECORD = 120
+
+
+def sanitized():
+    with open(harness.PARITY, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+SANITIZED = sanitized() or bool(harness.WRAPPER)
+SIZES = (2000, 20000) if SANITIZED else (10000, 100000)
+GROWTH_MIB = BYTES_PER_RECORD * (SIZES[1] - SIZES[0]) / 2**20
+
+SUITE = """{"parity_suite": 1, "id": "mem", "version": "1",
+ "axes": {"g": {"reference": "a", "groups": {"a": {"who": "a man"}, "b": {"who": "a woman"}}}},
+ "scorers": {"yes": {"type": "regex", "pattern": "^\\\\W*yes\\\\b", "flags": "i"}},
+ "defaults": {"max_tokens": 8, "temperature": 0},
+ "items_file": "items.jsonl"}
+"""
+
+PROFILE = """{"parity_sim_profile": 1, "model": "sim-mem", "yes": "Yes.", "no": "No.",
+ "wrong": "I am not sure.", "base_rate": 0.6, "groups": {"g": {"b": -0.1}}}
+"""
+
+
+def make_suite(d, cases):
+    os.makedirs(d)
+    with open(os.path.join(d, "suite.json"), "w") as f:
+        f.write(SUITE)
+    with open(os.path.join(d, "items.jsonl"), "w") as f:
+        for i in range(cases // 2):
+            f.write('{"id":"i%07d","domain":"d%d","axes":["g"],"outcome":"yes",'
+                    '"prompt":"Question %d about {who}: should they be hired?"}\n'
+                    % (i, i % 8, i))
+
+
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
+def peak_mib(args, ok=(0,)):
+    """Runs parity under /usr/bin/time, asserts its exit code, returns its
+    peak RSS in MiB. (A child forked from this Python process would
+    inherit Python's own high-water mark in ru_maxrss; time's is small.)"""
+    fd, out = tempfile.mkstemp(prefix="parity-rss-")
+    os.close(fd)
+    argv = [TIME, "-f", "%M", "-o", out] + harness.WRAPPER + [harness.PARITY] + \
+        [str(a) for a in args]
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=600 * harness.SLOW)
+        with open(out) as f:
+            kib = f.read().split()[-1]
+    finally:
+        os.unlink(out)
+    if p.returncode not in ok:
+        raise AssertionError("exit %s: %s\n%s" % (p.returncode, " ".join(argv),
+                                                  p.stderr.decode("utf-8", "replace")[-2000:]))
+    return int(kib) / 1024.0
+
+
+@unittest.skipUnless(TIME, "needs /usr/bin/time")
+class MemoryTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="parity-memory-")
+        with open(os.path.join(cls.tmp, "v1.json"), "w") as f:
+            f.write(PROFILE)
+        cls.peaks = {}
+        for n in SIZES:
+            make_suite(os.path.join(cls.tmp, "s%d" % n), n)
+            cls.peaks[("run", n)] = peak_mib(cls.run_args(n, "r%d" % n))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def run_args(cls, n, name):
+        return ["run", os.path.join(cls.tmp, "s%d" % n, "suite.json"), "--engine", "sim",
+                "--sim-profile", os.path.join(cls.tmp, "v1.json"), "--seed", "7",
+                "--run-dir", os.path.join(cls.tmp, name), "--quiet"]
+
+    def folder(self, n):
+        return os.path.join(self.tmp, "r%d" % n)
+
+    def flat(self, name, small, large):
+        print("%s: %.1f MiB at %d cases, %.1f MiB at %d" % (name, small, SIZES[0], large,
+                                                           SIZES[1]), file=sys.stderr)
+        if not SANITIZED:
+            self.assertLess(large - small, GROWTH_MIB,
+                            "%s: peak RSS grew from %.1f to %.1f MiB, more than %.1f" %
+                            (name, small, large, GROWTH_MIB))
+
+    def each_size(self, name, args_of, ok=(0,)):
+        got = [peak_mib(args_of(n), ok) for n in SIZES]
+        self.flat(name, *got)
+
+    def test_run(self):
+        self.flat("run", self.peaks[("run", SIZES[0])], self.peaks[("run", SIZES[1])])
+
+    def test_verify(self):
+        self.each_size("verify", lambda n: ["verify", self.folder(n)])
+
+    def test_summary_and_analyze(self):
+        self.each_size("summary", lambda n: ["summary", self.folder(n), "-o",
+                                             os.path.join(self.tmp, "sum%d" % n), "--quiet"])
+        self.each_size("analyze", lambda n: ["analyze", self.folder(n), "--quiet"])
+
+    def test_score(self):
+        self.each_size("score", lambda n: ["score", self.folder(n), "-o",
+                                           os.path.join(self.tmp, "sc%d" % n), "--quiet"])
+        # The re-scored copy is sealed and verifies, its scores unchanged.
+        for n in SIZES:
+            self.assertEqual(harness.parity(["verify", os.path.join(self.tmp, "sc%d" % n)]).rc,
+                             0)
+            with open(os.path.join(self.folder(n), "summary.json")) as a, \
+                    open(os.path.join(self.tmp, "sc%d" % n, "summary.json")) as b:
+                sa, sb = harness.json.load(a), harness.json.load(b)
+            for s in (sa, sb):
+                s.pop("run_id", None)
+            self.assertEqual(sa, sb)
+
+    def test_report_and_audit(self):
+        self.each_size("report", lambda n: ["report", self.folder(n), "-o",
+                                            os.path.join(self.tmp, "rep%d" % n), "--quiet"])
+        self.each_size("audit", lambda n: ["audit", self.folder(n), "--no-write"])
+
+    def test_resume(self):
+        # Half the records cut off: the resume reads the half and asks the rest.
+        def cut(n):
+            d = os.path.join(self.tmp, "cut%d" % n)
+            shutil.copytree(self.folder(n), d)
+            res = os.path.join(d, "results.jsonl")
+            with open(res, "rb") as f:
+                n = sum(1 for _ in f)
+            with open(res, "rb") as f, open(res + ".half", "wb") as g:
+                for i, line in enumerate(f):
+                    if i < n // 2:
+                        g.write(line)
+            os.replace(res + ".half", res)
+            return self.run_args(n, "unused")[:-3] + ["--resume", d, "--quiet"]
+        self.each_size("run --resume", cut)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
