@@ -9,6 +9,7 @@
 
 #include "parity/suite.h"
 #include "cmd.h"
+#include "opt.h"
 #include "evaluator/suite/schema.h"
 #include "evaluator/util/util.h"
 
@@ -228,6 +229,9 @@ int pa__cmd_suite_new(int argc, char **argv)
                         snprintf(axes, sizeof(axes), "%s", argv[++i]);
                 else if (!strcmp(argv[i], "-o") && i + 1 < argc)
                         o = argv[++i];
+                else if (argv[i][0] == '-' && strcmp(argv[i], "-o") && strcmp(argv[i], "--axes"))
+                        return pa__unknown_word("suite", "option", argv[i],
+                                                (const char *const[]){"axes"}, 1);
                 else
                         return pa__fail("suite new: expected NAME [--axes A,B] [-o FILE]");
         }

@@ -68,6 +68,8 @@ class OneLineErrors(unittest.TestCase):
                 sub = {"suite": ["lint", "x.json"], "history": ["list"], "baseline": ["show", "x"]}
                 if cmd in sub:
                     words = [cmd] + sub[cmd] + ["--" + wrong]
+                if cmd == "suite" and name == "axes":  # suite new's
+                    words = ["suite", "new", "x", "--" + wrong]
                 line = self.one_line(harness.parity(words, timeout=30))
                 self.assertIn("unknown option '--%s'" % wrong, line)
                 self.assertIn("did you mean '--%s'?" % name, line)
