@@ -23,10 +23,15 @@ extern const struct pa_engine_ops pa_engine_replay;
 extern const struct pa_engine_ops pa_engine_openai_loglik;
 
 static const struct pa_engine_ops *const engine_table[] = {
-    &pa_engine_openai_chat, &pa_engine_openai_completions,
-    &pa_engine_ollama_chat, &pa_engine_ollama_generate,
-    &pa_engine_exec,        &pa_engine_replay,
-    &pa_engine_sim,         &pa_engine_openai_loglik, NULL,
+    &pa_engine_openai_chat,
+    &pa_engine_openai_completions,
+    &pa_engine_ollama_chat,
+    &pa_engine_ollama_generate,
+    &pa_engine_exec,
+    &pa_engine_replay,
+    &pa_engine_sim,
+    &pa_engine_openai_loglik,
+    NULL,
 };
 
 const struct pa_engine_ops *const *pa_engine_list(void)

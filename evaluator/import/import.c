@@ -19,7 +19,7 @@ extern const struct pa_importer pa__import_holistic;
 extern const struct pa_importer pa__import_holistic_ll;
 
 static const struct pa_importer *const importer_table[] = {
-    &pa__import_bbq, &pa__import_crows, &pa__import_discrim, &pa__import_holistic,
+    &pa__import_bbq,      &pa__import_crows,      &pa__import_discrim,     &pa__import_holistic,
     &pa__import_crows_ll, &pa__import_discrim_ll, &pa__import_holistic_ll, NULL,
 };
 

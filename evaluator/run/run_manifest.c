@@ -95,8 +95,7 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
                       (json_int_t)r->results.n, "chain_head", r->results.head, "analysis",
                       "inference", pa_inference_name(r->conf->inference));
         /* The pinned judge's settings and served identity (judge.json has its calibration). */
-        if (m && r->judge &&
-            json_object_set(m, "judge", json_object_get(r->judge, "judge"))) {
+        if (m && r->judge && json_object_set(m, "judge", json_object_get(r->judge, "judge"))) {
                 json_decref(m);
                 return NULL;
         }
