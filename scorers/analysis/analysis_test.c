@@ -165,46 +165,61 @@ static double mean_abs(double mu, double sd)
                mu * (1 - 2 * pa_norm_cdf(-mu / sd));
 }
 
-/* What a shift of delta in the group's rate adds to the item sd^2. The
- * answers of the group and the reference in a set are taken as coupled as
- * a shared seed couples them: per sample they differ with probability
+/* The sets' true differences g - ref taken as N(mu, tau^2), and their
+ * weight in the item sd^2 (struct coupling), fitted once per comparison. */
+struct sets_fit {
+        double mu, tau, wsum;
+};
+
+/* The answers of the group and the reference in a set are taken as coupled
+ * as a shared seed couples them: per sample they differ with probability
  * |e|, e the set's true difference, so a set mean of m samples has
- * variance (|e| - e^2) / m; answers that agree at no effect start to
- * differ as it grows, which the sd seen at no effect misses. The sets'
- * true differences are taken as normal, N(mu, tau^2), tau from the spread
- * of the sets' observed differences less that sampling variance. For
- * independent answers tau comes out large and the growth near zero, as it
- * is. The larger of the two directions, and never below no growth. */
-static double growth(const struct coupling *k, double delta)
+ * variance (|e| - e^2) / m. tau is the spread of the sets' observed
+ * differences less that sampling variance: spread(tau) = tau^2 +
+ * (E|e| - mu^2 - tau^2) / m grows with tau. For independent answers tau
+ * comes out large. Fewer than two sets: no growth (wsum 0). */
+static struct sets_fit fit_sets(const struct coupling *k)
 {
-        double mu = 0, v = 0, minv = 0, wsum = 0, lo = 0, hi = 1, best = 0;
+        struct sets_fit f = {0};
+        double v = 0, minv = 0, lo = 0, hi = 1;
 
         if (k->n < 2)
-                return 0;
+                return f;
         for (size_t i = 0; i < k->n; i++) {
-                mu += k->d[i];
+                f.mu += k->d[i];
                 minv += k->m[i];
-                wsum += k->w[i];
+                f.wsum += k->w[i];
         }
-        mu /= (double)k->n;
+        f.mu /= (double)k->n;
         minv /= (double)k->n;
         for (size_t i = 0; i < k->n; i++)
-                v += (k->d[i] - mu) * (k->d[i] - mu) / (double)(k->n - 1);
-        /* spread(tau) = tau^2 + (E|e| - mu^2 - tau^2) / m grows with tau. */
+                v += (k->d[i] - f.mu) * (k->d[i] - f.mu) / (double)(k->n - 1);
         for (int i = 0; i < 60; i++) {
                 double t = 0.5 * (lo + hi);
 
-                if (t * t * (1 - minv) + (mean_abs(mu, t) - mu * mu) * minv < v)
+                if (t * t * (1 - minv) + (mean_abs(f.mu, t) - f.mu * f.mu) * minv < v)
                         lo = t;
                 else
                         hi = t;
         }
+        f.tau = lo;
+        return f;
+}
+
+/* What a shift of delta in the group's rate adds to the item sd^2: answers
+ * that agree at no effect start to differ as it grows, which the sd seen
+ * at no effect misses. The larger of the two directions, never below 0. */
+static double growth(const struct sets_fit *f, double delta)
+{
+        double best = 0;
+
         for (int dir = -1; dir <= 1; dir += 2) {
                 double x = dir * delta;
 
-                best = fmax(best, mean_abs(mu + x, lo) - mean_abs(mu, lo) - 2 * x * mu - x * x);
+                best = fmax(best, mean_abs(f->mu + x, f->tau) - mean_abs(f->mu, f->tau) -
+                                      2 * x * f->mu - x * x);
         }
-        return best * wsum;
+        return best * f->wsum;
 }
 
 /* The smallest effect a run flags with the power of es (the one-sample t
@@ -214,10 +229,11 @@ static double growth(const struct coupling *k, double delta)
  * plus the growth. The smallest fixed point, approached from below. */
 static double mde_at_effect(const struct comparison *cmp, double es, double tq, double min_diff)
 {
+        struct sets_fit f = fit_sets(&cmp->cpl);
         double s2 = cmp->sd * cmp->sd, rn = sqrt((double)cmp->n), x = 1e-6;
 
         for (int i = 0; i < 200 && x <= 1; i++) {
-                double sd = sqrt(s2 + growth(&cmp->cpl, x));
+                double sd = sqrt(s2 + growth(&f, x));
                 double nx = fmax(es * sd, min_diff + tq * sd / rn);
 
                 if (fabs(nx - x) < 1e-10)
