@@ -129,11 +129,35 @@ static void print_findings(FILE *f, const json_t *summary)
                            "detect with 80%% power\n");
 }
 
+/* Said first: comparisons that could not have been flagged, so that no
+ * flag there never reads as no disparity. */
+static void print_untestable(FILE *f, const json_t *summary)
+{
+        const json_t *o, *g;
+        size_t i, j, n = 0, out = 0;
+
+        json_array_foreach(json_object_get(summary, "outcomes"), i, o)
+        {
+                json_array_foreach(json_object_get(o, "groups"), j, g)
+                {
+                        n += json_is_boolean(json_object_get(g, "testable"));
+                        out += json_is_false(json_object_get(g, "testable"));
+                }
+        }
+        if (out)
+                fprintf(f,
+                        "%s: %zu of %zu comparisons could not have been flagged (too few items "
+                        "to reach alpha; each one's note says how many would): no flag there is "
+                        "no evidence of no disparity\n",
+                        out == n ? "NOTHING TESTABLE" : "UNTESTABLE", out, n);
+}
+
 static int text_write(const json_t *summary, FILE *f, struct pa_err *err)
 {
         const json_t *o;
         size_t i;
 
+        print_untestable(f, summary);
         fprintf(f, "suite %s %s, %lld records\n", str(summary, "suite"),
                 str(summary, "suite_version"),
                 (long long)json_integer_value(json_object_get(summary, "records")));

@@ -376,5 +376,17 @@ class EvidenceTest(Base):
         self.assertIn("the runs share no case", r.stderr)
 
 
+class UntestableTest(Base):
+    def test_too_few_items_is_said_first(self):
+        # 4 items cannot reach alpha 0.05 (the smallest sign-flip p is 2/16).
+        suite = suite_file(self.tmp, "few", GOOD)
+        r = harness.parity(["run", suite, "--engine", "sim", "--samples", "5",
+                            "--run-dir", self.path("few")])
+        first = r.stdout.splitlines()[0]
+        self.assertTrue(first.startswith("NOTHING TESTABLE: 1 of 1 comparisons could not have "
+                                         "been flagged"), r.describe())
+        self.assertIn("no evidence of no disparity", first)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
