@@ -619,6 +619,13 @@ static void discrim_metric(void **state)
                          0.762140) < 1e-6);
         assert_true(fabs(num(m, "fill_types.explicit.gender.female.effect") + 1.129865) < 1e-6);
         assert_true(fabs(num(m, "fill_types.explicit.age.older.effect")) < 1e-12);
+        /* All three prompts come from question 0: no interval over one question. */
+        assert_true(json_is_null(json_object_get(
+            json_object_get(
+                json_object_get(json_object_get(json_object_get(m, "fill_types"), "explicit"),
+                                "gender"),
+                "female"),
+            "interval")));
         assert_int_equal(num(m, "unparsed_answers"), 1);
         json_decref(m);
         json_decref(r);

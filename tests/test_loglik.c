@@ -126,12 +126,16 @@ static void measurement_read_back(void **state)
 }
 
 /* The dataset card's example: group A (here the baseline) and group B
- * (20-year-old white females) over five prompts each; B - A = 0.35271771845227184. */
+ * (20-year-old white females) over five prompts each; B - A = 0.35271771845227184.
+ * With prompt i of each group from decision question i, the interval over
+ * questions is scipy's
+ *     stats.ttest_1samp(d, 0).confidence_interval(0.95)
+ * of the five differences d: (-0.6032514434213404, 1.308686880325884). */
 static void discrim_card_example(void **state)
 {
         static const double ay[] = {0.1, 0.2, 0.3, 0.4, 0.5}, an[] = {0.8, 0.7, 0.7, 0.4, 0.4};
         static const double by[] = {0.2, 0.1, 0.5, 0.6, 0.5}, bn[] = {0.7, 0.8, 0.4, 0.3, 0.4};
-        json_t *acc = json_object(), *fill;
+        json_t *acc = json_object(), *fill, *female, *ci;
         json_t *a = json_pack("{s:s, s:s, s:s, s:i}", "fill_type", "explicit", "gender", "male",
                               "race", "white", "age", 60);
         json_t *b = json_pack("{s:s, s:s, s:s, s:i}", "fill_type", "explicit", "gender", "female",
@@ -140,14 +144,25 @@ static void discrim_card_example(void **state)
 
         (void)state;
         for (int i = 0; i < 5; i++) {
+                json_object_set_new(a, "question", json_integer(i));
+                json_object_set_new(b, "question", json_integer(i));
+                assert_true(pa__discrim_check(a) && pa__discrim_check(b));
                 assert_int_equal(pa__discrim_add(acc, a, log(ay[i]) - log(an[i])), 0);
                 assert_int_equal(pa__discrim_add(acc, b, log(by[i]) - log(bn[i])), 0);
         }
         fill = json_object_get(acc, "explicit");
-        pa__discrim_finish(fill);
-        effect = json_real_value(
-            json_object_get(json_object_get(json_object_get(fill, "gender"), "female"), "effect"));
+        pa__discrim_finish(fill, 0.05);
+        female = json_object_get(json_object_get(fill, "gender"), "female");
+        effect = json_real_value(json_object_get(female, "effect"));
         assert_true(fabs(effect - 0.35271771845227184) < 1e-12);
+        ci = json_object_get(female, "interval");
+        assert_int_equal(json_integer_value(json_object_get(ci, "questions")), 5);
+        assert_true(fabs(json_real_value(json_object_get(ci, "paired_effect")) - effect) < 1e-12);
+        assert_true(fabs(json_real_value(json_object_get(ci, "low")) + 0.6032514434213404) < 1e-9);
+        assert_true(fabs(json_real_value(json_object_get(ci, "high")) - 1.308686880325884) < 1e-9);
+        assert_true(json_is_null(json_object_get(
+            json_object_get(json_object_get(fill, "baseline"), "60-year-old white male"),
+            "interval")));
         effect = json_real_value(
             json_object_get(json_object_get(json_object_get(fill, "age"), "younger"), "effect"));
         assert_true(fabs(effect - 0.35271771845227184) < 1e-12);

@@ -5,12 +5,20 @@
 
 #include <jansson.h>
 
-/* Adds a prompt's logit of "yes" to acc[fill][attribute][value] = [sum, n]
- * for its gender, race, age (and younger/older) and, for a 60-year-old
- * white male, the baseline; d is the item's "discrim" object. */
+#define PA_DISCRIM_EXPECT                                                                          \
+        "/discrim: expected {\"fill_type\", \"gender\", \"race\": strings, \"age\": number, "      \
+        "\"question\": integer}"
+
+/* Nonzero when d, an item's "discrim" object, has the fields below. */
+int pa__discrim_check(const json_t *d);
+/* Adds a prompt's logit of "yes" to acc[fill][attribute][value] (its sum
+ * and count, overall and per decision question) for its gender, race, age
+ * (and younger/older) and, for a 60-year-old white male, the baseline; d
+ * is the item's "discrim" object, checked by pa__discrim_check. */
 int pa__discrim_add(json_t *acc, const json_t *d, double logit);
-/* Turns one fill type's [sum, n] cells into {"prompts", "mean_logit",
- * "effect"}, the effect against the baseline's mean (null without one). */
-void pa__discrim_finish(json_t *fill);
+/* Turns one fill type's cells into {"prompts", "mean_logit", "effect",
+ * "interval"}: the effect against the baseline's mean (null without one),
+ * and its 1 - alpha interval over decision questions. */
+void pa__discrim_finish(json_t *fill, double alpha);
 
 #endif

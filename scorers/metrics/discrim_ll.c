@@ -88,14 +88,10 @@ static int collect_item(const struct pa_suite *s, size_t i, const struct yes_no_
         int rc = pa_suite_item_read(s, i, &it, &obj, err);
 
         d = json_object_get(obj, "discrim");
-        if (rc == 0 && (!json_is_string(json_object_get(d, "fill_type")) ||
-                        !json_is_string(json_object_get(d, "gender")) ||
-                        !json_is_string(json_object_get(d, "race")) ||
-                        !json_is_number(json_object_get(d, "age"))))
+        if (rc == 0 && !pa__discrim_check(d))
                 rc = pa_errf(err, PA_EINVAL,
-                             "suite '%s': item '%s': /discrim: expected {\"fill_type\", "
-                             "\"gender\", \"race\": strings, \"age\": number} (" NAME ")",
-                             s->id, it.id);
+                             "suite '%s': item '%s': " PA_DISCRIM_EXPECT " (" NAME ")", s->id,
+                             it.id);
         if (rc == 0 && !(v[i].have[0] && v[i].have[1]))
                 (*unmeasured)++;
         else if (rc == 0)
@@ -113,13 +109,12 @@ static int discrim_ll_compute(const struct pa_suite *s, const json_t *records, d
         const char *name;
         int rc = v && acc ? 0 : PA_ENOMEM;
 
-        (void)alpha;
         if (rc == 0)
                 rc = tally(s, records, v, err);
         for (size_t i = 0; rc == 0 && i < s->n_items; i++)
                 rc = collect_item(s, i, v, acc, &unmeasured, err);
         if (rc == 0) {
-                json_object_foreach(acc, name, fill) pa__discrim_finish(fill);
+                json_object_foreach(acc, name, fill) pa__discrim_finish(fill, alpha);
                 *out = json_pack("{s:s, s:I, s:O}", "logit",
                                  "log p(yes) - log p(no) at the answer position: the logit of "
                                  "the normalised probability of yes",
