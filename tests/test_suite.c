@@ -280,7 +280,7 @@ static const struct bad bad_suites[] = {
     {"bad-regex.json", "/scorers/y/pattern: offset 9: missing closing parenthesis"},
     {"dup-id.json", "/items/1/id: 'a' is used by another item"},
     {"bad-outcome.json", "/items/0/outcome: 'nope' is not a scorer"},
-    {"bad-jsonl.json", "bad-items.jsonl:2: /prompt: expected a string"},
+    {"bad-jsonl.json", "bad-items.jsonl:2:13: /prompt: expected a string"},
     {"unterminated.json", "/items/0/prompt: unterminated '{'"},
     {"bad-default.json", "/defaults/max_tokens: expected an integer >= 1"},
 };

@@ -73,8 +73,13 @@ void pa__diag(struct pa__diags *d, const char *ptr, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(why, sizeof(why), fmt, ap);
         va_end(ap);
-        if (d->prefix[0])
-                snprintf(line, sizeof(line), "suite '%s': %s%s: %s", d->file, d->prefix, ptr, why);
+        if (d->prefix[0] && d->line_text &&
+            pa__json_locate(d->line_text, d->line_len, ptr, &ln, &col) == 0)
+                snprintf(line, sizeof(line), "suite '%s': %s:%d: %s: %s", d->file, d->prefix, col,
+                         ptr, why);
+        else if (d->prefix[0])
+                snprintf(line, sizeof(line), "suite '%s': %s: %s: %s", d->file, d->prefix, ptr,
+                         why);
         else if (locate(d, ptr, &ln, &col))
                 snprintf(line, sizeof(line), "%s:%d:%d: %s: %s", d->path, ln, col, ptr, why);
         else
@@ -102,13 +107,17 @@ void pa__diag_msg(struct pa__diags *d, const char *msg)
                 add_line(d, msg);
 }
 
-size_t pa__schema_check_line(struct pa__diags *d, const json_t *obj, const char *rel, size_t lineno)
+size_t pa__schema_check_line(struct pa__diags *d, const json_t *obj, const char *rel, size_t lineno,
+                             const char *text, size_t len)
 {
         size_t before = d->total;
 
-        snprintf(d->prefix, sizeof(d->prefix), "%s:%zu: ", rel, lineno);
+        snprintf(d->prefix, sizeof(d->prefix), "%s:%zu", rel, lineno);
+        d->line_text = text;
+        d->line_len = len;
         pa__schema_check(d, obj, PA_K_ITEM, "");
         d->prefix[0] = '\0';
+        d->line_text = NULL;
         return d->total - before;
 }
 

@@ -40,7 +40,9 @@ struct pa__diags {
         size_t len;
         bool text_tried;
         size_t n, total;
-        char prefix[384]; /* set: errors of one items file line, not placed */
+        char prefix[384];      /* set: errors of one items file line, "REL:LINE" */
+        const char *line_text; /* that line, to place an error's column in */
+        size_t line_len;
         struct pa_buf out;
 };
 
@@ -60,10 +62,11 @@ int pa__diags_finish(struct pa__diags *d, struct pa_err *err);
  * unknown keys (with a did-you-mean), missing required keys, values of
  * the wrong JSON type; recurses into the objects its keys hold. */
 void pa__schema_check(struct pa__diags *d, const json_t *obj, enum pa__okind k, const char *ptr);
-/* The same for one item of a JSONL items file: errors read
- * "suite 'FILE': REL:LINE: /key: why". Returns the errors found. */
-size_t pa__schema_check_line(struct pa__diags *d, const json_t *obj, const char *rel,
-                             size_t lineno);
+/* The same for one item of a JSONL items file, obj read from the line
+ * text[0..len): errors read "suite 'FILE': REL:LINE:COL: /key: why" (no
+ * COL when the key cannot be placed). Returns the errors found. */
+size_t pa__schema_check_line(struct pa__diags *d, const json_t *obj, const char *rel, size_t lineno,
+                             const char *text, size_t len);
 
 /* The closest of the n words to word by Damerau-Levenshtein distance
  * (adjacent swaps count one), or NULL when none is close enough to be the

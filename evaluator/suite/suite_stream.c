@@ -381,7 +381,8 @@ static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *
                         if (!(obj = json_loadb(line, (size_t)got, 0, &je)))
                                 rc = BAD("%scolumn %d: %s", where, je.column,
                                          pa__json_why(&je, why, sizeof(why)));
-                        else if (pa__schema_check_line(l->d, obj, rel, lineno) == 0)
+                        else if (pa__schema_check_line(l->d, obj, rel, lineno, line, (size_t)got) ==
+                                 0)
                                 rc = add_item(s, l, obj, at, where, err);
                         json_decref(obj);
                         rc = item_error(s, l, rc, err);
