@@ -308,14 +308,61 @@ static int diff_stats(const struct pa_diff_run *b, const struct pa_diff_run *c,
         return r;
 }
 
-static json_t *gate(const char *name, bool enabled, bool failed, const char *reason)
+/* A gate that did not fail but had no testable comparison passed on
+ * nothing: its status is "untestable", never "pass". */
+static json_t *gate(const char *name, bool enabled, bool failed, bool untestable,
+                    const char *reason)
 {
         return json_pack("{s:s, s:b, s:b, s:s, s:s}", "gate", name, "enabled", enabled, "failed",
                          failed, "status",
-                         !enabled ? "not gated"
-                         : failed ? "fail"
-                                  : "pass",
+                         !enabled     ? "not gated"
+                         : failed     ? "fail"
+                         : untestable ? "untestable"
+                                      : "pass",
                          "reason", reason);
+}
+
+/* Whether no regression domain could have been flagged (none, or every
+ * one untestable), with the reason then in why. */
+static bool regression_untestable(const json_t *domains, char *why, size_t cap)
+{
+        const json_t *d;
+        size_t i, out = 0, n = json_array_size(domains);
+
+        json_array_foreach(domains, i, d) out += !strcmp(pa__str(d, "verdict"), "untestable");
+        if (out < n)
+                return false;
+        if (n)
+                snprintf(why, cap,
+                         "untestable: each of the %zu accuracy domains has too few items to reach "
+                         "alpha, so no drop could have been flagged",
+                         n);
+        else
+                snprintf(why, cap,
+                         "untestable: no accuracy domain to compare (no item has an "
+                         "expected answer scored in both runs)");
+        return true;
+}
+
+/* Whether no disparity change could have been flagged, likewise. */
+static bool disparity_untestable(const json_t *counts, char *why, size_t cap)
+{
+        static const char *const keys[] = {"new",    "resolved",  "worse",
+                                           "better", "unchanged", "untestable"};
+        long long n = 0, out = pa__int(counts, "untestable");
+
+        for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+                n += pa__int(counts, keys[i]);
+        if (out < n)
+                return false;
+        if (n)
+                snprintf(why, cap,
+                         "untestable: each of the %lld disparity comparisons has too few items "
+                         "to reach alpha, so no change could have been flagged",
+                         n);
+        else
+                snprintf(why, cap, "untestable: no disparity comparison in both runs");
+        return true;
 }
 
 static json_t *gates(const json_t *diff, const struct pa_diff_conf *c)
@@ -324,6 +371,7 @@ static json_t *gates(const json_t *diff, const struct pa_diff_conf *c)
         char why[512] = "", a[PA_FMT], b[PA_FMT], dl[PA_FMT], p[PA_FMT];
         size_t i, used = 0, n = 0;
         long long bad = pa__int(counts, "new") + pa__int(counts, "worse");
+        bool untestable = false;
         json_t *out = json_array();
 
         json_array_foreach(json_object_get(json_object_get(diff, "regression"), "domains"), i, d)
@@ -338,12 +386,14 @@ static json_t *gates(const json_t *diff, const struct pa_diff_conf *c)
                                          pa__fmt_signed(pa__num(json_object_get(d, "delta")), dl),
                                          pa__fmt_p(pa__num(json_object_get(d, "p_adjusted")), p));
         }
-        if (!n)
+        if (!n && !(untestable = regression_untestable(
+                        json_object_get(json_object_get(diff, "regression"), "domains"), why,
+                        sizeof(why))))
                 snprintf(why, sizeof(why),
                          "no accuracy domain dropped by at least %g with corrected p < %g",
                          c->max_drop, c->analysis.alpha);
-        if (!out || json_array_append_new(
-                        out, gate("regression", c->fail_on & PA_GATE_REGRESSION, n > 0, why))) {
+        if (!out || json_array_append_new(out, gate("regression", c->fail_on & PA_GATE_REGRESSION,
+                                                    n > 0, untestable, why))) {
                 json_decref(out);
                 return NULL;
         }
@@ -353,13 +403,13 @@ static json_t *gates(const json_t *diff, const struct pa_diff_conf *c)
                          "p < %g, of at least %g)",
                          pa__int(counts, "new"), pa__int(counts, "worse"), c->analysis.alpha,
                          c->analysis.min_diff);
-        else
+        else if (!(untestable = disparity_untestable(counts, why, sizeof(why))))
                 snprintf(why, sizeof(why),
                          "no disparity changed significantly for the worse (%lld could not reach "
                          "alpha)",
                          pa__int(counts, "untestable"));
-        if (json_array_append_new(
-                out, gate("disparity", c->fail_on & PA_GATE_DISPARITY, bad > 0, why))) {
+        if (json_array_append_new(out, gate("disparity", c->fail_on & PA_GATE_DISPARITY, bad > 0,
+                                            !bad && untestable, why))) {
                 json_decref(out);
                 return NULL;
         }
@@ -397,7 +447,7 @@ static int finish(json_t *diff, const struct pa_diff_conf *c)
 {
         json_t *g = gates(diff, c), *x;
         char *text;
-        bool failed = false;
+        bool failed = false, untestable = false;
         size_t i;
 
         if (!g || json_object_set_new(diff, "gates", g) || add_notes(diff, moved(diff)))
@@ -406,10 +456,18 @@ static int finish(json_t *diff, const struct pa_diff_conf *c)
         {
                 failed |= json_is_true(json_object_get(x, "enabled")) &&
                           json_is_true(json_object_get(x, "failed"));
+                untestable |= !strcmp(pa__str(x, "status"), "untestable");
         }
         if (!(text = pa__verdict_diff(diff)))
                 return PA_ENOMEM;
-        x = json_pack("{s:s, s:i, s:s}", "status", failed ? "fail" : "pass", "exit_code", failed,
+        x = json_pack("{s:s, s:i, s:s}", "status",
+                      failed       ? "fail"
+                      : untestable ? "untestable"
+                                   : "pass",
+                      "exit_code",
+                      failed       ? PA_EXIT_GATE
+                      : untestable ? PA_EXIT_UNTESTABLE
+                                   : PA_EXIT_OK,
                       "text", text);
         free(text);
         return !x || json_object_set_new(diff, "verdict", x) ? PA_ENOMEM : 0;

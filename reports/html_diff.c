@@ -20,9 +20,9 @@ static void gates(FILE *f, const json_t *diff)
                 const char *st = pa__str(g, "status");
 
                 fprintf(f, " <span class=\"badge %s\">",
-                        !strcmp(st, "fail")   ? "bad"
-                        : !strcmp(st, "pass") ? "good"
-                                              : "");
+                        !strcmp(st, "fail") || !strcmp(st, "untestable") ? "bad"
+                        : !strcmp(st, "pass")                            ? "good"
+                                                                         : "");
                 pa__html_esc(f, pa__str(g, "gate"));
                 fprintf(f, ": %s</span>", st);
         }

@@ -250,8 +250,9 @@ static int diff_gates(const json_t *diff, struct suite *s, FILE *f, unsigned tot
 
                 snprintf(skip, sizeof(skip), "not gated (--fail-on): %s", pa__str(g, "reason"));
                 testcase(s, "parity.gate", pa__str(g, "gate"),
-                         !strcmp(st, "fail") ? pa__str(g, "reason") : NULL, "gate",
-                         !strcmp(st, "not gated") ? skip : NULL, NULL);
+                         !strcmp(st, "fail") || !strcmp(st, "untestable") ? pa__str(g, "reason")
+                                                                          : NULL,
+                         "gate", !strcmp(st, "not gated") ? skip : NULL, NULL);
         }
         return suite_emit(f, s, "parity.gates", pa__str(json_object_get(diff, "verdict"), "text"),
                           totals);

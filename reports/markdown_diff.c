@@ -66,9 +66,10 @@ static void gates(struct pa_md *m, const json_t *diff)
                 const char *st = pa__str(g, "status");
 
                 pa__md_out(m, "| %s | %s | ", pa__str(g, "gate"),
-                           !strcmp(st, "fail")   ? "**FAIL**"
-                           : !strcmp(st, "pass") ? "pass"
-                                                 : "not gated");
+                           !strcmp(st, "fail")         ? "**FAIL**"
+                           : !strcmp(st, "untestable") ? "**UNTESTABLE**"
+                           : !strcmp(st, "pass")       ? "pass"
+                                                       : "not gated");
                 pa__md_cell(m, pa__str(g, "reason"));
                 pa__md_out(m, " |\n");
         }

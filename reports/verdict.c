@@ -477,15 +477,37 @@ static void disparity_words(FILE *f, const json_t *diff, double level, double tl
         other_words(f, dis, "still", "It still treats", "");
 }
 
+/* "GATE UNTESTABLE, NOT A PASS: ..." for the gates set that could not
+ * have failed, said first; false when there is none. */
+static bool untestable_gates(FILE *f, const json_t *diff)
+{
+        const json_t *g;
+        size_t i, k = 0;
+
+        json_array_foreach(json_object_get(diff, "gates"), i, g)
+        {
+                if (strcmp(pa__str(g, "status"), "untestable"))
+                        continue;
+                fprintf(f, "%sthe %s gate could not have failed (%s).",
+                        k++ ? " And " : "GATE UNTESTABLE, NOT A PASS: ", pa__str(g, "gate"),
+                        pa__str(g, "reason"));
+        }
+        if (k)
+                fputc(' ', f);
+        return k > 0;
+}
+
+/* The gates' outcome, last; the untestable ones were said first. */
 static void gate_words(FILE *f, const json_t *diff)
 {
         const json_t *g;
-        size_t i, set = 0, failed = 0, k = 0;
+        size_t i, set = 0, failed = 0, passed = 0, k = 0;
 
         json_array_foreach(json_object_get(diff, "gates"), i, g)
         {
                 set += json_is_true(json_object_get(g, "enabled"));
                 failed += !strcmp(pa__str(g, "status"), "fail");
+                passed += !strcmp(pa__str(g, "status"), "pass");
         }
         if (!set) {
                 /* An incomplete diff never passes, gate or none. */
@@ -495,9 +517,11 @@ static void gate_words(FILE *f, const json_t *diff)
                       f);
                 return;
         }
+        if (!failed && !passed)
+                return;
         fprintf(f, "%s ",
                 failed ? (failed > 1 ? "Gates failed:" : "Gate failed:")
-                       : (set > 1 ? "Gates passed:" : "Gate passed:"));
+                       : (passed > 1 ? "Gates passed:" : "Gate passed:"));
         json_array_foreach(json_object_get(diff, "gates"), i, g)
         {
                 if (!strcmp(pa__str(g, "status"), failed ? "fail" : "pass"))
@@ -533,6 +557,7 @@ char *pa__verdict_diff(const json_t *diff)
         if (!strcmp(pa__str(cand, "model"), pa__str(base, "model")) &&
             strcmp(pa__str(cand, "run_id"), pa__str(base, "run_id")))
                 snprintf(who, sizeof(who), "Candidate run %s", pa__str(cand, "run_id"));
+        untestable_gates(f, diff);
         regression_words(f, diff, who, tested_level(diff, alpha));
         disparity_words(f, diff, 100 * (1 - alpha), tested_level(diff, alpha));
         json_array_foreach(json_object_get(cmp, "notes"), i, note)

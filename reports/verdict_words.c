@@ -245,5 +245,8 @@ const char *pa__diff_word(const json_t *diff)
 {
         const char *st = pa__str(json_object_get(diff, "verdict"), "status");
 
-        return !strcmp(st, "fail") ? "FAIL" : !strcmp(st, "incomplete") ? "INCOMPLETE" : "PASS";
+        return !strcmp(st, "fail")         ? "FAIL"
+               : !strcmp(st, "incomplete") ? "INCOMPLETE"
+               : !strcmp(st, "untestable") ? "UNTESTABLE"
+                                           : "PASS";
 }

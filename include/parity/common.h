@@ -13,14 +13,16 @@
 /* The process's exit status (README "Exit status"): 0 ok, 1 a gate failed
  * or a folder has findings, 2 usage or input error, 3 answers are missing
  * (an incomplete run, or a command refusing one), 4 verify found a signed
- * folder intact but had no trust root to check its signer against, 128 +
- * signal when interrupted. */
+ * folder intact but had no trust root to check its signer against, 5 a
+ * gate that was set could not have failed (every comparison it covers is
+ * untestable, or it covers none), 128 + signal when interrupted. */
 enum pa_exit {
         PA_EXIT_OK = 0,
         PA_EXIT_GATE = 1,
         PA_EXIT_USAGE = 2,
         PA_EXIT_INCOMPLETE = 3,
         PA_EXIT_UNCHECKED = 4,
+        PA_EXIT_UNTESTABLE = 5,
 };
 
 enum pa_errcode {

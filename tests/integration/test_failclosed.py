@@ -387,6 +387,34 @@ class UntestableTest(Base):
                                          "been flagged"), r.describe())
         self.assertIn("no evidence of no disparity", first)
 
+    def test_gate_on_untestable_comparisons_is_not_a_pass(self):
+        # The same 4-item suite twice: neither gate can fail, so --fail-on
+        # neither passes (exit 0) nor fails (1): exit 5, said first.
+        suite = suite_file(self.tmp, "few", GOOD)
+        for name in ("a", "b"):
+            r = harness.parity(["run", suite, "--engine", "sim", "--samples", "5",
+                                "--run-dir", self.path(name)])
+            self.assertEqual(r.rc, 0, r.describe())
+        out = self.path("diff")
+        r = harness.parity(["diff", self.path("a"), self.path("b"), "-o", out,
+                            "--format", "md,junit", "--fail-on", "disparity"])
+        self.assertEqual(r.rc, 5, r.describe())
+        self.assertIn(": UNTESTABLE", r.stdout.splitlines()[0])
+        self.assertIn("GATE UNTESTABLE, NOT A PASS: the disparity gate could not have failed",
+                      r.stdout)
+        self.assertNotIn("passes", r.stdout)
+        d = load_json(os.path.join(out, "diff.json"))
+        self.assertEqual((d["verdict"]["status"], d["verdict"]["exit_code"]), ("untestable", 5))
+        self.assertTrue(d["verdict"]["text"].startswith("GATE UNTESTABLE, NOT A PASS"))
+        with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        self.assertIn("| disparity | **UNTESTABLE** |", md)
+        with open(os.path.join(out, "junit.xml"), encoding="utf-8") as f:
+            self.assertIn("<failure", f.read())
+        # Not gated, the same diff reports and exits 0.
+        r = harness.parity(["diff", self.path("a"), self.path("b"), "-o", out + "2", "--quiet"])
+        self.assertEqual(r.rc, 0, r.describe())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
