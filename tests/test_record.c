@@ -155,6 +155,10 @@ static void record_load_matches_jansson(void **state)
             "{\"response\":\"a\\u0000b\"}",      /* NUL: jansson refuses it */
             "{\"response\":\"\xff\"}",           /* not UTF-8 */
             "{\"other\":\"\xc3\"}",              /* nor in an unnamed member */
+            "{\"groups\":{\"caf\\u00e9\":{\"a\":[1,{\"b\":null}],\"c\":-0.0},\"x\":{}},\"z\":1}",
+            "{\"scores\":{"
+            "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+            "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":true}}",
             "{}",
             "",
         };

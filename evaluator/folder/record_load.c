@@ -1,5 +1,8 @@
 /* Records loaded member by member (record_load.h). */
 #include <stdlib.h>
+#include <string.h>
+
+#include "parity/common.h"
 
 #include "record_load.h"
 #include "evaluator/json/jscan.h"
@@ -26,8 +29,8 @@ static json_t *load_string(struct pa__js *s)
 }
 
 /* Any other member: its own text through jansson, which reads it as it
- * would inside the line (objects, arrays and reals are rare and small in
- * the members readers name). */
+ * would inside the line (arrays and reals are rare and small in the
+ * members readers name). */
 static json_t *load_span(struct pa__js *s)
 {
         const char *from = s->p;
@@ -35,6 +38,43 @@ static json_t *load_span(struct pa__js *s)
         if (pa__js_skip(s))
                 return NULL;
         return json_loadb(from, (size_t)(s->p - from), JSON_DECODE_ANY, NULL);
+}
+
+static json_t *load_value(struct pa__js *s);
+
+/* An object member by member (groups, scores: small and in every record).
+ * The scanner validated the member, and only '{', ',' and blanks come
+ * before its key, so the key is the first string from where it began. */
+static json_t *load_object(struct pa__js *s)
+{
+        struct pa__js_iter it = {0};
+        json_t *obj = json_object();
+        size_t k;
+        int rc = PA_ENOMEM;
+
+        while (obj) {
+                const char *from = s->p, *q;
+                struct pa__js ks;
+                char key[128];
+                size_t klen;
+                json_t *v;
+
+                if ((rc = pa__js_member(s, &it, NULL, 0, &k)) <= 0)
+                        break;
+                rc = -1;
+                if (!(q = memchr(from, '"', (size_t)(s->p - from))))
+                        break;
+                pa__js_init(&ks, q, (size_t)(s->p - q));
+                if (pa__js_string(&ks, key, sizeof(key), &klen) || klen >= sizeof(key))
+                        break;
+                key[klen] = 0;
+                if (!(v = load_value(s)) || json_object_set_new_nocheck(obj, key, v))
+                        break;
+        }
+        if (rc == 0)
+                return obj;
+        json_decref(obj);
+        return NULL;
 }
 
 static json_t *load_value(struct pa__js *s)
@@ -52,6 +92,8 @@ static json_t *load_value(struct pa__js *s)
                 return pa__js_skip(s) ? NULL : json_false();
         case 'n':
                 return pa__js_skip(s) ? NULL : json_null();
+        case '{':
+                return load_object(s);
         case '-':
         case '0':
         case '1':
