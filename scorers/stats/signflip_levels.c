@@ -127,8 +127,16 @@ static unsigned ones(uint64_t w)
         return (unsigned)__builtin_popcountll(w);
 }
 
-void pa__levels_split(const struct pa__levels *lv, struct pa_rng *r, double *kept, double *flipped,
-                      size_t *nflipped)
+/* x86-64's baseline has no popcount instruction: the loop is also built
+ * with it, picked at load time where the processor has it. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define WITH_POPCNT __attribute__((target_clones("popcnt", "default")))
+#else
+#define WITH_POPCNT
+#endif
+
+WITH_POPCNT void pa__levels_split(const struct pa__levels *lv, struct pa_rng *r, double *kept,
+                                  double *flipped, size_t *nflipped)
 {
         uint64_t f[PA__LEVELS_MAX] = {0};
         int64_t k = 0, fl = 0;
