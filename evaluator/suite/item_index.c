@@ -34,6 +34,12 @@ static int by_key(const void *pa, const void *pb)
         return a->key < b->key ? -1 : a->key > b->key;
 }
 
+static int key_order(const void *a, const void *b, void *ud)
+{
+        (void)ud;
+        return by_key(a, b);
+}
+
 int pa__item_index_build(const struct pa_suite *s, struct pa__item_index *x, struct pa_err *err)
 {
         int rc;
@@ -46,7 +52,7 @@ int pa__item_index_build(const struct pa_suite *s, struct pa__item_index *x, str
         x->n = s->n_items;
         if ((rc = pa__suite_each_id(s, add_id, x, err)))
                 goto fail;
-        qsort(x->v, x->n, sizeof(*x->v), by_key);
+        pa__sort_r(x->v, x->n, sizeof(*x->v), key_order, NULL);
         for (size_t i = 0; i + 1 < x->n; i++)
                 if (x->v[i].key == x->v[i + 1].key) {
                         rc = pa_errf(err, PA_EINVAL,
