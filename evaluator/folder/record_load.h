@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The object line[0, len) is, holding only the members named in keys
  * (at most 32), each as json_loadb(line, len, 0) would give it; or, when
@@ -17,5 +18,18 @@
  * caller owns the result (json_decref). */
 json_t *pa__record_load(const char *line, size_t len, const char *const *keys, size_t n_keys,
                         json_error_t *je);
+
+/* The members a reader names: it and its callees read no other. */
+struct pa__members {
+        const char *const *keys;
+        size_t n;
+};
+
+/* pa_results_scan (result.h) with each record holding only want's members
+ * and "seq" and "prev" (the chain's, which want must name too); want NULL:
+ * every member. */
+int pa__results_scan_named(const char *path, const struct pa__members *want,
+                           int (*each)(void *ud, json_t *rec, struct pa_err *err), void *ud,
+                           uint64_t *n, char head[65], struct pa_err *err);
 
 #endif
