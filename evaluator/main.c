@@ -11,6 +11,7 @@
 #include "evaluator/cli/cmd.h"
 #include "evaluator/cli/opt.h"
 #include "evaluator/util/safe_file.h"
+#include "evaluator/util/util.h"
 
 struct command {
         const char *name;
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 {
         int rc;
 
+        pa__memory_setup();
         /* Line by line even into a file or pipe: a stderr line written
          * between two stdout writes never lands inside a stdout line. */
         setvbuf(stdout, NULL, _IOLBF, 0);

@@ -14,6 +14,7 @@
 #include "parity/result.h"
 #include "test_util.h"
 #include "evaluator/util/util.h"
+#include "evaluator/folder/record_load.h"
 
 static const char *const answers[] = {
     "Yes.",
@@ -129,11 +130,85 @@ static void completions_records_match_reference(void **state)
         check_engine("openai-completions", false);
 }
 
+/* pa__record_load against json_loadb: the named members equal, the others
+ * absent; a line the scanner does not take is jansson's whole object, or
+ * jansson's NULL with its error. */
+static void record_load_matches_jansson(void **state)
+{
+        static const char *const keys[] = {"seq",    "prev",     "error",  "groups",
+                                           "scores", "response", "sample", "latency"};
+        static const char *const lines[] = {
+            "{\"seq\":3,\"prev\":\"ab\",\"error\":null,\"groups\":{\"g\":\"a\",\"g\":\"b\"},"
+            "\"scores\":{\"yes\":true,\"no\":null},\"response\":\"caf\\u00e9 \\\"q\\\"\","
+            "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"latency\":0.5}",
+            " { \"sample\" : -12 , \"response\" : false, \"other\": [1, 2.5e3, {}] } \n",
+            "{\"seq\":1.0,\"error\":{\"kind\":\"timeout\"},\"prev\":[]}",
+            "{\"response\":\"" /* long: decoded on the heap */
+            "0123456789012345678901234567890123456789012345678901234567890123456789"
+            "0123456789012345678901234567890123456789012345678901234567890123456789"
+            "0123456789012345678901234567890123456789012345678901234567890123456789"
+            "0123456789012345678901234567890123456789012345678901234567890123456789\"}",
+            "{\"seq\":1,\"seq\":2}",             /* a named key twice: jansson's last */
+            "{\"seq\":12345678901234567890123}", /* past json_int_t: jansson's error */
+            "{\"seq\":1} trailing",              /* not only an object */
+            "[1, 2]",                            /* an array: jansson's array */
+            "{\"response\":\"a\\u0000b\"}",      /* NUL: jansson refuses it */
+            "{\"response\":\"\xff\"}",           /* not UTF-8 */
+            "{\"other\":\"\xc3\"}",              /* nor in an unnamed member */
+            "{\"groups\":{\"caf\\u00e9\":{\"a\":[1,{\"b\":null}],\"c\":-0.0},\"x\":{}},\"z\":1}",
+            "{\"scores\":{"
+            "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+            "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":true}}",
+            "{}",
+            "",
+        };
+        size_t nk = sizeof(keys) / sizeof(keys[0]);
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                json_error_t je1, je2;
+                json_t *got = pa__record_load(lines[i], strlen(lines[i]), keys, nk, &je1);
+                json_t *want = json_loadb(lines[i], strlen(lines[i]), 0, &je2);
+
+                if (!want) {
+                        assert_null(got);
+                        assert_string_equal(je1.text, je2.text);
+                        continue;
+                }
+                assert_non_null(got);
+                if (json_is_object(want) && json_object_size(got) < json_object_size(want)) {
+                        /* Scanned: the named members, each equal. */
+                        const char *k;
+                        json_t *v;
+
+                        json_object_foreach(got, k, v)
+                        {
+                                bool named = false;
+
+                                for (size_t j = 0; j < nk; j++)
+                                        named |= !strcmp(keys[j], k);
+                                assert_true(named);
+                        }
+                        for (size_t j = 0; j < nk; j++) {
+                                const json_t *a = json_object_get(got, keys[j]),
+                                             *b = json_object_get(want, keys[j]);
+
+                                assert_true(a ? b && json_equal(a, b) : !b);
+                        }
+                } else {
+                        assert_true(json_equal(got, want));
+                }
+                json_decref(got);
+                json_decref(want);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(chat_records_match_reference),
             cmocka_unit_test(completions_records_match_reference),
+            cmocka_unit_test(record_load_matches_jansson),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "parity/common.h"
 #include "parity/stats.h"
+#include "scorers/stats/stats_impl.h"
 
 /* Sums of +-1, +-2, +-3: 6 4 2 0 0 -2 -4 -6, so |T| >= 6 twice in 8 and
  * |T| >= 0 always. */
@@ -198,6 +199,69 @@ static void thread_count_independent(void **state)
         assert_true(lo1 != lo2 || hi1 != hi2);
 }
 
+/* Deltas of s samples a variant, s a power of 2 where the sums are exact
+ * and counted by value, and s = 3 where they are not: the test and the
+ * interval give the same bits either way, at units around word edges. */
+static void by_value_same_bits(void **state)
+{
+        static const size_t sizes[] = {21, 63, 64, 65, 130, 1000};
+        static const int samples[] = {1, 2, 4, 3};
+        struct pa_rng r;
+        double x[1000];
+        size_t counted = 0;
+
+        (void)state;
+        pa_rng_seed(&r, 17, 0);
+        for (size_t t = 0; t < 48; t++) {
+                size_t n = sizes[t % 6], reps = 300 + t;
+                int s = samples[t / 6 % 4];
+                double p[2], lo[2], hi[2], alpha = t % 2 ? 0.05 : 0.2;
+                struct pa__levels lv;
+                int rc;
+
+                for (size_t i = 0; i < n; i++)
+                        x[i] = (double)((int)pa_rng_below(&r, (uint64_t)(2 * s + 1)) - s +
+                                        (t % 3 == 0 && i % 2)) /
+                               (double)s;
+                for (int fast = 0; fast < 2; fast++) {
+                        assert_int_equal(pa__signflip_test_opt(x, n, reps, t, fast, &p[fast], NULL),
+                                         0);
+                        assert_int_equal(
+                            pa__signflip_ci_opt(x, n, reps, t, fast, alpha, &lo[fast], &hi[fast]),
+                            0);
+                }
+                assert_memory_equal(p, p + 1, sizeof(*p));
+                assert_memory_equal(lo, lo + 1, sizeof(*lo));
+                assert_memory_equal(hi, hi + 1, sizeof(*hi));
+                rc = pa__levels_init(&lv, x, n);
+                assert_int_equal(rc, s == 3 ? 0 : 1);
+                counted += (size_t)rc;
+                pa__levels_release(&lv);
+        }
+        assert_int_equal(counted, 36);
+}
+
+/* Values whose sums would round, or too many of them: not counted. */
+static void by_value_only_when_exact(void **state)
+{
+        double x[40];
+        struct pa__levels lv;
+
+        (void)state;
+        for (size_t i = 0; i < 40; i++)
+                x[i] = (double)i;
+        assert_int_equal(pa__levels_init(&lv, x, 40), 0);
+        for (size_t i = 0; i < 40; i++)
+                x[i] = i % 2 ? 0x1p51 : -0.25;
+        assert_int_equal(pa__levels_init(&lv, x, 40), 0);
+        for (size_t i = 0; i < 40; i++)
+                x[i] = i % 2 ? 0x1p40 : -0.25;
+        assert_int_equal(pa__levels_init(&lv, x, 40), 1);
+        assert_int_equal(lv.count, 2);
+        assert_int_equal(lv.shift, 2);
+        pa__levels_release(&lv);
+}
+
 static void reps_for_level(void **state)
 {
         (void)state;
@@ -237,6 +301,8 @@ int main(void)
             cmocka_unit_test(unreachable_level),
             cmocka_unit_test(null_calibration),
             cmocka_unit_test(thread_count_independent),
+            cmocka_unit_test(by_value_same_bits),
+            cmocka_unit_test(by_value_only_when_exact),
             cmocka_unit_test(reps_for_level),
             cmocka_unit_test(rejects_bad_input),
         };

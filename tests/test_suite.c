@@ -9,6 +9,7 @@
 
 #include "parity/suite.h"
 #include "test_util.h"
+#include "evaluator/suite/item_index.h"
 
 static void loads_good_suite(void **state)
 {
@@ -170,6 +171,51 @@ static void items_read_back_as_loaded(void **state)
         pa_suite_release(&s);
 }
 
+/* The id index reads each id by the scanner where it can and whole where
+ * it cannot (escapes, a long id, an "id" nested, keys in any order), and
+ * a find repeated or interleaved gives the same item. */
+static void item_index_finds_every_id(void **state)
+{
+        static const char *const lines[] = {
+            "{\"id\": \"first\", \"axes\": [\"g\"], \"prompt\": \"{w}\"}\n",
+            "{\"meta\": {\"id\": \"no\"}, \"prompt\": \"{w}\", \"axes\": [\"g\"], \"id\": "
+            "\"last\"}\n",
+            "{\"id\": \"caf\\u00e9 \\\"q\\\"\", \"axes\": [\"g\"], \"prompt\": \"{w}\"}\n",
+            "{\"id\": \"i3\", \"axes\": [\"g\"], \"prompt\": \"{w} 2.5e3 [1]\"}\n",
+        };
+        const char *ids[] = {"first", "last", "caf\xc3\xa9 \"q\"", "i3", NULL};
+        struct pa_suite s;
+        struct pa__item_index x;
+        struct pa_err err = {{0}};
+        char *dir = tmp_dir(), path[1024], long_id[700];
+        FILE *f;
+
+        (void)state;
+        memset(long_id, 'L', sizeof(long_id) - 1);
+        long_id[sizeof(long_id) - 1] = 0;
+        ids[4] = long_id;
+        write_file(dir, "suite.json", two_groups);
+        snprintf(path, sizeof(path), "%s/items.jsonl", dir);
+        assert_non_null(f = fopen(path, "w"));
+        for (size_t i = 0; i < 4; i++)
+                fputs(lines[i], f);
+        fprintf(f, "{\"id\": \"%s\", \"axes\": [\"g\"], \"prompt\": \"{w}\"}\n", long_id);
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/suite.json", dir);
+        if (pa_suite_load(&s, path, &err))
+                fail_msg("%s", err.msg);
+        assert_int_equal(pa__item_index_build(&s, &x, &err), 0);
+        for (int round = 0; round < 3; round++)
+                for (size_t i = 0; i < 5; i++) {
+                        assert_int_equal(pa__item_index_find(&x, ids[i]), (long)i);
+                        assert_int_equal(pa__item_index_find(&x, ids[i]), (long)i);
+                        assert_int_equal(pa__item_index_find(&x, "no"), -1);
+                }
+        pa__item_index_release(&x);
+        pa_suite_release(&s);
+        remove_dir(dir);
+}
+
 /* Items alike share one kind: memory does not grow with them. */
 static void items_of_a_kind_share_it(void **state)
 {
@@ -314,6 +360,7 @@ int main(void)
             cmocka_unit_test(rejects_bad_suites),
             cmocka_unit_test(items_read_back_as_loaded),
             cmocka_unit_test(items_of_a_kind_share_it),
+            cmocka_unit_test(item_index_finds_every_id),
             cmocka_unit_test(duplicate_id_named_at_its_line),
             cmocka_unit_test(items_copy_is_checked_and_read),
         };

@@ -349,8 +349,12 @@ static int merge(struct merge *g, const char *out, bool quiet, struct pa_err *er
         for (size_t k = 0; rc == 0 && k < g->n; k++)
                 if ((rc = lock_shard(g, k, err)) == 0)
                         rc = load_shard(&g->in[k], err);
-        if (rc || (rc = check_shards(g, err)) || (rc = read_records(g, err)) ||
-            (rc = open_out(g, out, err)) || (rc = read_records(g, err)) ||
+        if (rc == 0 && (rc = check_shards(g, err)) == 0)
+                rc = read_records(g, err);
+        /* The index only finds overlaps: not held while the merged folder
+         * is written, summarised and sealed. */
+        pa__done_release(&g->done);
+        if (rc || (rc = open_out(g, out, err)) || (rc = read_records(g, err)) ||
             (rc = finish_out(g, out, err)) || (rc = pa_run_dir_open(&r, out, err)) ||
             (rc = pa_run_dir_summarise(&r, 0.05, quiet, err)))
                 goto out;

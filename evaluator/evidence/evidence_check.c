@@ -9,11 +9,20 @@
 
 #include "parity/result.h"
 #include "evidence_int.h"
+#include "evaluator/folder/record_load.h"
 #include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/suite/shard.h"
 
 #define MAX_CHAIN_FINDINGS 10
+
+/* The members verify reads of a record, the only ones built (the line is
+ * still validated whole, and hashed as it is): the chain's seq, prev and
+ * error; the cover's case_id and sample; the table's and the audit's
+ * item_id, groups, outcome and scores; re-scoring's response. A check
+ * that reads another member must add it here. */
+static const char *const record_keys[] = {"seq",     "prev",   "error",   "case_id",  "sample",
+                                          "item_id", "groups", "outcome", "response", "scores"};
 
 static const char genesis[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -22,7 +31,8 @@ static json_t *chain_line(struct pa__chain *c, const char *line, size_t len, siz
                           struct pa__findings *f, size_t *shown)
 {
         json_error_t je;
-        json_t *rec = json_loadb(line, len, 0, &je);
+        json_t *rec = pa__record_load(line, len, record_keys,
+                                      sizeof(record_keys) / sizeof(record_keys[0]), &je);
         const json_t *seq = json_object_get(rec, "seq");
         const char *prev = json_string_value(json_object_get(rec, "prev"));
         bool ok = true;

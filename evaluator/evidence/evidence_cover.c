@@ -33,10 +33,11 @@ void pa__cover_add(struct pa__cover *c, const json_t *rec)
         c->v[c->n++] = p;
 }
 
-static int by_pair_then_seq(const void *pa, const void *pb)
+static int by_pair_then_seq(const void *pa, const void *pb, void *ud)
 {
         const struct pa__cover_pair *a = pa, *b = pb;
 
+        (void)ud;
         if (a->id != b->id)
                 return a->id < b->id ? -1 : 1;
         if (a->sample != b->sample)
@@ -145,7 +146,7 @@ void pa__cover_index(struct pa__cover *c)
         if (c->indexed || !c->scanned || c->oom)
                 return;
         if (c->n)
-                qsort(c->v, c->n, sizeof(*c->v), by_pair_then_seq);
+                pa__sort_r(c->v, c->n, sizeof(*c->v), by_pair_then_seq, NULL);
         count_pairs(c);
         find_duplicates(c);
         free(c->v);

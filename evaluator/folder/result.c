@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "parity/result.h"
+#include "record_load.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
@@ -313,11 +314,13 @@ int pa_results_save(const char *path, const json_t *records, char head[65], stru
 /* One newline-terminated line of an existing file, checked against the
  * chain; advances *n and head. 1 when it is not a JSON object. */
 static int resume_line(const char *path, size_t lineno, const char *line, size_t len, uint64_t *n,
-                       char head[65], json_t **rec, struct pa_err *err)
+                       char head[65], const struct pa__members *want, json_t **rec,
+                       struct pa_err *err)
 {
         json_t *seq, *prev;
 
-        *rec = json_loadb(line, len, 0, NULL);
+        *rec = want ? pa__record_load(line, len, want->keys, want->n, NULL)
+                    : json_loadb(line, len, 0, NULL);
         if (!json_is_object(*rec)) {
                 json_decref(*rec);
                 *rec = NULL;
@@ -337,8 +340,9 @@ static int resume_line(const char *path, size_t lineno, const char *line, size_t
 }
 
 /* Reads and checks every line; *good is the length of the sound part. */
-static int resume_scan(FILE *f, const char *path, bool repair, pa_results_each_fn each, void *ud,
-                       uint64_t *n, char head[65], off_t *good, struct pa_err *err)
+static int resume_scan(FILE *f, const char *path, bool repair, const struct pa__members *want,
+                       pa_results_each_fn each, void *ud, uint64_t *n, char head[65], off_t *good,
+                       struct pa_err *err)
 {
         char *line = NULL;
         size_t cap = 0, lineno = 0;
@@ -356,7 +360,8 @@ static int resume_scan(FILE *f, const char *path, bool repair, pa_results_each_f
                 if (!complete)
                         rc = 1;
                 else if (got > 1) /* blank lines are passed over */
-                        rc = resume_line(path, lineno, line, (size_t)got - 1, n, head, &rec, err);
+                        rc = resume_line(path, lineno, line, (size_t)got - 1, n, head, want, &rec,
+                                         err);
                 if (rc == 1 && repair && last) {
                         rc = 0; /* the torn tail: everything from *good on */
                         break;
@@ -395,7 +400,7 @@ int pa_results_resume(struct pa_results *w, const char *path, bool repair, pa_re
                 }
         }
         if (f) {
-                rc = resume_scan(f, path, repair, each, ud, &n, head, &good, err);
+                rc = resume_scan(f, path, repair, NULL, each, ud, &n, head, &good, err);
                 if (fseeko(f, 0, SEEK_END) == 0)
                         size = ftello(f);
                 fclose(f);
@@ -475,6 +480,13 @@ static int keep_record(void *ud, json_t *rec, struct pa_err *err)
 int pa_results_scan(const char *path, int (*each)(void *ud, json_t *rec, struct pa_err *err),
                     void *ud, uint64_t *n, char head[65], struct pa_err *err)
 {
+        return pa__results_scan_named(path, NULL, each, ud, n, head, err);
+}
+
+int pa__results_scan_named(const char *path, const struct pa__members *want,
+                           int (*each)(void *ud, json_t *rec, struct pa_err *err), void *ud,
+                           uint64_t *n, char head[65], struct pa_err *err)
+{
         FILE *f = NULL;
         off_t good = 0;
         int fd, rc;
@@ -487,7 +499,7 @@ int pa_results_scan(const char *path, int (*each)(void *ud, json_t *rec, struct 
                 close(fd);
                 return PA_ENOMEM;
         }
-        rc = resume_scan(f, path, false, each, ud, n, head, &good, err);
+        rc = resume_scan(f, path, false, want, each, ud, n, head, &good, err);
         fclose(f);
         return rc;
 }

@@ -9,6 +9,7 @@
 #include "parity/result.h"
 #include "parity/stats.h"
 #include "evaluator/util/util.h"
+#include "record_load.h"
 #include "run_dir.h"
 #include "suite_copy.h"
 #include "evaluator/suite/item_index.h"
@@ -33,6 +34,11 @@ struct table_scan {
         struct pa__item_index ids;
         uint64_t line;
 };
+
+/* What table_record and pa_table_add_record read, and the chain. */
+static const char *const table_keys[] = {"seq", "prev", "item_id", "groups", "scores", "sample"};
+static const struct pa__members table_members = {table_keys,
+                                                 sizeof(table_keys) / sizeof(table_keys[0])};
 
 /* One record into the table. */
 static int table_record(void *ud, json_t *rec, struct pa_err *err)
@@ -59,7 +65,8 @@ static int read_table(struct pa_run_dir *r, const char *path, struct pa_err *err
 
         pa_table_init(&r->table, r->suite.scorers.n);
         if ((rc = pa__item_index_build(&r->suite, &ts.ids, err)) == 0)
-                rc = pa_results_scan(path, table_record, &ts, &r->n_records, r->head, err);
+                rc = pa__results_scan_named(path, &table_members, table_record, &ts, &r->n_records,
+                                            r->head, err);
         pa__item_index_release(&ts.ids);
         if (rc == 0 && (rc = pa_table_keep_latest(&r->table)))
                 rc = pa_errf(err, rc, "results.jsonl: too many records");

@@ -13,6 +13,13 @@
  * that a batch of large answers stays small. */
 #define BATCH 1024
 
+/* A batch's work below which threads cost more than they save, in bytes
+ * of answer with RECORD_COST for each record: a team's idle threads spin
+ * for milliseconds after it, so a batch of short answers (1024 "Yes.")
+ * run in parallel costs more CPU waiting than scoring. */
+#define PARALLEL_WORK (1u << 20)
+#define RECORD_COST   256
+
 int pa__score_stream_init(struct pa__score_stream *st, const struct pa_suite *s, pa__scored_fn done,
                           void *ud, struct pa_err *err)
 {
@@ -76,9 +83,12 @@ static int resolve(struct pa__score_stream *st, size_t i, struct batch_item *b, 
 static int score_batch(const struct pa_suite *s, const struct batch_item *b, size_t n,
                        signed char *v, size_t nsc)
 {
+        size_t work = 0;
         int failed = 0;
 
-#pragma omp parallel
+        for (size_t i = 0; i < n; i++)
+                work += RECORD_COST + b[i].len;
+#pragma omp parallel if (work >= PARALLEL_WORK)
         {
                 void **scratch = pa_scorer_scratch_new(&s->scorers);
 

@@ -43,10 +43,16 @@ static int key_cmp(const void *pa, const void *pb)
         return (a->sample > b->sample) - (a->sample < b->sample);
 }
 
+static int key_order(const void *a, const void *b, void *ud)
+{
+        (void)ud;
+        return key_cmp(a, b);
+}
+
 int pa__done_seal(struct pa__done *d, struct pa_err *err)
 {
         if (d->n)
-                qsort(d->v, d->n, sizeof(*d->v), key_cmp);
+                pa__sort_r(d->v, d->n, sizeof(*d->v), key_order, NULL);
         for (size_t i = 1; i < d->n; i++)
                 if (!key_cmp(&d->v[i - 1], &d->v[i]))
                         return pa_errf(err, PA_EINVAL, "case %016llx sample %u is recorded twice",

@@ -590,6 +590,9 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         begun = true;
         if ((rc = execute(&r, err)))
                 goto out;
+        /* What --resume found done is skipped by now: not held through
+         * the summary and the seal, which read the whole folder. */
+        pa__done_release(&r.x.resume.done);
         pa__now_iso(r.ended);
         if (r.x.guard.signo && r.done < r.planned) {
                 rc = stopped(&r, err);
@@ -601,8 +604,10 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         pa__guard_release(&r.x.guard); /* a signal now just ends the summary */
         if (short_of_answers(&r))
                 incomplete(&r); /* said first: the table that follows is no pass */
-        if ((rc = pa__run_summarise(&r, &done, err)) ||
-            (rc = pa__judge_write(r.dir, r.judge, err)) || (rc = pa__run_seal(&r, err)))
+        if ((rc = pa__run_summarise(&r, &done, err)))
+                goto out;
+        pa_run_dir_release(&done); /* the seal reads the records again itself */
+        if ((rc = pa__judge_write(r.dir, r.judge, err)) || (rc = pa__run_seal(&r, err)))
                 goto out;
         printf("run folder: %s\n", r.dir);
         if (short_of_answers(&r))

@@ -19,6 +19,11 @@ int pa__run_summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err
 
         if (json_object_get(r->suite.root, "metrics") || r->table.n != r->results.n) {
                 free(path);
+                /* A resumed run's table lacks the earlier records, so the
+                 * seal cannot use it either: not held while the folder's
+                 * own is built. */
+                if (r->table.n != r->results.n)
+                        pa_table_release(&r->table);
                 rc = pa_run_dir_open_with(done, r->dir, &r->suite, err);
                 return rc ? rc : pa_run_dir_summarise(done, r->conf->alpha, r->conf->quiet, err);
         }

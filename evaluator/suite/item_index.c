@@ -19,12 +19,11 @@ static uint64_t id_key(const char *id)
         return k;
 }
 
-static int add_id(void *ud, size_t i, const struct pa_item *it, const json_t *obj)
+static int add_id(void *ud, size_t i, const char *id)
 {
         struct pa__item_index *x = ud;
 
-        (void)obj;
-        x->v[i] = (struct pa__item_key){id_key(it->id), (uint32_t)i};
+        x->v[i] = (struct pa__item_key){id_key(id), (uint32_t)i};
         return 0;
 }
 
@@ -33,6 +32,12 @@ static int by_key(const void *pa, const void *pb)
         const struct pa__item_key *a = pa, *b = pb;
 
         return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static int key_order(const void *a, const void *b, void *ud)
+{
+        (void)ud;
+        return by_key(a, b);
 }
 
 int pa__item_index_build(const struct pa_suite *s, struct pa__item_index *x, struct pa_err *err)
@@ -45,9 +50,9 @@ int pa__item_index_build(const struct pa_suite *s, struct pa__item_index *x, str
         if (!(x->v = calloc(s->n_items ? s->n_items : 1, sizeof(*x->v))))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         x->n = s->n_items;
-        if ((rc = pa_suite_each_item(s, add_id, x, err)))
+        if ((rc = pa__suite_each_id(s, add_id, x, err)))
                 goto fail;
-        qsort(x->v, x->n, sizeof(*x->v), by_key);
+        pa__sort_r(x->v, x->n, sizeof(*x->v), key_order, NULL);
         for (size_t i = 0; i + 1 < x->n; i++)
                 if (x->v[i].key == x->v[i + 1].key) {
                         rc = pa_errf(err, PA_EINVAL,
@@ -61,11 +66,21 @@ fail:
         return rc == PA_ENOMEM ? pa_errf(err, rc, "out of memory") : rc;
 }
 
-long pa__item_index_find(const struct pa__item_index *x, const char *id)
+long pa__item_index_find(struct pa__item_index *x, const char *id)
 {
-        struct pa__item_key k = {.key = id_key(id)};
-        const struct pa__item_key *hit = x->n ? bsearch(&k, x->v, x->n, sizeof(k), by_key) : NULL;
+        struct pa__item_key k;
+        const struct pa__item_key *hit;
+        size_t len = strlen(id);
 
+        if (x->last_id[0] && !strcmp(x->last_id, id))
+                return x->last_item;
+        k.key = id_key(id);
+        hit = x->n ? bsearch(&k, x->v, x->n, sizeof(k), by_key) : NULL;
+        x->last_id[0] = 0;
+        if (len < sizeof(x->last_id)) {
+                memcpy(x->last_id, id, len + 1);
+                x->last_item = hit ? (long)hit->item : -1;
+        }
         return hit ? (long)hit->item : -1;
 }
 

@@ -20,13 +20,22 @@ struct pa__item_key {
 struct pa__item_index {
         struct pa__item_key *v; /* owned, sorted by key */
         size_t n;
+        /* The last id found and its item: the variants and samples of an
+         * item are written one after another, so most finds repeat it. */
+        char last_id[64];
+        long last_item;
 };
+
+/* Every item's id in order (suite_items.c): fn(ud, i, id), id valid
+ * during the call; a nonzero return stops the walk and is returned. */
+typedef int (*pa__id_fn)(void *ud, size_t i, const char *id);
+int pa__suite_each_id(const struct pa_suite *s, pa__id_fn fn, void *ud, struct pa_err *err);
 
 /* Reads every item's id once. PA_EINVAL when two ids share a key (never
  * seen; refused rather than confused). */
 int pa__item_index_build(const struct pa_suite *s, struct pa__item_index *x, struct pa_err *err);
 /* The index of the item called id, or -1. */
-long pa__item_index_find(const struct pa__item_index *x, const char *id);
+long pa__item_index_find(struct pa__item_index *x, const char *id);
 void pa__item_index_release(struct pa__item_index *x);
 
 #endif

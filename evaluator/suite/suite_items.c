@@ -7,6 +7,8 @@
 
 #include "parity/suite.h"
 #include "case.h"
+#include "item_index.h"
+#include "evaluator/json/jscan.h"
 #include "evaluator/util/util.h"
 
 /* A window of the items file: buf holds len bytes from offset at. */
@@ -143,6 +145,70 @@ int pa_suite_each_item(const struct pa_suite *s, pa_item_fn fn, void *ud, struct
                         rc = fn(ud, i, &it, obj);
                 json_decref(obj);
         }
+        free(r.buf);
+        return rc;
+}
+
+/* The id of the item on line[0, n) into buf (NUL-terminated) by the
+ * scanner, which validates the whole line; false when it does not take
+ * the line or the id is not a short non-empty string: the caller then
+ * reads the item whole, which decides. */
+static bool scan_id(const char *line, size_t n, char *buf, size_t cap)
+{
+        static const char *const keys[] = {"id"};
+        struct pa__js s;
+        struct pa__js_iter it = {0};
+        size_t k, len;
+        bool got = false;
+        int rc;
+
+        pa__js_init(&s, line, n);
+        if (pa__js_peek(&s) != '{')
+                return false;
+        while ((rc = pa__js_member(&s, &it, keys, 1, &k)) > 0) {
+                if (k == 0 && pa__js_peek(&s) == '"') {
+                        if (pa__js_string(&s, buf, cap, &len) || len == 0 || len >= cap ||
+                            memchr(buf, 0, len))
+                                return false;
+                        buf[len] = 0;
+                        got = true;
+                } else if (pa__js_skip(&s)) {
+                        return false;
+                }
+        }
+        return rc == 0 && got && pa__js_end(&s) == 0;
+}
+
+/* Item i's id, from its line when the scanner takes it. */
+static int id_at(const struct pa_suite *s, struct reader *r, size_t i, pa__id_fn fn, void *ud,
+                 struct pa_err *err)
+{
+        char buf[512];
+        const char *line;
+        struct pa_item it;
+        json_t *obj = NULL;
+        size_t n;
+        int rc;
+
+        if (i >= s->n_inline && read_line(r, s->line_at[i], &line, &n) == 0 &&
+            scan_id(line, n, buf, sizeof(buf)))
+                return fn(ud, i, buf);
+        if ((rc = item_at(s, r, i, &it, &obj, err)) == 0)
+                rc = fn(ud, i, it.id);
+        json_decref(obj);
+        return rc;
+}
+
+int pa__suite_each_id(const struct pa_suite *s, pa__id_fn fn, void *ud, struct pa_err *err)
+{
+        struct reader r;
+        int rc = 0;
+
+        reader_init(&r, s);
+        if (s->n_items > s->n_inline && (rc = fill(&r, s->line_at[s->n_inline], 1 << 16)))
+                rc = pa_errf(err, rc, "cannot read '%s'", s->items_path);
+        for (size_t i = 0; rc == 0 && i < s->n_items; i++)
+                rc = id_at(s, &r, i, fn, ud, err);
         free(r.buf);
         return rc;
 }

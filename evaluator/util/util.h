@@ -32,6 +32,15 @@ int pa__grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
 void pa__buf_reset(struct pa_buf *b);
 void pa__buf_release(struct pa_buf *b);
 
+/* Sorts base[0, n) of elements of size bytes in place, allocating nothing
+ * (sort.c): cmp(a, b, ud) as qsort_r's. Not stable. */
+typedef int (*pa__cmp_fn)(const void *a, const void *b, void *ud);
+void pa__sort_r(void *base, size_t n, size_t size, pa__cmp_fn cmp, void *ud);
+
+/* Allocator settings for the whole process, called first by main(): large
+ * blocks go back to the system when freed (memory.c). */
+void pa__memory_setup(void);
+
 void pa__sha256_hex(const void *data, size_t len, char out[PA_SHA256_HEX]);
 int pa__sha256_file(const char *path, char out[PA_SHA256_HEX], struct pa_err *err);
 /* sha256 of a stream read once: begin (NULL: out of memory), add its bytes,

@@ -75,9 +75,11 @@ static int group_comparison(const struct cells *cl, size_t g, size_t ref, const 
                 rc = pa__set_tables(cl, g, ref, &cmp->tables, &cmp->strata);
         } else {
                 cmp->test = !cl->multi && pa__cells_one_per_item(cl) ? TEST_MCNEMAR : TEST_SIGNFLIP;
+                struct coupling cpl;
+
                 rc = pa__item_diffs(cl, g, ref, &cmp->d, &cmp->n);
-                if (rc == 0)
-                        rc = pa__item_coupling(cl, g, ref, &cmp->cpl);
+                pa__item_coupling(cl, g, ref, &cpl);
+                cmp->fit = pa__coupling_fit(&cpl);
         }
         if (rc == 0 && !cmp->n && !cmp->strata) {
                 cmp->test = TEST_FISHER;
@@ -107,7 +109,7 @@ static int interaction(const struct cells *cl, const struct sets *t, size_t g,
         ic.n = 0;
         ic.tables = NULL;
         ic.strata = 0;
-        ic.cpl = (struct coupling){0};
+        ic.fit = (struct sets_fit){0};
         ic.seed = cmp->seed ^ 0x9e3779b97f4a7c15ull;
         if (!(ic.out = json_object()) || json_object_set_new(cmp->group, "interaction", ic.out))
                 return PA_ENOMEM;
@@ -180,7 +182,6 @@ static int compare_groups(const struct sets *t, const struct spec *sp, json_t *e
                 if (rc) { /* not pushed: still ours */
                         free(cmp.d);
                         free(cmp.tables);
-                        pa__coupling_release(&cmp.cpl);
                 } else if (sp->n_axes == 2 && c->inference != PA_INFERENCE_SUITE) {
                         rc = interaction(&cl, t, g, &cmp, rt);
                 }

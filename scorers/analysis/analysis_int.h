@@ -82,17 +82,24 @@ int pa__item_interactions(const struct cells *c, const size_t cell[4], double **
 /* Group g's positive and scored records per item that has any (new
  * arrays, caller frees both). */
 int pa__item_totals(const struct cells *c, size_t g, double **pos, double **cnt, size_t *n);
-/* What an effect would add to the items' variance, for the MDE: each
- * set's difference g - ref where both answered, 1 / m for its m answers a
- * group, and its weight in the mean over items of an item mean's sampling
- * variance, 1 / (C^2 m items) in an item of C sets. */
+/* What an effect would add to the items' variance, for the MDE, over the
+ * n sets where g and ref both answered: the mean and variance of the sets'
+ * differences g - ref, the mean of 1 / m for their m answers a group, and
+ * the sum of their weights in the mean over items of an item mean's
+ * sampling variance, 1 / (C^2 m items) in an item of C sets. Summed set by
+ * set from the cells, no array held (all zero when n < 2). */
 struct coupling {
-        double *d, *m, *w; /* n each (owned) */
+        double mu, minv, wsum, v;
         size_t n;
 };
-/* Fills out (release with pa__coupling_release()); PA_ENOMEM or 0. */
-int pa__item_coupling(const struct cells *c, size_t g, size_t ref, struct coupling *out);
-void pa__coupling_release(struct coupling *k);
+void pa__item_coupling(const struct cells *c, size_t g, size_t ref, struct coupling *out);
+/* The sets' true differences g - ref taken as N(mu, tau^2), and their
+ * weight in the item sd^2: all the MDE needs of a coupling, fitted once a
+ * comparison (analysis_test.c). */
+struct sets_fit {
+        double mu, tau, wsum;
+};
+struct sets_fit pa__coupling_fit(const struct coupling *k);
 /* One 2x2 table [g pos, g neg, ref pos, ref neg] per set where both
  * answered (a new array of 4 *n counts, caller frees). */
 int pa__set_tables(const struct cells *c, size_t g, size_t ref, uint64_t **tables, size_t *n);
@@ -118,7 +125,7 @@ struct comparison {
         double p, diff, lo, hi; /* p, estimate and its 1 - alpha interval */
         double min_p;           /* the smallest p-value the test could give on this design */
         double sd, se;          /* per-item sd (item tests); standard error (CMH) */
-        struct coupling cpl;    /* group vs reference (zero: interactions) */
+        struct sets_fit fit;    /* group vs reference (zero: interactions) */
         size_t reps;            /* Monte-Carlo patterns used; 0 exact */
 };
 

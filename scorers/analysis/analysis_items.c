@@ -127,45 +127,77 @@ int pa__item_totals(const struct cells *c, size_t g, double **pos, double **cnt,
         return 0;
 }
 
-void pa__coupling_release(struct coupling *k)
+static bool both(const struct cells *c, size_t j, size_t g, size_t ref)
 {
-        free(k->d);
-        free(k->m);
-        free(k->w);
-        *k = (struct coupling){0};
+        return has(c, j, g) && has(c, j, ref);
 }
 
-int pa__item_coupling(const struct cells *c, size_t g, size_t ref, struct coupling *out)
+/* 1 / m for the m answers a group in set j (the fewer of the two). */
+static double inv_answers(const struct cells *c, size_t j, size_t g, size_t ref)
 {
-        size_t first = 0, items = 0;
+        unsigned ng = c->cnt[j * c->k + g], nr = c->cnt[j * c->k + ref];
 
-        *out = (struct coupling){.d = malloc((c->n + 1) * sizeof(double)),
-                                 .m = malloc((c->n + 1) * sizeof(double)),
-                                 .w = malloc((c->n + 1) * sizeof(double))};
-        if (!out->d || !out->m || !out->w) {
-                pa__coupling_release(out);
-                return PA_ENOMEM;
-        }
+        return 1.0 / (ng < nr ? ng : nr);
+}
+
+/* The sets where both answered, and the items that have one. */
+static void count_sets(const struct cells *c, size_t g, size_t ref, size_t *n, size_t *items)
+{
+        size_t first = 0;
+
+        *n = *items = 0;
         for (size_t j = 0; j < c->n; j++) {
-                unsigned ng = c->cnt[j * c->k + g], nr = c->cnt[j * c->k + ref];
-
-                if (ng && nr) {
-                        out->d[out->n] = rate(c, j, g) - rate(c, j, ref);
-                        out->m[out->n] = 1.0 / (ng < nr ? ng : nr);
-                        out->w[out->n++] = 1.0 / (ng < nr ? ng : nr);
-                }
-                if (out->n > first && (j + 1 == c->n || c->item[j + 1] != c->item[j])) {
-                        double sets = (double)(out->n - first);
-
-                        for (size_t i = first; i < out->n; i++)
-                                out->w[i] /= sets * sets;
-                        first = out->n;
-                        items++;
+                *n += both(c, j, g, ref);
+                if (*n > first && (j + 1 == c->n || c->item[j + 1] != c->item[j])) {
+                        first = *n;
+                        ++*items;
                 }
         }
-        for (size_t i = 0; i < out->n; i++)
-                out->w[i] /= (double)items;
-        return 0;
+}
+
+/* Each item's sets (a run of equal c->item) in order, so every sum is
+ * added in set order, one set at a time, as from stored arrays. */
+static void sum_sets(const struct cells *c, size_t g, size_t ref, size_t items, struct coupling *k)
+{
+        for (size_t j0 = 0, j1; j0 < c->n; j0 = j1) {
+                size_t sets = 0;
+
+                for (j1 = j0; j1 < c->n && c->item[j1] == c->item[j0]; j1++)
+                        sets += both(c, j1, g, ref);
+                for (size_t j = j0; j < j1; j++) {
+                        double w;
+
+                        if (!both(c, j, g, ref))
+                                continue;
+                        w = inv_answers(c, j, g, ref);
+                        w /= (double)sets * (double)sets;
+                        w /= (double)items;
+                        k->mu += rate(c, j, g) - rate(c, j, ref);
+                        k->minv += inv_answers(c, j, g, ref);
+                        k->wsum += w;
+                }
+        }
+}
+
+void pa__item_coupling(const struct cells *c, size_t g, size_t ref, struct coupling *out)
+{
+        size_t items;
+
+        *out = (struct coupling){0};
+        count_sets(c, g, ref, &out->n, &items);
+        if (out->n < 2)
+                return;
+        sum_sets(c, g, ref, items, out);
+        out->mu /= (double)out->n;
+        out->minv /= (double)out->n;
+        for (size_t j = 0; j < c->n; j++) {
+                double d;
+
+                if (!both(c, j, g, ref))
+                        continue;
+                d = rate(c, j, g) - rate(c, j, ref);
+                out->v += (d - out->mu) * (d - out->mu) / (double)(out->n - 1);
+        }
 }
 
 int pa__set_tables(const struct cells *c, size_t g, size_t ref, uint64_t **tables, size_t *n)

@@ -25,7 +25,6 @@ void pa__run_tests_release(struct run_tests *rt)
         for (size_t i = 0; i < rt->n; i++) {
                 free(rt->v[i].d);
                 free(rt->v[i].tables);
-                pa__coupling_release(&rt->v[i].cpl);
         }
         free(rt->v);
         memset(rt, 0, sizeof(*rt));
@@ -165,12 +164,6 @@ static double mean_abs(double mu, double sd)
                mu * (1 - 2 * pa_norm_cdf(-mu / sd));
 }
 
-/* The sets' true differences g - ref taken as N(mu, tau^2), and their
- * weight in the item sd^2 (struct coupling), fitted once per comparison. */
-struct sets_fit {
-        double mu, tau, wsum;
-};
-
 /* The answers of the group and the reference in a set are taken as coupled
  * as a shared seed couples them: per sample they differ with probability
  * |e|, e the set's true difference, so a set mean of m samples has
@@ -178,22 +171,15 @@ struct sets_fit {
  * differences less that sampling variance: spread(tau) = tau^2 +
  * (E|e| - mu^2 - tau^2) / m grows with tau. For independent answers tau
  * comes out large. Fewer than two sets: no growth (wsum 0). */
-static struct sets_fit fit_sets(const struct coupling *k)
+struct sets_fit pa__coupling_fit(const struct coupling *k)
 {
         struct sets_fit f = {0};
-        double v = 0, minv = 0, lo = 0, hi = 1;
+        double v = k->v, minv = k->minv, lo = 0, hi = 1;
 
         if (k->n < 2)
                 return f;
-        for (size_t i = 0; i < k->n; i++) {
-                f.mu += k->d[i];
-                minv += k->m[i];
-                f.wsum += k->w[i];
-        }
-        f.mu /= (double)k->n;
-        minv /= (double)k->n;
-        for (size_t i = 0; i < k->n; i++)
-                v += (k->d[i] - f.mu) * (k->d[i] - f.mu) / (double)(k->n - 1);
+        f.mu = k->mu;
+        f.wsum = k->wsum;
         for (int i = 0; i < 60; i++) {
                 double t = 0.5 * (lo + hi);
 
@@ -229,7 +215,7 @@ static double growth(const struct sets_fit *f, double delta)
  * plus the growth. The smallest fixed point, approached from below. */
 static double mde_at_effect(const struct comparison *cmp, double es, double tq, double min_diff)
 {
-        struct sets_fit f = fit_sets(&cmp->cpl);
+        const struct sets_fit f = cmp->fit;
         double s2 = cmp->sd * cmp->sd, rn = sqrt((double)cmp->n), x = 1e-6;
 
         for (int i = 0; i < 200 && x <= 1; i++) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "parity/report.h"
+#include "evaluator/util/util.h"
 
 void pa_table_init(struct pa_table *t, size_t n_scorers)
 {
@@ -177,7 +178,8 @@ int pa_table_keep_latest(struct pa_table *t)
         }
         for (size_t r = 0; r < t->n; r++)
                 order[r] = (uint32_t)r;
-        qsort_r(order, t->n, sizeof(*order), by_pair_then_row, t);
+        /* In place: glibc's qsort_r would copy the index first. */
+        pa__sort_r(order, t->n, sizeof(*order), by_pair_then_row, t);
         for (size_t i = 0; i + 1 < t->n; i++) {
                 uint32_t a = order[i], b = order[i + 1];
 

@@ -17,11 +17,13 @@
  * Exact: a pattern and its mirror give the same statistic, so the 2^(n-1)
  * patterns with unit n-1 kept are enumerated and counted twice.
  * Monte-Carlo: pattern i comes from RNG stream i, so the answer is the
- * same for any OpenMP thread count. */
+ * same for any OpenMP thread count; where the sums are exact, a pattern
+ * is counted by value (signflip_levels.c), giving the same doubles. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parity/common.h"
 #include "parity/stats.h"
@@ -41,14 +43,33 @@ struct design {
         size_t n, reps, patterns;
         uint64_t seed;
         bool exact;
-        double tie; /* |sum| at or below this is 0 */
+        double tie;           /* |sum| at or below this is 0 */
+        struct pa__levels lv; /* owned; lv.n == 0 when not counted by value */
 };
 
-static int design_init(struct design *d, const double *x, size_t n, size_t reps, uint64_t seed)
+static void design_release(struct design *d)
+{
+        pa__levels_release(&d->lv);
+}
+
+/* Monte-Carlo patterns are counted by value when that is exact. */
+static int design_levels(struct design *d, bool levels)
+{
+        int rc;
+
+        if (d->exact || !levels)
+                return 0;
+        rc = pa__levels_init(&d->lv, d->x, d->n);
+        return rc < 0 ? rc : 0;
+}
+
+static int design_init(struct design *d, const double *x, size_t n, size_t reps, uint64_t seed,
+                       bool levels)
 {
         double abs_sum = 0;
         size_t i;
 
+        memset(d, 0, sizeof(*d));
         if (!x || n == 0)
                 return PA_EINVAL;
         for (i = 0; i < n; i++) {
@@ -68,7 +89,7 @@ static int design_init(struct design *d, const double *x, size_t n, size_t reps,
                 return PA_EINVAL;
         else
                 d->patterns = reps;
-        return 0;
+        return design_levels(d, levels);
 }
 
 /* Pattern i: in exact mode bit j of i flips unit j (unit n-1 always
@@ -79,11 +100,16 @@ static struct split split_of(const struct design *d, size_t i)
         struct split s = {0, 0, 0, 0};
         struct pa_rng r;
         uint64_t bits = 0;
-        size_t j;
+        size_t j = 0;
 
         if (!d->exact)
                 pa_rng_seed(&r, d->seed, i);
-        for (j = 0; j < d->n; j++) {
+        if (d->lv.n) {
+                pa__levels_split(&d->lv, &r, &s.kept, &s.flipped, &s.nflipped);
+                s.nkept = d->n - s.nflipped;
+                j = d->n;
+        }
+        for (; j < d->n; j++) {
                 bool flip;
 
                 if (d->exact) {
@@ -133,17 +159,27 @@ static size_t count_hits(const struct design *d)
         return hits;
 }
 
-int pa_signflip_test(const double *x, size_t n, size_t reps, uint64_t seed, double *p, bool *exact)
+int pa__signflip_test_opt(const double *x, size_t n, size_t reps, uint64_t seed, bool levels,
+                          double *p, bool *exact)
 {
         struct design d;
         int rc;
 
-        if (!p || (rc = design_init(&d, x, n, reps, seed)) < 0)
-                return p ? rc : PA_EINVAL;
+        if (!p)
+                return PA_EINVAL;
+        if ((rc = design_init(&d, x, n, reps, seed, levels)) < 0)
+                goto out;
         *p = p_of(&d, count_hits(&d));
         if (exact)
                 *exact = d.exact;
-        return 0;
+out:
+        design_release(&d);
+        return rc;
+}
+
+int pa_signflip_test(const double *x, size_t n, size_t reps, uint64_t seed, double *p, bool *exact)
+{
+        return pa__signflip_test_opt(x, n, reps, seed, true, p, exact);
 }
 
 double pa_signflip_min_p(size_t n, size_t reps)
@@ -208,6 +244,12 @@ static size_t needed(const struct design *d, double alpha)
 int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double alpha, double *lo,
                    double *hi)
 {
+        return pa__signflip_ci_opt(x, n, reps, seed, true, alpha, lo, hi);
+}
+
+int pa__signflip_ci_opt(const double *x, size_t n, size_t reps, uint64_t seed, bool levels,
+                        double alpha, double *lo, double *hi)
+{
         struct design d;
         double *low = NULL, *high = NULL;
         size_t i, m;
@@ -215,18 +257,19 @@ int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double
 
         if (!lo || !hi || !pa__alpha_ok(alpha))
                 return PA_EINVAL;
-        if ((rc = design_init(&d, x, n, reps, seed)) < 0)
-                return rc;
+        if ((rc = design_init(&d, x, n, reps, seed, levels)) < 0)
+                goto out;
         m = needed(&d, alpha);
         if (m == 0) {
                 /* Even no pattern at all keeps p >= alpha: nothing is excluded. */
                 *lo = -INFINITY;
                 *hi = INFINITY;
-                return 0;
+                goto out;
         }
         if (m > d.patterns) {
                 /* Unreachable for a valid alpha: the identity alone gives p >= 2 / 2^n. */
-                return PA_EINVAL;
+                rc = PA_EINVAL;
+                goto out;
         }
         low = malloc(d.patterns * sizeof(*low));
         high = malloc(d.patterns * sizeof(*high));
@@ -248,5 +291,6 @@ int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double
 out:
         free(low);
         free(high);
+        design_release(&d);
         return rc;
 }

@@ -18,11 +18,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 # Each record more may cost a few tens of bytes: the record table (9), the
-# item index (16 an item), verify's and resume's pair index (16), the
-# item-level analysis, and malloc's slack: measured 68 bytes a record for
-# verify, 80 for a resume, 41 for summary. Holding the records' JSON costs
-# about 5 KB each: 450 MB over the 90,000 records here.
-BYTES_PER_RECORD = 120
+# item index (16 an item), verify's pair index (16), the suite's offsets
+# and kinds (12 an item), the item-level analysis. Measured 42 bytes a
+# record for verify and audit, 35 for merge, resume and summary. The
+# design's bar is 64 MiB at 1,000,000 records from a base of about 12: 56
+# bytes a record, and the larger folder's peak projected to a million
+# records must stay under 64 MiB. Holding the records' JSON costs about
+# 5 KB each: 450 MB over the 90,000 records here.
+BYTES_PER_RECORD = 56
+MILLION_MIB = 64
 
 
 def sanitized():
@@ -113,6 +117,10 @@ class MemoryTest(unittest.TestCase):
             self.assertLess(large - small, GROWTH_MIB,
                             "%s: peak RSS grew from %.1f to %.1f MiB, more than %.1f" %
                             (name, small, large, GROWTH_MIB))
+            million = large + (large - small) * (1e6 - SIZES[1]) / (SIZES[1] - SIZES[0])
+            self.assertLess(million, MILLION_MIB,
+                            "%s: %.1f MiB at %d cases projects to %.1f MiB at 1,000,000" %
+                            (name, large, SIZES[1], million))
 
     def each_size(self, name, args_of, ok=(0,)):
         got = [peak_mib(args_of(n), ok) for n in SIZES]
@@ -147,6 +155,20 @@ class MemoryTest(unittest.TestCase):
         self.each_size("report", lambda n: ["report", self.folder(n), "-o",
                                             os.path.join(self.tmp, "rep%d" % n), "--quiet"])
         self.each_size("audit", lambda n: ["audit", self.folder(n), "--no-write"])
+
+    def test_merge(self):
+        # Two shards of the same suite joined: the overlap index and the
+        # merged folder's summary and seal.
+        def shards(n):
+            out = os.path.join(self.tmp, "merged%d" % n)
+            dirs = []
+            for i in range(2):
+                d = "shard%d-%d" % (n, i)
+                args = self.run_args(n, d) + ["--shard", "%d/2" % i]
+                self.assertEqual(harness.parity(args).rc, 0)
+                dirs.append(os.path.join(self.tmp, d))
+            return ["merge", "--quiet", out] + dirs
+        self.each_size("merge", shards)
 
     def test_resume(self):
         # Half the records cut off: the resume reads the half and asks the rest.
