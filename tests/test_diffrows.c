@@ -15,7 +15,7 @@
 #include "parity/common.h"
 #include "parity/report.h"
 #include "parity/result.h"
-#include "evaluator/cli/diff_input.h"
+#include "evaluator/folder/diff_input.h"
 #include "evaluator/folder/diff_scan.h"
 #include "reports/diff.h"
 #include "test_util.h"

@@ -13,7 +13,7 @@
 #include "cmd.h"
 #include "opt.h"
 #include "evaluator/evidence/evidence_int.h"
-#include "diff_input.h"
+#include "evaluator/folder/diff_input.h"
 #include "reports/diff.h"
 #include "reports/verdict.h"
 #include "evaluator/run/resume.h"

@@ -1,12 +1,13 @@
-/* Private to evaluator/cli/cmd_diff.c: the two run folders of a diff read
- * as compact rows (scorers/analysis/diffjoin.h) or, when a record holds
- * what rows do not stand for, as JSON records as before. */
+/* evaluator/folder/: a run folder's records read for parity diff. */
+/* Private: the run folders of a diff (parity diff, the history's drift
+ * test) read as compact rows (scorers/analysis/diffjoin.h) or, when a
+ * record holds what rows do not stand for, as JSON records as before. */
 #ifndef PA_CLI_DIFF_INPUT_H
 #define PA_CLI_DIFF_INPUT_H
 
 #include <stdbool.h>
 
-#include "evaluator/folder/run_dir.h"
+#include "run_dir.h"
 #include "scorers/analysis/diffjoin.h"
 
 struct pa__diff_input {
