@@ -5,16 +5,6 @@
 #include "diff_input.h"
 #include "evaluator/folder/diff_scan.h"
 
-static int open_one(struct pa__diff_input *in, const char *dir, struct pa_err *err)
-{
-        int rc;
-
-        memset(in, 0, sizeof(*in));
-        if ((rc = pa_run_dir_open_bare(&in->dir, dir, NULL, err)))
-                return rc;
-        return pa__diff_scan(&in->dir, &in->rows, &in->regular, err);
-}
-
 /* Pairs are compared by their last record: a resumed run's failed pair was
  * asked again (pa_results_latest). */
 static int keep_latest(struct pa_run_dir *r, struct pa_err *err)
@@ -31,13 +21,34 @@ static int keep_latest(struct pa_run_dir *r, struct pa_err *err)
         return 0;
 }
 
-/* A record the rows do not stand for: both runs are read as JSON, whose
- * memory grows with the records (docs/reports.md). */
-static int as_records(struct pa__diff_input *in, struct pa_err *err)
+/* A record the rows do not stand for: read as JSON, whose memory grows
+ * with the records (docs/reports.md). */
+int pa__diff_input_records(struct pa__diff_input *in, struct pa_err *err)
 {
+        if (!in->regular && in->dir.records)
+                return 0; /* read already */
         pa__diff_side_release(&in->rows);
         in->regular = false;
         return keep_latest(&in->dir, err);
+}
+
+static int open_rows(struct pa__diff_input *in, const char *dir, struct pa_err *err)
+{
+        int rc;
+
+        memset(in, 0, sizeof(*in));
+        if ((rc = pa_run_dir_open_bare(&in->dir, dir, NULL, err)))
+                return rc;
+        return pa__diff_scan(&in->dir, &in->rows, &in->regular, err);
+}
+
+int pa__diff_input_open(struct pa__diff_input *in, const char *dir, struct pa_err *err)
+{
+        int rc = open_rows(in, dir, err);
+
+        if (rc)
+                return rc;
+        return in->regular ? pa__diff_side_ids(&in->rows, err) : pa__diff_input_records(in, err);
 }
 
 int pa__diff_inputs_open(struct pa__diff_input *b, struct pa__diff_input *c, const char *base,
@@ -45,11 +56,11 @@ int pa__diff_inputs_open(struct pa__diff_input *b, struct pa__diff_input *c, con
 {
         int rc;
 
-        if ((rc = open_one(b, base, err)) || (rc = open_one(c, cand, err)))
+        if ((rc = open_rows(b, base, err)) || (rc = open_rows(c, cand, err)))
                 return rc;
         if (!b->regular || !c->regular) {
-                if ((rc = as_records(b, err)) == 0)
-                        rc = as_records(c, err);
+                if ((rc = pa__diff_input_records(b, err)) == 0)
+                        rc = pa__diff_input_records(c, err);
                 return rc;
         }
         if ((rc = pa__diff_side_ids(&b->rows, err)) || (rc = pa__diff_side_ids(&c->rows, err)))

@@ -16,6 +16,12 @@ struct pa__diff_input {
         bool regular;
 };
 
+/* Opens one folder: its rows and items' ids when regular, else its
+ * records that count (dir.records, pa_results_latest). */
+int pa__diff_input_open(struct pa__diff_input *in, const char *dir, struct pa_err *err);
+/* The folder's records that count as JSON (dir.records), its rows
+ * released: for a diff against a folder that is not regular. */
+int pa__diff_input_records(struct pa__diff_input *in, struct pa_err *err);
 /* Opens both folders; both are regular, or neither (then dir.records
  * holds each run's records that count, pa_results_latest). */
 int pa__diff_inputs_open(struct pa__diff_input *b, struct pa__diff_input *c, const char *base,
