@@ -328,20 +328,20 @@ static int make_conf(const struct opts *o, const json_t *cand_manifest, struct p
 }
 
 /* The analysed summary of a run's records (only those shared with the
- * other run when the suites differ): from its rows when j, the same. */
+ * other run when the suites differ: the pairs j): from its rows when
+ * given, the same. */
 static int summarise(const struct pa_run_dir *r, const struct pa_run_dir *other, bool shared_only,
-                     const struct pa__diff_join *j, int side, const struct pa_analysis_conf *c,
-                     json_t **out, struct pa_err *err)
+                     const struct pa_table *rows, const struct pa__diff_join *j, int side,
+                     const struct pa_analysis_conf *c, json_t **out, struct pa_err *err)
 {
         const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
         struct pa_table t;
         json_t *recs;
         int rc;
 
-        if (j && !shared_only)
-                return pa_summary_analyse_table(&r->suite, side ? &j->c->t : &j->b->t, id, c, out,
-                                                err);
-        if (j) {
+        if (rows && !shared_only)
+                return pa_summary_analyse_table(&r->suite, rows, id, c, out, err);
+        if (rows) {
                 if (pa__diff_join_shared(j, side, &t))
                         return pa_errf(err, PA_ENOMEM, "out of memory");
                 rc = pa_summary_analyse_table(&r->suite, &t, id, c, out, err);
@@ -552,12 +552,16 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
         if (rc >= 0)
                 goto out;
         rc = 2;
-        if (j && pa__diff_join_build(&ib->rows, &ic->rows, !differ, j, &err))
+        /* The summaries of two suites need the pairs; of one, not: then the
+         * pairs come after them, not held while they are analysed. */
+        if (j && differ && pa__diff_join_build(&ib->rows, &ic->rows, false, j, &err))
+                goto fail;
+        if (summarise(b, c, differ, j ? &ib->rows.t : NULL, j, 0, &conf.analysis, &sb, &err) ||
+            summarise(c, b, differ, j ? &ic->rows.t : NULL, j, 1, &conf.analysis, &sc, &err))
+                goto fail;
+        if (j && !differ && pa__diff_join_build(&ib->rows, &ic->rows, true, j, &err))
                 goto fail;
         rb.join = rc_.join = j;
-        if (summarise(b, c, differ, j, 0, &conf.analysis, &sb, &err) ||
-            summarise(c, b, differ, j, 1, &conf.analysis, &sc, &err))
-                goto fail;
         rb.summary = sb;
         rc_.summary = sc;
         /* Each prepends to the verdict: the incomplete input is said first. */

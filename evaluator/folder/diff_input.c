@@ -3,6 +3,7 @@
 
 #include "parity/result.h"
 #include "diff_input.h"
+#include "suite_copy.h"
 #include "evaluator/folder/diff_scan.h"
 
 /* Pairs are compared by their last record: a resumed run's failed pair was
@@ -32,19 +33,43 @@ int pa__diff_input_records(struct pa__diff_input *in, struct pa_err *err)
         return keep_latest(&in->dir, err);
 }
 
-static int open_rows(struct pa__diff_input *in, const char *dir, struct pa_err *err)
+/* s (may be NULL) stands for the folder's suite copy. */
+static int open_rows(struct pa__diff_input *in, const char *dir, const struct pa_suite *s,
+                     struct pa_err *err)
 {
         int rc;
 
         memset(in, 0, sizeof(*in));
-        if ((rc = pa_run_dir_open_bare(&in->dir, dir, NULL, err)))
+        if ((rc = pa_run_dir_open_bare(&in->dir, dir, s, err)))
                 return rc;
         return pa__diff_scan(&in->dir, &in->rows, &in->regular, err);
 }
 
+/* b's suite when the manifest of the folder dir names the same suite
+ * file and items (the folders verified: their copies are those bytes), so
+ * one copy is held; else NULL. */
+static const struct pa_suite *same_suite(const struct pa__diff_input *b, const char *dir)
+{
+        struct pa_err err = {{0}};
+        json_t *m = NULL;
+        const json_t *ms;
+        const char *sha, *items;
+        bool same;
+
+        if (pa__manifest_read(dir, &m, &err))
+                return NULL; /* said again when the folder is opened */
+        ms = json_object_get(m, "suite");
+        sha = json_string_value(json_object_get(ms, "sha256"));
+        items = json_string_value(json_object_get(ms, "items_sha256"));
+        same = sha && !strcmp(sha, b->dir.suite.sha256) &&
+               !strcmp(items ? items : "", b->dir.suite.items_sha256);
+        json_decref(m);
+        return same ? &b->dir.suite : NULL;
+}
+
 int pa__diff_input_open(struct pa__diff_input *in, const char *dir, struct pa_err *err)
 {
-        int rc = open_rows(in, dir, err);
+        int rc = open_rows(in, dir, NULL, err);
 
         if (rc)
                 return rc;
@@ -56,16 +81,20 @@ int pa__diff_inputs_open(struct pa__diff_input *b, struct pa__diff_input *c, con
 {
         int rc;
 
-        if ((rc = open_rows(b, base, err)) || (rc = open_rows(c, cand, err)))
+        if ((rc = open_rows(b, base, NULL, err)) ||
+            (rc = open_rows(c, cand, same_suite(b, cand), err)))
                 return rc;
         if (!b->regular || !c->regular) {
                 if ((rc = pa__diff_input_records(b, err)) == 0)
                         rc = pa__diff_input_records(c, err);
                 return rc;
         }
-        if ((rc = pa__diff_side_ids(&b->rows, err)) || (rc = pa__diff_side_ids(&c->rows, err)))
+        if ((rc = pa__diff_side_ids(&b->rows, err)))
                 return rc;
-        return 0;
+        /* One suite: one list of ids. */
+        if (c->dir.suite_borrowed)
+                return pa__diff_side_ids_of(&c->rows, &b->rows);
+        return pa__diff_side_ids(&c->rows, err);
 }
 
 void pa__diff_input_release(struct pa__diff_input *in)

@@ -48,13 +48,24 @@ int pa__diff_side_ids(struct pa__diff_side *side, struct pa_err *err)
         return rc == PA_ENOMEM ? pa_errf(err, rc, "out of memory") : rc;
 }
 
+int pa__diff_side_ids_of(struct pa__diff_side *side, const struct pa__diff_side *of)
+{
+        side->ids = of->ids;
+        side->id_at = of->id_at;
+        side->ids_borrowed = true;
+        return 0;
+}
+
 void pa__diff_side_release(struct pa__diff_side *side)
 {
         if (!side)
                 return;
         pa_table_release(&side->t);
-        free(side->ids);
-        free(side->id_at);
+        if (!side->ids_borrowed) {
+                free(side->ids);
+                free(side->id_at);
+        }
+        side->ids_borrowed = false;
         side->ids = NULL;
         side->id_at = NULL;
 }

@@ -25,10 +25,14 @@ struct pa__diff_side {
                                      record failed ("error" not null) */
         char *ids;                /* owned: every item's id, NUL-terminated, in item order */
         uint32_t *id_at;          /* owned: offset of item i's id in ids */
+        bool ids_borrowed;        /* ids and id_at are another side's */
 };
 
 /* Loads every item's id of side->s into ids / id_at. */
 int pa__diff_side_ids(struct pa__diff_side *side, struct pa_err *err);
+/* The ids of another side of the same suite (borrowed: it must outlive
+ * side). */
+int pa__diff_side_ids_of(struct pa__diff_side *side, const struct pa__diff_side *of);
 void pa__diff_side_release(struct pa__diff_side *side);
 
 static inline const char *pa__diff_item_id(const struct pa__diff_side *d, size_t item)
