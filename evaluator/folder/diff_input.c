@@ -89,6 +89,15 @@ int pa__diff_inputs_open(struct pa__diff_input *b, struct pa__diff_input *c, con
                         rc = pa__diff_input_records(c, err);
                 return rc;
         }
+        return 0;
+}
+
+int pa__diff_inputs_ids(struct pa__diff_input *b, struct pa__diff_input *c, struct pa_err *err)
+{
+        int rc;
+
+        if (!b->regular || b->rows.ids)
+                return 0;
         if ((rc = pa__diff_side_ids(&b->rows, err)))
                 return rc;
         /* One suite: one list of ids. */

@@ -26,6 +26,9 @@ int pa__diff_input_records(struct pa__diff_input *in, struct pa_err *err);
  * holds each run's records that count, pa_results_latest). */
 int pa__diff_inputs_open(struct pa__diff_input *b, struct pa__diff_input *c, const char *base,
                          const char *cand, struct pa_err *err);
+/* The items' ids of both (regular) folders, which the pairs need: read
+ * apart, after the summaries when the suites are the same. */
+int pa__diff_inputs_ids(struct pa__diff_input *b, struct pa__diff_input *c, struct pa_err *err);
 void pa__diff_input_release(struct pa__diff_input *in);
 
 /* The (case, sample) pairs both runs hold and those of them a failed
