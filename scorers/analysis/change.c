@@ -166,9 +166,9 @@ static const char *row_label(const json_t *entry, const struct pa__diff_side *d,
  * base's items for a candidate item the base lacks. */
 static size_t unified(const struct pa__diff_join *j, int run, uint32_t item)
 {
-        if (run == 0)
-                return item;
-        return j->base_item[item] != PA_DIFF_NONE ? j->base_item[item] : j->b->s->n_items + item;
+        uint32_t b = run ? pa__diff_base_item(j, item) : item;
+
+        return b != PA_DIFF_NONE ? b : j->b->s->n_items + item;
 }
 
 static int tally_rows(struct tally *t, const struct pa__diff_join *j, int run)
@@ -204,7 +204,8 @@ static int tally_rows(struct tally *t, const struct pa__diff_join *j, int run)
 
 static int tally_join(struct tally *t, const struct pa__diff_join *j)
 {
-        size_t n = j->b->s->n_items + j->c->s->n_items;
+        /* One suite: the candidate's items are the base's. */
+        size_t n = j->b->s->n_items + (j->same_suite ? 0 : j->c->s->n_items);
 
         if (!(t->local = malloc((n ? n : 1) * sizeof(*t->local))))
                 return PA_ENOMEM;

@@ -149,9 +149,9 @@ static void join_case(struct pa__diff_join *j, const struct order *ob, const uin
 {
         size_t x = 0, y = 0;
 
-        for (size_t i = 0; i < nb; i++)
+        for (size_t i = 0; j->b_shared && i < nb; i++)
                 j->b_shared[vb[i]] = 1;
-        for (size_t i = 0; i < nc; i++)
+        for (size_t i = 0; j->c_shared && i < nc; i++)
                 j->c_shared[vc[i]] = 1;
         while (x < nb && y < nc) {
                 uint32_t sb = pa_table_sample(&ob->d->t, vb[x]),
@@ -208,15 +208,16 @@ static int map_items(struct pa__diff_join *j, struct pa_err *err)
 {
         const struct pa_suite *sc = j->c->s;
         struct pa__item_index idx = {0};
-        int rc = 0;
+        int rc;
 
+        if (j->same_suite)
+                return 0; /* each item is its own */
         if (!(j->base_item = malloc((sc->n_items ? sc->n_items : 1) * sizeof(uint32_t))))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        if (!j->same_suite && (rc = pa__item_index_build(j->b->s, &idx, err)))
+        if ((rc = pa__item_index_build(j->b->s, &idx, err)))
                 return rc;
         for (size_t i = 0; i < sc->n_items; i++) {
-                long at =
-                    j->same_suite ? (long)i : pa__item_index_find(&idx, pa__diff_item_id(j->c, i));
+                long at = pa__item_index_find(&idx, pa__diff_item_id(j->c, i));
 
                 j->base_item[i] = at < 0 ? PA_DIFF_NONE : (uint32_t)at;
         }
@@ -234,8 +235,8 @@ int pa__diff_join_build(const struct pa__diff_side *b, const struct pa__diff_sid
 
         *j = (struct pa__diff_join){.b = b, .c = c, .same_suite = same_suite};
         if (!(j->match = malloc((b->t.n ? b->t.n : 1) * sizeof(*j->match))) ||
-            !(j->b_shared = calloc(b->t.n ? b->t.n : 1, 1)) ||
-            !(j->c_shared = calloc(c->t.n ? c->t.n : 1, 1)))
+            (!same_suite && (!(j->b_shared = calloc(b->t.n ? b->t.n : 1, 1)) ||
+                             !(j->c_shared = calloc(c->t.n ? c->t.n : 1, 1)))))
                 goto out;
         for (size_t r = 0; r < b->t.n; r++)
                 j->match[r] = PA_DIFF_NONE;
@@ -279,6 +280,8 @@ int pa__diff_join_shared(const struct pa__diff_join *j, int side, struct pa_tabl
         const uint8_t *keep = side ? j->c_shared : j->b_shared;
 
         pa_table_init(out, d->t.nsc);
+        if (!keep)
+                return PA_EINVAL;
         for (size_t r = 0; r < d->t.n; r++)
                 if (keep[r] && pa_table_add(out, d->t.item[r], d->t.variant[r],
                                             pa_table_sample(&d->t, r), d->t.v + r * d->t.nsc)) {

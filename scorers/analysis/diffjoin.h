@@ -54,7 +54,8 @@ int pa__diff_case_id(const struct pa__diff_side *d, size_t r, char out[17]);
 struct pa__diff_join {
         const struct pa__diff_side *b, *c;
         bool same_suite;
-        uint32_t *match;     /* per base row: the candidate's row of its (case, sample) */
+        uint32_t *match; /* per base row: the candidate's row of its (case, sample) */
+        /* Two suites only (NULL for one: every item is its own): */
         uint8_t *b_shared;   /* per base row: 1 when the candidate has its case */
         uint8_t *c_shared;   /* per candidate row: 1 when the base has its case */
         uint32_t *base_item; /* per candidate item: the base's item of that id, or NONE */
@@ -62,11 +63,17 @@ struct pa__diff_join {
         uint64_t pairs, only_b, only_c;          /* (case, sample) keys */
 };
 
+/* The base's item of the candidate's item of that id, or NONE. */
+static inline uint32_t pa__diff_base_item(const struct pa__diff_join *j, uint32_t item)
+{
+        return j->base_item ? j->base_item[item] : item;
+}
+
 int pa__diff_join_build(const struct pa__diff_side *b, const struct pa__diff_side *c,
                         bool same_suite, struct pa__diff_join *j, struct pa_err *err);
 void pa__diff_join_release(struct pa__diff_join *j);
 /* The rows of side (0 base, 1 candidate) whose case the other run has, as
- * a new table (the summary of a diff of two suites). */
+ * a new table (the summary of a diff of two suites; PA_EINVAL for one). */
 int pa__diff_join_shared(const struct pa__diff_join *j, int side, struct pa_table *out);
 
 #endif

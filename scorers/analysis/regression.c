@@ -293,7 +293,8 @@ static int pair_rows(const struct pa__diff_join *j, size_t rb, size_t rc, uint32
 {
         const struct pa_suite *sb = j->b->s, *sc = j->c->s;
         uint32_t ib = j->b->t.item[rb], ic = j->c->t.item[rc];
-        const char *ob = row_scorer(sb, ib, sb, ib), *oc = row_scorer(sc, ic, sb, j->base_item[ic]);
+        const char *ob = row_scorer(sb, ib, sb, ib),
+                   *oc = row_scorer(sc, ic, sb, pa__diff_base_item(j, ic));
         signed char vb, vc;
         struct dom *g;
         size_t k;
