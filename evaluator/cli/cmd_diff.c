@@ -495,7 +495,7 @@ static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c,
         long long n[4];
         char *lead = NULL, *redone = NULL;
         bool nothing;
-        int rc;
+        int rc = 0;
 
         if (j)
                 pa__diff_join_dropped(j, n);
