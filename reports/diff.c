@@ -11,10 +11,19 @@
 #include "diff.h"
 #include "diff_int.h"
 #include "evaluator/util/util.h"
+#include "scorers/analysis/diffjoin.h"
 #include "scorers/analysis/diffstat.h"
 #include "verdict.h"
 
-static json_t *run_json(const struct pa_diff_run *r)
+/* The records that count of run r (0 base, 1 candidate). */
+static size_t records_of(const struct pa_diff_run *r, int side)
+{
+        if (r->join)
+                return side ? r->join->c->t.n : r->join->b->t.n;
+        return json_array_size(r->records);
+}
+
+static json_t *run_json(const struct pa_diff_run *r, int side)
 {
         char model[PA_MODEL_NAME];
         const json_t *m = r->manifest, *s = json_object_get(m, "suite");
@@ -27,7 +36,7 @@ static json_t *run_json(const struct pa_diff_run *r)
             json_object_get(s, "id"), "version", json_object_get(s, "version"), "sha256",
             json_object_get(s, "sha256"), "items_sha256", json_object_get(s, "items_sha256"),
             "engine", json_object_get(json_object_get(m, "engine"), "name"), "model",
-            pa__model_of(m, model), "records", (json_int_t)json_array_size(r->records), "samples",
+            pa__model_of(m, model), "records", (json_int_t)records_of(r, side), "samples",
             json_object_get(p, "samples"), "comparisons", json_object_get(a, "comparisons"),
             "findings", (json_int_t)json_array_size(json_object_get(r->summary, "findings")));
 }
@@ -112,16 +121,40 @@ static const char *fingerprint(const json_t *manifest)
         return json_string_value(json_object_get(json_object_get(id, "fingerprint"), "sha256"));
 }
 
+/* Distinct case ids: of each run and shared. */
+static int case_counts(const struct pa_diff_run *b, const struct pa_diff_run *c, json_int_t n[3])
+{
+        json_t *ib, *ic, *v;
+        const char *key;
+
+        if (b->join) {
+                n[0] = (json_int_t)b->join->cases_b;
+                n[1] = (json_int_t)b->join->cases_c;
+                n[2] = (json_int_t)b->join->cases_shared;
+                return 0;
+        }
+        ib = case_set(b->records);
+        ic = case_set(c->records);
+        n[2] = 0;
+        json_object_foreach(ib, key, v)
+        {
+                n[2] += json_object_get(ic, key) != NULL;
+        }
+        n[0] = (json_int_t)json_object_size(ib);
+        n[1] = (json_int_t)json_object_size(ic);
+        json_decref(ib);
+        json_decref(ic);
+        return ib && ic ? 0 : PA_ENOMEM;
+}
+
 static json_t *comparability(const struct pa_diff_run *b, const struct pa_diff_run *c)
 {
         char mb[PA_MODEL_NAME], mc[PA_MODEL_NAME];
         const char *fb = fingerprint(b->manifest), *fc = fingerprint(c->manifest);
         const json_t *sb = json_object_get(b->manifest, "suite"),
                      *sc = json_object_get(c->manifest, "suite");
-        json_t *ib = case_set(b->records), *ic = case_set(c->records), *settings = json_array(), *v;
-        json_t *out = NULL;
-        const char *key;
-        size_t shared = 0;
+        json_t *settings = json_array(), *out = NULL;
+        json_int_t n[3];
         bool same_suite =
             json_equal(json_object_get(sb, "sha256"), json_object_get(sc, "sha256")) &&
             json_equal(json_object_get(sb, "items_sha256") ? json_object_get(sb, "items_sha256")
@@ -129,23 +162,17 @@ static json_t *comparability(const struct pa_diff_run *b, const struct pa_diff_r
                        json_object_get(sc, "items_sha256") ? json_object_get(sc, "items_sha256")
                                                            : json_null());
 
-        if (!ib || !ic || !settings || changed_settings(b->manifest, c->manifest, settings))
+        if (!settings || case_counts(b, c, n) ||
+            changed_settings(b->manifest, c->manifest, settings))
                 goto out;
-        json_object_foreach(ib, key, v)
-        {
-                shared += json_object_get(ic, key) != NULL;
-        }
-        out =
-            json_pack("{s:b, s:{s:I, s:I, s:I}, s:b, s:{s:s?, s:s?}, s:o, s:O, s:[]}", "same_suite",
-                      same_suite, "cases", "base", (json_int_t)json_object_size(ib), "candidate",
-                      (json_int_t)json_object_size(ic), "shared", (json_int_t)shared, "same_model",
-                      !strcmp(pa__model_of(b->manifest, mb), pa__model_of(c->manifest, mc)),
-                      "fingerprint", "base", fb, "candidate", fc, "same_fingerprint",
-                      fb && fc ? json_boolean(!strcmp(fb, fc)) : json_null(), "settings_changed",
-                      settings, "notes");
+        out = json_pack("{s:b, s:{s:I, s:I, s:I}, s:b, s:{s:s?, s:s?}, s:o, s:O, s:[]}",
+                        "same_suite", same_suite, "cases", "base", n[0], "candidate", n[1],
+                        "shared", n[2], "same_model",
+                        !strcmp(pa__model_of(b->manifest, mb), pa__model_of(c->manifest, mc)),
+                        "fingerprint", "base", fb, "candidate", fc, "same_fingerprint",
+                        fb && fc ? json_boolean(!strcmp(fb, fc)) : json_null(), "settings_changed",
+                        settings, "notes");
 out:
-        json_decref(ib);
-        json_decref(ic);
         json_decref(settings);
         return out;
 }
@@ -261,7 +288,8 @@ static int diff_stats(const struct pa_diff_run *b, const struct pa_diff_run *c,
         size_t i, tests;
         int r;
 
-        if ((r = pa__reg_collect(b->suite, b->records, c->records, &reg, err)))
+        if ((r = b->join ? pa__reg_collect_join(b->join, &reg, err)
+                         : pa__reg_collect(b->suite, b->records, c->records, &reg, err)))
                 return r;
         tests = pa__reg_tests(reg) + pa__changes_count(b->summary, c->summary);
         pa__family_init(&fam, &rc, tests);
@@ -269,7 +297,10 @@ static int diff_stats(const struct pa_diff_run *b, const struct pa_diff_run *c,
         rc.min_diff = conf->max_drop;
         r = pa__reg_json(reg, &rc, &fam, &regj);
         pa__reg_free(reg);
-        if (r == 0)
+        if (r == 0 && b->join)
+                r = pa__changes_build_join(b->join, b->summary, c->summary, &conf->analysis, &fam,
+                                           &dis);
+        else if (r == 0)
                 r = pa__changes_build(b->records, c->records, b->summary, c->summary,
                                       &conf->analysis, &fam, &dis);
         if (r == 0)
@@ -477,19 +508,21 @@ int pa__diff_build(const struct pa_diff_run *base, const struct pa_diff_run *can
                    const struct pa_diff_conf *c, json_t **out, struct pa_err *err)
 {
         json_t *diff = NULL, *part = NULL;
+        size_t max_flipped = c->max_flipped ? c->max_flipped : PA_DIFF_MAX_FLIPPED;
         int rc = PA_ENOMEM;
 
         *out = NULL;
         diff = json_pack("{s:i, s:{s:s, s:s}, s:o, s:o, s:o, s:o}", "parity_diff", PA_DIFF_VERSION,
-                         "tool", "name", "parity", "version", PA_VERSION, "base", run_json(base),
-                         "candidate", run_json(cand), "thresholds", thresholds_json(c),
+                         "tool", "name", "parity", "version", PA_VERSION, "base", run_json(base, 0),
+                         "candidate", run_json(cand, 1), "thresholds", thresholds_json(c),
                          "comparability", comparability(base, cand));
         if (!diff)
                 goto fail;
         if ((rc = diff_stats(base, cand, c, diff, err)))
                 goto fail;
-        if ((rc = pa__diff_flipped(base->records, cand->records,
-                                   c->max_flipped ? c->max_flipped : PA_DIFF_MAX_FLIPPED, &part)) ||
+        if ((rc = base->join
+                      ? pa__diff_flipped_join(base->join, max_flipped, &part, err)
+                      : pa__diff_flipped(base->records, cand->records, max_flipped, &part)) ||
             (rc = json_object_set_new(diff, "flipped", part) ? PA_ENOMEM : 0) ||
             (rc = finish(diff, c)))
                 goto fail;

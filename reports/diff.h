@@ -24,8 +24,11 @@ struct pa_diff_run {
         const char *label;            /* the folder as given on the command line */
         const json_t *manifest;       /* manifest.json */
         const struct pa_suite *suite; /* the folder's suite copy */
-        const json_t *records;        /* every record of results.jsonl */
+        const json_t *records;        /* every record that counts, or NULL with join */
         const json_t *summary;        /* the analysed summary of the shared cases */
+        /* Both runs' rows paired (scorers/analysis/diffjoin.h), the same in
+         * both runs, read instead of records: a few bytes a record. */
+        const struct pa__diff_join *join;
 };
 
 struct pa_diff_conf {
@@ -38,7 +41,8 @@ struct pa_diff_conf {
         const json_t *thresholds; /* {"file", "sha256", "content"} of --thresholds, or NULL */
 };
 
-/* Builds diff.json's object. Records are paired by (case_id, sample); see
+/* Builds diff.json's object. Records (or the join's rows) are paired by
+ * (case_id, sample); the same object from either; see
  * docs/reports.md for every field. *out is a new reference. */
 int pa__diff_build(const struct pa_diff_run *base, const struct pa_diff_run *cand,
                    const struct pa_diff_conf *c, json_t **out, struct pa_err *err);

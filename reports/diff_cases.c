@@ -99,6 +99,21 @@ static json_t *flip_json(const struct flip *f)
                          "candidate", side(f->c, scorer));
 }
 
+json_t *pa__diff_flip_json(const json_t *b, const json_t *c)
+{
+        const struct flip f = {
+            .b = b,
+            .c = c,
+            .domain =
+                json_is_string(json_object_get(b, "domain")) ? pa__str(b, "domain") : "general",
+            .item = pa__str(b, "item_id"),
+            .id = pa__str(b, "case_id"),
+            .sample = (long long)json_integer_value(json_object_get(b, "sample")),
+        };
+
+        return flip_json(&f);
+}
+
 static const char *record_key(const json_t *rec, char *buf, size_t n)
 {
         const char *id = json_string_value(json_object_get(rec, "case_id"));

@@ -8,9 +8,20 @@
 
 #include <jansson.h>
 
+#include "parity/common.h"
+
 /* diff.json's "flipped": the paired records whose score changed, the first
  * max of them (sorted by domain, item, case, sample) with both answers.
  * *out is a new reference. */
 int pa__diff_flipped(const json_t *base, const json_t *cand, size_t max, json_t **out);
+
+/* The same from the rows of a join (scorers/analysis/diffjoin.h): every
+ * flip counted, the first max read back from the folders' results.jsonl
+ * (reports/diff_flips.c). */
+struct pa__diff_join;
+int pa__diff_flipped_join(const struct pa__diff_join *j, size_t max, json_t **out,
+                          struct pa_err *err);
+/* One listed flip of diff.json from its base and candidate records. */
+json_t *pa__diff_flip_json(const json_t *b, const json_t *c);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "opt.h"
 #include "evaluator/evidence/evidence_int.h"
+#include "evaluator/folder/diff_input.h"
 #include "reports/diff.h"
 #include "reports/verdict.h"
 #include "evaluator/run/resume.h"
@@ -327,19 +328,30 @@ static int make_conf(const struct opts *o, const json_t *cand_manifest, struct p
 }
 
 /* The analysed summary of a run's records (only those shared with the
- * other run when the suites differ). */
+ * other run when the suites differ: the pairs j): from its rows when
+ * given, the same. */
 static int summarise(const struct pa_run_dir *r, const struct pa_run_dir *other, bool shared_only,
+                     const struct pa_table *rows, const struct pa__diff_join *j, int side,
                      const struct pa_analysis_conf *c, json_t **out, struct pa_err *err)
 {
-        json_t *recs =
-            shared_only ? pa__diff_shared(r->records, other->records) : json_incref(r->records);
+        const char *id = json_string_value(json_object_get(r->manifest, "run_id"));
+        struct pa_table t;
+        json_t *recs;
         int rc;
 
+        if (rows && !shared_only)
+                return pa_summary_analyse_table(&r->suite, rows, id, c, out, err);
+        if (rows) {
+                if (pa__diff_join_shared(j, side, &t))
+                        return pa_errf(err, PA_ENOMEM, "out of memory");
+                rc = pa_summary_analyse_table(&r->suite, &t, id, c, out, err);
+                pa_table_release(&t);
+                return rc;
+        }
+        recs = shared_only ? pa__diff_shared(r->records, other->records) : json_incref(r->records);
         if (!recs)
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        rc = pa_summary_analyse(&r->suite, recs,
-                                json_string_value(json_object_get(r->manifest, "run_id")), c, out,
-                                err);
+        rc = pa_summary_analyse(&r->suite, recs, id, c, out, err);
         json_decref(recs);
         return rc;
 }
@@ -437,7 +449,7 @@ static bool failed(const json_t *rec)
 
 /* The (case, sample) pairs both runs hold, and those of them a failed
  * answer on either side drops from every comparison. */
-static int count_dropped(const json_t *base, const json_t *cand, json_int_t n[4])
+static int count_dropped(const json_t *base, const json_t *cand, long long n[4])
 {
         json_t *seen = json_object(), *rec;
         char key[64];
@@ -475,21 +487,24 @@ static int count_dropped(const json_t *base, const json_t *cand, json_int_t n[4]
 /* diff.json's "dropped", said first in the verdict when any pair was
  * dropped: a comparison over fewer pairs is never silent. 1: nothing was
  * left to compare. */
-static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c, json_t *diff,
-                       struct pa_err *err)
+static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c,
+                       const struct pa__diff_join *j, json_t *diff, struct pa_err *err)
 {
         json_t *verdict = json_object_get(diff, "verdict");
         const char *text = json_string_value(json_object_get(verdict, "text"));
-        json_int_t n[4];
+        long long n[4];
         char *lead = NULL, *redone = NULL;
         bool nothing;
-        int rc;
+        int rc = 0;
 
-        if ((rc = count_dropped(b->records, c->records, n)) ||
+        if (j)
+                pa__diff_join_dropped(j, n);
+        if ((!j && (rc = count_dropped(b->records, c->records, n))) ||
             json_object_set_new(diff, "dropped",
-                                json_pack("{s:I, s:I, s:I, s:I}", "shared_pairs", n[0], "dropped",
-                                          n[1], "failed_in_base", n[2], "failed_in_candidate",
-                                          n[3])))
+                                json_pack("{s:I, s:I, s:I, s:I}", "shared_pairs", (json_int_t)n[0],
+                                          "dropped", (json_int_t)n[1], "failed_in_base",
+                                          (json_int_t)n[2], "failed_in_candidate",
+                                          (json_int_t)n[3])))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         nothing = n[1] == n[0]; /* no shared pair, or every one dropped */
         if ((!n[1] && !nothing) || !text)
@@ -516,10 +531,12 @@ static int add_dropped(const struct pa_run_dir *b, const struct pa_run_dir *c, j
         return rc ? rc : nothing;
 }
 
-static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_dir *c)
+static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__diff_input *ic)
 {
+        struct pa_run_dir *b = &ib->dir, *c = &ic->dir;
         struct pa_err err = {{0}};
         struct pa_diff_conf conf;
+        struct pa__diff_join join = {0}, *j = ib->regular ? &join : NULL;
         json_t *record = NULL, *sb = NULL, *sc = NULL, *diff = NULL;
         struct pa_diff_run rb = {
             .label = o->base, .manifest = b->manifest, .suite = &b->suite, .records = b->records};
@@ -535,14 +552,25 @@ static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_di
         if (rc >= 0)
                 goto out;
         rc = 2;
-        if (summarise(b, c, differ, &conf.analysis, &sb, &err) ||
-            summarise(c, b, differ, &conf.analysis, &sc, &err))
+        /* The summaries of two suites need the pairs; of one, not: then the
+         * pairs come after them, not held while they are analysed. */
+        if (j && differ &&
+            (pa__diff_inputs_ids(ib, ic, &err) ||
+             pa__diff_join_build(&ib->rows, &ic->rows, false, j, &err)))
                 goto fail;
+        if (summarise(b, c, differ, j ? &ib->rows.t : NULL, j, 0, &conf.analysis, &sb, &err) ||
+            summarise(c, b, differ, j ? &ic->rows.t : NULL, j, 1, &conf.analysis, &sc, &err))
+                goto fail;
+        if (j && !differ &&
+            (pa__diff_inputs_ids(ib, ic, &err) ||
+             pa__diff_join_build(&ib->rows, &ic->rows, true, j, &err)))
+                goto fail;
+        rb.join = rc_.join = j;
         rb.summary = sb;
         rc_.summary = sc;
         /* Each prepends to the verdict: the incomplete input is said first. */
         if (pa__diff_build(&rb, &rc_, &conf, &diff, &err) ||
-            (nothing = add_dropped(b, c, diff, &err)) < 0 || add_inputs(o, b, c, diff, &err))
+            (nothing = add_dropped(b, c, j, diff, &err)) < 0 || add_inputs(o, b, c, diff, &err))
                 goto fail;
         if (!(dir = o->out ? strdup(o->out) : default_dir(b, c))) {
                 pa_errf(&err, PA_ENOMEM, "out of memory");
@@ -567,6 +595,7 @@ static int run_diff(const struct opts *o, struct pa_run_dir *b, struct pa_run_di
 fail:
         rc = pa__fail(err.msg[0] ? err.msg : "diff failed");
 out:
+        pa__diff_join_release(&join);
         free(dir);
         json_decref(diff);
         json_decref(sb);
@@ -618,28 +647,10 @@ static int check_complete(const struct opts *o, const char *which, const struct 
         return PA_EXIT_INCOMPLETE;
 }
 
-/* Pairs are compared by their last record: a resumed run's failed pair was
- * asked again (pa_results_latest). */
-static int keep_latest(struct pa_run_dir *r, struct pa_err *err)
-{
-        json_t *latest;
-        int rc;
-
-        /* The diff still pairs records as JSON: memory grows with them
-         * (bench/README.md); the folder readers keep only the table. */
-        if (!r->records && (rc = pa_run_dir_load_records(r, err)))
-                return rc;
-        if (!(latest = pa_results_latest(r->records)))
-                return pa_errf(err, PA_ENOMEM, "out of memory");
-        json_decref(r->records);
-        r->records = latest;
-        return 0;
-}
-
 int pa__cmd_diff(int argc, char **argv)
 {
         struct opts o;
-        struct pa_run_dir b = {0}, c = {0};
+        struct pa__diff_input b = {0}, c = {0};
         struct pa_err err = {{0}};
         char *base = NULL;
         int rc = parse(argc, argv, &o);
@@ -653,14 +664,13 @@ int pa__cmd_diff(int argc, char **argv)
         if ((rc = check_intact("base", o.base)) >= 0 ||
             (rc = check_intact("candidate", o.cand)) >= 0)
                 goto out;
-        if (pa_run_dir_open(&b, o.base, &err) || pa_run_dir_open(&c, o.cand, &err) ||
-            keep_latest(&b, &err) || keep_latest(&c, &err))
+        if (pa__diff_inputs_open(&b, &c, o.base, o.cand, &err))
                 rc = pa__fail(err.msg[0] ? err.msg : "cannot open the run folders");
-        else if ((rc = check_complete(&o, "base", &b)) < 0 &&
-                 (rc = check_complete(&o, "candidate", &c)) < 0)
+        else if ((rc = check_complete(&o, "base", &b.dir)) < 0 &&
+                 (rc = check_complete(&o, "candidate", &c.dir)) < 0)
                 rc = run_diff(&o, &b, &c);
-        pa_run_dir_release(&b);
-        pa_run_dir_release(&c);
+        pa__diff_input_release(&b);
+        pa__diff_input_release(&c);
 out:
         free(base);
         return rc;

@@ -73,6 +73,25 @@ static int read_table(struct pa_run_dir *r, const char *path, struct pa_err *err
         return rc;
 }
 
+int pa_run_dir_open_bare(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
+                         struct pa_err *err)
+{
+        int rc = PA_ENOMEM;
+
+        memset(r, 0, sizeof(*r));
+        if (!(r->dir = strdup(dir)))
+                return pa_errf(err, rc, "out of memory");
+        if ((rc = pa__manifest_read(dir, &r->manifest, err)))
+                return in_folder(dir, rc, err);
+        if (s) {
+                r->suite = *s;
+                r->suite_borrowed = true;
+        } else if ((rc = pa__suite_copy_load(dir, r->manifest, &r->suite, err))) {
+                return in_folder(dir, rc, err);
+        }
+        return 0;
+}
+
 int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
                          struct pa_err *err)
 {

@@ -33,6 +33,10 @@ int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);
  * r) standing for the folder's copy, which is not loaded again. */
 int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
                          struct pa_err *err);
+/* Only the manifest and the suite (s borrowed when not NULL): the records
+ * are the caller's to read (parity diff: evaluator/folder/diff_scan.c). */
+int pa_run_dir_open_bare(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
+                         struct pa_err *err);
 void pa_run_dir_release(struct pa_run_dir *r);
 /* Reads every record's JSON into r->records (all of them, in file order);
  * memory grows with the records: only for what needs the answers

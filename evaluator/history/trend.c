@@ -10,6 +10,7 @@
 #include "parity/result.h"
 #include "parity/stats.h"
 #include "trend.h"
+#include "evaluator/folder/diff_input.h"
 #include "evaluator/folder/run_dir.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
@@ -113,16 +114,16 @@ static int points(struct pa_history *h, json_t *t, struct pa_err *err)
         return rc;
 }
 
-/* One run folder as the tests read it: records (the last of each pair)
- * and summary.json. */
+/* One run folder as the tests read it: its records that count, as rows
+ * (a few bytes each) or as JSON (diff_input.h), and summary.json. */
 struct side {
-        struct pa_run_dir dir;
+        struct pa__diff_input in;
         json_t *summary;
 };
 
 static void side_release(struct side *s)
 {
-        pa_run_dir_release(&s->dir);
+        pa__diff_input_release(&s->in);
         json_decref(s->summary);
         memset(s, 0, sizeof(*s));
 }
@@ -130,13 +131,12 @@ static void side_release(struct side *s)
 static int side_open(struct side *s, const char *path, struct pa_err *err)
 {
         char *p = pa__path_join(path, "summary.json");
-        json_t *latest;
         int rc;
 
         memset(s, 0, sizeof(*s));
         if (!p)
                 return pa_errf(err, PA_ENOMEM, "out of memory");
-        if ((rc = pa_run_dir_open(&s->dir, path, err))) {
+        if ((rc = pa__diff_input_open(&s->in, path, err))) {
                 char why[sizeof(err->msg)];
 
                 /* The index points at folders; a moved one is re-indexed. */
@@ -146,38 +146,56 @@ static int side_open(struct side *s, const char *path, struct pa_err *err)
                         "index where it went with parity history rebuild)",
                         why);
         }
-        /* The drift test pairs answers: it needs the records themselves. */
-        if (rc == 0 && !s->dir.records)
-                rc = pa_run_dir_load_records(&s->dir, err);
-        if (rc == 0 && !(latest = pa_results_latest(s->dir.records)))
-                rc = pa_errf(err, PA_ENOMEM, "out of memory");
-        if (rc == 0) {
-                json_decref(s->dir.records);
-                s->dir.records = latest;
+        if (rc == 0)
                 rc = pa__json_load_regular(p, "summary.json", 0, SUMMARY_MAX, 0, &s->summary, NULL,
                                            err);
-        }
         free(p);
         if (rc)
                 side_release(s);
         return rc;
 }
 
+/* The regression groups and disparity changes of cand against ref, from
+ * their rows when both have them, else from their records. */
+static int collect(struct side *ref, struct side *cand, const struct pa_analysis_conf *c,
+                   struct pa__family *f, json_t **reg, json_t **ch, struct pa_err *err)
+{
+        const struct pa_suite *sr = &ref->in.dir.suite, *sc = &cand->in.dir.suite;
+        struct pa__diff_join j = {0};
+        struct pa__reg *r = NULL;
+        bool rows = ref->in.regular && cand->in.regular;
+        int rc = 0;
+
+        if (!rows && ((rc = pa__diff_input_records(&ref->in, err)) ||
+                      (rc = pa__diff_input_records(&cand->in, err))))
+                return rc;
+        if (rows)
+                rc = pa__diff_join_build(&ref->in.rows, &cand->in.rows,
+                                         !strcmp(sr->sha256, sc->sha256) &&
+                                             !strcmp(sr->items_sha256, sc->items_sha256),
+                                         &j, err);
+        if (rc == 0)
+                rc = rows ? pa__reg_collect_join(&j, &r, err)
+                          : pa__reg_collect(sr, ref->in.dir.records, cand->in.dir.records, &r, err);
+        if (rc == 0 && (rc = pa__reg_json(r, c, f, reg)) == 0)
+                rc = rows ? pa__changes_build_join(&j, ref->summary, cand->summary, c, f, ch)
+                          : pa__changes_build(ref->in.dir.records, cand->in.dir.records,
+                                              ref->summary, cand->summary, c, f, ch);
+        pa__reg_free(r);
+        pa__diff_join_release(&j);
+        return rc;
+}
+
 /* The tests of run k against the reference, into f, their objects
  * recorded in the metrics' tests[k] and in the family's lists. */
-static int test_run(json_t *t, const struct side *ref, const struct side *cand, size_t k,
+static int test_run(json_t *t, struct side *ref, struct side *cand, size_t k,
                     const struct pa_analysis_conf *c, struct pa__family *f, json_t *regs,
                     json_t *dis, struct pa_err *err)
 {
-        struct pa__reg *r = NULL;
         json_t *reg = NULL, *ch = NULL, *o, *e, *g, *m;
         size_t i, j;
-        int rc = pa__reg_collect(&ref->dir.suite, ref->dir.records, cand->dir.records, &r, err);
+        int rc = collect(ref, cand, c, f, &reg, &ch, err);
 
-        if (rc == 0 && (rc = pa__reg_json(r, c, f, &reg)) == 0)
-                rc = pa__changes_build(ref->dir.records, cand->dir.records, ref->summary,
-                                       cand->summary, c, f, &ch);
-        pa__reg_free(r);
         json_array_foreach(json_object_get(reg, "domains"), i, o)
         {
                 if (rc == 0 && (!(m = domain_of(t, str(o, "outcome"), str(o, "domain"))) ||

@@ -16,6 +16,7 @@
 
 #include "parity/report.h"
 #include "parity/stats.h"
+#include "diffjoin.h"
 #include "diffstat.h"
 
 static const char *str(const json_t *o, const char *key)
@@ -30,29 +31,26 @@ static const char *str(const json_t *o, const char *key)
 /* One entry's tallies: per item, group and run, positives and records. */
 struct tally {
         const json_t *entry;
-        json_t *groups; /* group name -> index */
-        json_t *items;  /* item id -> index */
+        json_t *groups;  /* group name -> index */
+        json_t *items;   /* item id -> index (records) */
+        uint32_t *local; /* unified item (diffjoin.h) -> index, or NONE (rows) */
         size_t k, n, cap;
-        double *cell; /* [item][group][run][positive, records] */
+        uint32_t *cell; /* [item][group][run][positive, records] */
 };
 
-static double *cell(const struct tally *t, size_t item, size_t group, int run)
+static uint32_t *cell(const struct tally *t, size_t item, size_t group, int run)
 {
         return &t->cell[((item * t->k + group) * 2 + (size_t)run) * 2];
 }
 
-static int item_index(struct tally *t, const char *item, size_t *at)
+/* A new item, its index into *at. */
+static int new_item(struct tally *t, size_t *at)
 {
-        const json_t *v = json_object_get(t->items, item);
         size_t per = t->k * 4;
 
-        if (v) {
-                *at = (size_t)json_integer_value(v);
-                return 0;
-        }
         if (t->n == t->cap) {
                 size_t cap = t->cap ? 2 * t->cap : 64;
-                double *c = realloc(t->cell, cap * per * sizeof(*c));
+                uint32_t *c = realloc(t->cell, cap * per * sizeof(*c));
 
                 if (!c)
                         return PA_ENOMEM;
@@ -60,9 +58,20 @@ static int item_index(struct tally *t, const char *item, size_t *at)
                 t->cap = cap;
         }
         memset(&t->cell[t->n * per], 0, per * sizeof(*t->cell));
-        if (json_object_set_new(t->items, item, json_integer((json_int_t)t->n)))
-                return PA_ENOMEM;
         *at = t->n++;
+        return 0;
+}
+
+static int item_index(struct tally *t, const char *item, size_t *at)
+{
+        const json_t *v = json_object_get(t->items, item);
+
+        if (v) {
+                *at = (size_t)json_integer_value(v);
+                return 0;
+        }
+        if (new_item(t, at) || json_object_set_new(t->items, item, json_integer((json_int_t)*at)))
+                return PA_ENOMEM;
         return 0;
 }
 
@@ -103,7 +112,7 @@ static int tally_run(struct tally *t, const json_t *records, int run)
         {
                 const json_t *v = json_object_get(json_object_get(rec, "scores"), outcome), *g;
                 const char *label, *item = json_string_value(json_object_get(rec, "item_id"));
-                double *x;
+                uint32_t *x;
 
                 if (rc || strcmp(str(rec, "outcome"), outcome) || !json_is_boolean(v) ||
                     !(label = label_of(t->entry, rec, buf, sizeof(buf))) ||
@@ -121,10 +130,95 @@ static int tally_run(struct tally *t, const json_t *records, int run)
         return rc;
 }
 
+/* ---- the same tallies from a join's rows ---- */
+
+/* Row r's group on the entry's axes ("a+b" for an intersection), as
+ * label_of() reads it from the record. */
+static const char *row_label(const json_t *entry, const struct pa__diff_side *d, size_t r,
+                             char *buf, size_t len)
+{
+        const json_t *axes = json_object_get(entry, "axes"), *one = json_object_get(entry, "axis");
+        const struct pa_item_kind *k = pa_suite_kind(d->s, d->t.item[r]);
+        size_t i, n = json_is_array(axes) ? json_array_size(axes) : 1, used = 0;
+
+        for (i = 0; i < n; i++) {
+                const char *name =
+                    json_string_value(json_is_array(axes) ? json_array_get(axes, i) : one);
+                const struct pa_axis *ax = NULL;
+                size_t p;
+                int w;
+
+                for (p = 0; name && p < k->n_axes; p++)
+                        if (!strcmp((ax = &d->s->axes[k->axes[p]])->name, name))
+                                break;
+                if (!name || p == k->n_axes)
+                        return NULL;
+                w = snprintf(buf + used, len - used, "%s%s", i ? "+" : "",
+                             ax->groups[pa_table_group(d->s, &d->t, r, p)].name);
+                if (w < 0 || (size_t)w >= len - used)
+                        return NULL;
+                used += (size_t)w;
+        }
+        return buf;
+}
+
+/* An item of either run as one number: the base's index, or past the
+ * base's items for a candidate item the base lacks. */
+static size_t unified(const struct pa__diff_join *j, int run, uint32_t item)
+{
+        uint32_t b = run ? pa__diff_base_item(j, item) : item;
+
+        return b != PA_DIFF_NONE ? b : j->b->s->n_items + item;
+}
+
+static int tally_rows(struct tally *t, const struct pa__diff_join *j, int run)
+{
+        const struct pa__diff_side *d = run ? j->c : j->b;
+        const char *outcome = str(t->entry, "outcome");
+        char buf[512];
+        size_t at;
+
+        for (size_t r = 0; r < d->t.n; r++) {
+                const struct pa_item_kind *k = pa_suite_kind(d->s, d->t.item[r]);
+                signed char v = pa__diff_verdict(d, r, outcome);
+                const char *label;
+                const json_t *g;
+                size_t u = unified(j, run, d->t.item[r]);
+                uint32_t *x;
+
+                if (strcmp(k->outcome ? k->outcome : "", outcome) || v == PA_NA ||
+                    !(label = row_label(t->entry, d, r, buf, sizeof(buf))) ||
+                    !(g = json_object_get(t->groups, label)))
+                        continue;
+                if (t->local[u] == PA_DIFF_NONE) {
+                        if (new_item(t, &at))
+                                return PA_ENOMEM;
+                        t->local[u] = (uint32_t)at;
+                }
+                x = cell(t, t->local[u], (size_t)json_integer_value(g), run);
+                x[0] += v == PA_TRUE;
+                x[1] += 1;
+        }
+        return 0;
+}
+
+static int tally_join(struct tally *t, const struct pa__diff_join *j)
+{
+        /* One suite: the candidate's items are the base's. */
+        size_t n = j->b->s->n_items + (j->same_suite ? 0 : j->c->s->n_items);
+
+        if (!(t->local = malloc((n ? n : 1) * sizeof(*t->local))))
+                return PA_ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                t->local[i] = PA_DIFF_NONE;
+        return tally_rows(t, j, 0) || tally_rows(t, j, 1) ? PA_ENOMEM : 0;
+}
+
 static void tally_release(struct tally *t)
 {
         json_decref(t->groups);
         json_decref(t->items);
+        free(t->local);
         free(t->cell);
 }
 
@@ -153,11 +247,11 @@ static int tally_init(struct tally *t, const json_t *eb, const json_t *ec)
  * item lacks either group there. */
 static bool item_diff(const struct tally *t, size_t item, size_t g, size_t ref, int r, double *d)
 {
-        const double *x = cell(t, item, g, r), *y = cell(t, item, ref, r);
+        const uint32_t *x = cell(t, item, g, r), *y = cell(t, item, ref, r);
 
         if (x[1] == 0 || y[1] == 0)
                 return false;
-        *d = x[0] / x[1] - y[0] / y[1];
+        *d = (double)x[0] / (double)x[1] - (double)y[0] / (double)y[1];
         return true;
 }
 
@@ -250,9 +344,14 @@ static int add_group(json_t *groups, const struct tally *t, const json_t *eb, co
         return rc;
 }
 
-static int add_entry(json_t *entries, const json_t *base_records, const json_t *cand_records,
-                     const json_t *eb, const json_t *ec, const struct pa_analysis_conf *c,
-                     struct pa__family *f)
+/* Where the tallies come from: both runs' records, or a join's rows. */
+struct src {
+        const json_t *base, *cand;
+        const struct pa__diff_join *j;
+};
+
+static int add_entry(json_t *entries, const struct src *from, const json_t *eb, const json_t *ec,
+                     const struct pa_analysis_conf *c, struct pa__family *f)
 {
         const json_t *src = eb ? eb : ec, *g;
         json_t *groups = json_array(), *e;
@@ -268,10 +367,12 @@ static int add_entry(json_t *entries, const json_t *base_records, const json_t *
                       "candidate_sets", json_object_get(ec, "sets"), "groups", groups);
         if (!e || json_array_append_new(entries, e))
                 rc = PA_ENOMEM;
-        if (rc == 0 && eb && ec)
-                rc = tally_run(&t, base_records, 0);
-        if (rc == 0 && eb && ec)
-                rc = tally_run(&t, cand_records, 1);
+        if (rc == 0 && eb && ec && from->j)
+                rc = tally_join(&t, from->j);
+        if (rc == 0 && eb && ec && !from->j)
+                rc = tally_run(&t, from->base, 0);
+        if (rc == 0 && eb && ec && !from->j)
+                rc = tally_run(&t, from->cand, 1);
         json_array_foreach(json_object_get(eb, "groups"), i, g)
         {
                 if (rc == 0)
@@ -318,9 +419,9 @@ size_t pa__changes_count(const json_t *base_summary, const json_t *cand_summary)
         return n;
 }
 
-int pa__changes_build(const json_t *base_records, const json_t *cand_records,
-                      const json_t *base_summary, const json_t *cand_summary,
-                      const struct pa_analysis_conf *c, struct pa__family *f, json_t **out)
+static int changes_build(const struct src *src, const json_t *base_summary,
+                         const json_t *cand_summary, const struct pa_analysis_conf *c,
+                         struct pa__family *f, json_t **out)
 {
         json_t *entries = json_array(), *d;
         const json_t *e;
@@ -336,13 +437,12 @@ int pa__changes_build(const json_t *base_records, const json_t *cand_records,
         json_array_foreach(json_object_get(base_summary, "outcomes"), i, e)
         {
                 if (rc == 0)
-                        rc = add_entry(entries, base_records, cand_records, e,
-                                       find_entry(cand_summary, e), c, f);
+                        rc = add_entry(entries, src, e, find_entry(cand_summary, e), c, f);
         }
         json_array_foreach(json_object_get(cand_summary, "outcomes"), i, e)
         {
                 if (rc == 0 && !find_entry(base_summary, e))
-                        rc = add_entry(entries, base_records, cand_records, NULL, e, c, f);
+                        rc = add_entry(entries, src, NULL, e, c, f);
         }
         if (rc) {
                 json_decref(d);
@@ -350,4 +450,22 @@ int pa__changes_build(const json_t *base_records, const json_t *cand_records,
         }
         *out = d;
         return 0;
+}
+
+int pa__changes_build(const json_t *base_records, const json_t *cand_records,
+                      const json_t *base_summary, const json_t *cand_summary,
+                      const struct pa_analysis_conf *c, struct pa__family *f, json_t **out)
+{
+        const struct src src = {.base = base_records, .cand = cand_records};
+
+        return changes_build(&src, base_summary, cand_summary, c, f, out);
+}
+
+int pa__changes_build_join(const struct pa__diff_join *j, const json_t *base_summary,
+                           const json_t *cand_summary, const struct pa_analysis_conf *c,
+                           struct pa__family *f, json_t **out)
+{
+        const struct src src = {.j = j};
+
+        return changes_build(&src, base_summary, cand_summary, c, f, out);
 }

@@ -39,6 +39,9 @@ struct pa__reg;
  * released with pa__reg_free. */
 int pa__reg_collect(const struct pa_suite *s, const json_t *base, const json_t *cand,
                     struct pa__reg **out, struct pa_err *err);
+/* The same from the rows of a join (diffjoin.h), with the same result. */
+struct pa__diff_join;
+int pa__reg_collect_join(const struct pa__diff_join *j, struct pa__reg **out, struct pa_err *err);
 /* How many tests the groups make. */
 size_t pa__reg_tests(const struct pa__reg *r);
 /* Tests each group into f and returns "regression" with each domain's
@@ -71,6 +74,10 @@ int pa__diff_decide(struct pa__family *f, json_t *regression, json_t *disparitie
 int pa__changes_build(const json_t *base_records, const json_t *cand_records,
                       const json_t *base_summary, const json_t *cand_summary,
                       const struct pa_analysis_conf *c, struct pa__family *f, json_t **out);
+/* The same from the rows of a join (diffjoin.h), with the same result. */
+int pa__changes_build_join(const struct pa__diff_join *j, const json_t *base_summary,
+                           const json_t *cand_summary, const struct pa_analysis_conf *c,
+                           struct pa__family *f, json_t **out);
 /* How many comparisons pa__changes_build will test. */
 size_t pa__changes_count(const json_t *base_summary, const json_t *cand_summary);
 

@@ -25,6 +25,7 @@
 
 #include "parity/report.h"
 #include "parity/stats.h"
+#include "diffjoin.h"
 #include "diffstat.h"
 
 /* One (scorer, domain) group and its items. */
@@ -155,35 +156,31 @@ static struct dom *dom_get(struct doms *d, const char *outcome, const char *doma
         return g;
 }
 
-static int dom_add(struct dom *g, const char *item, bool base, bool cand)
+/* A new item of g, its index into *k. */
+static int dom_new_item(struct dom *g, size_t *k)
 {
-        json_t *at = json_object_get(g->items, item);
-        size_t k;
+        if (g->n_items == g->cap) {
+                size_t cap = g->cap ? 2 * g->cap : 16;
+                double *v = realloc(g->diff, cap * sizeof(*v));
 
-        if (at) {
-                k = (size_t)json_integer_value(at);
-        } else {
-                if (g->n_items == g->cap) {
-                        size_t cap = g->cap ? 2 * g->cap : 16;
-                        double *v = realloc(g->diff, cap * sizeof(*v));
-
-                        if (!v)
-                                return PA_ENOMEM;
-                        g->diff = v;
-                        if (!(v = realloc(g->cnt, cap * sizeof(*v))))
-                                return PA_ENOMEM;
-                        g->cnt = v;
-                        if (!(v = realloc(g->base_acc, cap * sizeof(*v))))
-                                return PA_ENOMEM;
-                        g->base_acc = v;
-                        g->cap = cap;
-                }
-                k = g->n_items;
-                if (json_object_set_new(g->items, item, json_integer((json_int_t)k)))
+                if (!v)
                         return PA_ENOMEM;
-                g->diff[k] = g->cnt[k] = g->base_acc[k] = 0;
-                g->n_items++;
+                g->diff = v;
+                if (!(v = realloc(g->cnt, cap * sizeof(*v))))
+                        return PA_ENOMEM;
+                g->cnt = v;
+                if (!(v = realloc(g->base_acc, cap * sizeof(*v))))
+                        return PA_ENOMEM;
+                g->base_acc = v;
+                g->cap = cap;
         }
+        *k = g->n_items++;
+        g->diff[*k] = g->cnt[*k] = g->base_acc[*k] = 0;
+        return 0;
+}
+
+static void dom_count(struct dom *g, size_t k, bool base, bool cand)
+{
         g->n++;
         g->base_ok += base;
         g->cand_ok += cand;
@@ -192,6 +189,19 @@ static int dom_add(struct dom *g, const char *item, bool base, bool cand)
         g->diff[k] += (double)cand - (double)base;
         g->base_acc[k] += base;
         g->cnt[k] += 1;
+}
+
+static int dom_add(struct dom *g, const char *item, bool base, bool cand)
+{
+        json_t *at = json_object_get(g->items, item);
+        size_t k;
+
+        if (at)
+                k = (size_t)json_integer_value(at);
+        else if (dom_new_item(g, &k) ||
+                 json_object_set_new(g->items, item, json_integer((json_int_t)k)))
+                return PA_ENOMEM;
+        dom_count(g, k, base, cand);
         return 0;
 }
 
@@ -251,6 +261,81 @@ out:
         json_decref(items);
         json_decref(ib);
         json_decref(ic);
+        return rc;
+}
+
+/* The scorer a row of item k (of side d) is judged on, as scorer_of()
+ * reads its record: the item's outcome, else by the base suite's item of
+ * that id (base_item: NONE when it has none). */
+static const char *row_scorer(const struct pa_suite *d, size_t k, const struct pa_suite *base,
+                              uint32_t base_item)
+{
+        const struct pa_item_kind *it = pa_suite_kind(d, k);
+
+        if (it->outcome)
+                return it->outcome;
+        if (base_item == PA_DIFF_NONE)
+                return NULL;
+        it = pa_suite_kind(base, base_item);
+        if (it->outcome_scorer >= 0)
+                return base->scorers.v[it->outcome_scorer].name;
+        if (it->scorer_mask && !(it->scorer_mask & (it->scorer_mask - 1)))
+                for (size_t j = 0; j < base->scorers.n; j++)
+                        if (it->scorer_mask >> j & 1)
+                                return base->scorers.v[j].name;
+        return NULL;
+}
+
+/* One base row rb paired with the candidate's rc; local: per base item,
+ * its index in its group (an item has one group: its scorer and domain). */
+static int pair_rows(const struct pa__diff_join *j, size_t rb, size_t rc, uint32_t *local,
+                     struct doms *d, struct tally *t)
+{
+        const struct pa_suite *sb = j->b->s, *sc = j->c->s;
+        uint32_t ib = j->b->t.item[rb], ic = j->c->t.item[rc];
+        const char *ob = row_scorer(sb, ib, sb, ib),
+                   *oc = row_scorer(sc, ic, sb, pa__diff_base_item(j, ic));
+        signed char vb, vc;
+        struct dom *g;
+        size_t k;
+
+        if (!ob || !oc || strcmp(ob, oc)) {
+                t->excluded++;
+                return 0;
+        }
+        vb = pa__diff_verdict(j->b, rb, ob);
+        vc = pa__diff_verdict(j->c, rc, ob);
+        if (vb == PA_NA || vc == PA_NA) {
+                t->excluded++;
+                return 0;
+        }
+        if (!(g = dom_get(d, ob, pa_suite_kind(sb, ib)->domain)))
+                return PA_ENOMEM;
+        t->pairs++;
+        if (local[ib] == PA_DIFF_NONE) {
+                if (dom_new_item(g, &k))
+                        return PA_ENOMEM;
+                local[ib] = (uint32_t)k;
+        }
+        dom_count(g, local[ib], vb == PA_TRUE, vc == PA_TRUE);
+        return 0;
+}
+
+/* As collect(), on the rows: the base's in their order. */
+static int collect_join(const struct pa__diff_join *j, struct doms *d, struct tally *t)
+{
+        size_t n = j->b->s->n_items;
+        uint32_t *local = malloc((n ? n : 1) * sizeof(*local));
+        int rc = local ? 0 : PA_ENOMEM;
+
+        for (size_t i = 0; rc == 0 && i < n; i++)
+                local[i] = PA_DIFF_NONE;
+        for (size_t r = 0; rc == 0 && r < j->b->t.n; r++)
+                if (j->match[r] != PA_DIFF_NONE)
+                        rc = pair_rows(j, r, j->match[r], local, d, t);
+        t->only_base = j->only_b;
+        t->only_cand = j->only_c;
+        free(local);
         return rc;
 }
 
@@ -330,8 +415,9 @@ static json_t *dom_json(const struct dom *g, const struct pa_analysis_conf *c, s
         return o;
 }
 
-int pa__reg_collect(const struct pa_suite *s, const json_t *base, const json_t *cand,
-                    struct pa__reg **out, struct pa_err *err)
+/* From the records (base) or the rows (j). */
+static int reg_collect(const struct pa_suite *s, const json_t *base, const json_t *cand,
+                       const struct pa__diff_join *j, struct pa__reg **out, struct pa_err *err)
 {
         struct pa__reg *r = calloc(1, sizeof(*r));
         int rc;
@@ -340,7 +426,7 @@ int pa__reg_collect(const struct pa_suite *s, const json_t *base, const json_t *
                 free(r);
                 return pa_errf(err, PA_ENOMEM, "regression: out of memory");
         }
-        if ((rc = collect(s, base, cand, &r->d, &r->t, err))) {
+        if ((rc = j ? collect_join(j, &r->d, &r->t) : collect(s, base, cand, &r->d, &r->t, err))) {
                 pa__reg_free(r);
                 return rc == PA_ENOMEM ? pa_errf(err, rc, "regression: out of memory") : rc;
         }
@@ -348,6 +434,17 @@ int pa__reg_collect(const struct pa_suite *s, const json_t *base, const json_t *
                 qsort(r->d.v, r->d.n, sizeof(*r->d.v), by_name);
         *out = r;
         return 0;
+}
+
+int pa__reg_collect(const struct pa_suite *s, const json_t *base, const json_t *cand,
+                    struct pa__reg **out, struct pa_err *err)
+{
+        return reg_collect(s, base, cand, NULL, out, err);
+}
+
+int pa__reg_collect_join(const struct pa__diff_join *j, struct pa__reg **out, struct pa_err *err)
+{
+        return reg_collect(NULL, NULL, NULL, j, out, err);
 }
 
 size_t pa__reg_tests(const struct pa__reg *r)

@@ -1,0 +1,178 @@
+/* parity diff from compact rows (scorers/analysis/diffjoin.h) against the
+ * diff from JSON records, on the report fixtures (tests/data/report/):
+ * diff.json must be the same bytes whichever it was built from, with all
+ * cases, with cases missing from either run, and when the rows are paired
+ * by case id (two suites) rather than by item and variant. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "parity/common.h"
+#include "parity/report.h"
+#include "parity/result.h"
+#include "evaluator/folder/diff_input.h"
+#include "evaluator/folder/diff_scan.h"
+#include "reports/diff.h"
+#include "test_util.h"
+
+struct run {
+        struct pa_run_dir dir;
+        struct pa__diff_side rows;
+        json_t *latest; /* the records that count, as the JSON diff reads them */
+        json_t *summary;
+};
+
+static void open_run(struct run *r, const char *rel)
+{
+        struct pa_err err = {{0}};
+        char path[1024], sum[1200];
+        bool regular = false;
+
+        memset(r, 0, sizeof(*r));
+        test_path(path, sizeof(path), rel);
+        if (pa_run_dir_open_bare(&r->dir, path, NULL, &err) ||
+            pa__diff_scan(&r->dir, &r->rows, &regular, &err) || pa__diff_side_ids(&r->rows, &err) ||
+            pa_run_dir_load_records(&r->dir, &err))
+                print_error("%s\n", err.msg);
+        assert_true(regular);
+        assert_non_null(r->latest = pa_results_latest(r->dir.records));
+        /* Row r is record r of the latest, in file order. */
+        assert_int_equal(json_array_size(r->latest), r->rows.t.n);
+        snprintf(sum, sizeof(sum), "%s/summary.json", path);
+        assert_non_null(r->summary = json_load_file(sum, 0, NULL));
+}
+
+static void close_run(struct run *r)
+{
+        json_decref(r->latest);
+        json_decref(r->summary);
+        pa__diff_side_release(&r->rows);
+        pa_run_dir_release(&r->dir);
+}
+
+/* Drops row (and record) i when i % every == phase: cases missing. */
+static void drop(struct run *r, size_t every, size_t phase)
+{
+        struct pa_table *t = &r->rows.t;
+        size_t k = 0, n = t->n;
+
+        for (size_t i = 0; i < n; i++) {
+                if (i % every == phase) {
+                        assert_int_equal(json_array_remove(r->latest, k), 0);
+                        continue;
+                }
+                t->item[k] = t->item[i];
+                t->variant[k] = t->variant[i];
+                if (t->sample)
+                        t->sample[k] = t->sample[i];
+                memmove(t->v + k * t->nsc, t->v + i * t->nsc, t->nsc);
+                k++;
+        }
+        t->n = k;
+        assert_int_equal(json_array_size(r->latest), k);
+}
+
+/* diff.json's bytes from the records (j NULL) or the rows. */
+static char *diff_of(struct run *b, struct run *c, const struct pa__diff_join *j)
+{
+        struct pa_diff_conf conf = {.max_drop = 0.05,
+                                    .fail_on = PA_GATE_REGRESSION | PA_GATE_DISPARITY,
+                                    .source = "defaults",
+                                    .max_flipped = 5};
+        struct pa_diff_run rb = {.label = "base",
+                                 .manifest = b->dir.manifest,
+                                 .suite = &b->dir.suite,
+                                 .summary = b->summary,
+                                 .join = j};
+        struct pa_diff_run rc = {.label = "cand",
+                                 .manifest = c->dir.manifest,
+                                 .suite = &c->dir.suite,
+                                 .summary = c->summary,
+                                 .join = j};
+        struct pa_err err = {{0}};
+        json_t *diff = NULL;
+        char *s;
+
+        pa_analysis_conf_init(&conf.analysis);
+        rb.records = j ? NULL : b->latest;
+        rc.records = j ? NULL : c->latest;
+        if (pa__diff_build(&rb, &rc, &conf, &diff, &err))
+                print_error("%s\n", err.msg);
+        assert_non_null(diff);
+        s = json_dumps(diff, JSON_INDENT(1) | JSON_REAL_PRECISION(15));
+        json_decref(diff);
+        assert_non_null(s);
+        return s;
+}
+
+/* The rows' diff, paired both ways, equals the records'. */
+static void check_same(struct run *b, struct run *c)
+{
+        struct pa__diff_join j;
+        struct pa_err err = {{0}};
+        char *want = diff_of(b, c, NULL), *got;
+
+        for (int same_suite = 1; same_suite >= 0; same_suite--) {
+                assert_int_equal(pa__diff_join_build(&b->rows, &c->rows, same_suite, &j, &err), 0);
+                got = diff_of(b, c, &j);
+                if (strcmp(want, got))
+                        print_error("rows (same_suite %d) and records differ\n", same_suite);
+                assert_string_equal(want, got);
+                free(got);
+                pa__diff_join_release(&j);
+        }
+        free(want);
+}
+
+static void same_as_records(void **state)
+{
+        struct run b, c;
+
+        (void)state;
+        open_run(&b, "report/base");
+        open_run(&c, "report/cand");
+        check_same(&b, &c);
+        check_same(&c, &b);
+        check_same(&b, &b);
+        close_run(&b);
+        close_run(&c);
+}
+
+static void same_with_cases_missing(void **state)
+{
+        struct run b, c;
+        struct pa__diff_join j;
+        struct pa_err err = {{0}};
+        long long n[4];
+
+        (void)state;
+        open_run(&b, "report/base");
+        open_run(&c, "report/cand");
+        drop(&b, 7, 3);
+        drop(&c, 5, 1);
+        check_same(&b, &c);
+        assert_int_equal(pa__diff_join_build(&b.rows, &c.rows, true, &j, &err), 0);
+        pa__diff_join_dropped(&j, n);
+        /* Missing on either side: fewer pairs than either run's rows. */
+        assert_true(n[0] > 0 && (size_t)n[0] < b.rows.t.n && (size_t)n[0] < c.rows.t.n);
+        assert_int_equal(j.pairs, (uint64_t)n[0]);
+        assert_int_equal(j.only_b, b.rows.t.n - j.pairs);
+        pa__diff_join_release(&j);
+        close_run(&b);
+        close_run(&c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(same_as_records),
+            cmocka_unit_test(same_with_cases_missing),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
