@@ -42,12 +42,41 @@ struct design {
         uint64_t seed;
         bool exact;
         double tie; /* |sum| at or below this is 0 */
+        /* Bit j%64 of word j/64 set when x[j] != 0 (owned; NULL: every
+         * unit is visited). Paired outcomes mostly agree, so most x are 0:
+         * a zero adds nothing to either sum, and the sizes come from a
+         * popcount of the pattern's bits. */
+        uint64_t *nonzero;
+        size_t work; /* unit visits over all patterns, for the thread team */
 };
+
+/* The words of set bits where x is not zero; NULL when out of memory,
+ * which only costs speed. */
+static uint64_t *nonzero_mask(const double *x, size_t n, size_t *count)
+{
+        uint64_t *w = calloc((n + 63) / 64, sizeof(*w));
+
+        *count = n;
+        if (!w)
+                return NULL;
+        *count = 0;
+        for (size_t j = 0; j < n; j++) {
+                w[j / 64] |= (uint64_t)(x[j] != 0) << (j % 64);
+                *count += x[j] != 0;
+        }
+        return w;
+}
+
+static void design_release(struct design *d)
+{
+        free(d->nonzero);
+        d->nonzero = NULL;
+}
 
 static int design_init(struct design *d, const double *x, size_t n, size_t reps, uint64_t seed)
 {
         double abs_sum = 0;
-        size_t i;
+        size_t i, visits;
 
         if (!x || n == 0)
                 return PA_EINVAL;
@@ -59,6 +88,7 @@ static int design_init(struct design *d, const double *x, size_t n, size_t reps,
         d->x = x;
         d->n = n;
         d->seed = seed;
+        d->nonzero = NULL;
         d->exact = n <= PA_SIGNFLIP_EXACT_MAX;
         d->reps = reps;
         d->tie = 1e-9 * abs_sum;
@@ -68,39 +98,53 @@ static int design_init(struct design *d, const double *x, size_t n, size_t reps,
                 return PA_EINVAL;
         else
                 d->patterns = reps;
+        d->nonzero = nonzero_mask(x, n, &visits);
+        visits += (n + 63) / 64;
+        d->work = d->patterns > SIZE_MAX / visits ? SIZE_MAX : d->patterns * visits;
         return 0;
 }
 
+/* The units of word w, all of them or those not 0. */
+static uint64_t units_of(const struct design *d, size_t w)
+{
+        size_t left = d->n - w * 64;
+        uint64_t all = left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
+
+        return d->nonzero ? d->nonzero[w] : all;
+}
+
 /* Pattern i: in exact mode bit j of i flips unit j (unit n-1 always
- * kept); in Monte-Carlo mode each unit flips with probability 1/2 from
- * stream i. */
+ * kept, as i < 2^(n-1)); in Monte-Carlo mode each unit flips with
+ * probability 1/2 from stream i, 64 units a draw. The sums add the
+ * units in order j, skipping zeros, which change no sum (at most the sign
+ * of a zero, made +0 by the tie below); the select is branch-free, as a
+ * flip is a coin toss the CPU cannot predict. */
 static struct split split_of(const struct design *d, size_t i)
 {
         struct split s = {0, 0, 0, 0};
         struct pa_rng r;
-        uint64_t bits = 0;
-        size_t j;
+        size_t words = (d->n + 63) / 64, nflipped = 0;
 
         if (!d->exact)
                 pa_rng_seed(&r, d->seed, i);
-        for (j = 0; j < d->n; j++) {
-                bool flip;
+        for (size_t w = 0; w < words; w++) {
+                uint64_t bits = d->exact ? (uint64_t)i : pa_rng_next(&r), units = units_of(d, w);
+                size_t left = d->n - w * 64;
 
-                if (d->exact) {
-                        flip = j + 1 < d->n && ((i >> j) & 1);
-                } else {
-                        if (j % 64 == 0)
-                                bits = pa_rng_next(&r);
-                        flip = (bits >> (j % 64)) & 1;
-                }
-                if (flip) {
-                        s.flipped += d->x[j];
-                        s.nflipped++;
-                } else {
-                        s.kept += d->x[j];
-                        s.nkept++;
+                if (left < 64)
+                        bits &= ((uint64_t)1 << left) - 1;
+                nflipped += (size_t)__builtin_popcountll(bits);
+                for (; units; units &= units - 1) {
+                        int b = __builtin_ctzll(units);
+                        double v = d->x[w * 64 + (size_t)b];
+                        double f = (bits >> b) & 1 ? v : 0.0;
+
+                        s.flipped += f;
+                        s.kept += v - f;
                 }
         }
+        s.nflipped = nflipped;
+        s.nkept = d->n - nflipped;
         if (fabs(s.kept) <= d->tie)
                 s.kept = 0;
         if (fabs(s.flipped) <= d->tie)
@@ -127,7 +171,7 @@ static size_t count_hits(const struct design *d)
 {
         size_t i, hits = 0;
 
-#pragma omp parallel for schedule(static) reduction(+ : hits) if (d->patterns * d->n >= PARALLEL_MIN)
+#pragma omp parallel for schedule(static) reduction(+ : hits) if (d->work >= PARALLEL_MIN)
         for (i = 0; i < d->patterns; i++)
                 hits += reaches(split_of(d, i));
         return hits;
@@ -143,6 +187,7 @@ int pa_signflip_test(const double *x, size_t n, size_t reps, uint64_t seed, doub
         *p = p_of(&d, count_hits(&d));
         if (exact)
                 *exact = d.exact;
+        design_release(&d);
         return 0;
 }
 
@@ -222,11 +267,12 @@ int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double
                 /* Even no pattern at all keeps p >= alpha: nothing is excluded. */
                 *lo = -INFINITY;
                 *hi = INFINITY;
-                return 0;
+                goto out;
         }
         if (m > d.patterns) {
                 /* Unreachable for a valid alpha: the identity alone gives p >= 2 / 2^n. */
-                return PA_EINVAL;
+                rc = PA_EINVAL;
+                goto out;
         }
         low = malloc(d.patterns * sizeof(*low));
         high = malloc(d.patterns * sizeof(*high));
@@ -234,7 +280,7 @@ int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double
                 rc = PA_ENOMEM;
                 goto out;
         }
-#pragma omp parallel for schedule(static) if (d.patterns * d.n >= PARALLEL_MIN)
+#pragma omp parallel for schedule(static) if (d.work >= PARALLEL_MIN)
         for (i = 0; i < d.patterns; i++)
                 range_of(split_of(&d, i), &low[i], &high[i]);
         /* Every range holds the mean of x, so below it a mu is reached by
@@ -248,5 +294,6 @@ int pa_signflip_ci(const double *x, size_t n, size_t reps, uint64_t seed, double
 out:
         free(low);
         free(high);
+        design_release(&d);
         return rc;
 }
