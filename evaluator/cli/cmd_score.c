@@ -181,11 +181,15 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
                 goto done;
         }
         if (rescoring && out) {
+                /* The copy holds the same suite: rescore() reads the copy's
+                 * records through it and opens the copy once re-scored. */
                 if ((rc = copy_for_rescore(&r, out, &err)))
                         goto done;
-                pa_run_dir_release(&r);
-                if ((rc = pa_run_dir_open(&r, out, &err)))
+                free(r.dir);
+                if (!(r.dir = strdup(out))) {
+                        rc = pa_errf(&err, PA_ENOMEM, "out of memory");
                         goto done;
+                }
                 sealed = false;
         }
         if (rescoring)
