@@ -4,7 +4,8 @@ re-scored with a scorer added to its suite copy, on 1, 2 and 3 threads;
 results.jsonl and summary.json are identical, every record carries the new
 verdict as Python's own regex gives it, and the chain links each line to
 the sha256 of the line before. A broken input chain is refused with the
-line named at any thread count."""
+line named at any thread count; a record holding the placeholder text
+"prev" stands for until its hash is known is chained the slow way."""
 
 import hashlib
 import json
@@ -115,6 +116,41 @@ class ScoreThreads(unittest.TestCase):
             self.assertEqual(r.rc, 2, r.describe())
             self.assertIn("line 3002: broken chain", r.stderr)
             self.assertFalse(os.path.exists(os.path.join(out, "summary.json")))
+
+    def test_a_record_holding_the_placeholder_is_chained_the_slow_way(self):
+        """A record whose JSON holds "prev" with the text that stands for the
+        hash until it is known is chained serially (pa_results_chain): the
+        same bytes at 1 and 2 threads, its own "prev" the hash of the line
+        before, the nested one kept."""
+        d = os.path.join(self.tmp, "nested-prev")
+        shutil.copytree(self.run_dir, d)
+        path = os.path.join(d, "results.jsonl")
+        with open(path, encoding="utf-8") as f:
+            recs = [json.loads(x) for x in f if x.strip()]
+        recs[10]["usage"] = {"prev": "p" * 64}
+        prev = "0" * 64
+        with open(path, "w", encoding="utf-8") as f:
+            for rec in recs:
+                rec["prev"] = prev
+                line = json.dumps(rec, separators=(",", ":"))
+                f.write(line + "\n")
+                prev = hashlib.sha256(line.encode("utf-8")).hexdigest()
+        m = load_json(os.path.join(d, "manifest.json"))
+        m["results"]["chain_head"] = prev
+        with open(os.path.join(d, "manifest.json"), "w", encoding="utf-8") as f:
+            json.dump(m, f)
+        outs = []
+        for threads in (1, 2):
+            out, r = self.score(d, threads)
+            self.assertEqual(r.rc, 0, r.describe())
+            outs.append(self.read(out, "results.jsonl"))
+        self.assertEqual(outs[0], outs[1])
+        lines = outs[0].decode("utf-8").splitlines()
+        rec = json.loads(lines[10])
+        self.assertEqual(rec["usage"], {"prev": "p" * 64})
+        self.assertEqual(rec["prev"], hashlib.sha256(lines[9].encode("utf-8")).hexdigest())
+        self.assertEqual(json.loads(lines[11])["prev"],
+                         hashlib.sha256(lines[10].encode("utf-8")).hexdigest())
 
 
 if __name__ == "__main__":
