@@ -4,11 +4,15 @@
  * connections, the URL parsed once (CURLOPT_CURLU), the same POST as
  * wrk's chat-post.lua, answers counted and dropped. No suite, no records, no scoring: what parity's
  * rate and CPU per request are compared with to tell its own cost from libcurl's. curl_floor URL
- * REQUESTS CONCURRENCY Prints "REQUESTS CPU_SECONDS WALL_SECONDS". */
+ * REQUESTS CONCURRENCY [parity] Prints "REQUESTS CPU_SECONDS WALL_SECONDS". With "parity",
+ * each transfer also gets the options parity's scheduler sets on its transfers
+ * (evaluator/sched/sched_io.c: a timeout, TCP keepalive, Accept-Encoding), whose cost is
+ * libcurl's, not parity's. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -64,10 +68,16 @@ static int on_timer(CURLM *multi, long ms, void *ud)
         return 0;
 }
 
-static CURL *new_handle(struct loop *l, CURLU *url, struct curl_slist *headers)
+static CURL *new_handle(struct loop *l, CURLU *url, struct curl_slist *headers, int as_parity)
 {
         CURL *h = curl_easy_init();
 
+        if (h && as_parity) {
+                curl_easy_setopt(h, CURLOPT_PRIVATE, l);
+                curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 600000L);
+                curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+                curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+        }
         if (h) {
                 curl_easy_setopt(h, CURLOPT_CURLU, url);
                 curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -144,10 +154,11 @@ int main(int argc, char **argv)
         CURLU *url = curl_url();
         struct timespec t0, t1;
         struct rusage ru;
-        int conc;
+        int conc, as_parity = argc == 5 && !strcmp(argv[4], "parity");
 
-        if (argc != 4 || (l.total = atol(argv[2])) <= 0 || (conc = atoi(argv[3])) <= 0) {
-                fprintf(stderr, "usage: curl_floor URL REQUESTS CONCURRENCY\n");
+        if ((argc != 4 && !as_parity) || (l.total = atol(argv[2])) <= 0 ||
+            (conc = atoi(argv[3])) <= 0) {
+                fprintf(stderr, "usage: curl_floor URL REQUESTS CONCURRENCY [parity]\n");
                 return 2;
         }
         headers = curl_slist_append(headers, "Content-Type: application/json");
@@ -165,7 +176,7 @@ int main(int argc, char **argv)
         curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)conc);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (int i = 0; i < conc && l.started < l.total; i++, l.started++) {
-                CURL *h = new_handle(&l, url, headers);
+                CURL *h = new_handle(&l, url, headers, as_parity);
 
                 if (!h || curl_multi_add_handle(l.multi, h) != CURLM_OK)
                         return 1;

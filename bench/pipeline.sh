@@ -93,6 +93,7 @@ for n in "${sizes[@]}"; do
 	rm -rf "$rig/a$n" "$rig/b$n" "$rig/d$n" "$s"
 done
 if [ -d "$holistic" ]; then
+	mkdir -p "$rig/hb" # import writes into an existing folder
 	measure 0 "import holistic-bias (full v1.1)" "$parity" import holistic-bias "$holistic" \
 		-o "$rig/hb/suite.json" --quiet
 fi

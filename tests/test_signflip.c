@@ -1,6 +1,7 @@
 /* scorers/stats/signflip.c: the sign-flip test against hand counts and
  * Wilcoxon's exact law, the interval's agreement with the test, null
- * calibration, reproducibility across thread counts and input checks.
+ * calibration, reproducibility across thread counts, units of value 0
+ * against the patterns by their definition, and input checks.
  * SciPy's exact permutation_test vectors run through parity-statcheck. */
 #include <math.h>
 #include <setjmp.h>
@@ -262,6 +263,90 @@ static void by_value_only_when_exact(void **state)
         pa__levels_release(&lv);
 }
 
+/* The patterns by their definition, in full (reference for
+ * zeros_change_only_the_sizes): pattern i flips unit j when bit j of i
+ * (exact) or of stream i's draws (64 units a draw) is set. */
+static void reference_split(const double *x, size_t n, bool exact, uint64_t seed, size_t i,
+                            double *kept, double *flipped, size_t *nflipped)
+{
+        struct pa_rng r;
+        uint64_t bits = 0;
+
+        *kept = *flipped = 0;
+        *nflipped = 0;
+        if (!exact)
+                pa_rng_seed(&r, seed, i);
+        for (size_t j = 0; j < n; j++) {
+                bool flip;
+
+                if (exact) {
+                        flip = (i >> j) & 1;
+                } else {
+                        if (j % 64 == 0)
+                                bits = pa_rng_next(&r);
+                        flip = (bits >> (j % 64)) & 1;
+                }
+                if (flip) {
+                        *flipped += x[j];
+                        (*nflipped)++;
+                } else {
+                        *kept += x[j];
+                }
+        }
+}
+
+/* Units of value 0 change no sum, only how many units each side holds: on
+ * data mostly 0 (paired outcomes that agree), exact and Monte-Carlo over
+ * several 64-unit draws, the p-value is the reference count's and the
+ * interval holds the reference's pattern means. */
+static void zeros_change_only_the_sizes(void **state)
+{
+        static const size_t sizes[] = {9, 150};
+        struct pa_rng r;
+        double x[150];
+
+        (void)state;
+        pa_rng_seed(&r, 23, 0);
+        for (size_t t = 0; t < 2; t++) {
+                size_t n = sizes[t], reps = 700, patterns, hits = 0, ranged = 0;
+                bool exact = n <= PA_SIGNFLIP_EXACT_MAX;
+                double abs_sum = 0, p, lo, hi, ref_p, seen_lo = INFINITY, seen_hi = -INFINITY;
+
+                for (size_t j = 0; j < n; j++) {
+                        uint64_t k = pa_rng_below(&r, 10);
+
+                        x[j] = k < 6 ? 0.0 : k < 8 ? 1.0 : k < 9 ? -1.0 : 0.5;
+                        abs_sum += fabs(x[j]);
+                }
+                patterns = exact ? (size_t)1 << (n - 1) : reps;
+                for (size_t i = 0; i < patterns; i++) {
+                        double k, f;
+                        size_t nf;
+
+                        reference_split(x, n, exact, 5, i, &k, &f, &nf);
+                        k = fabs(k) <= 1e-9 * abs_sum ? 0 : k;
+                        f = fabs(f) <= 1e-9 * abs_sum ? 0 : f;
+                        hits += !((k > 0 && f > 0) || (k < 0 && f < 0));
+                        if (nf > 0 && nf < n) {
+                                double a = k / (double)(n - nf), b = f / (double)nf;
+
+                                seen_lo = fmin(seen_lo, fmin(a, b));
+                                seen_hi = fmax(seen_hi, fmax(a, b));
+                                ranged++;
+                        }
+                }
+                ref_p = exact ? ldexp((double)(2 * hits), -(int)n)
+                              : (1.0 + (double)hits) / (1.0 + (double)reps);
+                assert_int_equal(pa_signflip_test(x, n, reps, 5, &p, NULL), 0);
+                assert_true(p == ref_p);
+                assert_int_equal(pa_signflip_ci(x, n, reps, 5, 0.05, &lo, &hi), 0);
+                assert_true(ranged > 0);
+                /* the interval's ends are pattern means (or infinite) */
+                assert_true(isinf(lo) || (lo >= seen_lo && lo <= seen_hi));
+                assert_true(isinf(hi) || (hi >= seen_lo && hi <= seen_hi));
+        }
+}
+
 static void reps_for_level(void **state)
 {
         (void)state;
@@ -303,6 +388,7 @@ int main(void)
             cmocka_unit_test(thread_count_independent),
             cmocka_unit_test(by_value_same_bits),
             cmocka_unit_test(by_value_only_when_exact),
+            cmocka_unit_test(zeros_change_only_the_sizes),
             cmocka_unit_test(reps_for_level),
             cmocka_unit_test(rejects_bad_input),
         };

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "parity/suite.h"
+#include "evaluator/suite/case.h"
 #include "test_util.h"
 #include "evaluator/suite/item_index.h"
 
@@ -351,6 +352,68 @@ static void rejects_bad_suites(void **state)
         }
 }
 
+static void same_string(const char *a, const char *b)
+{
+        if (!a || !b)
+                assert_ptr_equal(a, b);
+        else
+                assert_string_equal(a, b);
+}
+
+/* A run reads its items through a cursor that decodes plain items without
+ * jansson: every string the same as pa_suite_item_read gives, escapes and
+ * all; an item with messages read by jansson; in order or not. */
+static void cursor_reads_items_as_jansson_does(void **state)
+{
+        static const char items[] =
+            "{\"id\": \"p\\u00e9\", \"axes\": [\"g\"], \"outcome\": \"yes\", \"prompt\": \"{w} "
+            "\\\"q\\\" \\n\\t\\/ caf\\u00e9\", \"system\": \"s \\ud83d\\ude00\", \"expected\": "
+            "\"A\", \"domain\": \"d1\"}\n"
+            "\n"
+            "{\"id\": \"m\", \"axes\": [\"g\"], \"outcome\": \"yes\", \"messages\": [{\"role\": "
+            "\"user\", \"content\": \"{w}?\"}]}\n"
+            "  {\"prompt\": \"{w} last\", \"axes\": [\"g\"], \"id\": \"z\", \"outcome\": "
+            "\"yes\"}  \n";
+        static const size_t order[] = {0, 1, 2, 2, 0, 1};
+        struct pa_suite s;
+        struct pa_err err = {{0}};
+        struct pa__item_cursor *c;
+        char *dir = tmp_dir(), path[512];
+
+        (void)state;
+        write_file(dir, "suite.json", two_groups);
+        write_file(dir, "items.jsonl", items);
+        snprintf(path, sizeof(path), "%s/suite.json", dir);
+        assert_int_equal(pa_suite_load(&s, path, &err), 0);
+        assert_int_equal(s.n_items, 3);
+        assert_non_null(c = pa__item_cursor_new(&s));
+        for (size_t k = 0; k < sizeof(order) / sizeof(*order); k++) {
+                struct pa_item a, b;
+                json_t *oa = NULL, *ob = NULL;
+
+                assert_int_equal(pa_suite_item_read(&s, order[k], &a, &oa, &err), 0);
+                assert_int_equal(pa__item_cursor_read(c, order[k], &b, &ob, &err), 0);
+                same_string(a.id, b.id);
+                same_string(a.prompt, b.prompt);
+                same_string(a.system, b.system);
+                same_string(a.expected, b.expected);
+                same_string(a.domain, b.domain);
+                same_string(a.outcome, b.outcome);
+                assert_int_equal(a.scorer_mask, b.scorer_mask);
+                assert_int_equal(a.n_cases, b.n_cases);
+                /* only the item with messages needs jansson */
+                assert_int_equal(b.messages != NULL, order[k] == 1);
+                assert_int_equal(ob != NULL, order[k] == 1);
+                if (order[k] == 0)
+                        assert_string_equal(b.system, "s \xf0\x9f\x98\x80");
+                json_decref(oa);
+                json_decref(ob);
+        }
+        pa__item_cursor_free(c);
+        pa_suite_release(&s);
+        remove_dir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -363,6 +426,7 @@ int main(void)
             cmocka_unit_test(item_index_finds_every_id),
             cmocka_unit_test(duplicate_id_named_at_its_line),
             cmocka_unit_test(items_copy_is_checked_and_read),
+            cmocka_unit_test(cursor_reads_items_as_jansson_does),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,20 +159,24 @@ json_t *pa_job_messages(const struct pa_job *job)
 int pa_sample_seed(uint64_t base, const char *item_id, unsigned sample, uint64_t *out)
 {
         static const char tag[] = "parity-seed-1";
-        char b[24], k[16], hex[PA_SHA256_HEX];
-        void *h = pa__sha256_begin();
+        char b[24], k[16], hex[PA_SHA256_HEX], small[256], *key = small;
+        size_t lb, li = strlen(item_id), lk, n;
         uint64_t v = 0;
 
-        if (!h)
+        lb = (size_t)snprintf(b, sizeof(b), "%llu", (unsigned long long)base);
+        lk = (size_t)snprintf(k, sizeof(k), "%u", sample);
+        /* Each part with its NUL but the last, so ("1","23") != ("12","3");
+         * hashed in one piece (a request's seed: no digest set up anew). */
+        n = sizeof(tag) + lb + 1 + li + 1 + lk;
+        if (n > sizeof(small) && !(key = malloc(n)))
                 return PA_ENOMEM;
-        snprintf(b, sizeof(b), "%llu", (unsigned long long)base);
-        snprintf(k, sizeof(k), "%u", sample);
-        /* Each part with its NUL but the last, so ("1","23") != ("12","3"). */
-        pa__sha256_add(h, tag, sizeof(tag));
-        pa__sha256_add(h, b, strlen(b) + 1);
-        pa__sha256_add(h, item_id, strlen(item_id) + 1);
-        pa__sha256_add(h, k, strlen(k));
-        pa__sha256_end(h, hex);
+        memcpy(key, tag, sizeof(tag));
+        memcpy(key + sizeof(tag), b, lb + 1);
+        memcpy(key + sizeof(tag) + lb + 1, item_id, li + 1);
+        memcpy(key + sizeof(tag) + lb + 1 + li + 1, k, lk);
+        pa__sha256_hex(key, n, hex);
+        if (key != small)
+                free(key);
         for (int i = 0; i < 16; i++)
                 v = v << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
         *out = v & PA_SEED_MASK;

@@ -40,7 +40,9 @@ void pa__score_stream_release(struct pa__score_stream *st);
 
 /* Re-scores results.jsonl at path with s's scorers, one batch at a time,
  * into a new file replaced atomically: every record's "scores" replaced,
- * chained anew; *n and head: the new chain's length and head. */
+ * chained anew; *n and head: the new chain's length and head. Each batch's
+ * lines are parsed, scored and written by the OpenMP threads and chained
+ * in file order, so the file is the same at any thread count (rescore.c). */
 int pa__results_rescore(const struct pa_suite *s, const char *path, uint64_t *n, char head[65],
                         struct pa_err *err);
 

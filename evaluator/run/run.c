@@ -166,10 +166,13 @@ static int next_case(struct run *r, struct pa_case *c, unsigned *sample, struct 
                 r->exhausted = true;
                 return 0;
         }
-        if (!r->cur_obj || r->cur_at != r->item) {
+        if (!r->cur.id || r->cur_at != r->item) {
                 json_decref(r->cur_obj);
                 r->cur_obj = NULL;
-                if ((rc = pa_suite_item_read(&r->suite, r->item, &r->cur, &r->cur_obj, err)))
+                r->cur.id = NULL;
+                if (!r->items && !(r->items = pa__item_cursor_new(&r->suite)))
+                        return pa_errf(err, PA_ENOMEM, "out of memory");
+                if ((rc = pa__item_cursor_read(r->items, r->item, &r->cur, &r->cur_obj, err)))
                         return rc;
                 r->cur_at = r->item;
         }
@@ -623,6 +626,7 @@ out:
         pa_run_dir_release(&done);
         pa_table_release(&r.table);
         json_decref(r.cur_obj);
+        pa__item_cursor_free(r.items);
         pa_scorer_scratch_free(&r.suite.scorers, r.scratch);
         pa_engine_close(&r.engine);
         pa_suite_release(&r.suite);

@@ -81,6 +81,7 @@ struct run {
         struct pa_item cur;
         json_t *cur_obj;
         size_t cur_at;
+        struct pa__item_cursor *items; /* reads them back (suite/case.h) */
         unsigned sample;
         uint64_t planned, done, errors;
         json_t *failed;          /* the first MAX_FAILED_LISTED failed cases, for the reports */

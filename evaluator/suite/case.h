@@ -29,6 +29,15 @@ int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t
 /* An item's strings from its JSON object (pointing into it): id and
  * prompt required, domain "general" when absent. PA_EINVAL naming where. */
 int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err);
+/* A run's items read back in order: the items file through one window,
+ * and the strings of an item without "messages" decoded without jansson
+ * into the cursor (valid until its next read; *obj stays NULL), else as
+ * pa_suite_item_read gives them (*obj owned by the caller). */
+struct pa__item_cursor;
+struct pa__item_cursor *pa__item_cursor_new(const struct pa_suite *s);
+void pa__item_cursor_free(struct pa__item_cursor *c);
+int pa__item_cursor_read(struct pa__item_cursor *c, size_t i, struct pa_item *it, json_t **obj,
+                         struct pa_err *err);
 /* The line number (from 1) of the items file's line starting at byte at. */
 int pa__items_lineno(const struct pa_suite *s, uint64_t at, size_t *lineno);
 /* Validates the suite's items, inline and in its items file, keeping each

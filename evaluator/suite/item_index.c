@@ -66,22 +66,28 @@ fail:
         return rc == PA_ENOMEM ? pa_errf(err, rc, "out of memory") : rc;
 }
 
+long pa__item_index_lookup(const struct pa__item_index *x, const char *id)
+{
+        struct pa__item_key k = {.key = id_key(id)};
+        const struct pa__item_key *hit = x->n ? bsearch(&k, x->v, x->n, sizeof(k), by_key) : NULL;
+
+        return hit ? (long)hit->item : -1;
+}
+
 long pa__item_index_find(struct pa__item_index *x, const char *id)
 {
-        struct pa__item_key k;
-        const struct pa__item_key *hit;
         size_t len = strlen(id);
+        long item;
 
         if (x->last_id[0] && !strcmp(x->last_id, id))
                 return x->last_item;
-        k.key = id_key(id);
-        hit = x->n ? bsearch(&k, x->v, x->n, sizeof(k), by_key) : NULL;
+        item = pa__item_index_lookup(x, id);
         x->last_id[0] = 0;
         if (len < sizeof(x->last_id)) {
                 memcpy(x->last_id, id, len + 1);
-                x->last_item = hit ? (long)hit->item : -1;
+                x->last_item = item;
         }
-        return hit ? (long)hit->item : -1;
+        return item;
 }
 
 void pa__item_index_release(struct pa__item_index *x)

@@ -34,8 +34,11 @@ int pa__suite_each_id(const struct pa_suite *s, pa__id_fn fn, void *ud, struct p
 /* Reads every item's id once. PA_EINVAL when two ids share a key (never
  * seen; refused rather than confused). */
 int pa__item_index_build(const struct pa_suite *s, struct pa__item_index *x, struct pa_err *err);
-/* The index of the item called id, or -1. */
+/* The index of the item called id, or -1; remembers the last find, so
+ * one thread at a time. */
 long pa__item_index_find(struct pa__item_index *x, const char *id);
+/* The same without the memory: for threads sharing the index. */
+long pa__item_index_lookup(const struct pa__item_index *x, const char *id);
 void pa__item_index_release(struct pa__item_index *x);
 
 #endif

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -97,10 +98,18 @@ static void hex(const unsigned char *md, unsigned n, char *out)
 }
 
 static EVP_MD *sha256_md;
+static pthread_key_t ctx_key;
+static bool have_ctx_key;
+
+static void free_ctx(void *ctx)
+{
+        EVP_MD_CTX_free(ctx);
+}
 
 static void fetch_sha256(void)
 {
         sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        have_ctx_key = pthread_key_create(&ctx_key, free_ctx) == 0;
 }
 
 /* OpenSSL 3 looks the algorithm up on every EVP_sha256() digest; case ids
@@ -113,12 +122,33 @@ static const EVP_MD *sha256(void)
         return sha256_md ? sha256_md : EVP_sha256();
 }
 
+/* The calling thread's digest context, kept for its next hash (freed when
+ * the thread ends): EVP_Digest() allocates and sets one up each time,
+ * which costs as much as hashing a 500-byte record. NULL when none. */
+static EVP_MD_CTX *thread_ctx(void)
+{
+        EVP_MD_CTX *ctx;
+
+        if (!sha256() || !have_ctx_key) /* sha256() creates the key once */
+                return NULL;
+        if ((ctx = pthread_getspecific(ctx_key)))
+                return ctx;
+        if (!(ctx = EVP_MD_CTX_new()) || pthread_setspecific(ctx_key, ctx) != 0) {
+                EVP_MD_CTX_free(ctx);
+                return NULL;
+        }
+        return ctx;
+}
+
 void pa__sha256_hex(const void *data, size_t len, char out[PA_SHA256_HEX])
 {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned n = 0;
+        EVP_MD_CTX *ctx = thread_ctx();
 
-        EVP_Digest(data, len, md, &n, sha256(), NULL);
+        if (!ctx || !EVP_DigestInit_ex2(ctx, sha256(), NULL) || !EVP_DigestUpdate(ctx, data, len) ||
+            !EVP_DigestFinal_ex(ctx, md, &n))
+                n = EVP_Digest(data, len, md, &n, sha256(), NULL) ? n : 0;
         hex(md, n, out);
 }
 

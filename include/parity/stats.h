@@ -259,7 +259,8 @@ int pa_perm_test_strat(const double *y, const uint8_t *group, const size_t *set_
  * n <= PA_SIGNFLIP_EXACT_MAX; otherwise Monte-Carlo with reps >= 1 patterns
  * drawn from seed, p = (1 + #{|T*| >= |T|}) / (1 + reps). Sums within a
  * relative 1e-9 (of sum |x|) of 0 count as ties. *exact (may be NULL)
- * says which. Returns 0 or PA_EINVAL; allocates nothing. */
+ * says which. Returns 0 or PA_EINVAL; allocates a bit per unit (which
+ * units are not 0), and visits every unit when that fails. */
 int pa_signflip_test(const double *x, size_t n, size_t reps, uint64_t seed, double *p, bool *exact);
 
 /* The smallest p the test can give for n units: 2 / 2^n exact (when no

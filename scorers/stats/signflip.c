@@ -45,11 +45,36 @@ struct design {
         bool exact;
         double tie;           /* |sum| at or below this is 0 */
         struct pa__levels lv; /* owned; lv.n == 0 when not counted by value */
+        /* Bit j%64 of word j/64 set when x[j] != 0 (owned; NULL: every
+         * unit is visited). Paired outcomes mostly agree, so most x are 0:
+         * a zero adds nothing to either sum, and the sizes come from a
+         * popcount of the pattern's bits. */
+        uint64_t *nonzero;
+        size_t work; /* unit visits over all patterns, for the thread team */
 };
+
+/* The words of set bits where x is not zero; NULL when out of memory,
+ * which only costs speed. */
+static uint64_t *nonzero_mask(const double *x, size_t n, size_t *count)
+{
+        uint64_t *w = calloc((n + 63) / 64, sizeof(*w));
+
+        *count = n;
+        if (!w)
+                return NULL;
+        *count = 0;
+        for (size_t j = 0; j < n; j++) {
+                w[j / 64] |= (uint64_t)(x[j] != 0) << (j % 64);
+                *count += x[j] != 0;
+        }
+        return w;
+}
 
 static void design_release(struct design *d)
 {
         pa__levels_release(&d->lv);
+        free(d->nonzero);
+        d->nonzero = NULL;
 }
 
 /* Monte-Carlo patterns are counted by value when that is exact. */
@@ -67,7 +92,7 @@ static int design_init(struct design *d, const double *x, size_t n, size_t reps,
                        bool levels)
 {
         double abs_sum = 0;
-        size_t i;
+        size_t i, visits;
 
         memset(d, 0, sizeof(*d));
         if (!x || n == 0)
@@ -80,6 +105,7 @@ static int design_init(struct design *d, const double *x, size_t n, size_t reps,
         d->x = x;
         d->n = n;
         d->seed = seed;
+        d->nonzero = NULL;
         d->exact = n <= PA_SIGNFLIP_EXACT_MAX;
         d->reps = reps;
         d->tie = 1e-9 * abs_sum;
@@ -89,44 +115,58 @@ static int design_init(struct design *d, const double *x, size_t n, size_t reps,
                 return PA_EINVAL;
         else
                 d->patterns = reps;
+        d->nonzero = nonzero_mask(x, n, &visits);
+        visits += (n + 63) / 64;
+        d->work = d->patterns > SIZE_MAX / visits ? SIZE_MAX : d->patterns * visits;
         return design_levels(d, levels);
 }
 
+/* The units of word w, all of them or those not 0. */
+static uint64_t units_of(const struct design *d, size_t w)
+{
+        size_t left = d->n - w * 64;
+        uint64_t all = left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
+
+        return d->nonzero ? d->nonzero[w] : all;
+}
+
 /* Pattern i: in exact mode bit j of i flips unit j (unit n-1 always
- * kept); in Monte-Carlo mode each unit flips with probability 1/2 from
- * stream i. */
+ * kept, as i < 2^(n-1)); in Monte-Carlo mode each unit flips with
+ * probability 1/2 from stream i, 64 units a draw. The sums add the
+ * units in order j, skipping zeros, which change no sum (at most the sign
+ * of a zero, made +0 by the tie below); the select is branch-free, as a
+ * flip is a coin toss the CPU cannot predict. */
 static struct split split_of(const struct design *d, size_t i)
 {
         struct split s = {0, 0, 0, 0};
         struct pa_rng r;
-        uint64_t bits = 0;
-        size_t j = 0;
+        size_t words = (d->n + 63) / 64, nflipped = 0;
 
         if (!d->exact)
                 pa_rng_seed(&r, d->seed, i);
         if (d->lv.n) {
                 pa__levels_split(&d->lv, &r, &s.kept, &s.flipped, &s.nflipped);
-                s.nkept = d->n - s.nflipped;
-                j = d->n;
+                words = 0;
+                nflipped = s.nflipped;
         }
-        for (; j < d->n; j++) {
-                bool flip;
+        for (size_t w = 0; w < words; w++) {
+                uint64_t bits = d->exact ? (uint64_t)i : pa_rng_next(&r), units = units_of(d, w);
+                size_t left = d->n - w * 64;
 
-                if (d->exact) {
-                        flip = j + 1 < d->n && ((i >> j) & 1);
-                } else {
-                        if (j % 64 == 0)
-                                bits = pa_rng_next(&r);
-                        flip = (bits >> (j % 64)) & 1;
-                }
-                if (flip) {
-                        s.flipped += d->x[j];
-                        s.nflipped++;
-                } else {
-                        s.kept += d->x[j];
-                        s.nkept++;
+                if (left < 64)
+                        bits &= ((uint64_t)1 << left) - 1;
+                nflipped += (size_t)__builtin_popcountll(bits);
+                for (; units; units &= units - 1) {
+                        int b = __builtin_ctzll(units);
+                        double v = d->x[w * 64 + (size_t)b];
+                        double f = (bits >> b) & 1 ? v : 0.0;
+
+                        s.flipped += f;
+                        s.kept += v - f;
                 }
         }
+        s.nflipped = nflipped;
+        s.nkept = d->n - nflipped;
         if (fabs(s.kept) <= d->tie)
                 s.kept = 0;
         if (fabs(s.flipped) <= d->tie)
@@ -153,7 +193,7 @@ static size_t count_hits(const struct design *d)
 {
         size_t i, hits = 0;
 
-#pragma omp parallel for schedule(static) reduction(+ : hits) if (d->patterns * d->n >= PARALLEL_MIN)
+#pragma omp parallel for schedule(static) reduction(+ : hits) if (d->work >= PARALLEL_MIN)
         for (i = 0; i < d->patterns; i++)
                 hits += reaches(split_of(d, i));
         return hits;
@@ -277,7 +317,7 @@ int pa__signflip_ci_opt(const double *x, size_t n, size_t reps, uint64_t seed, b
                 rc = PA_ENOMEM;
                 goto out;
         }
-#pragma omp parallel for schedule(static) if (d.patterns * d.n >= PARALLEL_MIN)
+#pragma omp parallel for schedule(static) if (d.work >= PARALLEL_MIN)
         for (i = 0; i < d.patterns; i++)
                 range_of(split_of(&d, i), &low[i], &high[i]);
         /* Every range holds the mean of x, so below it a mu is reached by
