@@ -11,6 +11,7 @@
 
 #include "parity/evidence.h"
 #include "resume.h"
+#include "scorers/judge.h"
 #include "evaluator/folder/lock.h"
 #include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/util.h"
@@ -158,14 +159,18 @@ static int index_record(void *ud, json_t *rec, struct pa_err *err)
         struct pa__resume *rs = ud;
         const json_t *error = json_object_get(rec, "error");
         const char *model = json_string_value(json_object_get(rec, "model"));
+        bool errored = error && !json_is_null(error);
+        /* An answer the judge did not rate is a missing score, like a failed one. */
+        bool unrated = !errored && pa__judge_record_missing(rec);
 
         rs->records++;
-        rs->errors += error && !json_is_null(error);
+        rs->errors += errored;
+        rs->unrated += unrated;
         rs->cached += json_is_true(json_object_get(rec, "cached"));
         if (!rs->model_reported && model && !(rs->model_reported = strdup(model)))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         /* A failed pair is not done: the resume asks it again. */
-        return error && !json_is_null(error) ? 0 : pa__done_add(&rs->done, rec, err);
+        return errored || unrated ? 0 : pa__done_add(&rs->done, rec, err);
 }
 
 int pa__resume_results(struct pa__resume *rs, const char *dir, struct pa_results *w,
