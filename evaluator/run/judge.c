@@ -244,6 +244,12 @@ static int open_judge(const struct pa__judge_conf *j, struct pa_engine *e, const
         c.max_tokens = c.max_tokens > 0 ? c.max_tokens : 16;
         c.timeout_s = c.timeout_s > 0 ? c.timeout_s : 120;
         c.stream = false;
+        /* The judge is asked through the HTTP request builder and parser. */
+        if (!pa_engine_find(c.name) || !pa_engine_find(c.name)->http)
+                return pa_errf(err, PA_EINVAL,
+                               "--judge-engine '%s': expected an HTTP engine (openai-chat, "
+                               "openai-completions, ollama-chat, ollama-generate)",
+                               c.name);
         if ((rc = pa_engine_open(e, &c, &inner)) == 0 &&
             (rc = pa__preflight(e, &models, &inner)) == 0) {
                 json_decref(models);
@@ -354,8 +360,7 @@ void pa__judge_release(struct pa__judge *jr)
 {
         if (!jr)
                 return;
-        if (jr->e.ops)
-                pa_engine_close(&jr->e);
+        pa_engine_close(&jr->e);
         free(jr->run_tpl);
         json_decref(jr->settings);
         json_decref(jr->calibration);

@@ -11,7 +11,10 @@ import collections
 import json
 import os
 import re
+import signal
+import subprocess
 import tempfile
+import time
 import unittest
 
 import harness
@@ -105,6 +108,15 @@ class JudgeOutcomeTest(unittest.TestCase):
         with open(path, "w", encoding="utf-8") as f:
             json.dump(rules, f)
         fx = harness.Fixture(rules=path, model=model)
+        cls.fixtures.append(fx)
+        return fx
+
+    @classmethod
+    def fixture_delayed(cls, rules, delay_ms):
+        path = os.path.join(cls.d, "rules-%d.json" % len(cls.fixtures))
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(rules, f)
+        fx = harness.Fixture(rules=path, model="itest-model", delay_ms=delay_ms)
         cls.fixtures.append(fx)
         return fx
 
@@ -221,6 +233,43 @@ class JudgeOutcomeTest(unittest.TestCase):
         after = load_jsonl(os.path.join(copy, "results.jsonl"))
         self.assertEqual([x["scores"] for x in after], [x["scores"] for x in before])
         self.assertEqual(sum(x["scores"]["refused"] for x in after), 20)
+
+    def test_judge_engine_must_speak_http(self):
+        r = harness.parity(["run", self.suite, "--engine", "sim", "--run-dir",
+                            os.path.join(self.d, "simjudge"), "--judge-engine", "sim",
+                            "--judge-base-url", self.judge.base_url])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn("--judge-engine 'sim': expected an HTTP engine", r.stderr)
+
+    def test_interrupted_run_resumes_without_asking_the_judge_again(self):
+        slow = self.fixture_delayed(MODEL_RULES, 250)
+        judge = self.fixture(JUDGE_RULES, "judge-m")
+        run_dir = os.path.join(self.d, "interrupted")
+        argv = harness.WRAPPER + [harness.PARITY, "run", self.suite10, "--base-url",
+                                  slow.base_url, "--model", "itest-model", "--run-dir", run_dir,
+                                  "--concurrency", "2", "--progress-interval", "0",
+                                  "--judge-base-url", judge.base_url, "--judge-model", "judge-m"]
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        results = os.path.join(run_dir, "results.jsonl")
+        deadline = time.monotonic() + 60 * harness.SLOW
+        while time.monotonic() < deadline and p.poll() is None:
+            if os.path.exists(results) and len(load_jsonl(results)) >= 6:
+                break
+            time.sleep(0.05)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60 * harness.SLOW)
+        self.assertEqual(p.returncode, 130, err.decode("utf-8", "replace"))
+        done = len(load_jsonl(results))
+        self.assertTrue(6 <= done < 40, done)
+        self.assertEqual(len(judge_asks(judge)), done)  # every record was rated
+        r = self.run_suite(self.suite10, run_dir, judge, resume=True)
+        self.assertEqual(r.rc, 0, r.describe())
+        asks = collections.Counter(a["messages"][-1]["content"] for a in judge_asks(judge))
+        self.assertEqual(len(asks), 40)
+        self.assertEqual(set(asks.values()), {1}, "a rated answer was rated again")
+        self.assertEqual(len(load_jsonl(results)), 40)
+        self.verifies(run_dir)
 
     # --- fail closed --------------------------------------------------------
 
