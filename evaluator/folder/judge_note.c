@@ -29,8 +29,10 @@ static int read_calibration(const char *dir, json_t **cal, struct pa_err *err)
         *cal = NULL;
         if (!path)
                 return PA_ENOMEM;
+        /* json_is_object() is a macro that reads its argument twice. */
         if (lstat(path, &st) == 0 && (rc = pa__read_file(path, &data, &len, err)) == 0 &&
-            !json_is_object(json_object_get(*cal = json_loadb(data, len, 0, NULL), "agreement")))
+            (*cal = json_loadb(data, len, 0, NULL),
+             !json_is_object(json_object_get(*cal, "agreement"))))
                 rc = pa_errf(err, PA_EINVAL,
                              "run folder '%s': judge.json: expected the judge's calibration "
                              "(\"agreement\")",
@@ -79,8 +81,8 @@ static json_t *calibrated(const json_t *cal)
                  (long long)json_integer_value(json_object_get(a, "items")),
                  json_string_value(json_object_get(json_object_get(cal, "labelled_set"), "file"))
                      ?: "?");
-        return json_pack("{s:b, s:O, s:f, s:o, s:o, s:o, s:s}", "calibrated", 1, "items",
-                         json_object_get(a, "items"), "accuracy",
+        return json_pack("{s:b, s:I, s:f, s:o, s:o, s:o, s:s}", "calibrated", 1, "items",
+                         (json_int_t)json_integer_value(json_object_get(a, "items")), "accuracy",
                          num(json_object_get(a, "accuracy")), "accuracy_ci", pair(aci), "kappa",
                          json_is_object(k) ? json_real(num(json_object_get(k, "value")))
                                            : json_null(),
