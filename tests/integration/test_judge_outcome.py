@@ -248,7 +248,8 @@ class JudgeOutcomeTest(unittest.TestCase):
         argv = harness.WRAPPER + [harness.PARITY, "run", self.suite10, "--base-url",
                                   slow.base_url, "--model", "itest-model", "--run-dir", run_dir,
                                   "--concurrency", "2", "--progress-interval", "0",
-                                  "--judge-base-url", judge.base_url, "--judge-model", "judge-m"]
+                                  "--judge-base-url", judge.base_url, "--judge-model", "judge-m",
+                                  "--judge-seed", "5"]
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         results = os.path.join(run_dir, "results.jsonl")
@@ -314,6 +315,12 @@ class JudgeOutcomeTest(unittest.TestCase):
                          {"asked": 40, "missing": 20, "first_cause": "judge: HTTP error status"})
         first = judge_asks(judge)
         self.assertEqual(len(first), 20 + 20 * 3)  # each unrated answer: three attempts
+        # Another judge would mix two judges' ratings in one folder: refused.
+        other = harness.parity(["run", self.suite10, "--resume", run_dir, "--base-url",
+                                model.base_url, "--model", "itest-model", "--judge-base-url",
+                                judge.base_url, "--judge-model", "other", "--judge-seed", 5])
+        self.assertEqual(other.rc, 2, other.describe())
+        self.assertIn('differ in judge.model: "judge-m" vs "other"', other.stderr)
         r = self.run_suite(self.suite10, run_dir, judge, model=model, resume=True)
         self.assertEqual(r.rc, 0, r.describe())
         asks = collections.Counter(a["messages"][-1]["content"] for a in judge_asks(judge))
