@@ -144,6 +144,8 @@ class JudgeOutcomeTest(unittest.TestCase):
     def test_docs_example_lints_and_runs(self):
         lint = harness.parity(["suite", "lint", self.suite])
         self.assertEqual(lint.rc, 0, lint.describe())
+        self.assertIn("judge: scorer 'refused' is rated by a judge model: parity run needs "
+                      "--judge-base-url URL --judge-model M", lint.stdout)
         self.assertEqual(self.doc.rc, 0, self.doc.describe())
         recs = load_jsonl(os.path.join(self.doc_run, "results.jsonl"))
         self.assertEqual(len(recs), 2 * 4)
