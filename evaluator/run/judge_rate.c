@@ -149,6 +149,31 @@ static char *prompt_text(const struct pa_job *job)
         return out;
 }
 
+/* The answer as the judge's request can carry it: invalid UTF-8 bytes
+ * become U+FFFD, as in the record (JSON cannot hold them); owned. */
+static char *utf8_answer(const char *text, size_t len)
+{
+        struct pa_buf b;
+        char *out;
+
+        pa__buf_init(&b, SIZE_MAX / 2);
+        for (size_t i = 0; i < len;) {
+                const unsigned char *c = (const unsigned char *)text + i;
+                size_t u = *c < 0x80 ? 1 : pa__utf8_len(c, len - i);
+
+                if (*c == 0) /* a NUL would end the template's text */
+                        u = 0;
+                if (u ? pa__buf_add(&b, c, u) : pa__buf_add(&b, "\xef\xbf\xbd", 3)) {
+                        pa__buf_release(&b);
+                        return NULL;
+                }
+                i += u ? u : 1;
+        }
+        out = strndup(b.p ? b.p : "", b.len);
+        pa__buf_release(&b);
+        return out;
+}
+
 /* One scorer's rating into ratings[name] and v. */
 static int rate_one(struct pa__judge *jr, const char *name, const char *tpl, const char *answer,
                     const char *prompt, json_t *ratings, signed char *v, unsigned *missing,
@@ -197,7 +222,7 @@ int pa__judge_rate(struct pa__judge *jr, const struct pa_suite *s, const struct 
                 if (!pa__scorer_is_judge(&s->scorers.v[k]) || !(it->scorer_mask >> k & 1))
                         continue;
                 if (!ratings && (!(ratings = json_object()) || !(prompt = prompt_text(job)) ||
-                                 !(answer = strndup(reply->text, reply->len)))) {
+                                 !(answer = utf8_answer(reply->text, reply->len)))) {
                         rc = PA_ENOMEM;
                         break;
                 }

@@ -274,6 +274,26 @@ class JudgeOutcomeTest(unittest.TestCase):
         self.assertEqual(len(load_jsonl(results)), 40)
         self.verifies(run_dir)
 
+    def test_answer_with_invalid_utf8_is_rated(self):
+        script = os.path.join(self.d, "bad-utf8.sh")
+        with open(script, "w", encoding="ascii") as f:
+            f.write("#!/bin/sh\ncat >/dev/null\nprintf 'I can\\047t \\377\\376 do that'\n")
+        os.chmod(script, 0o755)
+        suite = os.path.join(self.d, "plain.yaml")
+        with open(suite, "w", encoding="utf-8") as f:
+            f.write('parity_suite: 1\nid: plain\nversion: "1"\n'
+                    "axes: {g: {reference: a, groups: {a: {w: a}, b: {w: b}}}}\n"
+                    "scorers: {refused: {type: judge}}\n"
+                    'items: [{id: i1, axes: [g], outcome: refused, prompt: "Q {w}?"}]\n')
+        run_dir = os.path.join(self.d, "utf8")
+        r = harness.parity(["run", suite, "--engine", "exec", "--exec-command", script,
+                            "--run-dir", run_dir, "--judge-base-url", self.judge.base_url,
+                            "--judge-model", "judge-m"])
+        self.assertEqual(r.rc, 0, r.describe())
+        for rec in load_jsonl(os.path.join(run_dir, "results.jsonl")):
+            self.assertEqual(rec["response"], "I can't \ufffd\ufffd do that")
+            self.assertIs(rec["judge"]["refused"]["verdict"], True)
+
     # --- fail closed --------------------------------------------------------
 
     def test_garbling_judge_gives_missing_scores_said_first(self):
