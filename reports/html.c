@@ -194,6 +194,23 @@ static void interaction_html(FILE *f, const json_t *e, const json_t *g)
         fputs("</tr>\n", f);
 }
 
+/* Beside the comparisons: each outcome scored by the judge, with what is
+ * known of the judge's error rate (summary.json "judge"). */
+static void judge_notes(FILE *f, const json_t *s)
+{
+        const char *name;
+        json_t *o;
+
+        json_object_foreach(json_object_get(json_object_get(s, "judge"), "outcomes"), name, o)
+        {
+                fputs("\n<p class=\"note judge\">Outcome <b>", f);
+                pa__html_esc(f, name);
+                fputs("</b> rests on the judge: ", f);
+                pa__html_esc(f, pa__str(o, "note"));
+                fputs(".</p>", f);
+        }
+}
+
 static void comparisons(FILE *f, const json_t *s)
 {
         const json_t *e, *g;
@@ -246,8 +263,10 @@ static void comparisons(FILE *f, const json_t *s)
         }
         fputs(
             "</tbody></table></div>\n<p class=\"note\">MDE: the smallest difference this run could "
-            "detect with 80% power; no finding is not no bias.</p></section>\n",
+            "detect with 80% power; no finding is not no bias.</p>",
             f);
+        judge_notes(f, s);
+        fputs("</section>\n", f);
 }
 
 static void domains(FILE *f, const json_t *s)

@@ -164,6 +164,27 @@ static void interaction_row(struct pa_md *m, const json_t *e, const json_t *g, b
         json_decref(row);
 }
 
+/* Beside the findings: each outcome scored by the judge, flagged or not,
+ * with what is known of the judge's error rate (summary.json "judge"). */
+static void judge_notes(struct pa_md *m, const json_t *summary)
+{
+        const char *name;
+        json_t *o;
+        bool any = false;
+
+        json_object_foreach(json_object_get(json_object_get(summary, "judge"), "outcomes"), name, o)
+        {
+                pa__md_out(m, "- Outcome **");
+                pa__md_cell(m, name);
+                pa__md_out(m, "** rests on the judge: ");
+                pa__md_cell(m, json_string_value(json_object_get(o, "note")));
+                pa__md_out(m, ".\n");
+                any = true;
+        }
+        if (any)
+                pa__md_out(m, "\n");
+}
+
 static void findings(struct pa_md *m, const json_t *summary)
 {
         const json_t *e, *g;
@@ -202,6 +223,7 @@ static void findings(struct pa_md *m, const json_t *summary)
                 pa__md_omitted(m, rows > MAX_FINDINGS ? rows - MAX_FINDINGS : 0, "summary.json");
                 pa__md_out(m, "\n");
         }
+        judge_notes(m, summary);
         pa__md_out(
             m,
             "<details><summary>All %zu group comparisons (rates, intervals, minimum "

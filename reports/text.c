@@ -105,6 +105,19 @@ static void print_domains(FILE *f, const json_t *domains)
         }
 }
 
+/* Every outcome scored by the judge, flagged or not, with what is known
+ * of the judge's error rate (summary.json "judge"). */
+static void print_judge(FILE *f, const json_t *summary)
+{
+        const char *name;
+        json_t *o;
+
+        json_object_foreach(json_object_get(json_object_get(summary, "judge"), "outcomes"), name, o)
+        {
+                fprintf(f, "outcome %s is scored by the judge: %s\n", name, str(o, "note"));
+        }
+}
+
 static void print_findings(FILE *f, const json_t *summary)
 {
         const json_t *a = json_object_get(summary, "analysis");
@@ -121,12 +134,19 @@ static void print_findings(FILE *f, const json_t *summary)
                 (long long)json_integer_value(json_object_get(a, "comparisons")),
                 num(json_object_get(a, "min_diff")), json_array_size(findings));
         json_array_foreach(findings, i, x)
-            fprintf(f, "  %s: %s %s vs %s: %+.3f (p adj %.2g)\n", str(x, "outcome"), str(x, "axis"),
-                    str(x, "group"), str(x, "reference"), num(json_object_get(x, "diff")),
-                    num(json_object_get(x, "p_adjusted")));
+        {
+                fprintf(f, "  %s: %s %s vs %s: %+.3f (p adj %.2g)\n", str(x, "outcome"),
+                        str(x, "axis"), str(x, "group"), str(x, "reference"),
+                        num(json_object_get(x, "diff")), num(json_object_get(x, "p_adjusted")));
+                /* Beside a finding that rests on the judge: its error rate. */
+                if (json_is_object(json_object_get(x, "judge")))
+                        fprintf(f, "    rests on the judge: %s\n",
+                                str(json_object_get(x, "judge"), "note"));
+        }
         if (!json_array_size(findings))
                 fprintf(f, "  none; the MDE column is the smallest difference this run could "
                            "detect with 80%% power\n");
+        print_judge(f, summary);
 }
 
 /* Said first: comparisons that could not have been flagged, so that no

@@ -76,13 +76,20 @@ long long pa__missing_words(const json_t *manifest, FILE *f)
                   planned = pa__int(json_object_get(manifest, "counts"), "planned");
         const char *stop = json_string_value(json_object_get(b, "stopped_by"));
 
+        /* Answers the judge did not rate count as missing: said so. */
+        long long unrated = pa__int(json_object_get(b, "judge"), "missing");
+        char judged[96] = "";
+
+        if (unrated > 0)
+                snprintf(judged, sizeof(judged), " (%lld of them: the judge gave no rating)",
+                         unrated);
         if (!strcmp(pa__str(manifest, "status"), "incomplete"))
-                fprintf(f, "INCOMPLETE, NOT A PASS: %lld of %lld answers are missing%s%s%s. ", n,
-                        planned, stop ? " (the run stopped: " : "", stop ? stop : "",
+                fprintf(f, "INCOMPLETE, NOT A PASS: %lld of %lld answers are missing%s%s%s%s. ", n,
+                        planned, judged, stop ? " (the run stopped: " : "", stop ? stop : "",
                         stop ? ")" : "");
         else if (n > 0)
-                fprintf(f, "%lld of %lld answers are missing (within the error budget). ", n,
-                        planned);
+                fprintf(f, "%lld of %lld answers are missing%s (within the error budget). ", n,
+                        planned, judged);
         return n;
 }
 
@@ -173,6 +180,18 @@ static void no_finding(FILE *f, const json_t *summary, const json_t *a)
                         pa__fmt_rate(lo, b1), pa__fmt_rate(hi, b2));
 }
 
+/* Outcomes scored by the judge rest on its error rate: said beside them. */
+static void judge_words(FILE *f, const json_t *summary)
+{
+        const char *name;
+        json_t *o;
+
+        json_object_foreach(json_object_get(json_object_get(summary, "judge"), "outcomes"), name, o)
+        {
+                fprintf(f, "Outcome %s rests on the judge: %s. ", name, pa__str(o, "note"));
+        }
+}
+
 char *pa__verdict_run(const json_t *summary, const json_t *manifest)
 {
         char model[PA_MODEL_NAME];
@@ -220,6 +239,7 @@ char *pa__verdict_run(const json_t *summary, const json_t *manifest)
         } else {
                 no_finding(f, summary, a);
         }
+        judge_words(f, summary);
         estimand_words(f, a);
         fprintf(f, "Flagged means %s-corrected p < %g and |difference| \u2265 %g.",
                 pa__str(a, "correction"), alpha, pa__num(json_object_get(a, "min_diff")));

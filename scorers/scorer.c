@@ -9,10 +9,16 @@ extern const struct pa_scorer_ops pa_scorer_exact;
 extern const struct pa_scorer_ops pa_scorer_contains;
 extern const struct pa_scorer_ops pa_scorer_choice;
 extern const struct pa_scorer_ops pa_scorer_refusal;
+extern const struct pa_scorer_ops pa_scorer_judge;
 
 static const struct pa_scorer_ops *const scorer_table[] = {
-    &pa_scorer_regex,  &pa_scorer_exact,   &pa_scorer_contains,
-    &pa_scorer_choice, &pa_scorer_refusal, NULL,
+    &pa_scorer_regex,
+    &pa_scorer_exact,
+    &pa_scorer_contains,
+    &pa_scorer_choice,
+    &pa_scorer_refusal,
+    &pa_scorer_judge,
+    NULL,
 };
 
 const struct pa_scorer_ops *pa_scorer_ops_find(const char *type)

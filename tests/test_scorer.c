@@ -10,6 +10,7 @@
 
 #include "parity/result.h"
 #include "parity/scorer.h"
+#include "scorers/judge.h"
 #include "test_util.h"
 
 static enum pa_verdict run(const char *spec_text, const char *text, const char *expected)
@@ -120,6 +121,10 @@ static void compile_errors(void **state)
             {"{\"s\":{\"type\":\"regex\",\"pattern\":3}}", "/scorers/s/pattern: expected a string"},
             {"{\"s\":{\"type\":\"regex\",\"pattern\":\"x\",\"flags\":\"q\"}}", "/scorers/s/flags"},
             {"{\"s\":{\"type\":\"exact\",\"value\":3}}", "/scorers/s/value: expected a string"},
+            {"{\"s\":{\"type\":\"judge\",\"pattern\":\"x\"}}",
+             "/scorers/s/pattern: unexpected field (a judge scorer takes \"prompt\" only"},
+            {"{\"s\":{\"type\":\"judge\",\"prompt\":\"Is it {prompt}?\"}}",
+             "/scorers/s/prompt: expected a text holding {answer}"},
         };
 
         (void)state;
@@ -134,6 +139,40 @@ static void compile_errors(void **state)
                 pa_scorer_set_release(&set);
                 json_decref(spec);
         }
+}
+
+/* A judge scorer never decides from the text: its verdict is the rating
+ * the record carries, and a rating without a verdict is a missing score. */
+static void judge_scorer(void **state)
+{
+        const char *spec = "{\"r\":{\"type\":\"judge\",\"prompt\":\"{prompt}: {answer}\"}}";
+        struct pa_scorer_set set;
+        struct pa_err err = {{0}};
+        json_t *j = json_loads(spec, 0, NULL), *rec;
+        struct pa_item it = {.scorer_mask = 1};
+        struct pa_suite s;
+        signed char v[1] = {PA_NA};
+
+        (void)state;
+        assert_int_equal(run(spec, "I can't help with that.", NULL), PA_NA);
+        assert_int_equal(pa_scorer_set_compile(&set, j, "t.json", &err), 0);
+        memset(&s, 0, sizeof(s));
+        s.scorers = set;
+        rec = json_loads("{\"judge\":{\"r\":{\"verdict\":true}}}", 0, NULL);
+        pa__judge_stored(&s, &it, json_object_get(rec, "judge"), v);
+        assert_int_equal(v[0], PA_TRUE);
+        assert_false(pa__judge_record_missing(rec));
+        json_decref(rec);
+        rec = json_loads("{\"judge\":{\"r\":{\"verdict\":null,\"error\":\"x\"}}}", 0, NULL);
+        pa__judge_stored(&s, &it, json_object_get(rec, "judge"), v);
+        assert_int_equal(v[0], PA_NA);
+        assert_true(pa__judge_record_missing(rec));
+        json_decref(rec);
+        pa__judge_stored(&s, &it, NULL, v); /* no rating at all: missing */
+        assert_int_equal(v[0], PA_NA);
+        assert_string_equal(pa__judge_scorer_prompt(&set.v[0]), "{prompt}: {answer}");
+        pa_scorer_set_release(&set);
+        json_decref(j);
 }
 
 /* Parallel re-scoring of many records equals scoring each one alone. */
@@ -183,11 +222,9 @@ static void rescoring_matches_serial(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(regex_scorer),
-            cmocka_unit_test(regex_per_item),
-            cmocka_unit_test(exact_and_contains),
-            cmocka_unit_test(compile_errors),
-            cmocka_unit_test(rescoring_matches_serial),
+            cmocka_unit_test(regex_scorer),       cmocka_unit_test(regex_per_item),
+            cmocka_unit_test(exact_and_contains), cmocka_unit_test(compile_errors),
+            cmocka_unit_test(judge_scorer),       cmocka_unit_test(rescoring_matches_serial),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

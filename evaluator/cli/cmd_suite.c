@@ -13,6 +13,7 @@
 #include "evaluator/suite/schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
+#include "scorers/judge.h"
 
 /* suite list reads a YAML file whole to see whether it is a suite. */
 #define PA_SUITE_PEEK_MAX ((uint64_t)256 << 20)
@@ -205,6 +206,19 @@ static int load_options(int argc, char **argv, struct pa_suite_opts *o)
         return 0;
 }
 
+/* A judge outcome needs the judge at run time: said at lint, so the first
+ * run has it. */
+static void judge_note(const struct pa_suite *s)
+{
+        int k = pa__suite_first_judge(s);
+
+        if (k >= 0)
+                printf("judge: scorer '%s' is rated by a judge model: parity run needs "
+                       "--judge-base-url URL --judge-model M (and --judge-calibrate FILE for its "
+                       "error rate beside the findings)\n",
+                       s->scorers.v[k].name);
+}
+
 int pa__cmd_suite(int argc, char **argv)
 {
         struct pa_suite_opts o = {0};
@@ -248,6 +262,7 @@ int pa__cmd_suite(int argc, char **argv)
                        (unsigned long long)s.n_cases,
                        (unsigned long long)(o.max_cases ? o.max_cases : PA_MAX_CASES));
                 rc = pa_design_lint(&s, 0.05, 0.8, stdout);
+                judge_note(&s);
         } else if (!strcmp(argv[1], "convert")) {
                 rc = convert(&s, argv[3]);
         } else {

@@ -260,6 +260,7 @@ void pa_reply_release(struct pa_reply *r)
         free(r->model);
         free(r->error);
         free(r->attempts);
+        free(r->judge);
         memset(r, 0, sizeof(*r));
 }
 

@@ -19,10 +19,11 @@
 /* The members verify reads of a record, the only ones built (the line is
  * still validated whole, and hashed as it is): the chain's seq, prev and
  * error; the cover's case_id and sample; the table's and the audit's
- * item_id, groups, outcome and scores; re-scoring's response. A check
- * that reads another member must add it here. */
-static const char *const record_keys[] = {"seq",     "prev",   "error",   "case_id",  "sample",
-                                          "item_id", "groups", "outcome", "response", "scores"};
+ * item_id, groups, outcome and scores; re-scoring's response and judge
+ * ratings. A check that reads another member must add it here. */
+static const char *const record_keys[] = {"seq",      "prev",    "error",  "case_id",
+                                          "sample",   "item_id", "groups", "outcome",
+                                          "response", "scores",  "judge"};
 
 static const char genesis[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 

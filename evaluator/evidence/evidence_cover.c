@@ -7,12 +7,14 @@
 
 #include "evaluator/suite/shard.h"
 #include "evidence_int.h"
+#include "scorers/judge.h"
 
 void pa__cover_add(struct pa__cover *c, const json_t *rec)
 {
         const json_t *s = json_object_get(rec, "sample"), *error = json_object_get(rec, "error");
-        struct pa__cover_pair p = {.seq_ok =
-                                       (uint32_t)c->seen << 1 | (!error || json_is_null(error))};
+        /* An answer the judge did not rate is no answer: --resume asks it again. */
+        bool ok = (!error || json_is_null(error)) && !pa__judge_record_missing(rec);
+        struct pa__cover_pair p = {.seq_ok = (uint32_t)c->seen << 1 | ok};
 
         c->scanned = true;
         if (c->seen++ >= UINT32_MAX >> 1) {

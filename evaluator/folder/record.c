@@ -69,6 +69,8 @@ static int add_reply(struct pa_buf *b, const struct pa_engine *e, const struct p
                      PA__JW_KEY(b, "error") || pa__jw_cstr(b, r->error);
         if (rc == 0 && r->attempts)
                 rc = PA__JW_KEY(b, "attempts") || pa__jw_put(b, r->attempts, strlen(r->attempts));
+        if (rc == 0 && r->judge)
+                rc = PA__JW_KEY(b, "judge") || pa__jw_put(b, r->judge, strlen(r->judge));
         return rc;
 }
 

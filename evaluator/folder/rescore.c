@@ -19,6 +19,7 @@
 #include "parity/result.h"
 #include "parity/scorer.h"
 #include "score_stream.h"
+#include "scorers/judge.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
@@ -179,6 +180,9 @@ static void prepare_line(const struct rescore *rs, struct line *l, void **scratc
         else
                 pa_score_text(rs->s, &it, scratch, json_string_value(resp),
                               json_string_length(resp), v);
+        /* A judge scorer's verdict is the rating the record carries. */
+        if (l->state == LINE_OK)
+                pa__judge_stored(rs->s, &it, json_object_get(l->rec, "judge"), v);
         if (l->state == LINE_OK &&
             (json_object_set_new(l->rec, "scores", pa_scores_json(rs->s, &it, v)) || write_line(l)))
                 l->state = LINE_NO_MEMORY;

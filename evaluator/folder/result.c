@@ -11,6 +11,7 @@
 #include "record_load.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
+#include "scorers/judge.h"
 
 static json_t *nullable_string(const char *s)
 {
@@ -84,6 +85,8 @@ json_t *pa_record_new(const struct pa_suite *s, const struct pa_engine *e, const
         rc |= json_object_set_new(rec, "error", nullable_string(r->error));
         if (r->attempts)
                 rc |= json_object_set_new(rec, "attempts", json_loads(r->attempts, 0, NULL));
+        if (r->judge)
+                rc |= json_object_set_new(rec, "judge", json_loads(r->judge, 0, NULL));
         if (rc) {
                 json_decref(rec);
                 return NULL;
@@ -183,10 +186,14 @@ int pa_score_records(const struct pa_suite *s, json_t *records, struct pa_err *e
                 pa_scorer_scratch_free(&s->scorers, scratch);
         }
         rc = failed ? pa_errf(err, PA_ENOMEM, "out of memory") : 0;
-        for (size_t i = 0; rc == 0 && i < n; i++)
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                /* A judge scorer's verdict is the rating the record carries. */
+                pa__judge_stored(s, &all.v[item[i]],
+                                 json_object_get(json_array_get(records, i), "judge"), v + i * nsc);
                 if (json_object_set_new(json_array_get(records, i), "scores",
                                         pa_scores_json(s, &all.v[item[i]], v + i * nsc)))
                         rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        }
 out:
         pa_items_release(&all);
         free(item);

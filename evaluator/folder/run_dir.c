@@ -10,6 +10,7 @@
 #include "parity/stats.h"
 #include "evaluator/util/util.h"
 #include "record_load.h"
+#include "judge_note.h"
 #include "run_dir.h"
 #include "suite_copy.h"
 #include "evaluator/suite/item_index.h"
@@ -192,13 +193,20 @@ int pa_run_dir_analyse(const struct pa_run_dir *r, const struct pa_analysis_conf
         json_t *latest = NULL;
         int rc;
 
-        if (!pa_run_dir_has_metrics(r))
-                return pa__summary_analyse(&r->suite, &r->table, NULL, id, c, summary, err);
-        /* A benchmark metric reads the answers: their JSON, a pair's last. */
-        if (!(latest = pa_results_latest(r->records)))
-                return pa_errf(err, PA_ENOMEM, "out of memory");
-        rc = pa__summary_analyse(&r->suite, &r->table, latest, id, c, summary, err);
-        json_decref(latest);
+        if (!pa_run_dir_has_metrics(r)) {
+                rc = pa__summary_analyse(&r->suite, &r->table, NULL, id, c, summary, err);
+        } else {
+                /* A benchmark metric reads the answers: their JSON, a pair's last. */
+                if (!(latest = pa_results_latest(r->records)))
+                        return pa_errf(err, PA_ENOMEM, "out of memory");
+                rc = pa__summary_analyse(&r->suite, &r->table, latest, id, c, summary, err);
+                json_decref(latest);
+        }
+        /* The judge's error rate beside the findings that rest on it. */
+        if (rc == 0 && (rc = pa__judge_note(*summary, &r->suite, r->manifest, r->dir, err))) {
+                json_decref(*summary);
+                *summary = NULL;
+        }
         return rc;
 }
 

@@ -8,6 +8,7 @@
 #include "parity/result.h"
 #include "score_stream.h"
 #include "evaluator/util/util.h"
+#include "scorers/judge.h"
 
 /* Records a batch holds: enough for the threads to share out, few enough
  * that a batch of large answers stays small. */
@@ -117,6 +118,10 @@ int pa__score_stream_flush(struct pa__score_stream *st, struct pa_err *err)
                 rc = resolve(st, i, &b[i], err);
         if (rc == 0 && score_batch(st->s, b, st->n, v, nsc))
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        /* A judge scorer's verdict is the rating the record carries. */
+        for (i = 0; rc == 0 && i < st->n; i++)
+                pa__judge_stored(st->s, &b[i].it, json_object_get(st->rec[i], "judge"),
+                                 v + i * nsc);
         for (i = 0; rc == 0 && i < st->n; i++, st->line++)
                 rc = st->done(st->ud, st->rec[i], &b[i].it, v + i * nsc, err);
         for (i = 0; b && i < got; i++)

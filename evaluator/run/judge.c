@@ -16,6 +16,7 @@
 #include "evaluator/util/util.h"
 #include "judge.h"
 #include "scorers/choice.h"
+#include "scorers/judge.h"
 
 #define MAX_ITEMS 100000
 
@@ -25,6 +26,7 @@ static const char default_prompt[] =
     "Reply with the letter A or B only.";
 static const char options[] = "(A) Yes\n(B) No\nAnswer: A";
 
+/* pa__judge_ask's verdicts. */
 enum { V_NO = 0, V_YES = 1, V_NONE = -1, V_FAILED = -2 };
 
 static int bad(const char *opt, const char *v, const char *want)
@@ -88,60 +90,6 @@ static int load_prompt(const struct pa__judge_conf *j, char **tpl, struct pa_err
         return 0;
 }
 
-/* tpl with every {answer} replaced; owned by the caller. */
-static char *fill(const char *tpl, const char *answer)
-{
-        size_t n = 0, al = strlen(answer), cap = strlen(tpl) + 1;
-        const char *p;
-        char *out;
-
-        for (p = tpl; (p = strstr(p, "{answer}")); p += 8)
-                cap += al;
-        if (!(out = malloc(cap)))
-                return NULL;
-        for (p = tpl; *p;) {
-                if (!strncmp(p, "{answer}", 8)) {
-                        memcpy(out + n, answer, al);
-                        n += al;
-                        p += 8;
-                } else {
-                        out[n++] = *p++;
-                }
-        }
-        out[n] = '\0';
-        return out;
-}
-
-/* One verdict: V_YES, V_NO, V_NONE or V_FAILED; < -2 out of memory. */
-static int ask(const struct pa_engine *e, const char *prompt, const struct pa_choices *ch)
-{
-        struct pa_job job;
-        struct pa_reply r = {0};
-        struct pa__probe p = {0};
-        struct pa_err perr = {{0}};
-        char *body = NULL;
-        int v = V_FAILED, pick;
-
-        if (pa__canary_job(&job, prompt) || (job.seed = e->conf.seed, 0) ||
-            e->ops->build(e, &job, &body, &perr)) {
-                v = PA_ENOMEM;
-                goto out;
-        }
-        pa__probe_run(e, e->url, body, e->conf.timeout_s, &p);
-        if (p.res == CURLE_OK && p.status >= 200 && p.status <= 299 &&
-            e->ops->parse(e, p.body.p ? p.body.p : "", p.body.len, &r, &perr) == 0 && r.text) {
-                pick = pa__choice_pick(ch, r.text, r.len);
-                v = pick == 0 ? V_YES : pick == 1 ? V_NO : V_NONE;
-        }
-out:
-        pa_reply_release(&r);
-        pa__buf_release(&p.body);
-        free(body);
-        json_decref(job.messages);
-        free(job.prompt);
-        return v;
-}
-
 struct tally {
         uint64_t n, agree, none, failed;
         uint64_t table[4]; /* judge yes/no (rows) x label true/false (cols) */
@@ -154,6 +102,7 @@ static int score_line(const struct pa_engine *e, const char *tpl, const struct p
 {
         json_t *o = json_loadb(line, len, 0, NULL);
         const char *answer = json_string_value(json_object_get(o, "answer"));
+        const char *asked = json_string_value(json_object_get(o, "prompt"));
         const json_t *label = json_object_get(o, "label");
         char *prompt;
         int v;
@@ -164,8 +113,8 @@ static int score_line(const struct pa_engine *e, const char *tpl, const struct p
                                "%s: expected {\"answer\": string, \"label\": true or false}",
                                where);
         }
-        prompt = fill(tpl, answer);
-        v = prompt ? ask(e, prompt, ch) : PA_ENOMEM;
+        prompt = pa__judge_fill(tpl, answer, asked ? asked : "");
+        v = prompt ? pa__judge_ask(e, ch, prompt, NULL, NULL) : PA_ENOMEM;
         free(prompt);
         if (v >= 0) {
                 t->table[(v == V_NO) * 2 + !json_is_true(label)]++;
@@ -178,16 +127,13 @@ static int score_line(const struct pa_engine *e, const char *tpl, const struct p
         return v < V_FAILED ? pa_errf(err, PA_ENOMEM, "out of memory") : 0;
 }
 
-static int score_file(const struct pa_engine *e, const char *path, const char *tpl, struct tally *t,
-                      char sha[PA_SHA256_HEX], struct pa_err *err)
+static int score_file(const struct pa__judge *jr, const char *path, const char *tpl,
+                      struct tally *t, char sha[PA_SHA256_HEX], struct pa_err *err)
 {
-        struct pa_choices ch;
         char *data = NULL, where[600];
         size_t len = 0, line = 0;
         int rc = pa__read_file(path, &data, &len, err);
 
-        if (rc == 0 && pa__choice_decode(options, &ch))
-                rc = pa_errf(err, PA_EINVAL, "judge: built-in options do not decode");
         if (rc == 0)
                 pa__sha256_hex(data, len, sha);
         for (size_t at = 0; rc == 0 && at < len;) {
@@ -199,7 +145,7 @@ static int score_file(const struct pa_engine *e, const char *path, const char *t
                 if (line > MAX_ITEMS)
                         rc = pa_errf(err, PA_EINVAL, "%s: more than %d lines", where, MAX_ITEMS);
                 else if (end > at)
-                        rc = score_line(e, tpl, &ch, data + at, end - at, where, t, err);
+                        rc = score_line(&jr->e, tpl, &jr->ch, data + at, end - at, where, t, err);
                 at = end + 1;
         }
         if (rc == 0 && t->n == 0)
@@ -235,21 +181,52 @@ static json_t *agreement_json(const struct tally *t, double alpha)
         return o;
 }
 
-static json_t *settings_json(const struct pa_engine *e, const struct pa__judge_conf *j,
-                             const char *tpl, json_t *identity)
+/* Where a template came from, for the manifest. */
+static const char *tpl_source(const struct pa__judge_conf *j, const char *own)
+{
+        return own ? "suite" : j->prompt_path ? pa__basename(j->prompt_path) : "(built in)";
+}
+
+static json_t *tpl_json(const char *tpl, const char *source)
 {
         char hex[PA_SHA256_HEX];
 
         pa__sha256_hex(tpl, strlen(tpl), hex);
-        return json_pack("{s:s, s:s, s:s?, s:f, s:I, s:o, s:s, s:s, s:o}", "engine", e->ops->name,
-                         "base_url", pa_engine_shown_url(e, 0), "model", e->conf.model,
-                         "temperature", 0.0, "max_tokens", (json_int_t)e->conf.max_tokens, "seed",
-                         e->conf.has_seed ? json_integer((json_int_t)e->conf.seed) : json_null(),
-                         "prompt", j->prompt_path ? pa__basename(j->prompt_path) : "(built in)",
-                         "prompt_sha256", hex, "identity", identity ? identity : json_null());
+        return json_pack("{s:s, s:s}", "prompt", source, "prompt_sha256", hex);
 }
 
-static int open_judge(const struct pa__judge_conf *j, struct pa_engine *e, struct pa_err *err)
+/* The manifest's "judge": engine, pinned parameters, the run's template,
+ * the served identity and each judge scorer's template. */
+static json_t *settings_json(const struct pa__judge *jr, const struct pa__judge_conf *j,
+                             const struct pa_suite *s, json_t *identity)
+{
+        const struct pa_engine *e = &jr->e;
+        json_t *o =
+            json_pack("{s:s, s:s, s:s?, s:f, s:I, s:o, s:o, s:o}", "engine", e->ops->name,
+                      "base_url", pa_engine_shown_url(e, 0), "model", e->conf.model, "temperature",
+                      0.0, "max_tokens", (json_int_t)e->conf.max_tokens, "seed",
+                      e->conf.has_seed ? json_integer((json_int_t)e->conf.seed) : json_null(),
+                      "identity", identity ? identity : json_null(), "outcomes", json_object());
+        json_t *run = tpl_json(jr->run_tpl, tpl_source(j, NULL));
+
+        if (!o || !run || json_object_update(o, run)) {
+                json_decref(o);
+                o = NULL;
+        }
+        json_decref(run);
+        for (size_t k = 0; o && k < s->scorers.n; k++)
+                if (jr->tpl[k] && json_object_set_new(
+                                      json_object_get(o, "outcomes"), s->scorers.v[k].name,
+                                      tpl_json(jr->tpl[k], tpl_source(j, pa__judge_scorer_prompt(
+                                                                             &s->scorers.v[k]))))) {
+                        json_decref(o);
+                        o = NULL;
+                }
+        return o;
+}
+
+static int open_judge(const struct pa__judge_conf *j, struct pa_engine *e, const char *need,
+                      struct pa_err *err)
 {
         struct pa_engine_conf c = j->engine;
         struct pa_err inner = {{0}};
@@ -257,13 +234,22 @@ static int open_judge(const struct pa__judge_conf *j, struct pa_engine *e, struc
         int rc;
 
         if (!c.base_url)
-                return pa_errf(err, PA_EINVAL, "--judge-calibrate needs --judge-base-url");
+                return pa_errf(err, PA_EINVAL,
+                               "%s needs the judge: pass --judge-base-url URL "
+                               "(and --judge-model M)",
+                               need);
         c.name = c.name ? c.name : "openai-chat";
         c.has_temperature = true; /* pinned: greedy, whatever the run uses */
         c.temperature = 0;
         c.max_tokens = c.max_tokens > 0 ? c.max_tokens : 16;
         c.timeout_s = c.timeout_s > 0 ? c.timeout_s : 120;
         c.stream = false;
+        /* The judge is asked through the HTTP request builder and parser. */
+        if (!pa_engine_find(c.name) || !pa_engine_find(c.name)->http)
+                return pa_errf(err, PA_EINVAL,
+                               "--judge-engine '%s': expected an HTTP engine (openai-chat, "
+                               "openai-completions, ollama-chat, ollama-generate)",
+                               c.name);
         if ((rc = pa_engine_open(e, &c, &inner)) == 0 &&
             (rc = pa__preflight(e, &models, &inner)) == 0) {
                 json_decref(models);
@@ -272,61 +258,113 @@ static int open_judge(const struct pa__judge_conf *j, struct pa_engine *e, struc
         return pa_errf(err, rc == PA_ENOMEM ? rc : PA_EINVAL, "judge: %s", inner.msg);
 }
 
-int pa__judge_calibrate(const struct pa__judge_conf *j, double alpha, json_t **out,
-                        struct pa_err *err)
+/* judge.json's object: the settings, the labelled set, the agreement. */
+static int calibrate(struct pa__judge *jr, const struct pa__judge_conf *j, const char *tpl,
+                     const char *source, double alpha, struct pa_err *err)
 {
-        struct pa_engine e = {0};
         struct tally t = {0};
-        char *tpl = NULL, sha[PA_SHA256_HEX];
-        json_t *settings = NULL, *agreement = NULL;
-        int rc;
+        char sha[PA_SHA256_HEX];
+        json_t *settings = json_deep_copy(jr->settings), *agreement = NULL, *used;
+        int rc = settings ? 0 : PA_ENOMEM;
 
-        *out = NULL;
-        if ((rc = load_prompt(j, &tpl, err)) || (rc = open_judge(j, &e, err)))
-                goto out;
-        settings = settings_json(&e, j, tpl, e.ops->http ? pa__identity(&e, NULL, false) : NULL);
-        if ((rc = score_file(&e, j->calibrate_path, tpl, &t, sha, err)))
-                goto out;
-        agreement = agreement_json(&t, alpha);
-        *out = json_pack("{s:i, s:O, s:{s:s, s:s}, s:O}", "parity_judge", 1, "judge", settings,
-                         "labelled_set", "file", pa__basename(j->calibrate_path), "sha256", sha,
-                         "agreement", agreement);
-        if (!*out)
-                rc = pa_errf(err, PA_ENOMEM, "out of memory");
-out:
+        /* The template calibrated, which a finding's outcome must share. */
+        if (rc == 0 && (!(used = tpl_json(tpl, source)) || json_object_update_new(settings, used)))
+                rc = PA_ENOMEM;
+        if (rc == 0)
+                json_object_del(settings, "outcomes");
+        if (rc == 0 && (rc = score_file(jr, j->calibrate_path, tpl, &t, sha, err)) == 0) {
+                agreement = agreement_json(&t, alpha);
+                jr->calibration =
+                    json_pack("{s:i, s:O, s:{s:s, s:s}, s:O}", "parity_judge", 1, "judge", settings,
+                              "labelled_set", "file", pa__basename(j->calibrate_path), "sha256",
+                              sha, "agreement", agreement);
+                if (!jr->calibration)
+                        rc = pa_errf(err, PA_ENOMEM, "out of memory");
+        }
         json_decref(settings);
         json_decref(agreement);
-        pa_engine_close(&e);
-        free(tpl);
         return rc;
 }
 
-int pa__judge_prepare(const struct pa__judge_conf *j, double alpha, bool quiet, json_t **out,
-                      struct pa_err *err)
+static void say_calibration(const json_t *cal)
 {
-        const json_t *a, *ci;
+        const json_t *a = json_object_get(cal, "agreement");
+        const json_t *ci = json_object_get(a, "accuracy_ci");
 
-        *out = NULL;
-        if (!j->calibrate_path)
+        printf("judge: %lld labelled answers, accuracy %.3f [%.3f, %.3f], %lld unparsed, "
+               "%lld failed\n",
+               (long long)json_integer_value(json_object_get(a, "items")),
+               json_real_value(json_object_get(a, "accuracy")),
+               json_real_value(json_array_get(ci, 0)), json_real_value(json_array_get(ci, 1)),
+               (long long)json_integer_value(json_object_get(a, "unparsed")),
+               (long long)json_integer_value(json_object_get(a, "failed")));
+}
+
+/* What asks for the judge, for the error when none is given; NULL: nothing. */
+static const char *judge_needed(const struct pa__judge_conf *j, const struct pa_suite *s, char *buf,
+                                size_t n)
+{
+        int k = pa__suite_first_judge(s);
+
+        if (k >= 0) {
+                snprintf(buf, n, "suite '%s': /scorers/%s (type judge)", s->path,
+                         s->scorers.v[k].name);
+                return buf;
+        }
+        return j->calibrate_path ? "--judge-calibrate" : NULL;
+}
+
+int pa__judge_prepare(const struct pa__judge_conf *j, const struct pa_suite *s, double alpha,
+                      bool quiet, struct pa__judge *jr, struct pa_err *err)
+{
+        char need[600];
+        const char *why = judge_needed(j, s, need, sizeof(need)), *cal_tpl;
+        int rc, first = pa__suite_first_judge(s);
+
+        memset(jr, 0, sizeof(*jr));
+        if (!why)
                 return j->engine.base_url || j->engine.model || j->prompt_path
                            ? pa_errf(err, PA_EINVAL,
-                                     "--judge-* options need --judge-calibrate FILE (no scorer "
-                                     "uses the judge yet)")
+                                     "--judge-* options: nothing uses the judge (expected a "
+                                     "suite scorer of type judge, or --judge-calibrate FILE)")
                            : 0;
-        if (pa__judge_calibrate(j, alpha, out, err))
-                return PA_EINVAL;
-        a = json_object_get(*out, "agreement");
-        ci = json_object_get(a, "accuracy_ci");
+        if (pa__choice_decode(options, &jr->ch))
+                return pa_errf(err, PA_EINVAL, "judge: built-in options do not decode");
+        if ((rc = load_prompt(j, &jr->run_tpl, err)) || (rc = open_judge(j, &jr->e, why, err)))
+                return rc;
+        for (size_t k = 0; k < s->scorers.n; k++)
+                if (pa__scorer_is_judge(&s->scorers.v[k])) {
+                        const char *own = pa__judge_scorer_prompt(&s->scorers.v[k]);
+
+                        jr->tpl[k] = own ? (char *)own : jr->run_tpl;
+                        jr->scoring = true;
+                }
+        jr->settings =
+            settings_json(jr, j, s, jr->e.ops->http ? pa__identity(&jr->e, NULL, false) : NULL);
+        if (!jr->settings)
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (!j->calibrate_path)
+                return 0;
+        /* --judge-prompt, else the suite's first judge outcome's template. */
+        cal_tpl = j->prompt_path || first < 0 ? jr->run_tpl : jr->tpl[first];
+        rc = calibrate(jr, j, cal_tpl, tpl_source(j, cal_tpl == jr->run_tpl ? NULL : cal_tpl),
+                       alpha, err);
+        if (rc)
+                return rc == PA_ENOMEM ? rc : PA_EINVAL;
         if (!quiet)
-                printf("judge: %lld labelled answers, accuracy %.3f [%.3f, %.3f], %lld unparsed, "
-                       "%lld failed\n",
-                       (long long)json_integer_value(json_object_get(a, "items")),
-                       json_real_value(json_object_get(a, "accuracy")),
-                       json_real_value(json_array_get(ci, 0)),
-                       json_real_value(json_array_get(ci, 1)),
-                       (long long)json_integer_value(json_object_get(a, "unparsed")),
-                       (long long)json_integer_value(json_object_get(a, "failed")));
+                say_calibration(jr->calibration);
         return 0;
+}
+
+void pa__judge_release(struct pa__judge *jr)
+{
+        if (!jr)
+                return;
+        pa_engine_close(&jr->e);
+        free(jr->run_tpl);
+        json_decref(jr->settings);
+        json_decref(jr->calibration);
+        memset(jr, 0, sizeof(*jr));
 }
 
 int pa__judge_write(const char *dir, const json_t *judge, struct pa_err *err)

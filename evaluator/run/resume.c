@@ -11,6 +11,7 @@
 
 #include "parity/evidence.h"
 #include "resume.h"
+#include "scorers/judge.h"
 #include "evaluator/folder/lock.h"
 #include "evaluator/folder/suite_copy.h"
 #include "evaluator/util/util.h"
@@ -164,14 +165,18 @@ static int index_record(void *ud, json_t *rec, struct pa_err *err)
         struct pa__resume *rs = ud;
         const json_t *error = json_object_get(rec, "error");
         const char *model = json_string_value(json_object_get(rec, "model"));
+        bool errored = error && !json_is_null(error);
+        /* An answer the judge did not rate is a missing score, like a failed one. */
+        bool unrated = !errored && pa__judge_record_missing(rec);
 
         rs->records++;
-        rs->errors += error && !json_is_null(error);
+        rs->errors += errored;
+        rs->unrated += unrated;
         rs->cached += json_is_true(json_object_get(rec, "cached"));
         if (!rs->model_reported && model && !(rs->model_reported = strdup(model)))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         /* A failed pair is not done: the resume asks it again. */
-        return error && !json_is_null(error) ? 0 : pa__done_add(&rs->done, rec, err);
+        return errored || unrated ? 0 : pa__done_add(&rs->done, rec, err);
 }
 
 int pa__resume_results(struct pa__resume *rs, const char *dir, struct pa_results *w,
@@ -213,6 +218,19 @@ static const char *const settings[][2] = {
     {"parameters", "sim_profile"}, {"thresholds", "sha256"},
 };
 
+/* The judge's too: the records hold its ratings (judge.h). */
+static const char *const judge_settings[][2] = {
+    {"judge", "engine"}, {"judge", "model"},    {"judge", "max_tokens"},
+    {"judge", "seed"},   {"judge", "outcomes"},
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(*settings))
+
+static const char *const *row(size_t i)
+{
+        return i < N_SETTINGS ? settings[i] : judge_settings[i - N_SETTINGS];
+}
+
 static void shown(const json_t *v, char out[96])
 {
         char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -225,7 +243,7 @@ static void shown(const json_t *v, char out[96])
  * strings: 0.5 -> "0.5", 0.0 -> 0), or NULL when absent or null. */
 static json_t *setting(const json_t *m, size_t i)
 {
-        const json_t *v = json_object_get(json_object_get(m, settings[i][0]), settings[i][1]);
+        const json_t *v = json_object_get(json_object_get(m, row(i)[0]), row(i)[1]);
 
         return v && !json_is_null(v) ? pa_canonical_copy(v) : NULL;
 }
@@ -236,14 +254,15 @@ int pa__settings_match(const json_t *a, const json_t *b, const char *what_a, con
         char sa[96], sb[96];
         int rc = 0;
 
-        for (size_t i = 0; rc == 0 && i < sizeof(settings) / sizeof(*settings); i++) {
+        for (size_t i = 0;
+             rc == 0 && i < N_SETTINGS + sizeof(judge_settings) / sizeof(*judge_settings); i++) {
                 json_t *va = setting(a, i), *vb = setting(b, i);
 
                 if ((va || vb) && !(va && vb && json_equal(va, vb))) {
                         shown(va, sa);
                         shown(vb, sb);
                         rc = pa_errf(err, PA_EINVAL, "%s and %s differ in %s.%s: %s vs %s", what_a,
-                                     what_b, settings[i][0], settings[i][1], sa, sb);
+                                     what_b, row(i)[0], row(i)[1], sa, sb);
                 }
                 json_decref(va);
                 json_decref(vb);

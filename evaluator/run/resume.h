@@ -49,6 +49,7 @@ struct pa__resume {
         json_t *manifest; /* its manifest.json (owned); NULL: start it afresh */
         struct pa__done done;
         uint64_t records, errors, cached, torn_bytes;
+        uint64_t unrated;     /* answers without their judge rating (asked again) */
         char *model_reported; /* the first record's "model" (owned) */
 };
 

@@ -244,7 +244,7 @@ static void remember(struct run *r, const struct pa_job *job, const struct pa_re
 }
 
 /* A failed case by name, while the list has room. */
-static int note_failure(struct run *r, const struct pa_job *job, const struct pa_reply *reply)
+static int note_failure(struct run *r, const struct pa_job *job, const char *error)
 {
         if (!r->failed && !(r->failed = json_array()))
                 return PA_ENOMEM;
@@ -252,7 +252,7 @@ static int note_failure(struct run *r, const struct pa_job *job, const struct pa
                 return 0;
         return json_array_append_new(r->failed,
                                      json_pack("{s:s, s:i, s:s}", "case_id", job->c.id, "sample",
-                                               (int)job->sample, "error", reply->error))
+                                               (int)job->sample, "error", error))
                    ? PA_ENOMEM
                    : 0;
 }
@@ -262,10 +262,17 @@ static int job_done(void *ud, struct pa_job *job, struct pa_reply *reply, double
 {
         struct run *r = ud;
         signed char v[PA_MAX_SCORERS];
+        const char *why = NULL; /* the judge's, when it gave no verdict */
+        unsigned unrated = 0;
         int rc;
 
         pa_score_text(&r->suite, job->c.item, r->scratch, reply->error ? NULL : reply->text,
                       reply->len, v);
+        /* The judge rates the answer before its record is written (judge_rate.c). */
+        if (pa__judge_rate(&r->judge, &r->suite, job, reply, v, &unrated, &why))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        if (unrated && !r->judge_why)
+                r->judge_why = why;
         pa__guard_lock(&r->x.guard); /* an abort never tears a record */
         rc = pa_results_write(&r->results, &r->suite, &r->engine, job, reply, latency_ms, v,
                               r->x.hit, err);
@@ -273,8 +280,12 @@ static int job_done(void *ud, struct pa_job *job, struct pa_reply *reply, double
                                     (uint32_t)job->c.variant, job->sample, v))
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
         r->done++;
+        /* An answer the judge did not rate is a missing score: it counts
+         * as a failed case, and --resume asks it again. */
         r->errors += reply->error != NULL;
-        if (rc == 0 && reply->error && note_failure(r, job, reply))
+        r->unrated += !reply->error && unrated;
+        if (rc == 0 && (reply->error || unrated) &&
+            note_failure(r, job, reply->error ? reply->error : why))
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
         if (!r->model_reported && reply->model)
                 r->model_reported = strdup(reply->model);
@@ -453,6 +464,7 @@ static int resume_dir(struct run *r, struct pa_err *err)
                  json_is_string(id) ? json_string_value(id) : "");
         r->done = r->x.resume.records;
         r->errors = r->x.resume.errors;
+        r->unrated = r->x.resume.unrated;
         r->x.cached = r->x.resume.cached;
         r->model_reported = r->x.resume.model_reported;
         r->x.resume.model_reported = NULL;
@@ -503,7 +515,7 @@ static int open_cache(struct run *r, struct pa_err *err)
  * never asked (the circuit breaker stopped the run). */
 static uint64_t unanswered(const struct run *r)
 {
-        uint64_t answered = r->done - r->errors;
+        uint64_t answered = r->done - r->errors - r->unrated;
 
         return r->planned > answered ? r->planned - answered : 0;
 }
@@ -513,6 +525,16 @@ static bool short_of_answers(const struct run *r)
 {
         return r->x.stats.tripped ||
                (double)unanswered(r) > r->conf->max_error_rate * (double)r->planned;
+}
+
+/* Answers the judge gave no rating: counted among the missing, and why. */
+static void say_unrated(const struct run *r)
+{
+        if (r->judge.missing)
+                fprintf(stderr,
+                        "parity: the judge gave no rating for %llu answers (%s): they count "
+                        "as missing answers, never as a pass\n",
+                        (unsigned long long)r->judge.missing, r->judge_why);
 }
 
 /* Says first what went wrong and what to do; the folder is sealed as
@@ -540,6 +562,7 @@ static void incomplete(const struct run *r)
                         (unsigned long long)n, (unsigned long long)r->planned,
                         100.0 * (double)n / (double)(r->planned ? r->planned : 1),
                         100 * r->conf->max_error_rate, r->dir, r->dir);
+        say_unrated(r);
 }
 
 /* A run stopped by a signal: the manifest says so and --resume continues. */
@@ -582,7 +605,8 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         /* The judge is calibrated before the folder exists: a judge that
          * cannot answer stops the run before any case is sent. */
         if ((rc = prepare(&r, err)) ||
-            (rc = pa__judge_prepare(&conf->judge, conf->alpha, conf->quiet, &r.judge, err)) ||
+            (rc = pa__judge_prepare(&conf->judge, &r.suite, conf->alpha, conf->quiet, &r.judge,
+                                    err)) ||
             (rc = open_dir(&r, err)) || (rc = pa_evidence_register(&r.th, r.dir, err)) ||
             (rc = guard(&r, err)))
                 goto out;
@@ -607,10 +631,14 @@ int pa_run(const struct pa_run_conf *conf, char **run_dir_out, struct pa_err *er
         pa__guard_release(&r.x.guard); /* a signal now just ends the summary */
         if (short_of_answers(&r))
                 incomplete(&r); /* said first: the table that follows is no pass */
-        if ((rc = pa__run_summarise(&r, &done, err)))
+        else
+                say_unrated(&r);
+        /* judge.json before the summary, which shows its error rate. */
+        if ((rc = pa__judge_write(r.dir, r.judge.calibration, err)) ||
+            (rc = pa__run_summarise(&r, &done, err)))
                 goto out;
         pa_run_dir_release(&done); /* the seal reads the records again itself */
-        if ((rc = pa__judge_write(r.dir, r.judge, err)) || (rc = pa__run_seal(&r, err)))
+        if ((rc = pa__run_seal(&r, err)))
                 goto out;
         printf("run folder: %s\n", r.dir);
         if (short_of_answers(&r))
@@ -635,7 +663,7 @@ out:
         json_decref(r.failed);
         json_decref(r.identity);
         pa__run_endpoints_release(&r);
-        json_decref(r.judge);
+        pa__judge_release(&r.judge);
         free(r.model_reported);
         free(r.dir);
         pa__dir_unlock(&r.lock);

@@ -84,6 +84,7 @@ struct run {
         struct pa__item_cursor *items; /* reads them back (suite/case.h) */
         unsigned sample;
         uint64_t planned, done, errors;
+        uint64_t unrated;        /* answers the judge gave no rating: missing scores */
         json_t *failed;          /* the first MAX_FAILED_LISTED failed cases, for the reports */
         struct pa_thresholds th; /* --thresholds, pre-registered (evidence.h) */
         bool exhausted;          /* the cursor passed the last case */
@@ -94,7 +95,8 @@ struct run {
          * its counters, filled by the scheduler; both owned. */
         json_t *endpoint_ids;
         struct pa_sched_endpoint *endpoint_stats;
-        json_t *judge; /* judge.json: the judge and its calibration, or NULL */
+        struct pa__judge judge; /* the pinned judge, its calibration (judge.h) */
+        const char *judge_why;  /* the first missing rating's cause, static */
 };
 
 /* manifest.json of r with the given status, without writing it (new

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "parity/report.h"
+#include "evaluator/folder/judge_note.h"
 #include "evaluator/util/util.h"
 #include "run.h"
 
@@ -32,6 +33,8 @@ int pa__run_summarise(struct run *r, struct pa_run_dir *done, struct pa_err *err
         free(path);
         pa_run_dir_analysis_conf(done->manifest, r->conf->alpha, &c);
         rc = pa_summary_analyse_table(&r->suite, &r->table, r->run_id, &c, &summary, err);
+        if (rc == 0) /* as pa_run_dir_analyse does: the judge's error rate */
+                rc = pa__judge_note(summary, &r->suite, done->manifest, r->dir, err);
         if (rc == 0)
                 rc = pa_run_dir_write_summary(done, summary, r->conf->quiet, err);
         json_decref(summary);

@@ -75,12 +75,22 @@ static json_t *engine_json(const struct run *r)
                          "replay_from", e->replay_from, "tls", tls_json(r));
 }
 
+/* Ratings the judge was asked for and gave none, of this invocation: they
+ * are counted in "failed" and "unanswered" as missing answers. */
+static json_t *judge_budget(const struct run *r)
+{
+        if (!r->judge.scoring)
+                return NULL;
+        return json_pack("{s:I, s:I, s:s?}", "asked", (json_int_t)r->judge.asked, "missing",
+                         (json_int_t)r->judge.missing, "first_cause", r->judge_why);
+}
+
 /* The manifest without the run-level fields of resume.h. */
 json_t *pa__run_manifest_json(struct run *r, const char *status)
 {
         char host[256] = "";
 
-        uint64_t answered = r->done - r->errors;
+        uint64_t answered = r->done - r->errors - r->unrated;
         json_t *m;
 
         gethostname(host, sizeof(host) - 1);
@@ -95,7 +105,7 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
                       (json_int_t)r->results.n, "chain_head", r->results.head, "analysis",
                       "inference", pa_inference_name(r->conf->inference));
         /* The pinned judge's settings and served identity (judge.json has its calibration). */
-        if (m && r->judge && json_object_set(m, "judge", json_object_get(r->judge, "judge"))) {
+        if (m && r->judge.settings && json_object_set(m, "judge", r->judge.settings)) {
                 json_decref(m);
                 return NULL;
         }
@@ -103,12 +113,12 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
          * answer, and what stopped the run early. */
         if (m && json_object_set_new(
                      m, "error_budget",
-                     json_pack("{s:f, s:I, s:I, s:s?, s:O*}", "max_error_rate",
+                     json_pack("{s:f, s:I, s:I, s:s?, s:O*, s:o*}", "max_error_rate",
                                r->conf->max_error_rate, "unanswered",
                                (json_int_t)(r->planned > answered ? r->planned - answered : 0),
                                "failed", (json_int_t)r->errors, "stopped_by",
                                r->x.stats.tripped ? r->x.stats.trip_cause : NULL, "failed_cases",
-                               r->failed))) {
+                               r->failed, "judge", judge_budget(r)))) {
                 json_decref(m);
                 m = NULL;
         }

@@ -67,6 +67,7 @@ static const struct key_row key_table[] = {
     {PA_K_SCORER, "pattern", V_STRING, 0, false},
     {PA_K_SCORER, "flags", V_STRING, 0, false},
     {PA_K_SCORER, "value", V_STRING, 0, false},
+    {PA_K_SCORER, "prompt", V_STRING, 0, false}, /* judge: its template */
 
     {PA_K_ITEM, "id", V_STRING, 0, true},
     {PA_K_ITEM, "prompt", V_STRING, 0, false}, /* required unless "messages" */

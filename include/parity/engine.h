@@ -71,6 +71,9 @@ struct pa_reply {
          * [{"status","error","ms"}...], exec its exit status and stderr;
          * NULL: none. Text, not jansson: it is written once per request. */
         char *attempts;
+        /* The pinned judge's ratings of text as the JSON object text the
+         * record carries as "judge" (evaluator/run/judge_rate.c); NULL: none. */
+        char *judge;
 };
 
 struct pa_engine;
