@@ -55,7 +55,8 @@ static const char usage_text[] =
     "  --history DB         the history database (default: $PARITY_HISTORY)\n"
     "Both runs must verify (parity verify) and be complete.\n"
     "Exit: 0 pass, 1 a gate failed, 2 usage or input error (an input that does not\n"
-    "verify), 3 an input is incomplete (without --allow-incomplete).\n";
+    "verify), 3 an input is incomplete (without --allow-incomplete) or nothing was\n"
+    "compared, 5 a gate could not have failed (every comparison it covers untestable).\n";
 
 enum {
         O_FAIL = 256,

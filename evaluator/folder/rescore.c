@@ -101,23 +101,11 @@ static int item_of(const struct rescore *rs, const struct line *l, struct pa_ite
 {
         const char *id = json_string_value(json_object_get(l->rec, "item_id"));
         long item = id ? pa__item_index_lookup(&rs->ids, id) : -1;
-        const struct pa_item_kind *k;
 
         if (item < 0)
                 return pa_errf(err, PA_EINVAL, "record %llu: item '%s' is not in suite '%s'",
                                (unsigned long long)(l->index + 1), id ? id : "(none)", rs->s->id);
-        k = pa_suite_kind(rs->s, (size_t)item);
-        if (k->has_expected)
-                return pa_suite_item_read(rs->s, (size_t)item, it, obj, err);
-        *it = (struct pa_item){.id = id,
-                               .domain = k->domain,
-                               .outcome = k->outcome,
-                               .n_axes = k->n_axes,
-                               .outcome_scorer = k->outcome_scorer,
-                               .scorer_mask = k->scorer_mask,
-                               .n_cases = k->n_cases};
-        memcpy(it->axes, k->axes, sizeof(it->axes));
-        return 0;
+        return pa__score_item(rs->s, (size_t)item, id, it, obj, err);
 }
 
 /* The new line with a placeholder "prev"; NULL out (rec kept) when the

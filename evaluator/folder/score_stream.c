@@ -52,31 +52,37 @@ struct batch_item {
         size_t len;
 };
 
+int pa__score_item(const struct pa_suite *s, size_t item, const char *id, struct pa_item *it,
+                   json_t **obj, struct pa_err *err)
+{
+        const struct pa_item_kind *k = pa_suite_kind(s, item);
+
+        if (k->has_expected)
+                return pa_suite_item_read(s, item, it, obj, err);
+        *it = (struct pa_item){.id = id,
+                               .domain = k->domain,
+                               .outcome = k->outcome,
+                               .n_axes = k->n_axes,
+                               .outcome_scorer = k->outcome_scorer,
+                               .scorer_mask = k->scorer_mask,
+                               .n_cases = k->n_cases};
+        memcpy(it->axes, k->axes, sizeof(it->axes));
+        return 0;
+}
+
 static int resolve(struct pa__score_stream *st, size_t i, struct batch_item *b, struct pa_err *err)
 {
         const json_t *rec = st->rec[i], *resp = json_object_get(rec, "response");
         const char *id = json_string_value(json_object_get(rec, "item_id"));
         long item = id ? pa__item_index_find(&st->ids, id) : -1;
-        const struct pa_item_kind *k;
 
         if (item < 0)
                 return pa_errf(err, PA_EINVAL, "record %llu: item '%s' is not in suite '%s'",
                                (unsigned long long)(st->line + i + 1), id ? id : "(none)",
                                st->s->id);
-        k = pa_suite_kind(st->s, (size_t)item);
         b->text = json_string_value(resp);
         b->len = json_string_length(resp);
-        if (k->has_expected)
-                return pa_suite_item_read(st->s, (size_t)item, &b->it, &b->obj, err);
-        b->it = (struct pa_item){.id = id,
-                                 .domain = k->domain,
-                                 .outcome = k->outcome,
-                                 .n_axes = k->n_axes,
-                                 .outcome_scorer = k->outcome_scorer,
-                                 .scorer_mask = k->scorer_mask,
-                                 .n_cases = k->n_cases};
-        memcpy(b->it.axes, k->axes, sizeof(b->it.axes));
-        return 0;
+        return pa__score_item(st->s, (size_t)item, id, &b->it, &b->obj, err);
 }
 
 /* The verdicts of a batch, in parallel: jansson was read serially in

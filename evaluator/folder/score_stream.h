@@ -38,6 +38,12 @@ int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, struct pa_err
 int pa__score_stream_flush(struct pa__score_stream *st, struct pa_err *err);
 void pa__score_stream_release(struct pa__score_stream *st);
 
+/* Item `item` (called id, borrowed by *it) as scoring needs it: read back
+ * when its scorers need its expected answer (*obj then owns its strings),
+ * else from its kind alone. */
+int pa__score_item(const struct pa_suite *s, size_t item, const char *id, struct pa_item *it,
+                   json_t **obj, struct pa_err *err);
+
 /* Re-scores results.jsonl at path with s's scorers, one batch at a time,
  * into a new file replaced atomically: every record's "scores" replaced,
  * chained anew; *n and head: the new chain's length and head. Each batch's
