@@ -585,9 +585,9 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
         if (!o->quiet && pa__diff_print(diff, stdout, &err))
                 goto fail;
         printf("%sdiff folder: %s\n", o->quiet ? "" : "\n", dir);
-        rc = nothing ? PA_EXIT_INCOMPLETE
-                     : (int)json_integer_value(
-                           json_object_get(json_object_get(diff, "verdict"), "exit_code"));
+        /* The verdict's: add_dropped made it incomplete when nothing was compared. */
+        rc =
+            (int)json_integer_value(json_object_get(json_object_get(diff, "verdict"), "exit_code"));
         if (nothing)
                 fprintf(stderr, "parity: diff: no pair of answers to compare: the runs share no "
                                 "case, or every shared case failed in one of them (diff.json's "

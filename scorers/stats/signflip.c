@@ -105,7 +105,6 @@ static int design_init(struct design *d, const double *x, size_t n, size_t reps,
         d->x = x;
         d->n = n;
         d->seed = seed;
-        d->nonzero = NULL;
         d->exact = n <= PA_SIGNFLIP_EXACT_MAX;
         d->reps = reps;
         d->tie = 1e-9 * abs_sum;
