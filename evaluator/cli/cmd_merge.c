@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,11 @@
 #include "parity/result.h"
 #include "cmd.h"
 #include "opt.h"
+#include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/resume.h"
 #include "evaluator/run/run.h"
 #include "evaluator/folder/lock.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 static const char merge_usage[] =
@@ -253,6 +256,79 @@ static json_t *merged_manifest(const struct merge *g, const char *run_id, const 
         return m;
 }
 
+/* judge.json of shard k into *cal (new reference), NULL when it has none. */
+static int read_judge(const struct merge *g, size_t k, json_t **cal, struct pa_err *err)
+{
+        char *path = pa__path_join(g->in[k].dir, "judge.json");
+        struct stat st;
+        int rc = 0;
+
+        *cal = NULL;
+        if (!path)
+                return PA_ENOMEM;
+        if (lstat(path, &st) == 0)
+                rc = pa__json_load_regular(path, "judge.json", 0, PA_EV_MAX_BYTES, 0, cal, NULL,
+                                           err);
+        free(path);
+        return rc;
+}
+
+/* Two calibrations of the same judge that measured the same: the labelled
+ * set, the judge's prompt and settings, and the agreement. Where the judge
+ * was reached and when it answered may differ between shards. */
+static bool same_calibration(const json_t *a, const json_t *b)
+{
+        static const char *const top[] = {"labelled_set", "agreement"};
+        static const char *const judge[] = {"model", "prompt_sha256", "seed", "temperature",
+                                            "max_tokens"};
+        const json_t *ja = json_object_get(a, "judge"), *jb = json_object_get(b, "judge");
+
+        if (!a || !b)
+                return a == b;
+        for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+                if (!json_equal(json_object_get(a, top[i]), json_object_get(b, top[i])))
+                        return false;
+        for (size_t i = 0; i < sizeof(judge) / sizeof(judge[0]); i++)
+                if (!json_equal(json_object_get(ja, judge[i]), json_object_get(jb, judge[i])))
+                        return false;
+        return true;
+}
+
+/* The judge's calibration, when every shard measured the same one:
+ * findings on a judge outcome then keep its error rate. Shards that
+ * calibrated differently (or not all) leave the merged judge uncalibrated,
+ * which its findings say. */
+static int copy_judge(const struct merge *g, const char *out, struct pa_err *err)
+{
+        json_t *first = NULL, *other = NULL;
+        char *from = NULL, *to = NULL;
+        bool same = true;
+        int rc = read_judge(g, 0, &first, err);
+
+        for (size_t k = 1; rc == 0 && same && k < g->n; k++) {
+                if ((rc = read_judge(g, k, &other, err)) == 0)
+                        same = same_calibration(first, other);
+                json_decref(other);
+                other = NULL;
+        }
+        if (rc == 0 && !same)
+                fprintf(stderr, "parity merge: the shards calibrated the judge differently "
+                                "(judge.json): the merged folder keeps no calibration, and its "
+                                "findings on judge outcomes say the judge's error rate is "
+                                "unknown\n");
+        if (rc == 0 && same && first) {
+                if (!(from = pa__path_join(g->in[0].dir, "judge.json")) ||
+                    !(to = pa__path_join(out, "judge.json")))
+                        rc = PA_ENOMEM;
+                else
+                        rc = pa__copy_file(from, to, err);
+        }
+        json_decref(first);
+        free(from);
+        free(to);
+        return rc;
+}
+
 static int copy_inputs(const struct merge *g, const char *out, struct pa_err *err)
 {
         char *from = pa__path_join(g->in[0].dir, "suite"), *to = pa__path_join(out, "suite");
@@ -264,6 +340,8 @@ static int copy_inputs(const struct merge *g, const char *out, struct pa_err *er
         if (from && to && tfrom && tto && (rc = copy_tree(from, to, err)) == 0 &&
             lstat(tfrom, &st) == 0)
                 rc = pa__copy_file(tfrom, tto, err);
+        if (rc == 0)
+                rc = copy_judge(g, out, err);
         free(from);
         free(to);
         free(tfrom);

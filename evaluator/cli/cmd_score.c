@@ -60,7 +60,8 @@ static bool is_sealed(const json_t *manifest)
 }
 
 /* Copies what a re-score needs of a sealed folder into the new folder to:
- * the records, the suite copy, the pre-registered thresholds, and the
+ * the records, the suite copy, the pre-registered thresholds, the judge's
+ * calibration (the ratings are kept, so their error rate is), and the
  * manifest without its seal (and so without its signature), naming
  * the folder it came from, so the original evidence is never rewritten. */
 static int copy_for_rescore(const struct pa_run_dir *r, const char *to, struct pa_err *err)
@@ -79,7 +80,7 @@ static int copy_for_rescore(const struct pa_run_dir *r, const char *to, struct p
         json_object_foreach(files, rel, v)
         {
                 if (strcmp(rel, "results.jsonl") && strcmp(rel, PA_THRESHOLDS_FILE) &&
-                    strncmp(rel, "suite/", 6))
+                    strcmp(rel, "judge.json") && strncmp(rel, "suite/", 6))
                         continue;
                 rc = PA_ENOMEM;
                 if (!(src = pa__path_join(r->dir, rel)) || !(dst = pa__path_join(to, rel)) ||

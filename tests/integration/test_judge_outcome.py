@@ -235,6 +235,51 @@ class JudgeOutcomeTest(unittest.TestCase):
         after = load_jsonl(os.path.join(copy, "results.jsonl"))
         self.assertEqual([x["scores"] for x in after], [x["scores"] for x in before])
         self.assertEqual(sum(x["scores"]["refused"] for x in after), 20)
+        # the ratings are kept, and so is the error rate measured for them
+        self.assert_same_calibration(copy, self.cal_run)
+        self.verifies(copy)
+
+    def assert_same_calibration(self, run_dir, source):
+        with open(os.path.join(source, "judge.json"), "rb") as f:
+            want = f.read()
+        with open(os.path.join(run_dir, "judge.json"), "rb") as f:
+            self.assertEqual(f.read(), want)
+        s = load_json(os.path.join(run_dir, "summary.json"))
+        self.assertTrue(s["findings"])
+        self.assertTrue(all(f["judge"]["calibrated"] for f in s["findings"]))
+
+    def run_shards(self, name, calibrate):
+        """suite10 as two shards, each with its own judge fixture; shard i
+        calibrates when calibrate[i]; their merge's result."""
+        dirs = []
+        for i in (0, 1):
+            d = os.path.join(self.d, "%s-%d" % (name, i))
+            extra = ["--shard", "%d/2" % i]
+            if calibrate[i]:
+                extra += ["--judge-calibrate", self.cal]
+            r = self.run_suite(self.suite10, d, self.fixture(JUDGE_RULES, "judge-m"), *extra)
+            self.assertEqual(r.rc, 0, r.describe())
+            dirs.append(d)
+        merged = os.path.join(self.d, name + "-merged")
+        return merged, harness.parity(["merge", "--quiet", merged] + dirs), dirs
+
+    def test_merge_keeps_the_shards_calibration(self):
+        merged, r, dirs = self.run_shards("cal-shard", (True, True))
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertNotIn("calibrated the judge differently", r.stderr)
+        self.assert_same_calibration(merged, dirs[0])
+        self.verifies(merged)
+
+    def test_merge_of_shards_calibrated_unequally_says_not_calibrated(self):
+        merged, r, _ = self.run_shards("half-cal-shard", (True, False))
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertIn("calibrated the judge differently (judge.json)", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(merged, "judge.json")))
+        s = load_json(os.path.join(merged, "summary.json"))
+        self.assertTrue(s["findings"])
+        for f in s["findings"]:
+            self.assertEqual(f["judge"], {"calibrated": False, "note": NOT_CALIBRATED})
+        self.verifies(merged)
 
     def test_judge_engine_must_speak_http(self):
         r = harness.parity(["run", self.suite, "--engine", "sim", "--run-dir",
