@@ -150,26 +150,26 @@ static void print_findings(FILE *f, const json_t *summary)
 }
 
 /* Said first: comparisons that could not have been flagged, so that no
- * flag there never reads as no disparity. */
+ * flag there never reads as no disparity; and those whose answers differed
+ * too little to test, which is not the same. */
 static void print_untestable(FILE *f, const json_t *summary)
 {
-        const json_t *o, *g;
-        size_t i, j, n = 0, out = 0;
+        struct pa_comparison_counts n;
 
-        json_array_foreach(json_object_get(summary, "outcomes"), i, o)
-        {
-                json_array_foreach(json_object_get(o, "groups"), j, g)
-                {
-                        n += json_is_boolean(json_object_get(g, "testable"));
-                        out += json_is_false(json_object_get(g, "testable"));
-                }
-        }
-        if (out)
+        pa_comparison_counts(summary, &n);
+        if (n.untestable_design)
                 fprintf(f,
                         "%s: %zu of %zu comparisons could not have been flagged (too few items "
                         "to reach alpha; each one's note says how many would): no flag there is "
                         "no evidence of no disparity\n",
-                        out == n ? "NOTHING TESTABLE" : "UNTESTABLE", out, n);
+                        n.untestable_design == n.all ? "NOTHING TESTABLE" : "UNTESTABLE",
+                        n.untestable_design, n.all);
+        if (n.untested_answers)
+                fprintf(f,
+                        "%zu of %zu comparisons were not tested: the groups' answers differed on "
+                        "too few items to reach alpha (each one's note says how many did), so "
+                        "their intervals, not a test, bound the difference\n",
+                        n.untested_answers, n.all);
 }
 
 static int text_write(const json_t *summary, FILE *f, struct pa_err *err)

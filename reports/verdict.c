@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/report.h"
 #include "verdict.h"
 
 #define MAX_SENTENCES 4
@@ -93,40 +94,6 @@ long long pa__missing_words(const json_t *manifest, FILE *f)
         return n;
 }
 
-/* Comparisons that could not have been flagged (summary v2's "testable":
- * false), with the most items among them and the items they would need. */
-struct untestable {
-        size_t n;
-        long long items, needed;
-};
-
-static void count_untestable_in(const json_t *c, struct untestable *u)
-{
-        if (!json_is_false(json_object_get(c, "testable")))
-                return;
-        u->n++;
-        if (pa__int(c, "items") > u->items)
-                u->items = pa__int(c, "items");
-        if (pa__int(c, "items_needed") > u->needed)
-                u->needed = pa__int(c, "items_needed");
-}
-
-static void count_untestable(const json_t *summary, struct untestable *u)
-{
-        const json_t *o, *g;
-        size_t i, j;
-
-        *u = (struct untestable){0, 0, 0};
-        json_array_foreach(json_object_get(summary, "outcomes"), i, o)
-        {
-                json_array_foreach(json_object_get(o, "groups"), j, g)
-                {
-                        count_untestable_in(g, u);
-                        count_untestable_in(json_object_get(g, "interaction"), u);
-                }
-        }
-}
-
 /* What the run generalises to, in words (docs/analysis.md). */
 static void estimand_words(FILE *f, const json_t *a)
 {
@@ -138,34 +105,53 @@ static void estimand_words(FILE *f, const json_t *a)
 }
 
 /* "3 more comparisons are untestable (...)." when some are. */
-static void untestable_words(FILE *f, const json_t *summary)
+static void design_words(FILE *f, const struct pa_comparison_counts *u)
 {
-        struct untestable u;
-
-        count_untestable(summary, &u);
-        if (u.n)
+        if (u->untestable_design)
                 fprintf(f,
                         "%zu more comparisons are untestable (%lld items cannot reach alpha; "
                         "about %lld would). ",
-                        u.n, u.items, u.needed);
+                        u->untestable_design, u->items, u->needed);
+}
+
+static void untestable_words(FILE *f, const json_t *summary)
+{
+        struct pa_comparison_counts u;
+
+        pa_comparison_counts(summary, &u);
+        design_words(f, &u);
+        if (u.untested_answers)
+                fprintf(f,
+                        "%zu more comparisons were not tested: the groups' answers differed on "
+                        "too few items to reach alpha. ",
+                        u.untested_answers);
 }
 
 /* No finding: what was and was not testable, never "no disparity" for a
  * comparison that could not have been flagged. */
 static void no_finding(FILE *f, const json_t *summary, const json_t *a)
 {
-        struct untestable u;
+        struct pa_comparison_counts u;
         long long m = pa__int(a, "comparisons");
         double lo, hi;
         char b1[PA_FMT], b2[PA_FMT];
 
-        count_untestable(summary, &u);
-        if (m == 0 && u.n) {
+        pa_comparison_counts(summary, &u);
+        if (m == 0 && u.untested_answers) {
+                fprintf(f,
+                        ": none of %zu comparisons could be flagged on these answers: the "
+                        "groups' answers differed on too few items to reach alpha, so their "
+                        "intervals, not a test, bound the difference. ",
+                        u.untested_answers);
+                design_words(f, &u);
+                return;
+        }
+        if (m == 0 && u.untestable_design) {
                 fprintf(f,
                         ": untestable: %zu comparisons could not have been flagged (%lld items "
                         "cannot reach alpha; about %lld would). This is not evidence of no "
                         "disparity. ",
-                        u.n, u.items, u.needed);
+                        u.untestable_design, u.items, u.needed);
                 return;
         }
         fprintf(f,

@@ -113,6 +113,18 @@ int pa_design_lint(const struct pa_suite *s, double alpha, double power, FILE *f
  * counts. A new reference; NULL on ENOMEM. */
 json_t *pa_summary_counts(const json_t *summary);
 
+/* A run summary's comparisons (each group against its reference, and each
+ * interaction) as a gate and the verdicts read them: flagged; could not
+ * have been flagged by the design (too few items even if every one
+ * differed between the groups); not tested on these answers (enough items,
+ * but too few whose answers differed to reach alpha: the model barely
+ * treated the groups differently there); and all. */
+struct pa_comparison_counts {
+        size_t flagged, untestable_design, untested_answers, all;
+        long long items, needed; /* the largest items and items_needed of the design ones */
+};
+void pa_comparison_counts(const json_t *summary, struct pa_comparison_counts *c);
+
 /* Regression statistics between two runs of the same suite
  * (scorers/analysis/regression.c): records paired by (case_id, sample); per outcome
  * and domain, the per-item accuracy change (the item is the unit), its mean
