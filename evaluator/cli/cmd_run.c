@@ -9,6 +9,7 @@
 #include "parity/engine.h"
 #include "cmd.h"
 #include "opt.h"
+#include "run_gate.h"
 #include "evaluator/history/history.h"
 #include "evaluator/run/run.h"
 #include "evaluator/suite/shard.h"
@@ -85,6 +86,8 @@ static const char run_usage[] =
     "                        print its alerts (parity history add; docs/history.md)\n"
     "  --history-track NAME  the run's track in the history (default main)\n"
     "  --history-fail-on L   exit 1 on these alerts: model-change, threshold, all, none\n"
+    "  --fail-on disparity   exit 1 when the run flags a disparity, 5 when no comparison\n"
+    "                        could have been flagged (too few items); none: no gate\n"
     "  --judge-calibrate FILE score the labelled answers of FILE (JSONL: answer, label) with\n"
     "                        the judge before any case; agreement into judge.json\n"
     "  --judge-engine NAME   the judge's engine (default openai-chat)\n"
@@ -153,6 +156,9 @@ static struct {
 } history = {NULL, PA_HISTORY_TRACK, 0};
 /* TLS (docs/engines.md). */
 enum { O_CACERT = 784, O_CAPATH, O_INSECURE };
+/* The run's own gate (run_gate.h). */
+enum { O_FAIL_ON = 816 };
+static bool gate_disparity;
 
 static const struct option run_options[] = {
     {"engine", required_argument, NULL, O_ENGINE},
@@ -205,6 +211,7 @@ static const struct option run_options[] = {
     {"history", required_argument, NULL, O_HISTORY},
     {"history-track", required_argument, NULL, O_HISTORY_TRACK},
     {"history-fail-on", required_argument, NULL, O_HISTORY_FAIL},
+    {"fail-on", required_argument, NULL, O_FAIL_ON},
     {"cacert", required_argument, NULL, O_CACERT},
     {"capath", required_argument, NULL, O_CAPATH},
     {"insecure", no_argument, NULL, O_INSECURE},
@@ -290,6 +297,8 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                         return pa__fail(err.msg);
                 break;
         }
+        case O_FAIL_ON:
+                return pa__run_gate_parse(v, &gate_disparity);
         case O_THRESHOLDS:
                 c->prov.thresholds = v;
                 break;
@@ -531,10 +540,15 @@ int pa__cmd_run(int argc, char **argv)
                         c.engine.name = "openai-chat";
                 if (json_array_size(stop))
                         c.engine.stop = stop;
-                rc = run_status(pa_run(&c, history.db ? &dir : NULL, &err), &err);
+                rc = run_status(pa_run(&c, history.db || gate_disparity ? &dir : NULL, &err), &err);
         }
+        /* Only a complete run is gated: an incomplete one already fails (3). */
+        if (dir && rc == 0 && gate_disparity)
+                rc = pa__run_gate(dir, c.quiet);
         /* A finished run, complete or not (its budget is an alert), goes into the history. */
-        if (dir && (rc == 0 || rc == PA_EXIT_INCOMPLETE)) {
+        if (dir && history.db &&
+            (rc == 0 || rc == PA_EXIT_INCOMPLETE || rc == PA_EXIT_GATE ||
+             rc == PA_EXIT_UNTESTABLE)) {
                 int hrc = pa__history_add_dirs(history.db, history.track, history.fail_on, &dir, 1);
 
                 rc = hrc == PA_EXIT_USAGE || (hrc && !rc) ? hrc : rc;

@@ -416,5 +416,84 @@ class UntestableTest(Base):
         self.assertEqual(r.rc, 0, r.describe())
 
 
+class RunGateTest(Base):
+    """parity run --fail-on disparity: a single run's own gate. It fails on
+    a flag, is untestable (5) where the design could not flag, and passes a
+    fair model whose groups' answers (almost) never differ, which is not
+    "too few items"."""
+
+    ITEMS = {"i%d" % k: "Should the {person} get job %d?" % k for k in range(40)}
+
+    def sim_run(self, name, items, profile=None, *extra):
+        suite = suite_file(self.tmp, name, items)
+        argv = ["run", suite, "--engine", "sim", "--run-dir", self.path(name), *extra]
+        if profile is not None:
+            path = self.path(name + "-profile.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(dict({"parity_sim_profile": 1, "model": "sim-" + name,
+                                "yes": "Yes.", "no": "No.", "base_rate": 0.6}, **profile), f)
+            argv += ["--sim-profile", path]
+        return harness.parity(argv)
+
+    def summary_text(self, name):
+        with open(os.path.join(self.path(name), "summary.txt"), encoding="utf-8") as f:
+            return f.read()
+
+    def test_a_flagged_disparity_fails_the_gate(self):
+        r = self.sim_run("biased", self.ITEMS, {"groups": {"gender": {"woman": -0.5}}},
+                         "--fail-on", "disparity")
+        self.assertEqual(r.rc, 1, r.describe())
+        s = load_json(os.path.join(self.path("biased"), "summary.json"))
+        self.assertEqual(len(s["findings"]), 1)
+        self.assertIn("GATE FAILED: the disparity gate: 1 of 1 comparisons flagged", r.stderr)
+        # the folder is sealed evidence all the same
+        self.assertEqual(harness.parity(["verify", self.path("biased")]).rc, 0)
+
+    def test_a_fair_model_passes_and_is_not_called_untestable(self):
+        r = self.sim_run("fair", self.ITEMS, {}, "--fail-on", "disparity")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertIn("Gate passed: disparity (no flag in 1 comparisons that could have been "
+                      "flagged)", r.stdout)
+        g = load_json(os.path.join(self.path("fair"), "summary.json"))["outcomes"][0]["groups"][1]
+        # the conditional test had nothing to test: no answer differed
+        self.assertEqual((g["testable"], g["pairs"]["ref_only"] + g["pairs"]["group_only"]),
+                         (False, 0))
+        self.assertGreaterEqual(g["items"], g["items_needed"])
+        text = self.summary_text("fair")
+        self.assertNotIn("TESTABLE", text)
+        self.assertTrue(text.startswith("1 of 1 comparisons were not tested: the groups' answers "
+                                        "differed on too few items"), text)
+        with open(os.path.join(self.path("fair"), "report.md"), encoding="utf-8") as f:
+            md = f.read()
+        self.assertIn("none of 1 comparisons could be flagged on these answers", md)
+        self.assertNotIn("cannot reach alpha; about", md.split("**Verdict.**", 1)[1].split("\n")[0])
+
+    def test_too_few_items_is_untestable_not_a_pass(self):
+        r = self.sim_run("few", GOOD, None, "--samples", "5", "--fail-on", "disparity")
+        self.assertEqual(r.rc, 5, r.describe())
+        self.assertIn("GATE UNTESTABLE, NOT A PASS: the disparity gate could not have failed",
+                      r.stderr)
+        self.assertTrue(self.summary_text("few").startswith("NOTHING TESTABLE"))
+        # without the gate, the run is done
+        r = self.sim_run("few2", GOOD, None, "--samples", "5")
+        self.assertEqual(r.rc, 0, r.describe())
+
+    def test_incomplete_run_is_3_before_the_gate(self):
+        fx = self.fixture()
+        items = dict(GOOD)
+        items["i3"] = "[[status:400]] Should the {person} get job 3?"
+        suite = suite_file(self.tmp, "two400", items)
+        r, _ = self.run_parity(suite, fx.base_url, "run", "--fail-on", "disparity")
+        self.assertEqual(r.rc, 3, r.describe())
+        self.assertNotIn("GATE", r.stderr + r.stdout)
+
+    def test_regression_needs_two_runs(self):
+        r = self.sim_run("reg", GOOD, None, "--fail-on", "regression")
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertIn("--fail-on 'regression': a single run has no version to regress from",
+                      r.stderr)
+        self.assertFalse(os.path.exists(self.path("reg")))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
