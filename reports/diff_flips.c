@@ -219,14 +219,17 @@ static json_t *listed(const struct flips *f, json_t **rb, json_t **rc)
         return cases;
 }
 
-int pa__diff_flipped_join(const struct pa__diff_join *j, size_t max, json_t **out,
-                          struct pa_err *err)
+int pa__diff_flipped_join(struct pa__diff_join *j, size_t max, json_t **out, struct pa_err *err)
 {
         struct flips f = {.j = j, .max = max, .cap = max * 4, .by = json_object()};
         json_t **rb = NULL, **rc = NULL, *cases = NULL, *by = NULL;
         int r = PA_ENOMEM;
 
         *out = NULL;
+        /* The ids only now: the tallies before held more. */
+        if ((r = pa__diff_join_ids(j, err)))
+                goto out;
+        r = PA_ENOMEM;
         if (!f.by || !(f.v = malloc((f.cap ? f.cap : 1) * sizeof(*f.v))) || collect(&f))
                 goto out;
         rb = calloc(f.n ? f.n : 1, sizeof(*rb));

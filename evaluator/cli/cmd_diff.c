@@ -554,7 +554,8 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
                 goto out;
         rc = 2;
         /* The summaries of two suites need the pairs; of one, not: then the
-         * pairs come after them, not held while they are analysed. */
+         * pairs come after them, not held while they are analysed, and the
+         * items' ids come last, with the flips (pa__diff_join_ids). */
         if (j && differ &&
             (pa__diff_inputs_ids(ib, ic, &err) ||
              pa__diff_join_build(&ib->rows, &ic->rows, false, j, &err)))
@@ -562,9 +563,7 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
         if (summarise(b, c, differ, j ? &ib->rows.t : NULL, j, 0, &conf.analysis, &sb, &err) ||
             summarise(c, b, differ, j ? &ic->rows.t : NULL, j, 1, &conf.analysis, &sc, &err))
                 goto fail;
-        if (j && !differ &&
-            (pa__diff_inputs_ids(ib, ic, &err) ||
-             pa__diff_join_build(&ib->rows, &ic->rows, true, j, &err)))
+        if (j && !differ && pa__diff_join_build(&ib->rows, &ic->rows, true, j, &err))
                 goto fail;
         rb.join = rc_.join = j;
         rb.summary = sb;

@@ -28,36 +28,60 @@ static const char *str(const json_t *o, const char *key)
 
 /* ---- per-item tallies of one summary entry ---- */
 
-/* One entry's tallies: per item, group and run, positives and records. */
+/* One entry's tallies: per item, group and run, positives and records,
+ * each count in `width` bytes: from rows, the fewest that hold the most
+ * rows an item has in one run (a count of 1 or 2 bytes is 16 or 8 bytes
+ * an item for two groups, not 32); from records, 4. */
 struct tally {
         const json_t *entry;
         json_t *groups;  /* group name -> index */
         json_t *items;   /* item id -> index (records) */
         uint32_t *local; /* unified item (diffjoin.h) -> index, or NONE (rows) */
         size_t k, n, cap;
-        uint32_t *cell; /* [item][group][run][positive, records] */
+        unsigned width; /* bytes a count: 1, 2 or 4 */
+        void *cell;     /* [item][group][run][positive, records] */
 };
 
-static uint32_t *cell(const struct tally *t, size_t item, size_t group, int run)
+/* Where the positives of (item, group, run) are; the records follow. */
+static size_t cell(const struct tally *t, size_t item, size_t group, int run)
 {
-        return &t->cell[((item * t->k + group) * 2 + (size_t)run) * 2];
+        return ((item * t->k + group) * 2 + (size_t)run) * 2;
+}
+
+static uint32_t count_of(const struct tally *t, size_t at)
+{
+        if (t->width == 1)
+                return ((const uint8_t *)t->cell)[at];
+        if (t->width == 2)
+                return ((const uint16_t *)t->cell)[at];
+        return ((const uint32_t *)t->cell)[at];
+}
+
+static void count_add(struct tally *t, size_t at, uint32_t v)
+{
+        if (t->width == 1)
+                ((uint8_t *)t->cell)[at] += (uint8_t)v;
+        else if (t->width == 2)
+                ((uint16_t *)t->cell)[at] += (uint16_t)v;
+        else
+                ((uint32_t *)t->cell)[at] += v;
 }
 
 /* A new item, its index into *at. */
 static int new_item(struct tally *t, size_t *at)
 {
-        size_t per = t->k * 4;
+        size_t per = t->k * 4 * t->width;
 
         if (t->n == t->cap) {
                 size_t cap = t->cap ? 2 * t->cap : 64;
-                uint32_t *c = realloc(t->cell, cap * per * sizeof(*c));
+                uint8_t *c = realloc(t->cell, cap * per);
 
                 if (!c)
                         return PA_ENOMEM;
                 t->cell = c;
                 t->cap = cap;
         }
-        memset(&t->cell[t->n * per], 0, per * sizeof(*t->cell));
+        memset((uint8_t *)t->cell + t->n * per, 0, per);
         *at = t->n++;
         return 0;
 }
@@ -105,14 +129,13 @@ static int tally_run(struct tally *t, const json_t *records, int run)
         const char *outcome = str(t->entry, "outcome");
         const json_t *rec;
         char buf[512];
-        size_t i, at;
+        size_t i, at, x;
         int rc = 0;
 
         json_array_foreach(records, i, rec)
         {
                 const json_t *v = json_object_get(json_object_get(rec, "scores"), outcome), *g;
                 const char *label, *item = json_string_value(json_object_get(rec, "item_id"));
-                uint32_t *x;
 
                 if (rc || strcmp(str(rec, "outcome"), outcome) || !json_is_boolean(v) ||
                     !(label = label_of(t->entry, rec, buf, sizeof(buf))) ||
@@ -124,8 +147,8 @@ static int tally_run(struct tally *t, const json_t *records, int run)
                 if ((rc = item_index(t, item, &at)))
                         break;
                 x = cell(t, at, (size_t)json_integer_value(g), run);
-                x[0] += json_is_true(v);
-                x[1] += 1;
+                count_add(t, x, json_is_true(v));
+                count_add(t, x + 1, 1);
         }
         return rc;
 }
@@ -183,8 +206,7 @@ static int tally_rows(struct tally *t, const struct pa__diff_join *j, int run)
                 signed char v = pa__diff_verdict(d, r, outcome);
                 const char *label;
                 const json_t *g;
-                size_t u = unified(j, run, d->t.item[r]);
-                uint32_t *x;
+                size_t u = unified(j, run, d->t.item[r]), x;
 
                 if (strcmp(k->outcome ? k->outcome : "", outcome) || v == PA_NA ||
                     !(label = row_label(t->entry, d, r, buf, sizeof(buf))) ||
@@ -196,9 +218,34 @@ static int tally_rows(struct tally *t, const struct pa__diff_join *j, int run)
                         t->local[u] = (uint32_t)at;
                 }
                 x = cell(t, t->local[u], (size_t)json_integer_value(g), run);
-                x[0] += v == PA_TRUE;
-                x[1] += 1;
+                count_add(t, x, v == PA_TRUE);
+                count_add(t, x + 1, 1);
         }
+        return 0;
+}
+
+/* The most rows one unified item has in one run (saturating at
+ * UINT16_MAX), which bounds every count of the tallies: the bytes a
+ * count needs. */
+static int count_width(const struct pa__diff_join *j, size_t n, unsigned *width)
+{
+        uint16_t *rows = malloc((n ? n : 1) * sizeof(*rows)), most = 0;
+
+        if (!rows)
+                return PA_ENOMEM;
+        for (int run = 0; run < 2; run++) {
+                const struct pa__diff_side *d = run ? j->c : j->b;
+
+                memset(rows, 0, (n ? n : 1) * sizeof(*rows));
+                for (size_t r = 0; r < d->t.n; r++) {
+                        uint16_t *c = &rows[unified(j, run, d->t.item[r])];
+
+                        *c += *c < UINT16_MAX;
+                        most = *c > most ? *c : most;
+                }
+        }
+        free(rows);
+        *width = most <= UINT8_MAX ? 1 : most < UINT16_MAX ? 2 : 4;
         return 0;
 }
 
@@ -207,7 +254,7 @@ static int tally_join(struct tally *t, const struct pa__diff_join *j)
         /* One suite: the candidate's items are the base's. */
         size_t n = j->b->s->n_items + (j->same_suite ? 0 : j->c->s->n_items);
 
-        if (!(t->local = malloc((n ? n : 1) * sizeof(*t->local))))
+        if (count_width(j, n, &t->width) || !(t->local = malloc((n ? n : 1) * sizeof(*t->local))))
                 return PA_ENOMEM;
         for (size_t i = 0; i < n; i++)
                 t->local[i] = PA_DIFF_NONE;
@@ -228,7 +275,8 @@ static int tally_init(struct tally *t, const json_t *eb, const json_t *ec)
         const json_t *src[2] = {eb, ec}, *g;
         size_t i;
 
-        *t = (struct tally){.entry = eb ? eb : ec, .groups = json_object(), .items = json_object()};
+        *t = (struct tally){
+            .entry = eb ? eb : ec, .groups = json_object(), .items = json_object(), .width = 4};
         if (!t->groups || !t->items)
                 return PA_ENOMEM;
         for (int r = 0; r < 2; r++)
@@ -247,11 +295,12 @@ static int tally_init(struct tally *t, const json_t *eb, const json_t *ec)
  * item lacks either group there. */
 static bool item_diff(const struct tally *t, size_t item, size_t g, size_t ref, int r, double *d)
 {
-        const uint32_t *x = cell(t, item, g, r), *y = cell(t, item, ref, r);
+        size_t x = cell(t, item, g, r), y = cell(t, item, ref, r);
+        uint32_t xn = count_of(t, x + 1), yn = count_of(t, y + 1);
 
-        if (x[1] == 0 || y[1] == 0)
+        if (xn == 0 || yn == 0)
                 return false;
-        *d = (double)x[0] / (double)x[1] - (double)y[0] / (double)y[1];
+        *d = (double)count_of(t, x) / (double)xn - (double)count_of(t, y) / (double)yn;
         return true;
 }
 
