@@ -271,7 +271,8 @@ int pa__diff_join_ids(struct pa__diff_join *j, struct pa_err *err)
                 return rc;
         if (j->c->id_at)
                 return 0;
-        return j->c->s == j->b->s ? pa__diff_side_ids_of(j->c, j->b) : pa__diff_side_ids(j->c, err);
+        /* One suite (its items in one order): one list. */
+        return j->same_suite ? pa__diff_side_ids_of(j->c, j->b) : pa__diff_side_ids(j->c, err);
 }
 
 void pa__diff_join_release(struct pa__diff_join *j)

@@ -71,9 +71,9 @@ static inline uint32_t pa__diff_base_item(const struct pa__diff_join *j, uint32_
 
 int pa__diff_join_build(struct pa__diff_side *b, struct pa__diff_side *c, bool same_suite,
                         struct pa__diff_join *j, struct pa_err *err);
-/* The items' ids of both sides, loaded when not yet (one list when both
- * hold one suite): the pairs of one suite need none, so the flips load
- * them last, after the tallies are gone. */
+/* The items' ids of both sides, loaded when not yet (one list for one
+ * suite, j->same_suite): the pairs of one suite need none, so the flips
+ * load them last, after the tallies are gone. */
 int pa__diff_join_ids(struct pa__diff_join *j, struct pa_err *err);
 void pa__diff_join_release(struct pa__diff_join *j);
 /* The rows of side (0 base, 1 candidate) whose case the other run has, as
