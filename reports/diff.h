@@ -28,7 +28,7 @@ struct pa_diff_run {
         const json_t *summary;        /* the analysed summary of the shared cases */
         /* Both runs' rows paired (scorers/analysis/diffjoin.h), the same in
          * both runs, read instead of records: a few bytes a record. */
-        const struct pa__diff_join *join;
+        struct pa__diff_join *join;
 };
 
 struct pa_diff_conf {

@@ -7,6 +7,7 @@
 
 #include "parity/result.h"
 #include "diff_int.h"
+#include "evaluator/folder/record_load.h"
 #include "evaluator/util/util.h"
 #include "scorers/analysis/diffjoin.h"
 
@@ -116,6 +117,14 @@ static int collect(struct flips *f)
 
 /* ---- the listed flips' records, read back ---- */
 
+/* Every member pick() and pa__diff_flip_json() read (with the chain's):
+ * the rest of a record (usage, seed, model) is never built. */
+static const char *const flip_keys[] = {"seq",      "prev",     "case_id", "sample", "item_id",
+                                        "domain",   "groups",   "outcome", "scores", "prompt",
+                                        "messages", "response", "error"};
+static const struct pa__members flip_members = {flip_keys,
+                                                sizeof(flip_keys) / sizeof(flip_keys[0])};
+
 struct wanted {
         const struct pa__diff_side *d;
         const struct flips *f;
@@ -165,7 +174,7 @@ static int read_back(const struct flips *f, int side, json_t **rec, struct pa_er
                 w.key[i] = strtoull(id, NULL, 16);
                 w.sample[i] = pa_table_sample(&d->t, r);
         }
-        if ((rc = pa_results_scan(path, pick, &w, &n, head, err)))
+        if ((rc = pa__results_scan_named(path, &flip_members, pick, &w, &n, head, err)))
                 goto out;
         rc = 0;
         for (size_t i = 0; rc == 0 && i < f->n; i++)
@@ -219,14 +228,17 @@ static json_t *listed(const struct flips *f, json_t **rb, json_t **rc)
         return cases;
 }
 
-int pa__diff_flipped_join(const struct pa__diff_join *j, size_t max, json_t **out,
-                          struct pa_err *err)
+int pa__diff_flipped_join(struct pa__diff_join *j, size_t max, json_t **out, struct pa_err *err)
 {
         struct flips f = {.j = j, .max = max, .cap = max * 4, .by = json_object()};
         json_t **rb = NULL, **rc = NULL, *cases = NULL, *by = NULL;
         int r = PA_ENOMEM;
 
         *out = NULL;
+        /* The ids only now: the tallies before held more. */
+        if ((r = pa__diff_join_ids(j, err)))
+                goto out;
+        r = PA_ENOMEM;
         if (!f.by || !(f.v = malloc((f.cap ? f.cap : 1) * sizeof(*f.v))) || collect(&f))
                 goto out;
         rb = calloc(f.n ? f.n : 1, sizeof(*rb));

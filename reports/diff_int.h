@@ -19,8 +19,7 @@ int pa__diff_flipped(const json_t *base, const json_t *cand, size_t max, json_t 
  * flip counted, the first max read back from the folders' results.jsonl
  * (reports/diff_flips.c). */
 struct pa__diff_join;
-int pa__diff_flipped_join(const struct pa__diff_join *j, size_t max, json_t **out,
-                          struct pa_err *err);
+int pa__diff_flipped_join(struct pa__diff_join *j, size_t max, json_t **out, struct pa_err *err);
 /* One listed flip of diff.json from its base and candidate records. */
 json_t *pa__diff_flip_json(const json_t *b, const json_t *c);
 

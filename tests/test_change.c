@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -15,6 +16,7 @@
 #include "parity/report.h"
 #include "parity/stats.h"
 #include "scorers/analysis/diffstat.h"
+#include "scorers/analysis/packed.h"
 
 /* k positives of n samples for group grp of item i, appended to run. */
 static void add_item(json_t *run, int i, const char *grp, int k, int n)
@@ -194,12 +196,51 @@ static void same_model_twice(void **state)
         assert_true(old_gate >= 30);
 }
 
+/* n values with `distinct` distinct ones (0.0 and -0.0 among them)
+ * packed in `size` bytes a value (0: as doubles), back bit for bit. */
+static void round_trip(size_t n, size_t distinct, unsigned size)
+{
+        double *x = malloc(n * sizeof(*x)), *y = malloc(n * sizeof(*y));
+        struct pa__packed p;
+
+        assert_non_null(x);
+        assert_non_null(y);
+        for (size_t i = 0; i < n; i++) {
+                size_t v = (i * 7919) % distinct;
+
+                x[i] = v == 0 ? 0.0 : v == 1 ? -0.0 : (double)v / 3.0 - 1e-3 * (double)(v % 5);
+        }
+        assert_int_equal(pa__packed_init(&p, x, n), 0);
+        assert_int_equal(p.n, n);
+        assert_int_equal(p.size, size);
+        pa__packed_get(&p, y);
+        assert_memory_equal(x, y, n * sizeof(*x));
+        pa__packed_release(&p);
+        free(x);
+        free(y);
+}
+
+static void packed_values(void **state)
+{
+        struct pa__packed p;
+
+        (void)state;
+        round_trip(1000, 3, 1);
+        round_trip(5000, 256, 1);
+        round_trip(5000, 257, 2);
+        round_trip(200000, 65536, 2);
+        round_trip(200000, 65537, 0);
+        assert_int_equal(pa__packed_init(&p, NULL, 0), 0);
+        pa__packed_release(&p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(swing_is_worse),
             cmocka_unit_test(flags_alone_decide_nothing),
             cmocka_unit_test(same_model_twice),
+            cmocka_unit_test(packed_values),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

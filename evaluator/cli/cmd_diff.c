@@ -357,6 +357,24 @@ static int summarise(const struct pa_run_dir *r, const struct pa_run_dir *other,
         return rc;
 }
 
+/* Both summaries of two folders of one suite, each analysed while only
+ * its own rows are held: the other's are read again after it (a scan of
+ * results.jsonl costs less than holding two tables beside an analysis). */
+static int summarise_alone(struct pa__diff_input *ib, struct pa__diff_input *ic,
+                           const struct pa_analysis_conf *c, json_t **sb, json_t **sc,
+                           struct pa_err *err)
+{
+        pa__diff_input_rows_drop(ic);
+        if (summarise(&ib->dir, &ic->dir, false, &ib->rows.t, NULL, 0, c, sb, err))
+                return 2;
+        pa__diff_input_rows_drop(ib);
+        if (pa__diff_input_rows_again(ic, err) ||
+            summarise(&ic->dir, &ib->dir, false, &ic->rows.t, NULL, 1, c, sc, err) ||
+            pa__diff_input_rows_again(ib, err))
+                return 2;
+        return 0;
+}
+
 static char *default_dir(const struct pa_run_dir *b, const struct pa_run_dir *c)
 {
         const char *ib = json_string_value(json_object_get(b->manifest, "run_id"));
@@ -554,17 +572,22 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
                 goto out;
         rc = 2;
         /* The summaries of two suites need the pairs; of one, not: then the
-         * pairs come after them, not held while they are analysed. */
+         * pairs come after them, not held while they are analysed, and the
+         * items' ids come last, with the flips (pa__diff_join_ids). */
         if (j && differ &&
             (pa__diff_inputs_ids(ib, ic, &err) ||
              pa__diff_join_build(&ib->rows, &ic->rows, false, j, &err)))
                 goto fail;
-        if (summarise(b, c, differ, j ? &ib->rows.t : NULL, j, 0, &conf.analysis, &sb, &err) ||
-            summarise(c, b, differ, j ? &ic->rows.t : NULL, j, 1, &conf.analysis, &sc, &err))
+        if (j && !differ) {
+                if (summarise_alone(ib, ic, &conf.analysis, &sb, &sc, &err))
+                        goto fail;
+        } else if (summarise(b, c, differ, j ? &ib->rows.t : NULL, j, 0, &conf.analysis, &sb,
+                             &err) ||
+                   summarise(c, b, differ, j ? &ic->rows.t : NULL, j, 1, &conf.analysis, &sc,
+                             &err)) {
                 goto fail;
-        if (j && !differ &&
-            (pa__diff_inputs_ids(ib, ic, &err) ||
-             pa__diff_join_build(&ib->rows, &ic->rows, true, j, &err)))
+        }
+        if (j && !differ && pa__diff_join_build(&ib->rows, &ic->rows, true, j, &err))
                 goto fail;
         rb.join = rc_.join = j;
         rb.summary = sb;
@@ -665,6 +688,7 @@ int pa__cmd_diff(int argc, char **argv)
         if ((rc = check_intact("base", o.base)) >= 0 ||
             (rc = check_intact("candidate", o.cand)) >= 0)
                 goto out;
+        pa__memory_trim();
         if (pa__diff_inputs_open(&b, &c, o.base, o.cand, &err))
                 rc = pa__fail(err.msg[0] ? err.msg : "cannot open the run folders");
         else if ((rc = check_complete(&o, "base", &b.dir)) < 0 &&

@@ -114,6 +114,29 @@ void pa__diff_input_release(struct pa__diff_input *in)
         pa_run_dir_release(&in->dir);
 }
 
+void pa__diff_input_rows_drop(struct pa__diff_input *in)
+{
+        pa_table_release(&in->rows.t);
+}
+
+int pa__diff_input_rows_again(struct pa__diff_input *in, struct pa_err *err)
+{
+        char head[sizeof(in->dir.head)];
+        uint64_t n = in->dir.n_records;
+        bool regular = false;
+        int rc;
+
+        memcpy(head, in->dir.head, sizeof(head));
+        pa_table_release(&in->rows.t);
+        if ((rc = pa__diff_scan(&in->dir, &in->rows, &regular, err)))
+                return rc;
+        if (!regular || n != in->dir.n_records || strcmp(head, in->dir.head))
+                return pa_errf(err, PA_EINVAL,
+                               "run folder '%s': results.jsonl changed while it was read",
+                               in->dir.dir);
+        return 0;
+}
+
 void pa__diff_join_dropped(const struct pa__diff_join *j, long long n[4])
 {
         n[0] = n[1] = n[2] = n[3] = 0;

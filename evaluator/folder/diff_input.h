@@ -30,6 +30,12 @@ int pa__diff_inputs_open(struct pa__diff_input *b, struct pa__diff_input *c, con
  * apart, after the summaries when the suites are the same. */
 int pa__diff_inputs_ids(struct pa__diff_input *b, struct pa__diff_input *c, struct pa_err *err);
 void pa__diff_input_release(struct pa__diff_input *in);
+/* A regular folder's rows released (its ids kept), so that the other
+ * folder's summary is analysed while one table is held. */
+void pa__diff_input_rows_drop(struct pa__diff_input *in);
+/* The rows of a regular folder read again after pa__diff_input_rows_drop:
+ * PA_EINVAL when results.jsonl is no longer what was read first. */
+int pa__diff_input_rows_again(struct pa__diff_input *in, struct pa_err *err);
 
 /* The (case, sample) pairs both runs hold and those of them a failed
  * answer on either side drops: n[0] shared, n[1] dropped, n[2] failed in

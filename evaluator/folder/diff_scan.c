@@ -7,9 +7,17 @@
 
 #include "parity/result.h"
 #include "diff_scan.h"
+#include "record_load.h"
 #include "evaluator/suite/case.h"
 #include "evaluator/suite/item_index.h"
 #include "evaluator/util/util.h"
+
+/* Every member scan_record() and its callees read (with the chain's):
+ * the rest of a record (messages, response, usage) is never built. */
+static const char *const scan_keys[] = {"seq",    "prev",  "item_id", "groups",  "scores",
+                                        "sample", "error", "domain",  "outcome", "case_id"};
+static const struct pa__members scan_members = {scan_keys,
+                                                sizeof(scan_keys) / sizeof(scan_keys[0])};
 
 struct scan {
         struct pa_run_dir *r;
@@ -103,7 +111,8 @@ int pa__diff_scan(struct pa_run_dir *r, struct pa__diff_side *side, bool *regula
         side->s = &r->suite;
         pa_table_init(&side->t, r->suite.scorers.n + 1);
         if (rc == 0 && (rc = pa__item_index_build(&r->suite, &sc.ids, err)) == 0)
-                rc = pa_results_scan(res, scan_record, &sc, &r->n_records, r->head, err);
+                rc = pa__results_scan_named(res, &scan_members, scan_record, &sc, &r->n_records,
+                                            r->head, err);
         pa__item_index_release(&sc.ids);
         if (rc == 0 && (rc = pa_table_keep_latest(&side->t)))
                 rc = pa_errf(err, rc, "results.jsonl: too many records");

@@ -20,3 +20,10 @@ void pa__memory_setup(void)
         (void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
 }
+
+void pa__memory_trim(void)
+{
+#ifdef __GLIBC__
+        (void)malloc_trim(0);
+#endif
+}

@@ -40,6 +40,7 @@ void pa__sort_r(void *base, size_t n, size_t size, pa__cmp_fn cmp, void *ud);
 /* Allocator settings for the whole process, called first by main(): large
  * blocks go back to the system when freed (memory.c). */
 void pa__memory_setup(void);
+void pa__memory_trim(void);
 
 void pa__sha256_hex(const void *data, size_t len, char out[PA_SHA256_HEX]);
 int pa__sha256_file(const char *path, char out[PA_SHA256_HEX], struct pa_err *err);

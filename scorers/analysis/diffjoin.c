@@ -225,8 +225,8 @@ static int map_items(struct pa__diff_join *j, struct pa_err *err)
         return 0;
 }
 
-int pa__diff_join_build(const struct pa__diff_side *b, const struct pa__diff_side *c,
-                        bool same_suite, struct pa__diff_join *j, struct pa_err *err)
+int pa__diff_join_build(struct pa__diff_side *b, struct pa__diff_side *c, bool same_suite,
+                        struct pa__diff_join *j, struct pa_err *err)
 {
         struct order ob = {.d = b}, oc = {.d = c};
         uint64_t *kb = NULL, *kc = NULL;
@@ -261,6 +261,18 @@ out:
         if (rc)
                 pa__diff_join_release(j);
         return rc;
+}
+
+int pa__diff_join_ids(struct pa__diff_join *j, struct pa_err *err)
+{
+        int rc;
+
+        if (!j->b->id_at && (rc = pa__diff_side_ids(j->b, err)))
+                return rc;
+        if (j->c->id_at)
+                return 0;
+        /* One suite (its items in one order): one list. */
+        return j->same_suite ? pa__diff_side_ids_of(j->c, j->b) : pa__diff_side_ids(j->c, err);
 }
 
 void pa__diff_join_release(struct pa__diff_join *j)

@@ -52,7 +52,7 @@ int pa__diff_case_id(const struct pa__diff_side *d, size_t r, char out[17]);
 /* The rows of both runs paired by (case id, sample), as the JSON records
  * were: same_suite pairs by (item, variant), else by case id. */
 struct pa__diff_join {
-        const struct pa__diff_side *b, *c;
+        struct pa__diff_side *b, *c; /* borrowed; their ids loaded by pa__diff_join_ids */
         bool same_suite;
         uint32_t *match; /* per base row: the candidate's row of its (case, sample) */
         /* Two suites only (NULL for one: every item is its own): */
@@ -69,8 +69,12 @@ static inline uint32_t pa__diff_base_item(const struct pa__diff_join *j, uint32_
         return j->base_item ? j->base_item[item] : item;
 }
 
-int pa__diff_join_build(const struct pa__diff_side *b, const struct pa__diff_side *c,
-                        bool same_suite, struct pa__diff_join *j, struct pa_err *err);
+int pa__diff_join_build(struct pa__diff_side *b, struct pa__diff_side *c, bool same_suite,
+                        struct pa__diff_join *j, struct pa_err *err);
+/* The items' ids of both sides, loaded when not yet (one list for one
+ * suite, j->same_suite): the pairs of one suite need none, so the flips
+ * load them last, after the tallies are gone. */
+int pa__diff_join_ids(struct pa__diff_join *j, struct pa_err *err);
 void pa__diff_join_release(struct pa__diff_join *j);
 /* The rows of side (0 base, 1 candidate) whose case the other run has, as
  * a new table (the summary of a diff of two suites; PA_EINVAL for one). */

@@ -11,13 +11,15 @@
 #include "parity/report.h"
 #include "parity/stats.h"
 #include "diffstat.h"
+#include "packed.h"
 #include "evaluator/util/util.h"
 
-/* A test whose interval waits for the family's decision level. */
+/* A test whose interval waits for the family's decision level: its
+ * values packed, a byte or two an item while every test of the diff
+ * waits (packed.h). */
 struct pa__job {
         json_t *o;
-        double *x; /* owned */
-        size_t n;
+        struct pa__packed x; /* owned */
         uint64_t seed;
         char key[32];
 };
@@ -35,7 +37,7 @@ void pa__family_init(struct pa__family *f, const struct pa_analysis_conf *c, siz
 void pa__family_release(struct pa__family *f)
 {
         for (size_t i = 0; f && i < f->n; i++)
-                free(f->jobs[i].x);
+                pa__packed_release(&f->jobs[i].x);
         if (f)
                 free(f->jobs);
 }
@@ -48,11 +50,10 @@ static int push_job(struct pa__family *f, json_t *o, const char *key, const doub
         if (pa__grow(&f->jobs, &f->cap, f->n, sizeof(*f->jobs), 32))
                 return PA_ENOMEM;
         j = &f->jobs[f->n];
-        *j = (struct pa__job){.o = o, .n = n, .seed = seed};
+        *j = (struct pa__job){.o = o, .seed = seed};
         snprintf(j->key, sizeof(j->key), "%s_ci", key);
-        if (!(j->x = malloc(n * sizeof(*x))))
+        if (pa__packed_init(&j->x, x, n))
                 return PA_ENOMEM;
-        memcpy(j->x, x, n * sizeof(*x));
         f->n++;
         return 0;
 }
@@ -265,22 +266,33 @@ static int decide_changes(json_t *dis, const struct pa_analysis_conf *c)
         return rc ? PA_ENOMEM : 0;
 }
 
-/* Every test's interval at the decision level: the same test inverted. */
+/* Every test's interval at the decision level: the same test inverted,
+ * on its values unpacked into x (room for the largest test). */
 static int intervals(struct pa__family *f)
 {
-        for (size_t i = 0; i < f->n; i++) {
+        size_t most = 1;
+        double *x;
+        int rc = 0;
+
+        for (size_t i = 0; i < f->n; i++)
+                most = f->jobs[i].x.n > most ? f->jobs[i].x.n : most;
+        if (!(x = malloc(most * sizeof(*x))))
+                return PA_ENOMEM;
+        for (size_t i = 0; rc == 0 && i < f->n; i++) {
                 struct pa__job *j = &f->jobs[i];
                 double lo, hi;
                 json_t *ci;
-                int rc = pa_signflip_ci(j->x, j->n, f->reps, j->seed, f->level, &lo, &hi);
 
-                if (rc < 0)
-                        return rc;
+                pa__packed_get(&j->x, x);
+                if ((rc = pa_signflip_ci(x, j->x.n, f->reps, j->seed, f->level, &lo, &hi)) < 0)
+                        break;
+                rc = 0;
                 ci = isfinite(lo) && isfinite(hi) ? json_pack("[f,f]", lo, hi) : json_null();
                 if (!ci || json_object_set_new(j->o, j->key, ci))
-                        return PA_ENOMEM;
+                        rc = PA_ENOMEM;
         }
-        return 0;
+        free(x);
+        return rc;
 }
 
 int pa__diff_decide(struct pa__family *f, json_t *regression, json_t *disparities,

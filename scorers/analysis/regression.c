@@ -28,12 +28,19 @@
 #include "diffjoin.h"
 #include "diffstat.h"
 
+/* One item's pairs in a group: counts, not doubles (12 bytes an item, not
+ * 24); each figure read from them is the double the sums gave, since
+ * every count is an integer far below 2^53. */
+struct item_pairs {
+        uint32_t pairs, base_ok, cand_ok;
+};
+
 /* One (scorer, domain) group and its items. */
 struct dom {
         const char *outcome, *domain; /* borrowed from the base records */
         uint64_t n, base_ok, cand_ok, b, c;
-        json_t *items;                 /* item_id -> item index */
-        double *diff, *cnt, *base_acc; /* per item: sum of (cand - base), pairs, base right */
+        json_t *items;         /* item_id -> item index */
+        struct item_pairs *it; /* per item */
         size_t n_items, cap;
 };
 
@@ -161,21 +168,15 @@ static int dom_new_item(struct dom *g, size_t *k)
 {
         if (g->n_items == g->cap) {
                 size_t cap = g->cap ? 2 * g->cap : 16;
-                double *v = realloc(g->diff, cap * sizeof(*v));
+                struct item_pairs *v = realloc(g->it, cap * sizeof(*v));
 
                 if (!v)
                         return PA_ENOMEM;
-                g->diff = v;
-                if (!(v = realloc(g->cnt, cap * sizeof(*v))))
-                        return PA_ENOMEM;
-                g->cnt = v;
-                if (!(v = realloc(g->base_acc, cap * sizeof(*v))))
-                        return PA_ENOMEM;
-                g->base_acc = v;
+                g->it = v;
                 g->cap = cap;
         }
         *k = g->n_items++;
-        g->diff[*k] = g->cnt[*k] = g->base_acc[*k] = 0;
+        g->it[*k] = (struct item_pairs){0};
         return 0;
 }
 
@@ -186,9 +187,9 @@ static void dom_count(struct dom *g, size_t k, bool base, bool cand)
         g->cand_ok += cand;
         g->b += base && !cand;
         g->c += cand && !base;
-        g->diff[k] += (double)cand - (double)base;
-        g->base_acc[k] += base;
-        g->cnt[k] += 1;
+        g->it[k].pairs++;
+        g->it[k].base_ok += base;
+        g->it[k].cand_ok += cand;
 }
 
 static int dom_add(struct dom *g, const char *item, bool base, bool cand)
@@ -358,7 +359,7 @@ static const char *correction_name(int c)
 static bool one_pair_each(const struct dom *g)
 {
         for (size_t k = 0; k < g->n_items; k++)
-                if (g->cnt[k] != 1)
+                if (g->it[k].pairs != 1)
                         return false;
         return true;
 }
@@ -378,8 +379,10 @@ static int dom_test(const struct dom *g, const struct pa_analysis_conf *c, struc
         int rc;
 
         for (size_t k = 0; k < g->n_items; k++) {
-                x[k] = g->diff[k] / g->cnt[k];
-                base += g->base_acc[k] / g->cnt[k];
+                const struct item_pairs *it = &g->it[k];
+
+                x[k] = (double)((int64_t)it->cand_ok - (int64_t)it->base_ok) / (double)it->pairs;
+                base += (double)it->base_ok / (double)it->pairs;
         }
         base /= (double)g->n_items;
         if ((rc = pa__item_test(f, o, "delta", x, g->n_items, pa__seed_of(c->seed, names))))
@@ -487,9 +490,7 @@ void pa__reg_free(struct pa__reg *r)
                 return;
         for (size_t i = 0; i < r->d.n; i++) {
                 json_decref(r->d.v[i].items);
-                free(r->d.v[i].diff);
-                free(r->d.v[i].cnt);
-                free(r->d.v[i].base_acc);
+                free(r->d.v[i].it);
         }
         free(r->d.v);
         json_decref(r->d.index);
