@@ -30,15 +30,17 @@ int pa__score_stream_init(struct pa__score_stream *st, const struct pa_suite *s,
         st->s = s;
         st->done = done;
         st->ud = ud;
-        if (!(st->rec = calloc(BATCH, sizeof(*st->rec))))
+        if (!(st->rec = calloc(BATCH, sizeof(*st->rec))) ||
+            !(st->item = calloc(BATCH, sizeof(*st->item))))
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         if ((rc = pa__item_index_build(s, &st->ids, err)))
                 pa__score_stream_release(st);
         return rc;
 }
 
-int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, struct pa_err *err)
+int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, long item, struct pa_err *err)
 {
+        st->item[st->n] = item;
         st->rec[st->n++] = json_incref(rec);
         return st->n == BATCH ? pa__score_stream_flush(st, err) : 0;
 }
@@ -74,7 +76,7 @@ static int resolve(struct pa__score_stream *st, size_t i, struct batch_item *b, 
 {
         const json_t *rec = st->rec[i], *resp = json_object_get(rec, "response");
         const char *id = json_string_value(json_object_get(rec, "item_id"));
-        long item = id ? pa__item_index_find(&st->ids, id) : -1;
+        long item = st->item[i] >= 0 ? st->item[i] : id ? pa__item_index_find(&st->ids, id) : -1;
 
         if (item < 0)
                 return pa_errf(err, PA_EINVAL, "record %llu: item '%s' is not in suite '%s'",
@@ -147,6 +149,7 @@ void pa__score_stream_release(struct pa__score_stream *st)
         for (size_t i = 0; st->rec && i < st->n; i++)
                 json_decref(st->rec[i]);
         free(st->rec);
+        free(st->item);
         pa__item_index_release(&st->ids);
         memset(st, 0, sizeof(*st));
 }
