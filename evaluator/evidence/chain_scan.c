@@ -1,11 +1,14 @@
 /* results.jsonl read as a chain (evidence_int.h): each line's seq and
- * prev against the line before it, its sha256 the next line's prev, and
- * the records that parse passed on in file order. With two threads or
- * more (OpenMP's count), a reader thread reads, hashes and parses the
- * lines while the caller's thread takes the records (verify's checks
- * over them cost about as much), in batches through a short queue, so
- * memory stays flat; the reader alone makes findings, so they come in the
- * same order either way. */
+ * prev against the line before it, its sha256 the next line's prev, the
+ * records that parse passed on in file order, and the file's own sha256
+ * from the same read (check_files then need not read it again).
+ *
+ * Lines go in batches from a reader, which reads and parses them, to the
+ * checker, which hashes them, checks the chain, makes every finding and
+ * passes the records on. With two threads or more (OpenMP's count) the
+ * reader runs on a thread of its own, a few batches ahead through a ring
+ * (memory stays flat), and the caller's thread checks: the two halves
+ * cost about the same. Findings come in the same order either way. */
 #include <omp.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,6 +22,12 @@
 
 #define MAX_CHAIN_FINDINGS 10
 
+/* A batch: at most BATCH lines, closed once it holds TEXT_CAP bytes; the
+ * ring holds DEPTH batches (a few hundred records in flight at most). */
+#define BATCH    256
+#define TEXT_CAP (256u << 10)
+#define DEPTH    4
+
 /* The members verify reads of a record, the only ones built (the line is
  * still validated whole, and hashed as it is): the chain's seq, prev and
  * error; the cover's case_id and sample; the table's and the audit's
@@ -30,41 +39,117 @@ static const char *const record_keys[] = {"seq",      "prev",    "error",  "case
 
 static const char genesis[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* One line of results.jsonl against the chain state. */
-static json_t *chain_line(struct pa__chain *c, const char *line, size_t len, size_t lineno,
-                          struct pa__findings *f, size_t *shown)
+/* A line as read: its bytes in the batch's text (its newline after them
+ * unless torn), and what it parsed to. */
+struct line {
+        size_t off, len;
+        bool torn;   /* no final newline */
+        json_t *rec; /* owned; NULL when it did not parse, then why */
+        char why[JSON_ERROR_TEXT_LENGTH];
+};
+
+struct batch {
+        struct line v[BATCH];
+        size_t n;
+        char *text; /* owned */
+        size_t used, cap;
+};
+
+struct reader {
+        FILE *fp;
+        char *line; /* getline's */
+        size_t cap;
+        bool oom;
+};
+
+/* What the checker carries from line to line. */
+struct checker {
+        struct pa__chain *c;
+        struct pa__findings *f;
+        void (*each)(void *ud, json_t *rec);
+        void *ud;
+        void *file_hash; /* the whole file's sha256 so far */
+        uint64_t bytes;
+        size_t lineno, shown;
+};
+
+static bool reserve(struct batch *b, size_t n)
 {
-        json_error_t je;
-        json_t *rec = pa__record_load(line, len, record_keys,
-                                      sizeof(record_keys) / sizeof(record_keys[0]), &je);
+        size_t cap = b->cap ? b->cap : TEXT_CAP + 4096;
+        char *t;
+
+        if (b->used + n <= b->cap)
+                return true;
+        while (cap < b->used + n)
+                cap *= 2;
+        if (!(t = realloc(b->text, cap)))
+                return false;
+        b->text = t;
+        b->cap = cap;
+        return true;
+}
+
+/* Reads and parses the next lines into b; false when none was left. */
+static bool fill(struct reader *r, struct batch *b)
+{
+        ssize_t got;
+
+        b->n = b->used = 0;
+        while (b->n < BATCH && b->used < TEXT_CAP && !r->oom &&
+               (got = getline(&r->line, &r->cap, r->fp)) >= 0) {
+                struct line *l = &b->v[b->n];
+                size_t len = (size_t)got;
+                json_error_t je;
+
+                if (!(r->oom = !reserve(b, len))) {
+                        l->torn = !len || r->line[len - 1] != '\n';
+                        l->len = len - !l->torn;
+                        l->off = b->used;
+                        memcpy(b->text + b->used, r->line, len);
+                        b->used += len;
+                        l->rec = pa__record_load(r->line, l->len, record_keys,
+                                                 sizeof(record_keys) / sizeof(record_keys[0]), &je);
+                        if (!l->rec)
+                                memcpy(l->why, je.text, sizeof(l->why));
+                        b->n++;
+                }
+        }
+        return b->n > 0;
+}
+
+/* One line against the chain state: rec (taken) when it is a record. */
+static json_t *chain_line(struct checker *k, const char *line, size_t len, json_t *rec,
+                          const char *why)
+{
+        struct pa__chain *c = k->c;
         const json_t *seq = json_object_get(rec, "seq");
         const char *prev = json_string_value(json_object_get(rec, "prev"));
-        bool ok = true;
+        bool ok = false, show = k->f && k->shown < MAX_CHAIN_FINDINGS;
 
         if (!json_is_object(rec)) {
-                ok = false;
-                if (f && (*shown)++ < MAX_CHAIN_FINDINGS)
-                        pa__finding(f, "results.jsonl: line %zu: not a JSON object (%s)", lineno,
-                                    rec ? "wrong type" : je.text);
+                if (show)
+                        pa__finding(k->f, "results.jsonl: line %zu: not a JSON object (%s)",
+                                    k->lineno, rec ? "wrong type" : why);
         } else if (!json_is_integer(seq) || (uint64_t)json_integer_value(seq) != c->records) {
-                ok = false;
-                if (f && (*shown)++ < MAX_CHAIN_FINDINGS)
-                        pa__finding(f,
+                if (show)
+                        pa__finding(k->f,
                                     "results.jsonl: line %zu: \"seq\" is %lld, expected %llu "
                                     "(records removed, inserted or reordered)",
-                                    lineno,
+                                    k->lineno,
                                     json_is_integer(seq) ? (long long)json_integer_value(seq)
                                                          : -1LL,
                                     (unsigned long long)c->records);
         } else if (!prev || strcmp(prev, c->head)) {
-                ok = false;
-                if (f && (*shown)++ < MAX_CHAIN_FINDINGS)
+                if (show)
                         pa__finding(
-                            f,
+                            k->f,
                             "results.jsonl: line %zu: \"prev\" is not the sha256 of line %zu "
                             "(a record was edited, removed or reordered)",
-                            lineno, lineno - 1);
+                            k->lineno, k->lineno - 1);
+        } else {
+                ok = true;
         }
+        k->shown += !ok;
         c->intact &= ok;
         c->errors += json_is_object(rec) && !json_is_null(json_object_get(rec, "error"));
         c->records++;
@@ -76,153 +161,140 @@ static json_t *chain_line(struct pa__chain *c, const char *line, size_t len, siz
         return rec;
 }
 
-/* Where the chain's reading is. */
-struct reader {
-        FILE *fp;
-        struct pa__chain *c;
-        struct pa__findings *f;
-        size_t lineno, shown;
-        char *line; /* getline's */
-        size_t cap;
-};
-
-/* The next record that parses (a new reference), or NULL at the end. */
-static json_t *next_record(struct reader *r)
+/* Checks b's lines in order and passes their records on; takes them. */
+static void check(struct checker *k, struct batch *b)
 {
-        ssize_t got;
-
-        while ((got = getline(&r->line, &r->cap, r->fp)) >= 0) {
-                size_t len = (size_t)got;
+        for (size_t i = 0; i < b->n; i++) {
+                const struct line *l = &b->v[i];
+                const char *text = b->text + l->off;
                 json_t *rec;
 
-                r->lineno++;
-                if (len && r->line[len - 1] == '\n')
-                        len--;
-                else if (r->f && r->shown++ < MAX_CHAIN_FINDINGS)
-                        pa__finding(r->f, "results.jsonl: line %zu: no final newline (torn write)",
-                                    r->lineno);
-                if ((rec = chain_line(r->c, r->line, len, r->lineno, r->f, &r->shown)))
-                        return rec;
-        }
-        return NULL;
-}
-
-static void scan_here(struct reader *r, void (*each)(void *ud, json_t *rec), void *ud)
-{
-        json_t *rec;
-
-        while ((rec = next_record(r))) {
-                if (each)
-                        each(ud, rec);
+                k->lineno++;
+                if (l->torn && k->f && k->shown++ < MAX_CHAIN_FINDINGS)
+                        pa__finding(k->f, "results.jsonl: line %zu: no final newline (torn write)",
+                                    k->lineno);
+                rec = chain_line(k, text, l->len, l->rec, l->why);
+                pa__sha256_add(k->file_hash, text, l->len + !l->torn);
+                k->bytes += l->len + !l->torn;
+                if (rec && k->each)
+                        k->each(k->ud, rec);
                 json_decref(rec);
         }
+        b->n = 0;
 }
 
-/* Records a batch holds, and batches the queue holds: a few hundred
- * records in flight at most. */
-#define BATCH 256
-#define DEPTH 4
-
-/* The queue from the reader thread to the caller's. */
-struct pipe {
+/* The ring from the reader's thread to the checker's. */
+struct ring {
         struct reader *r;
         pthread_mutex_t mu;
-        pthread_cond_t cv; /* a batch was queued or taken, or the reader ended */
-        json_t *q[DEPTH][BATCH];
-        size_t len[DEPTH], head, count;
+        pthread_cond_t cv; /* a batch was filled or checked, or the reader ended */
+        struct batch b[DEPTH];
+        size_t head, count; /* b[head] is the next to check; count filled */
         bool done;
 };
 
-static void put(struct pipe *p, json_t *const *b, size_t n)
-{
-        size_t slot;
-
-        pthread_mutex_lock(&p->mu);
-        while (p->count == DEPTH)
-                pthread_cond_wait(&p->cv, &p->mu);
-        slot = (p->head + p->count) % DEPTH;
-        memcpy(p->q[slot], b, n * sizeof(*b));
-        p->len[slot] = n;
-        p->count++;
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-}
-
-/* The next batch into b: its length, 0 once the reader ended. */
-static size_t take(struct pipe *p, json_t **b)
-{
-        size_t n = 0;
-
-        pthread_mutex_lock(&p->mu);
-        while (p->count == 0 && !p->done)
-                pthread_cond_wait(&p->cv, &p->mu);
-        if (p->count) {
-                n = p->len[p->head];
-                memcpy(b, p->q[p->head], n * sizeof(*b));
-                p->head = (p->head + 1) % DEPTH;
-                p->count--;
-                pthread_cond_signal(&p->cv);
-        }
-        pthread_mutex_unlock(&p->mu);
-        return n;
-}
-
 static void *read_ahead(void *arg)
 {
-        struct pipe *p = arg;
-        json_t *b[BATCH], *rec;
-        size_t n = 0;
+        struct ring *q = arg;
+        bool more = true;
 
-        do {
-                if ((rec = next_record(p->r)))
-                        b[n++] = rec;
-                if (n == BATCH || (!rec && n)) {
-                        put(p, b, n);
-                        n = 0;
-                }
-        } while (rec);
-        pthread_mutex_lock(&p->mu);
-        p->done = true;
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
+        while (more) {
+                size_t slot;
+
+                pthread_mutex_lock(&q->mu);
+                while (q->count == DEPTH)
+                        pthread_cond_wait(&q->cv, &q->mu);
+                slot = (q->head + q->count) % DEPTH; /* not the one being checked */
+                pthread_mutex_unlock(&q->mu);
+                more = fill(q->r, &q->b[slot]);
+                pthread_mutex_lock(&q->mu);
+                q->count += more;
+                q->done = !more;
+                pthread_cond_signal(&q->cv);
+                pthread_mutex_unlock(&q->mu);
+        }
         return NULL;
 }
 
 /* The reader on a thread of its own; false when it could not start (then
  * nothing was read). */
-static bool scan_beside(struct reader *r, void (*each)(void *ud, json_t *rec), void *ud)
+static bool scan_beside(struct reader *r, struct checker *k)
 {
-        struct pipe *p = calloc(1, sizeof(*p));
-        json_t *b[BATCH];
+        struct ring *q = calloc(1, sizeof(*q));
         pthread_t t;
-        size_t n;
         bool mu = false, cv = false, started = false;
 
-        if (!p || !(mu = pthread_mutex_init(&p->mu, NULL) == 0) ||
-            !(cv = pthread_cond_init(&p->cv, NULL) == 0))
+        if (!q || !(mu = pthread_mutex_init(&q->mu, NULL) == 0) ||
+            !(cv = pthread_cond_init(&q->cv, NULL) == 0))
                 goto out;
-        p->r = r;
-        if (!(started = pthread_create(&t, NULL, read_ahead, p) == 0))
+        q->r = r;
+        if (!(started = pthread_create(&t, NULL, read_ahead, q) == 0))
                 goto out;
-        while ((n = take(p, b)) > 0)
-                for (size_t i = 0; i < n; i++) {
-                        each(ud, b[i]);
-                        json_decref(b[i]);
-                }
+        for (;;) {
+                pthread_mutex_lock(&q->mu);
+                while (q->count == 0 && !q->done)
+                        pthread_cond_wait(&q->cv, &q->mu);
+                pthread_mutex_unlock(&q->mu);
+                if (q->count == 0) /* done, and nothing left (read under the lock) */
+                        break;
+                check(k, &q->b[q->head]);
+                pthread_mutex_lock(&q->mu);
+                q->head = (q->head + 1) % DEPTH;
+                q->count--;
+                pthread_cond_signal(&q->cv);
+                pthread_mutex_unlock(&q->mu);
+        }
         pthread_join(t, NULL);
 out:
+        for (size_t i = 0; q && i < DEPTH; i++)
+                free(q->b[i].text);
         if (cv)
-                pthread_cond_destroy(&p->cv);
+                pthread_cond_destroy(&q->cv);
         if (mu)
-                pthread_mutex_destroy(&p->mu);
-        free(p);
+                pthread_mutex_destroy(&q->mu);
+        free(q);
         return started;
+}
+
+static void scan_here(struct reader *r, struct checker *k)
+{
+        struct batch *b = calloc(1, sizeof(*b));
+
+        if (!b) {
+                r->oom = true;
+                return;
+        }
+        while (fill(r, b))
+                check(k, b);
+        free(b->text);
+        free(b);
+}
+
+/* The file's sha256 when the scan read it whole, as it still is. */
+static void note_file(struct pa__chain *c, const struct checker *k, const struct reader *r, int fd,
+                      const struct stat *was)
+{
+        struct stat st;
+        char hex[PA_SHA256_HEX];
+
+        pa__sha256_end(k->file_hash, hex);
+        if (r->oom || ferror(r->fp) || was->st_size < 0 || fstat(fd, &st) != 0 ||
+            (uint64_t)st.st_size != k->bytes || st.st_size != was->st_size ||
+            st.st_mtim.tv_sec != was->st_mtim.tv_sec || st.st_mtim.tv_nsec != was->st_mtim.tv_nsec)
+                return;
+        c->file.known = true;
+        c->file.dev = st.st_dev;
+        c->file.ino = st.st_ino;
+        c->file.size = k->bytes;
+        c->file.mtim = st.st_mtim;
+        memcpy(c->file.sha256, hex, sizeof(hex));
 }
 
 int pa__chain_scan(const char *path, uint64_t max, struct pa__chain *c, struct pa__findings *f,
                    void (*each)(void *ud, json_t *rec), void *ud, struct pa_err *err)
 {
-        struct reader r = {.c = c, .f = f};
+        struct reader r = {0};
+        struct checker k = {.c = c, .f = f, .each = each, .ud = ud};
         struct stat st;
         int fd, rc;
 
@@ -233,21 +305,29 @@ int pa__chain_scan(const char *path, uint64_t max, struct pa__chain *c, struct p
          * the sealed size nothing is read (its chain is checked up to it). */
         if ((rc = pa__open_regular(path, "results.jsonl", 0, 0, &fd, err)))
                 return rc;
-        if (max && fstat(fd, &st) == 0 && (uint64_t)st.st_size > max && f)
+        if (fstat(fd, &st) != 0)
+                st.st_size = -1; /* the file's hash is then not kept */
+        if (max && st.st_size >= 0 && (uint64_t)st.st_size > max && f)
                 pa__finding(f,
                             "results.jsonl: %lld bytes, manifest.files records %llu: records "
                             "past them were added after sealing and are not read",
                             (long long)st.st_size, (unsigned long long)max);
-        if (!(r.fp = pa__fdopen_capped(fd, max))) {
+        if (!(k.file_hash = pa__sha256_begin())) {
                 close(fd);
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         }
-        if (!each || omp_get_max_threads() < 2 || !scan_beside(&r, each, ud))
-                scan_here(&r, each, ud);
-        if (f && r.shown > MAX_CHAIN_FINDINGS)
+        if (!(r.fp = pa__fdopen_capped(fd, max))) {
+                pa__sha256_end(k.file_hash, c->file.sha256);
+                close(fd);
+                return pa_errf(err, PA_ENOMEM, "out of memory");
+        }
+        if (omp_get_max_threads() < 2 || !scan_beside(&r, &k))
+                scan_here(&r, &k);
+        if (f && k.shown > MAX_CHAIN_FINDINGS)
                 pa__finding(f, "results.jsonl: %zu more chain breaks",
-                            r.shown - MAX_CHAIN_FINDINGS);
+                            k.shown - MAX_CHAIN_FINDINGS);
+        note_file(c, &k, &r, fd, &st); /* the cookie stream has no fileno */
         free(r.line);
         fclose(r.fp);
-        return 0;
+        return r.oom ? pa_errf(err, PA_ENOMEM, "results.jsonl: out of memory") : 0;
 }
