@@ -18,6 +18,7 @@
 
 #include "evidence_int.h"
 #include "evaluator/folder/record_load.h"
+#include "evaluator/json/jscan.h"
 #include "evaluator/util/safe_file.h"
 
 #define MAX_CHAIN_FINDINGS 10
@@ -29,13 +30,15 @@
 #define DEPTH    4
 
 /* The members verify reads of a record, the only ones built (the line is
- * still validated whole, and hashed as it is): the chain's seq, prev and
- * error; the cover's case_id and sample; the table's and the audit's
- * item_id, groups, outcome and scores; re-scoring's response and judge
- * ratings. A check that reads another member must add it here. */
-static const char *const record_keys[] = {"seq",      "prev",    "error",  "case_id",
-                                          "sample",   "item_id", "groups", "outcome",
-                                          "response", "scores",  "judge"};
+ * still validated whole, and hashed as it is): the chain's error; the
+ * cover's case_id and sample; the table's and the audit's item_id, groups,
+ * outcome and scores; re-scoring's response and judge ratings. A check
+ * that reads another member must add it here. The chain's seq and prev are
+ * read from their text (chain_keys), never built. */
+static const char *const record_keys[] = {"error",   "case_id", "sample",   "item_id", "groups",
+                                          "outcome", "scores",  "response", "judge"};
+static const char *const chain_keys[] = {"seq", "prev"};
+#define N_RECORD_KEYS (sizeof(record_keys) / sizeof(record_keys[0]))
 
 static const char genesis[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -45,6 +48,11 @@ struct line {
         size_t off, len;
         bool torn;   /* no final newline */
         json_t *rec; /* owned; NULL when it did not parse, then why */
+        /* its seq, when an integer, and prev, when a string (over 64
+         * bytes: long), as jansson reads them */
+        bool seq_int, has_prev, prev_long;
+        long long seq;
+        char prev[65];
         char why[JSON_ERROR_TEXT_LENGTH];
 };
 
@@ -89,6 +97,65 @@ static bool reserve(struct batch *b, size_t n)
         return true;
 }
 
+/* seq and prev as json_loadb reads them, from a record it read. */
+static void chain_members(struct line *l)
+{
+        const json_t *seq = json_object_get(l->rec, "seq");
+        const char *prev = json_string_value(json_object_get(l->rec, "prev"));
+
+        if ((l->seq_int = json_is_integer(seq)))
+                l->seq = (long long)json_integer_value(seq);
+        if ((l->has_prev = prev != NULL) && !(l->prev_long = strlen(prev) > 64))
+                memcpy(l->prev, prev, strlen(prev) + 1);
+}
+
+/* seq and prev from their text (raw[0], raw[1]); false when the scanner
+ * leaves a value to jansson. */
+static bool chain_text(struct line *l, const struct pa__raw_member *raw)
+{
+        struct pa__js js;
+        size_t len;
+
+        if (raw[0].p) {
+                pa__js_init(&js, raw[0].p, raw[0].len);
+                if (pa__js_peek(&js) == '-' || (pa__js_peek(&js) >= '0' && pa__js_peek(&js) <= '9'))
+                        if (pa__js_number(&js, &l->seq, &l->seq_int))
+                                return false; /* jansson's limits: it decides */
+        }
+        if (raw[1].p) {
+                pa__js_init(&js, raw[1].p, raw[1].len);
+                if ((l->has_prev = pa__js_peek(&js) == '"')) {
+                        if (pa__js_string(&js, l->prev, 64, &len))
+                                return false;
+                        l->prev_long = len > 64;
+                        l->prev[len > 64 ? 0 : len] = '\0';
+                }
+        }
+        return true;
+}
+
+/* Parses a line: the members verify reads built, seq and prev read. */
+static void parse(struct line *l, const char *text)
+{
+        struct pa__raw_member raw[2];
+        json_error_t je;
+        bool whole;
+
+        l->seq_int = l->has_prev = l->prev_long = false;
+        l->rec = pa__record_load_raw(text, l->len, record_keys, N_RECORD_KEYS, chain_keys, 2, raw,
+                                     &whole, &je);
+        if (!whole && !chain_text(l, raw)) {
+                json_decref(l->rec);
+                l->seq_int = l->has_prev = l->prev_long = false;
+                l->rec = json_loadb(text, l->len, 0, &je);
+                whole = true;
+        }
+        if (!l->rec)
+                memcpy(l->why, je.text, sizeof(l->why));
+        else if (whole)
+                chain_members(l);
+}
+
 /* Reads and parses the next lines into b; false when none was left. */
 static bool fill(struct reader *r, struct batch *b)
 {
@@ -99,18 +166,14 @@ static bool fill(struct reader *r, struct batch *b)
                (got = getline(&r->line, &r->cap, r->fp)) >= 0) {
                 struct line *l = &b->v[b->n];
                 size_t len = (size_t)got;
-                json_error_t je;
 
                 if (!(r->oom = !reserve(b, len))) {
+                        memcpy(b->text + b->used, r->line, len);
                         l->torn = !len || r->line[len - 1] != '\n';
                         l->len = len - !l->torn;
                         l->off = b->used;
-                        memcpy(b->text + b->used, r->line, len);
                         b->used += len;
-                        l->rec = pa__record_load(r->line, l->len, record_keys,
-                                                 sizeof(record_keys) / sizeof(record_keys[0]), &je);
-                        if (!l->rec)
-                                memcpy(l->why, je.text, sizeof(l->why));
+                        parse(l, r->line);
                         b->n++;
                 }
         }
@@ -118,28 +181,23 @@ static bool fill(struct reader *r, struct batch *b)
 }
 
 /* One line against the chain state: rec (taken) when it is a record. */
-static json_t *chain_line(struct checker *k, const char *line, size_t len, json_t *rec,
-                          const char *why)
+static json_t *chain_line(struct checker *k, const struct line *l, const char *line, json_t *rec)
 {
         struct pa__chain *c = k->c;
-        const json_t *seq = json_object_get(rec, "seq");
-        const char *prev = json_string_value(json_object_get(rec, "prev"));
         bool ok = false, show = k->f && k->shown < MAX_CHAIN_FINDINGS;
 
         if (!json_is_object(rec)) {
                 if (show)
                         pa__finding(k->f, "results.jsonl: line %zu: not a JSON object (%s)",
-                                    k->lineno, rec ? "wrong type" : why);
-        } else if (!json_is_integer(seq) || (uint64_t)json_integer_value(seq) != c->records) {
+                                    k->lineno, rec ? "wrong type" : l->why);
+        } else if (!l->seq_int || (uint64_t)l->seq != c->records) {
                 if (show)
                         pa__finding(k->f,
                                     "results.jsonl: line %zu: \"seq\" is %lld, expected %llu "
                                     "(records removed, inserted or reordered)",
-                                    k->lineno,
-                                    json_is_integer(seq) ? (long long)json_integer_value(seq)
-                                                         : -1LL,
+                                    k->lineno, l->seq_int ? l->seq : -1LL,
                                     (unsigned long long)c->records);
-        } else if (!prev || strcmp(prev, c->head)) {
+        } else if (!l->has_prev || l->prev_long || strcmp(l->prev, c->head)) {
                 if (show)
                         pa__finding(
                             k->f,
@@ -153,7 +211,7 @@ static json_t *chain_line(struct checker *k, const char *line, size_t len, json_
         c->intact &= ok;
         c->errors += json_is_object(rec) && !json_is_null(json_object_get(rec, "error"));
         c->records++;
-        pa__sha256_hex(line, len, c->head);
+        pa__sha256_hex(line, l->len, c->head);
         if (!json_is_object(rec)) {
                 json_decref(rec);
                 return NULL;
@@ -173,7 +231,7 @@ static void check(struct checker *k, struct batch *b)
                 if (l->torn && k->f && k->shown++ < MAX_CHAIN_FINDINGS)
                         pa__finding(k->f, "results.jsonl: line %zu: no final newline (torn write)",
                                     k->lineno);
-                rec = chain_line(k, text, l->len, l->rec, l->why);
+                rec = chain_line(k, l, text, l->rec);
                 pa__sha256_add(k->file_hash, text, l->len + !l->torn);
                 k->bytes += l->len + !l->torn;
                 if (rec && k->each)
