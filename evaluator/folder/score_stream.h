@@ -25,8 +25,10 @@ struct pa__score_stream {
         struct pa__item_index ids;
         pa__scored_fn done;
         void *ud;
-        json_t **rec; /* the batch, owned references */
-        long *item;   /* each one's item when the caller found it, else -1 */
+        json_t **rec;                 /* the batch, owned references */
+        long *item;                   /* each one's item when the caller found it, else -1 */
+        struct pa__score_slot *slots; /* a batch's items and verdicts, kept */
+        signed char *v;               /* from batch to batch (score_stream.c) */
         size_t n;
         uint64_t line; /* records passed to done before the current one */
 };
