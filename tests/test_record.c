@@ -161,6 +161,7 @@ static void record_load_matches_jansson(void **state)
             "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":true}}",
             "{}",
             "",
+            "{\"response\" :\t \"plain ascii\" , \"prev\":\"\", \"error\": \"\u00e9\"}",
         };
         size_t nk = sizeof(keys) / sizeof(keys[0]);
 

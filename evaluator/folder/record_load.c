@@ -12,9 +12,16 @@ static json_t *load_string(struct pa__js *s)
 {
         struct pa__js at = *s;
         char small[256], *buf = small;
+        const unsigned char *from = (const unsigned char *)s->p + 1, *to;
         size_t len;
         json_t *v = NULL;
 
+        /* The usual string: ASCII without escapes, taken as it stands. */
+        to = pa__js_plain(from, (const unsigned char *)s->end);
+        if (to < (const unsigned char *)s->end && *to == '"') {
+                s->p = (const char *)to + 1;
+                return json_stringn_nocheck((const char *)from, (size_t)(to - from));
+        }
         if (pa__js_string(s, NULL, 0, &len))
                 return NULL;
         if (len >= sizeof(small) && !(buf = malloc(len + 1)))
