@@ -5,10 +5,10 @@
  *
  * Lines go in batches from a reader, which reads and parses them, to the
  * checker, which hashes them, checks the chain, makes every finding and
- * passes the records on. With two threads or more (OpenMP's count) the
- * reader runs on a thread of its own, a few batches ahead through a ring
- * (memory stays flat), and the caller's thread checks: the two halves
- * cost about the same. Findings come in the same order either way. */
+ * passes the records on. With two threads or more (OpenMP's count), on a
+ * file of 16 MiB or more, the reader runs on a thread of its own, a few batches ahead through a
+ * ring (memory stays flat), and the caller's thread checks: the two halves cost about the same.
+ * Findings come in the same order either way. */
 #include <omp.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -28,6 +28,11 @@
 #define BATCH    256
 #define TEXT_CAP (256u << 10)
 #define DEPTH    4
+
+/* The file size from which the reader gets a thread of its own: below it
+ * the thread costs more than it saves (10,000 records, 5 MB: 93 against
+ * 78 ms of CPU, and no shorter). */
+#define THREAD_BYTES ((off_t)16 << 20)
 
 /* The members verify reads of a record, the only ones built (the line is
  * still validated whole, and hashed as it is): the chain's error; the
@@ -379,7 +384,7 @@ int pa__chain_scan(const char *path, uint64_t max, struct pa__chain *c, struct p
                 close(fd);
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         }
-        if (omp_get_max_threads() < 2 || !scan_beside(&r, &k))
+        if (st.st_size < THREAD_BYTES || omp_get_max_threads() < 2 || !scan_beside(&r, &k))
                 scan_here(&r, &k);
         if (f && k.shown > MAX_CHAIN_FINDINGS)
                 pa__finding(f, "results.jsonl: %zu more chain breaks",
