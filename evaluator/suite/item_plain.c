@@ -1,6 +1,7 @@
 /* An items-file line read without jansson when it is plain (item_plain.h):
  * a jansson parse and the strict schema check of a short line cost more
- * than the rest of its validation. */
+ * than the rest of its validation. The checks both paths make of an item's
+ * axes and scorers live here too (case.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,7 +96,22 @@ int pa__plain_item_scan(struct pa__plain_item *p, const char *line, size_t n)
         return 0;
 }
 
-static int find_axis(const struct pa_suite *s, const char *name)
+/* What each scorer of the item asks of it (a regex scorer without a
+ * pattern: an expected that is one). */
+int pa__check_items_scorers(const struct pa_suite *s, const struct pa_item *it, const char *where,
+                            struct pa_err *err)
+{
+        for (size_t k = 0; k < s->scorers.n; k++) {
+                const struct pa_scorer *sc = &s->scorers.v[k];
+
+                if ((it->scorer_mask >> k & 1) && sc->ops->check_item &&
+                    sc->ops->check_item(sc->state, it->expected, where, err))
+                        return PA_EINVAL;
+        }
+        return 0;
+}
+
+int pa__find_axis(const struct pa_suite *s, const char *name)
 {
         for (size_t i = 0; i < s->n_axes; i++)
                 if (!strcmp(s->axes[i].name, name))
@@ -112,7 +128,7 @@ int pa__plain_item_check(const struct pa_suite *s, const struct pa__plain_item *
         *it = p->it;
         it->n_cases = 1;
         for (size_t i = 0; i < p->n_axes; i++) {
-                if ((k = find_axis(s, p->axes[i])) < 0)
+                if ((k = pa__find_axis(s, p->axes[i])) < 0)
                         return 1;
                 for (size_t j = 0; j < i; j++)
                         if (it->axes[j] == (size_t)k)

@@ -19,14 +19,6 @@
 
 #define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
 
-static int find_axis(const struct pa_suite *s, const char *name)
-{
-        for (size_t i = 0; i < s->n_axes; i++)
-                if (!strcmp(s->axes[i].name, name))
-                        return (int)i;
-        return -1;
-}
-
 static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
                      uint64_t max_cases, const char *where, struct pa_err *err)
 {
@@ -43,7 +35,7 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
                            PA_MAX_AXES);
         json_array_foreach(axes, i, a)
         {
-                if (!json_is_string(a) || (k = find_axis(s, json_string_value(a))) < 0)
+                if (!json_is_string(a) || (k = pa__find_axis(s, json_string_value(a))) < 0)
                         return BAD("%s/axes/%zu: expected the name of an axis in /axes", where, i);
                 for (size_t j = 0; j < i; j++)
                         if (it->axes[j] == (size_t)k)
@@ -56,21 +48,6 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
                         return BAD("%s/axes: the item expands to more than %llu cases "
                                    "(--max-cases)",
                                    where, (unsigned long long)max_cases);
-        }
-        return 0;
-}
-
-/* What each scorer of the item asks of it (a regex scorer without a
- * pattern: an expected that is one). */
-int pa__check_items_scorers(const struct pa_suite *s, const struct pa_item *it, const char *where,
-                            struct pa_err *err)
-{
-        for (size_t k = 0; k < s->scorers.n; k++) {
-                const struct pa_scorer *sc = &s->scorers.v[k];
-
-                if ((it->scorer_mask >> k & 1) && sc->ops->check_item &&
-                    sc->ops->check_item(sc->state, it->expected, where, err))
-                        return PA_EINVAL;
         }
         return 0;
 }
