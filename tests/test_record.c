@@ -161,6 +161,7 @@ static void record_load_matches_jansson(void **state)
             "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":true}}",
             "{}",
             "",
+            "{\"response\" :\t \"plain ascii\" , \"prev\":\"\", \"error\": \"\u00e9\"}",
         };
         size_t nk = sizeof(keys) / sizeof(keys[0]);
 
@@ -203,12 +204,73 @@ static void record_load_matches_jansson(void **state)
         }
 }
 
+/* pa__record_load_raw: the raw members' text reads as jansson's members,
+ * the built ones equal them, and a line the scanner does not take is
+ * jansson's whole, raw members included. */
+static void record_load_raw_matches_jansson(void **state)
+{
+        static const char *const keys[] = {"error", "response"};
+        static const char *const raw[] = {"seq", "prev"};
+        static const char *const lines[] = {
+            "{\"seq\":3,\"prev\":\"ab\",\"error\":null,\"response\":\"x\"}",
+            " { \"seq\" :  -12 , \"prev\" : \"\\u0061b\"\t, \"other\": [1] } \n",
+            "{\"seq\":1.5e3,\"prev\":[1, {\"a\":2}],\"response\":\"r\"}",
+            "{\"response\":\"only\"}",
+            "{\"seq\":1,\"seq\":2}",             /* a raw key twice: jansson's */
+            "{\"seq\":12345678901234567890123}", /* past json_int_t: jansson's error */
+            "{\"prev\":\"\xff\"}",               /* not UTF-8 */
+            "[1]",
+        };
+        struct pa__raw_member out[2];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                size_t len = strlen(lines[i]);
+                json_error_t je1, je2;
+                bool whole = false;
+                json_t *got =
+                    pa__record_load_raw(lines[i], len, keys, 2, raw, 2, out, &whole, &je1);
+                json_t *want = json_loadb(lines[i], len, 0, &je2);
+
+                if (!want) {
+                        assert_null(got);
+                        assert_true(whole);
+                        assert_string_equal(je1.text, je2.text);
+                        continue;
+                }
+                assert_non_null(got);
+                if (whole) {
+                        assert_true(json_equal(got, want));
+                        assert_null(out[0].p);
+                        assert_null(out[1].p);
+                        assert_true(i >= 4); /* only those the scanner leaves */
+                } else {
+                        for (size_t j = 0; j < 2; j++) {
+                                const json_t *a = json_object_get(got, keys[j]),
+                                             *b = json_object_get(want, keys[j]);
+                                const json_t *w = json_object_get(want, raw[j]);
+                                json_t *r = out[j].p ? json_loadb(out[j].p, out[j].len,
+                                                                  JSON_DECODE_ANY, NULL)
+                                                     : NULL;
+
+                                assert_true(a ? b && json_equal(a, b) : !b);
+                                assert_null(json_object_get(got, raw[j]));
+                                assert_true(r ? w && json_equal(r, w) : !w);
+                                json_decref(r);
+                        }
+                }
+                json_decref(got);
+                json_decref(want);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(chat_records_match_reference),
             cmocka_unit_test(completions_records_match_reference),
             cmocka_unit_test(record_load_matches_jansson),
+            cmocka_unit_test(record_load_raw_matches_jansson),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "evaluator/suite/case.h"
 #include "test_util.h"
 #include "evaluator/suite/item_index.h"
+#include "evaluator/suite/item_plain.h"
 
 static void loads_good_suite(void **state)
 {
@@ -414,6 +415,102 @@ static void cursor_reads_items_as_jansson_does(void **state)
         remove_dir(dir);
 }
 
+/* What a suite keeps of its items, to compare two loads. */
+static void same_load(const struct pa_suite *a, const struct pa_suite *b)
+{
+        assert_int_equal(a->n_items, b->n_items);
+        assert_int_equal(a->n_cases, b->n_cases);
+        assert_int_equal(a->n_kinds, b->n_kinds);
+        assert_string_equal(a->items_sha256, b->items_sha256);
+        for (size_t i = 0; i < a->n_items; i++) {
+                assert_int_equal(a->kind_of[i], b->kind_of[i]);
+                assert_int_equal(a->line_at[i], b->line_at[i]);
+        }
+        for (size_t k = 0; k < a->n_kinds; k++) {
+                const struct pa_item_kind *x = &a->kinds[k], *y = &b->kinds[k];
+
+                same_string(x->domain, y->domain);
+                same_string(x->outcome, y->outcome);
+                assert_int_equal(x->n_axes, y->n_axes);
+                assert_memory_equal(x->axes, y->axes, sizeof(x->axes));
+                assert_int_equal(x->outcome_scorer, y->outcome_scorer);
+                assert_int_equal(x->scorer_mask, y->scorer_mask);
+                assert_int_equal(x->n_cases, y->n_cases);
+                assert_int_equal(x->has_expected, y->has_expected);
+        }
+}
+
+/* Plain items lines are checked without jansson (item_plain.h): every
+ * items file loads, or is refused with the same message, as when every
+ * line goes through jansson and the schema check. */
+static void plain_items_load_as_jansson_does(void **state)
+{
+        static const char *const files[] = {
+            /* plain and valid: escapes, both list members, defaults */
+            "{\"id\": \"a\\u00e9\", \"axes\": [\"g\"], \"outcome\": \"yes\", \"prompt\": \"{w} "
+            "\\\"q\\\"\", \"system\": \"s {w}\", \"expected\": \"A\", \"domain\": \"d1\"}\n"
+            "\n  {\"prompt\": \"p\", \"id\": \"b\", \"scorers\": [\"yes\"], \"axes\": []}  \n"
+            "{\"id\":\"c\",\"prompt\":\"{w}\",\"axes\":[\"g\"],\"scorers\":[],\"outcome\":\"yes\"}"
+            "\n"
+            "{\"id\":\"d\",\"prompt\":\"x\",\"meta\":{\"k\":1}}\n"
+            "{\"id\":\"e\",\"axes\":[\"g\"],\"messages\":[{\"role\":\"user\",\"content\":\"{w}\"}]}"
+            "\n",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"axes\":[\"h\"]}\n",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"outcome\":\"no\"}\n",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"scorers\":[\"yes\",\"no\"]}\n",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"axes\":\"g\"}\n",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"axes\":[\"g\",\"g\"]}\n",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"axes\":[\"g\",1]}\n",
+            "{\"id\":\"\",\"prompt\":\"p\"}\n",
+            "{\"id\":\"a\"}\n",
+            "{\"id\":\"a\",\"prompt\":null}\n",
+            "{\"id\":\"a\",\"id\":\"b\",\"prompt\":\"p\"}\n", /* 10 */
+            "{\"id\":\"a\",\"promt\":\"p\"}\n",
+            "{\"id\":\"a\",\"prompt\":\"{zz}\",\"axes\":[\"g\"]}\n",
+            "{\"id\":\"a\",\"prompt\":\"p\",\"system\":\"{w}\"}\n",
+            "{\"id\":\"a\",\"prompt\":\"p\"} x\n",
+            "{\"id\":\"a\",\"prompt\":\"p\n",
+            "{\"id\":\"a\",\"prompt\":\"\xc3\x28\"}\n",
+            "{\"id\":\"a\",\"prompt\":\"\\u0000\"}\n",
+            "[\"id\", \"a\"]\n",
+            "{\"id\":\"a\",\"prompt\":\"p\"}\n{\"id\":\"b\",\"prompt\":\"p\"}\n{\"id\":\"a\","
+            "\"prompt\":\"q\"}\n",
+            /* past max_cases (8) at the fifth item */
+            "{\"id\":\"a\",\"prompt\":\"{w}\",\"axes\":[\"g\"]}\n{\"id\":\"b\",\"prompt\":\"{w}\","
+            "\"axes\":[\"g\"]}\n{\"id\":\"c\",\"prompt\":\"{w}\",\"axes\":[\"g\"]}\n"
+            "{\"id\":\"d\",\"prompt\":\"{w}\",\"axes\":[\"g\"]}\n{\"id\":\"e\",\"prompt\":\"{w}\","
+            "\"axes\":[\"g\"]}\n",
+        };
+        struct pa_suite_opts o = {.max_cases = 8};
+        char *dir = tmp_dir(), path[512];
+
+        (void)state;
+        write_file(dir, "suite.json", two_groups);
+        snprintf(path, sizeof(path), "%s/suite.json", dir);
+        for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+                struct pa_suite a, b;
+                struct pa_err ea = {{0}}, eb = {{0}};
+                int ra, rb;
+
+                write_file(dir, "items.jsonl", files[i]);
+                ra = pa_suite_load_opts(&a, path, &o, &ea);
+                pa__items_plain_off = true;
+                rb = pa_suite_load_opts(&b, path, &o, &eb);
+                pa__items_plain_off = false;
+                assert_int_equal(ra, rb);
+                assert_string_equal(ea.msg, eb.msg);
+                /* each but the first is refused, and a key given twice,
+                 * which jansson reads as its last */
+                if ((ra != 0) != (i != 0 && i != 10))
+                        fail_msg("items file %zu: %d: %s", i, ra, ea.msg);
+                if (ra == 0)
+                        same_load(&a, &b);
+                pa_suite_release(&a);
+                pa_suite_release(&b);
+        }
+        remove_dir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -427,6 +524,7 @@ int main(void)
             cmocka_unit_test(duplicate_id_named_at_its_line),
             cmocka_unit_test(items_copy_is_checked_and_read),
             cmocka_unit_test(cursor_reads_items_as_jansson_does),
+            cmocka_unit_test(plain_items_load_as_jansson_does),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

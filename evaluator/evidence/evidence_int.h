@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "parity/evidence.h"
 #include "evaluator/folder/run_dir.h"
@@ -34,19 +36,33 @@ struct pa__findings {
 void pa__finding(struct pa__findings *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The results chain of a results.jsonl as it is on disk. */
+struct pa__chain {
+        uint64_t records, errors;
+        char head[65];
+        bool intact; /* every seq and prev as written by pa_results_append */
+        /* The whole file's sha256, when the scan read all of it and it had
+         * not changed (size and mtime) by the end; known false otherwise. */
+        struct {
+                bool known;
+                dev_t dev;
+                ino_t ino;
+                uint64_t size;
+                struct timespec mtim;
+                char sha256[65];
+        } file;
+};
+
 /* True for the files the manifest never lists: itself and what signs it. */
 bool pa__evidence_unlisted(const char *rel);
 /* {"relative/path": {"sha256": hex, "size": n}} of every file under dir
  * (recursively, '/'-separated, unlisted names left out); new reference.
  * Symbolic links and special files are refused. */
 int pa__evidence_files(const char *dir, json_t **files, struct pa_err *err);
-
-/* The results chain of a results.jsonl as it is on disk. */
-struct pa__chain {
-        uint64_t records, errors;
-        char head[65];
-        bool intact; /* every seq and prev as written by pa_results_append */
-};
+/* The same, with results.jsonl's sha256 taken from c (may be NULL) when
+ * c's scan read it whole and it is the same file, unchanged since. */
+int pa__evidence_files_chain(const char *dir, const struct pa__chain *c, json_t **files,
+                             struct pa_err *err);
 
 /* Walks results.jsonl line by line, reporting breaks into f (may be NULL)
  * and passing each record that parses to each (may be NULL). */

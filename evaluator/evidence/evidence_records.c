@@ -77,8 +77,9 @@ int pa__ev_scan_begin(struct pa__ev *e)
         return 0;
 }
 
-/* The record's row in the table; the first that does not fit is kept. */
-static void table_row(struct pa__ev_scan *sc, const struct pa_suite *s, const json_t *rec)
+/* The record's row in the table (the first that does not fit is kept);
+ * its item, or -1. */
+static long table_row(struct pa__ev_scan *sc, const struct pa_suite *s, const json_t *rec)
 {
         const char *id = json_string_value(json_object_get(rec, "item_id"));
         long item = id && sc->st.ids.v ? pa__item_index_find(&sc->st.ids, id) : -1;
@@ -91,6 +92,7 @@ static void table_row(struct pa__ev_scan *sc, const struct pa_suite *s, const js
                                          : "record %llu: out of memory",
                          (unsigned long long)(sc->line + 1), id ? id : "(none)", s->id);
         sc->line++;
+        return item;
 }
 
 void pa__ev_scan_record(struct pa__ev *e, json_t *rec)
@@ -98,8 +100,9 @@ void pa__ev_scan_record(struct pa__ev *e, json_t *rec)
         struct pa__ev_scan *sc = e->scan;
         struct pa_err err = {{0}};
 
-        table_row(sc, &e->suite, rec);
-        if (sc->score_err[0] || !pa__score_stream_add(&sc->st, rec, &err))
+        long item = table_row(sc, &e->suite, rec);
+
+        if (sc->score_err[0] || !pa__score_stream_add(&sc->st, rec, item, &err))
                 return;
         snprintf(sc->score_err, sizeof(sc->score_err), "%s", err.msg[0] ? err.msg : "no memory");
 }

@@ -65,7 +65,7 @@ static void check_files(struct pa__ev *e, struct pa__findings *f, size_t *n_file
 
         if (!json_is_object(listed))
                 return;
-        if (pa__evidence_files(e->dir, &found, &err)) {
+        if (pa__evidence_files_chain(e->dir, &e->chain, &found, &err)) {
                 pa__finding(f, "%s", err.msg);
                 return;
         }

@@ -12,9 +12,16 @@ static json_t *load_string(struct pa__js *s)
 {
         struct pa__js at = *s;
         char small[256], *buf = small;
+        const unsigned char *from = (const unsigned char *)s->p + 1, *to;
         size_t len;
         json_t *v = NULL;
 
+        /* The usual string: ASCII without escapes, taken as it stands. */
+        to = pa__js_plain(from, (const unsigned char *)s->end);
+        if (to < (const unsigned char *)s->end && *to == '"') {
+                s->p = (const char *)to + 1;
+                return json_stringn_nocheck((const char *)from, (size_t)(to - from));
+        }
         if (pa__js_string(s, NULL, 0, &len))
                 return NULL;
         if (len >= sizeof(small) && !(buf = malloc(len + 1)))
@@ -118,8 +125,10 @@ static json_t *load_value(struct pa__js *s)
 }
 
 /* NULL when the scanner does not take the line (or memory ran out): the
- * caller then asks jansson, which decides and words the error. */
-static json_t *load_named(const char *line, size_t len, const char *const *keys, size_t n_keys)
+ * caller then asks jansson, which decides and words the error. keys[n_keys,
+ * n_all) are raw: their values' text into raw_out. */
+static json_t *load_named(const char *line, size_t len, const char *const *keys, size_t n_keys,
+                          size_t n_all, struct pa__raw_member *raw_out)
 {
         struct pa__js s;
         struct pa__js_iter it = {0};
@@ -130,12 +139,21 @@ static json_t *load_named(const char *line, size_t len, const char *const *keys,
         pa__js_init(&s, line, len);
         if (!rec || pa__js_peek(&s) != '{')
                 goto fail;
-        while ((rc = pa__js_member(&s, &it, keys, n_keys, &k)) > 0) {
+        while ((rc = pa__js_member(&s, &it, keys, n_all, &k)) > 0) {
+                const char *from = s.p;
                 json_t *v;
 
-                if (k == n_keys) {
+                if (k >= n_keys) {
                         if (pa__js_skip(&s))
                                 goto fail;
+                        if (k < n_all) {
+                                /* past the blanks before the value, as jansson reads it */
+                                while (from < s.p && (*from == ' ' || *from == '\t' ||
+                                                      *from == '\n' || *from == '\r'))
+                                        from++;
+                                raw_out[k - n_keys] =
+                                    (struct pa__raw_member){from, (size_t)(s.p - from)};
+                        }
                         continue;
                 }
                 if (!(v = load_value(&s)) || json_object_set_new_nocheck(rec, keys[k], v))
@@ -152,7 +170,27 @@ fail:
 json_t *pa__record_load(const char *line, size_t len, const char *const *keys, size_t n_keys,
                         json_error_t *je)
 {
-        json_t *rec = n_keys <= 32 ? load_named(line, len, keys, n_keys) : NULL;
+        json_t *rec = n_keys <= 32 ? load_named(line, len, keys, n_keys, n_keys, NULL) : NULL;
 
         return rec ? rec : json_loadb(line, len, 0, je);
+}
+
+json_t *pa__record_load_raw(const char *line, size_t len, const char *const *keys, size_t n_keys,
+                            const char *const *raw, size_t n_raw, struct pa__raw_member *raw_out,
+                            bool *whole, json_error_t *je)
+{
+        const char *all[32];
+        json_t *rec = NULL;
+
+        memset(raw_out, 0, n_raw * sizeof(*raw_out));
+        if (n_keys + n_raw <= 32) {
+                memcpy(all, keys, n_keys * sizeof(*keys));
+                memcpy(all + n_keys, raw, n_raw * sizeof(*raw));
+                rec = load_named(line, len, all, n_keys, n_keys + n_raw, raw_out);
+        }
+        if ((*whole = !rec)) {
+                memset(raw_out, 0, n_raw * sizeof(*raw_out));
+                rec = json_loadb(line, len, 0, je);
+        }
+        return rec;
 }

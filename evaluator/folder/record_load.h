@@ -6,6 +6,7 @@
 #define PA_RECORD_LOAD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,23 @@
  * caller owns the result (json_decref). */
 json_t *pa__record_load(const char *line, size_t len, const char *const *keys, size_t n_keys,
                         json_error_t *je);
+
+/* A member's value left as its JSON text: p NULL when the line has no
+ * such member. */
+struct pa__raw_member {
+        const char *p;
+        size_t len;
+};
+
+/* pa__record_load, but the members named in raw (keys and raw together at
+ * most 32) are not built: raw_out[i] receives the text of raw[i]'s value,
+ * validated by the scanner (p NULL when absent), for a caller that reads
+ * it with the scanner. *whole is set when the scanner did not take the
+ * line: the result is then json_loadb's, raw members included, and
+ * raw_out is all NULL. */
+json_t *pa__record_load_raw(const char *line, size_t len, const char *const *keys, size_t n_keys,
+                            const char *const *raw, size_t n_raw, struct pa__raw_member *raw_out,
+                            bool *whole, json_error_t *je);
 
 /* The members a reader names: it and its callees read no other. */
 struct pa__members {

@@ -21,6 +21,15 @@
 #define PARALLEL_WORK (1u << 20)
 #define RECORD_COST   256
 
+/* The item of a record as scoring needs it: its kind's scorers, and its
+ * expected answer read back from the items when it has one. */
+struct pa__score_slot {
+        struct pa_item it;
+        json_t *obj; /* owns it's strings when read back */
+        const char *text;
+        size_t len;
+};
+
 int pa__score_stream_init(struct pa__score_stream *st, const struct pa_suite *s, pa__scored_fn done,
                           void *ud, struct pa_err *err)
 {
@@ -30,27 +39,26 @@ int pa__score_stream_init(struct pa__score_stream *st, const struct pa_suite *s,
         st->s = s;
         st->done = done;
         st->ud = ud;
-        if (!(st->rec = calloc(BATCH, sizeof(*st->rec))))
+        /* The batch's arrays once: a block this large allocated and freed
+         * each batch costs more than its scoring (mmap, page faults). */
+        if (!(st->rec = calloc(BATCH, sizeof(*st->rec))) ||
+            !(st->item = calloc(BATCH, sizeof(*st->item))) ||
+            !(st->slots = calloc(BATCH, sizeof(*st->slots))) ||
+            !(st->v = calloc(BATCH, s->scorers.n ? s->scorers.n : 1))) {
+                pa__score_stream_release(st);
                 return pa_errf(err, PA_ENOMEM, "out of memory");
+        }
         if ((rc = pa__item_index_build(s, &st->ids, err)))
                 pa__score_stream_release(st);
         return rc;
 }
 
-int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, struct pa_err *err)
+int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, long item, struct pa_err *err)
 {
+        st->item[st->n] = item;
         st->rec[st->n++] = json_incref(rec);
         return st->n == BATCH ? pa__score_stream_flush(st, err) : 0;
 }
-
-/* The item of a record as scoring needs it: its kind's scorers, and its
- * expected answer read back from the items when it has one. */
-struct batch_item {
-        struct pa_item it;
-        json_t *obj; /* owns it's strings when read back */
-        const char *text;
-        size_t len;
-};
 
 int pa__score_item(const struct pa_suite *s, size_t item, const char *id, struct pa_item *it,
                    json_t **obj, struct pa_err *err)
@@ -70,11 +78,12 @@ int pa__score_item(const struct pa_suite *s, size_t item, const char *id, struct
         return 0;
 }
 
-static int resolve(struct pa__score_stream *st, size_t i, struct batch_item *b, struct pa_err *err)
+static int resolve(struct pa__score_stream *st, size_t i, struct pa__score_slot *b,
+                   struct pa_err *err)
 {
         const json_t *rec = st->rec[i], *resp = json_object_get(rec, "response");
         const char *id = json_string_value(json_object_get(rec, "item_id"));
-        long item = id ? pa__item_index_find(&st->ids, id) : -1;
+        long item = st->item[i] >= 0 ? st->item[i] : id ? pa__item_index_find(&st->ids, id) : -1;
 
         if (item < 0)
                 return pa_errf(err, PA_EINVAL, "record %llu: item '%s' is not in suite '%s'",
@@ -87,7 +96,7 @@ static int resolve(struct pa__score_stream *st, size_t i, struct batch_item *b, 
 
 /* The verdicts of a batch, in parallel: jansson was read serially in
  * resolve, so the threads see plain strings only. */
-static int score_batch(const struct pa_suite *s, const struct batch_item *b, size_t n,
+static int score_batch(const struct pa_suite *s, const struct pa__score_slot *b, size_t n,
                        signed char *v, size_t nsc)
 {
         size_t work = 0;
@@ -116,9 +125,12 @@ static int score_batch(const struct pa_suite *s, const struct batch_item *b, siz
 int pa__score_stream_flush(struct pa__score_stream *st, struct pa_err *err)
 {
         size_t nsc = st->s->scorers.n ? st->s->scorers.n : 1, i, got = 0;
-        struct batch_item *b = calloc(st->n ? st->n : 1, sizeof(*b));
-        signed char *v = calloc(st->n ? st->n : 1, nsc);
-        int rc = b && v ? 0 : pa_errf(err, PA_ENOMEM, "out of memory");
+        struct pa__score_slot *b = st->slots;
+        signed char *v = st->v;
+        int rc = 0;
+
+        memset(b, 0, st->n * sizeof(*b));
+        memset(v, 0, st->n * nsc);
 
         for (i = 0; rc == 0 && i < st->n; i++, got++)
                 rc = resolve(st, i, &b[i], err);
@@ -130,13 +142,11 @@ int pa__score_stream_flush(struct pa__score_stream *st, struct pa_err *err)
                                  v + i * nsc);
         for (i = 0; rc == 0 && i < st->n; i++, st->line++)
                 rc = st->done(st->ud, st->rec[i], &b[i].it, v + i * nsc, err);
-        for (i = 0; b && i < got; i++)
+        for (i = 0; i < got; i++)
                 json_decref(b[i].obj);
         for (i = 0; i < st->n; i++)
                 json_decref(st->rec[i]);
         st->n = 0;
-        free(b);
-        free(v);
         return rc;
 }
 
@@ -147,6 +157,9 @@ void pa__score_stream_release(struct pa__score_stream *st)
         for (size_t i = 0; st->rec && i < st->n; i++)
                 json_decref(st->rec[i]);
         free(st->rec);
+        free(st->item);
+        free(st->slots);
+        free(st->v);
         pa__item_index_release(&st->ids);
         memset(st, 0, sizeof(*st));
 }

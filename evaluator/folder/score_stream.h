@@ -25,15 +25,20 @@ struct pa__score_stream {
         struct pa__item_index ids;
         pa__scored_fn done;
         void *ud;
-        json_t **rec; /* the batch, owned references */
+        json_t **rec;                 /* the batch, owned references */
+        long *item;                   /* each one's item when the caller found it, else -1 */
+        struct pa__score_slot *slots; /* a batch's items and verdicts, kept */
+        signed char *v;               /* from batch to batch (score_stream.c) */
         size_t n;
         uint64_t line; /* records passed to done before the current one */
 };
 
 int pa__score_stream_init(struct pa__score_stream *st, const struct pa_suite *s, pa__scored_fn done,
                           void *ud, struct pa_err *err);
-/* Adds rec (a reference is taken); a full batch is scored and passed on. */
-int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, struct pa_err *err);
+/* Adds rec (a reference is taken), of item `item` in st->ids when the
+ * caller looked it up there, else -1; a full batch is scored and passed
+ * on. */
+int pa__score_stream_add(struct pa__score_stream *st, json_t *rec, long item, struct pa_err *err);
 /* Scores and passes on what is left. */
 int pa__score_stream_flush(struct pa__score_stream *st, struct pa_err *err);
 void pa__score_stream_release(struct pa__score_stream *st);

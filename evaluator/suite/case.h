@@ -29,6 +29,12 @@ int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t
 /* An item's strings from its JSON object (pointing into it): id and
  * prompt required, domain "general" when absent. PA_EINVAL naming where. */
 int pa__item_strings(const json_t *obj, struct pa_item *it, const char *where, struct pa_err *err);
+/* What each scorer of the item asks of it (item_plain.c); PA_EINVAL
+ * naming where. */
+int pa__check_items_scorers(const struct pa_suite *s, const struct pa_item *it, const char *where,
+                            struct pa_err *err);
+/* The index of the suite's axis called name, or -1 (item_plain.c). */
+int pa__find_axis(const struct pa_suite *s, const char *name);
 /* A run's items read back in order: the items file through one window,
  * and the strings of an item without "messages" decoded without jansson
  * into the cursor (valid until its next read; *obj stays NULL), else as

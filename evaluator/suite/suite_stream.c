@@ -12,19 +12,12 @@
 
 #include "parity/suite.h"
 #include "case.h"
+#include "item_plain.h"
 #include "schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 #define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
-
-static int find_axis(const struct pa_suite *s, const char *name)
-{
-        for (size_t i = 0; i < s->n_axes; i++)
-                if (!strcmp(s->axes[i].name, name))
-                        return (int)i;
-        return -1;
-}
 
 static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
                      uint64_t max_cases, const char *where, struct pa_err *err)
@@ -42,7 +35,7 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
                            PA_MAX_AXES);
         json_array_foreach(axes, i, a)
         {
-                if (!json_is_string(a) || (k = find_axis(s, json_string_value(a))) < 0)
+                if (!json_is_string(a) || (k = pa__find_axis(s, json_string_value(a))) < 0)
                         return BAD("%s/axes/%zu: expected the name of an axis in /axes", where, i);
                 for (size_t j = 0; j < i; j++)
                         if (it->axes[j] == (size_t)k)
@@ -55,21 +48,6 @@ static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t 
                         return BAD("%s/axes: the item expands to more than %llu cases "
                                    "(--max-cases)",
                                    where, (unsigned long long)max_cases);
-        }
-        return 0;
-}
-
-/* What each scorer of the item asks of it (a regex scorer without a
- * pattern: an expected that is one). */
-static int check_items_scorers(const struct pa_suite *s, const struct pa_item *it,
-                               const char *where, struct pa_err *err)
-{
-        for (size_t k = 0; k < s->scorers.n; k++) {
-                const struct pa_scorer *sc = &s->scorers.v[k];
-
-                if ((it->scorer_mask >> k & 1) && sc->ops->check_item &&
-                    sc->ops->check_item(sc->state, it->expected, where, err))
-                        return PA_EINVAL;
         }
         return 0;
 }
@@ -87,7 +65,7 @@ static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json
                 return BAD("%s/outcome: '%s' is not a scorer in /scorers", where, it->outcome);
         if (!list) {
                 it->scorer_mask = s->scorers.n == 64 ? ~0ull : (1ull << s->scorers.n) - 1;
-                return check_items_scorers(s, it, where, err);
+                return pa__check_items_scorers(s, it, where, err);
         }
         if (!json_is_array(list))
                 return BAD("%s/scorers: expected an array of scorer names", where);
@@ -101,7 +79,7 @@ static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json
         }
         if (it->outcome_scorer >= 0)
                 it->scorer_mask |= 1ull << it->outcome_scorer;
-        return check_items_scorers(s, it, where, err);
+        return pa__check_items_scorers(s, it, where, err);
 }
 
 struct id_key {
@@ -119,6 +97,7 @@ struct loader {
         uint32_t *kind_ix;  /* open addressing: kind index + 1, or 0 */
         size_t kind_cap;    /* a power of two */
         size_t item_cap;
+        struct pa__plain_item plain; /* the fast path's strings */
 };
 
 /* FNV-1a: ids and kinds are small and hashed once an item. */
@@ -252,13 +231,32 @@ static int grow_items(struct pa_suite *s, struct loader *l)
         return 0;
 }
 
-/* Validates one item (obj) and keeps its kind; its line starts at byte
- * `at` of the items file (inline items: 0). */
+/* Keeps a checked item: its kind, the offset of its line (`at` in the
+ * items file; inline items: 0) and its id's hash. */
+static int keep_item(struct pa_suite *s, struct loader *l, const struct pa_item *it, uint64_t at,
+                     const char *where, struct pa_err *err)
+{
+        uint32_t kind;
+
+        if ((s->n_items == l->item_cap && grow_items(s, l)) || find_kind(s, l, it, &kind))
+                return pa_errf(err, PA_ENOMEM, "suite '%s': out of memory", l->file);
+        s->has_messages |= it->messages != NULL;
+        s->kind_of[s->n_items] = kind;
+        s->line_at[s->n_items] = at;
+        l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it->id), s->n_items};
+        s->n_items++;
+        /* Both at most max_cases (<< 2^63): the sum cannot wrap. */
+        if ((s->n_cases += it->n_cases) > l->max_cases)
+                return BAD("%s/axes: the suite expands to more than %llu cases (--max-cases)",
+                           where, (unsigned long long)l->max_cases);
+        return 0;
+}
+
+/* Validates one item (obj) and keeps it. */
 static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uint64_t at,
                     const char *where, struct pa_err *err)
 {
         struct pa_item it = {0};
-        uint32_t kind;
         int rc;
 
         if ((rc = pa__item_strings(obj, &it, where, err)) ||
@@ -266,18 +264,7 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
             (rc = item_scorers(s, &it, obj, where, err)) ||
             (rc = pa__case_check_templates(s, &it, where, err)))
                 return rc;
-        if ((s->n_items == l->item_cap && grow_items(s, l)) || find_kind(s, l, &it, &kind))
-                return pa_errf(err, PA_ENOMEM, "suite '%s': out of memory", l->file);
-        s->has_messages |= it.messages != NULL;
-        s->kind_of[s->n_items] = kind;
-        s->line_at[s->n_items] = at;
-        l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it.id), s->n_items};
-        s->n_items++;
-        /* Both at most max_cases (<< 2^63): the sum cannot wrap. */
-        if ((s->n_cases += it.n_cases) > l->max_cases)
-                return BAD("%s/axes: the suite expands to more than %llu cases (--max-cases)",
-                           where, (unsigned long long)l->max_cases);
-        return 0;
+        return keep_item(s, l, &it, at, where, err);
 }
 
 /* An item's error is kept and loading goes on, so one pass reports every
@@ -352,12 +339,44 @@ static int open_items_file(struct pa_suite *s, struct loader *l, const char **re
         return 0;
 }
 
+/* A line of the items file read with jansson and checked in full. */
+static int load_line(struct pa_suite *s, struct loader *l, const char *rel, size_t lineno,
+                     const char *line, size_t len, uint64_t at, struct pa_err *err)
+{
+        char where[768], why[160];
+        json_error_t je;
+        json_t *obj;
+        int rc = 0;
+
+        snprintf(where, sizeof(where), "suite '%s': %s:%zu: ", l->file, rel, lineno);
+        /* JSON pointers then read "file:line: /prompt: ...". */
+        if (!(obj = json_loadb(line, len, 0, &je)))
+                rc = BAD("%scolumn %d: %s", where, je.column, pa__json_why(&je, why, sizeof(why)));
+        else if (pa__schema_check_line(l->d, obj, rel, lineno, line, len) == 0)
+                rc = add_item(s, l, obj, at, where, err);
+        json_decref(obj);
+        return item_error(s, l, rc, err);
+}
+
+/* A plain line (item_plain.h) that passes every check kept without
+ * jansson: 0 (or PA_ENOMEM); 1 for any other line. */
+static int load_plain(struct pa_suite *s, struct loader *l, const char *line, size_t len,
+                      uint64_t at, struct pa_err *err)
+{
+        struct pa_item it;
+
+        if (pa__items_plain_off || pa__plain_item_scan(&l->plain, line, len) ||
+            pa__plain_item_check(s, &l->plain, l->max_cases, s->n_cases, &it))
+                return 1;
+        return keep_item(s, l, &it, at, "", err); /* checked: only out of memory */
+}
+
 /* Items in a JSONL file beside the suite, one object a line, validated
  * and hashed in one pass; the file stays open to read them back. */
 static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *err)
 {
         const char *rel;
-        char *line = NULL, where[768], why[160];
+        char *line = NULL;
         size_t cap = 0, lineno = 0;
         uint64_t at = 0;
         ssize_t got;
@@ -369,24 +388,11 @@ static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *
         if (!(h = pa__sha256_begin()))
                 return PA_ENOMEM;
         while (rc == 0 && (got = getline(&line, &cap, s->items_file)) >= 0) {
-                json_error_t je;
-                json_t *obj = NULL;
-
                 lineno++;
                 pa__sha256_add(h, line, (size_t)got);
-                if (strspn(line, " \t\r\n") != (size_t)got) {
-                        snprintf(where, sizeof(where), "suite '%s': %s:%zu: ", l->file, rel,
-                                 lineno);
-                        /* JSON pointers then read "file:line: /prompt: ...". */
-                        if (!(obj = json_loadb(line, (size_t)got, 0, &je)))
-                                rc = BAD("%scolumn %d: %s", where, je.column,
-                                         pa__json_why(&je, why, sizeof(why)));
-                        else if (pa__schema_check_line(l->d, obj, rel, lineno, line, (size_t)got) ==
-                                 0)
-                                rc = add_item(s, l, obj, at, where, err);
-                        json_decref(obj);
-                        rc = item_error(s, l, rc, err);
-                }
+                if (strspn(line, " \t\r\n") != (size_t)got &&
+                    (rc = load_plain(s, l, line, (size_t)got, at, err)) > 0)
+                        rc = load_line(s, l, rel, lineno, line, (size_t)got, at, err);
                 at += (uint64_t)got;
         }
         if (rc == 0 && ferror(s->items_file))
@@ -482,6 +488,7 @@ int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_s
                 rc = check_ids(s, &l, err);
         free(l.ids);
         free(l.kind_ix);
+        pa__plain_item_release(&l.plain);
         if (rc == PA_ENOMEM)
                 return pa_errf(err, rc, "suite '%s': out of memory", file);
         return rc;

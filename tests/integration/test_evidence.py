@@ -115,6 +115,33 @@ class EvidenceTest(unittest.TestCase):
         with open(path, "w", encoding="utf-8") as f:
             f.write(canonical(m))  # canonical on purpose: only the seal can tell
 
+    def test_one_thread_and_two_find_the_same(self):
+        """verify reads results.jsonl on a thread of its own when OpenMP
+        has two and the file is large (evaluator/evidence/chain_scan.c):
+        the same findings, in the same order, and the same exit on one
+        thread, over many batches of lines and every kind of break."""
+        d = self.copy()
+        lines = read_lines(self.results(d))
+        lines[3] = lines[3].replace(b'"seq":3,', b'"seq":3.0,')
+        lines[5] = b"[1]"
+        lines[8] = re.sub(rb'"prev":"', rb'"prev":"\\u0030', lines[8])
+        lines[9] = lines[9].replace(b'"seq":9,', b'"seq":99999999999999999999999,')
+        lines = lines * 90  # past 16 MiB, where the reader gets a thread
+        write_lines(self.results(d), lines)
+        with open(self.results(d), "ab") as f:
+            f.write(lines[0])  # torn: no final newline
+        size = os.path.getsize(self.results(d))  # all of it read, the seal broken
+        self.assertGreater(size, 16 << 20)
+        self.rewrite_manifest(d, lambda m: m["files"]["results.jsonl"].update(size=size))
+        one, two = (harness.parity(["verify", d], env={"OMP_NUM_THREADS": t}) for t in ("1", "2"))
+        self.assertEqual(one.rc, 1, one.describe())
+        self.assertEqual((two.rc, two.stdout, two.stderr), (one.rc, one.stdout, one.stderr))
+        for p in (r'line 4: "seq" is -1, expected 3', r"line 6: not a JSON object \(wrong type\)",
+                  r"line 10: not a JSON object \(too big integer\)",
+                  r"results.jsonl: \d+ more chain breaks",
+                  r"results.jsonl: %d records, manifest" % (len(lines) + 1)):
+            self.assertRegex(one.stdout, p, one.describe())
+
     # --- folders written by an older summary version ---------------------------
 
     def as_summary_v1(self, d, edit=None):
