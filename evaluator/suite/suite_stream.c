@@ -12,6 +12,7 @@
 
 #include "parity/suite.h"
 #include "case.h"
+#include "item_scan.h"
 #include "schema.h"
 #include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
@@ -119,6 +120,7 @@ struct loader {
         uint32_t *kind_ix;  /* open addressing: kind index + 1, or 0 */
         size_t kind_cap;    /* a power of two */
         size_t item_cap;
+        struct pa__scan_buf scan; /* a plain line's strings (add_plain_item) */
 };
 
 /* FNV-1a: ids and kinds are small and hashed once an item. */
@@ -252,13 +254,27 @@ static int grow_items(struct pa_suite *s, struct loader *l)
         return 0;
 }
 
+/* Keeps a checked item: its kind, its line's offset, its id's hash. */
+static int keep_item(struct pa_suite *s, struct loader *l, const struct pa_item *it, uint64_t at)
+{
+        uint32_t kind;
+
+        if ((s->n_items == l->item_cap && grow_items(s, l)) || find_kind(s, l, it, &kind))
+                return PA_ENOMEM;
+        s->has_messages |= it->messages != NULL;
+        s->kind_of[s->n_items] = kind;
+        s->line_at[s->n_items] = at;
+        l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it->id), s->n_items};
+        s->n_items++;
+        return 0;
+}
+
 /* Validates one item (obj) and keeps its kind; its line starts at byte
  * `at` of the items file (inline items: 0). */
 static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uint64_t at,
                     const char *where, struct pa_err *err)
 {
         struct pa_item it = {0};
-        uint32_t kind;
         int rc;
 
         if ((rc = pa__item_strings(obj, &it, where, err)) ||
@@ -266,17 +282,32 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
             (rc = item_scorers(s, &it, obj, where, err)) ||
             (rc = pa__case_check_templates(s, &it, where, err)))
                 return rc;
-        if ((s->n_items == l->item_cap && grow_items(s, l)) || find_kind(s, l, &it, &kind))
+        if (keep_item(s, l, &it, at))
                 return pa_errf(err, PA_ENOMEM, "suite '%s': out of memory", l->file);
-        s->has_messages |= it.messages != NULL;
-        s->kind_of[s->n_items] = kind;
-        s->line_at[s->n_items] = at;
-        l->ids[s->n_items] = (struct id_key){hash_str(0xcbf29ce484222325ull, it.id), s->n_items};
-        s->n_items++;
         /* Both at most max_cases (<< 2^63): the sum cannot wrap. */
         if ((s->n_cases += it.n_cases) > l->max_cases)
                 return BAD("%s/axes: the suite expands to more than %llu cases (--max-cases)",
                            where, (unsigned long long)l->max_cases);
+        return 0;
+}
+
+/* A plain line's item (item_scan.h) kept as add_item() keeps it: 0 kept,
+ * 1 when the line is jansson's to read (nothing kept), or PA_ENOMEM. The
+ * cases cap is left to add_item(), whose error names the line. */
+static int add_plain_item(struct pa_suite *s, struct loader *l, const char *line, size_t n,
+                          uint64_t at)
+{
+        struct pa__plain_item p;
+        int rc;
+
+        if ((rc = pa__item_scan(line, n, &p, &l->scan)) ||
+            (rc = pa__item_plain_check(s, &p, l->max_cases)))
+                return rc;
+        if (p.it.n_cases > l->max_cases - s->n_cases)
+                return 1;
+        if ((rc = keep_item(s, l, &p.it, at)))
+                return rc;
+        s->n_cases += p.it.n_cases;
         return 0;
 }
 
@@ -374,7 +405,9 @@ static int load_items_file(struct pa_suite *s, struct loader *l, struct pa_err *
 
                 lineno++;
                 pa__sha256_add(h, line, (size_t)got);
-                if (strspn(line, " \t\r\n") != (size_t)got) {
+                if (strspn(line, " \t\r\n") != (size_t)got &&
+                    (rc = add_plain_item(s, l, line, (size_t)got, at)) == 1) {
+                        rc = 0;
                         snprintf(where, sizeof(where), "suite '%s': %s:%zu: ", l->file, rel,
                                  lineno);
                         /* JSON pointers then read "file:line: /prompt: ...". */
@@ -482,6 +515,7 @@ int pa__suite_load_items(struct pa_suite *s, const char *file, const struct pa_s
                 rc = check_ids(s, &l, err);
         free(l.ids);
         free(l.kind_ix);
+        free(l.scan.p);
         if (rc == PA_ENOMEM)
                 return pa_errf(err, rc, "suite '%s': out of memory", file);
         return rc;
