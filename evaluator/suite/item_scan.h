@@ -1,5 +1,6 @@
-/* Private: an items-file line read without jansson when it is plain
- * (suite_stream.c's fast path; item_scan.c). */
+/* Private: an item's checks against its suite (item_scan.c), on the JSON
+ * jansson parsed or on what the scanner read from a plain items-file line
+ * (suite_stream.c's fast path). */
 #ifndef PA_ITEM_SCAN_H
 #define PA_ITEM_SCAN_H
 
@@ -34,7 +35,15 @@ struct pa__scan_buf {
  * values' meaning: ids, names and templates are the caller's to check. */
 int pa__item_scan(const char *line, size_t n, struct pa__plain_item *p, struct pa__scan_buf *b);
 
-/* The loader's checks of a scanned item (suite_stream.c's add_item()),
+/* The item's "axes" into it->axes and it->n_cases, and its "outcome" and
+ * "scorers" into it->outcome_scorer and it->scorer_mask, with what each
+ * of its scorers asks of it; PA_EINVAL naming where. */
+int pa__item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
+                  uint64_t max_cases, const char *where, struct pa_err *err);
+int pa__item_scorers(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
+                     const char *where, struct pa_err *err);
+
+/* The loader's checks of a scanned item (add_item() in suite_stream.c),
  * its axes and scorers looked up into p->it: 0 when they pass, 1 where
  * the loader would refuse it (the caller then reads the line with
  * jansson, which words the error). */

@@ -19,92 +19,6 @@
 
 #define BAD(...) pa_errf(err, PA_EINVAL, __VA_ARGS__)
 
-static int find_axis(const struct pa_suite *s, const char *name)
-{
-        for (size_t i = 0; i < s->n_axes; i++)
-                if (!strcmp(s->axes[i].name, name))
-                        return (int)i;
-        return -1;
-}
-
-static int item_axes(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
-                     uint64_t max_cases, const char *where, struct pa_err *err)
-{
-        const json_t *axes = json_object_get(obj, "axes");
-        json_t *a;
-        size_t i;
-        int k;
-
-        it->n_cases = 1;
-        if (!axes)
-                return 0;
-        if (!json_is_array(axes) || json_array_size(axes) > PA_MAX_AXES)
-                return BAD("%s/axes: expected an array of at most %d axis names", where,
-                           PA_MAX_AXES);
-        json_array_foreach(axes, i, a)
-        {
-                if (!json_is_string(a) || (k = find_axis(s, json_string_value(a))) < 0)
-                        return BAD("%s/axes/%zu: expected the name of an axis in /axes", where, i);
-                for (size_t j = 0; j < i; j++)
-                        if (it->axes[j] == (size_t)k)
-                                return BAD("%s/axes/%zu: axis '%s' listed twice", where, i,
-                                           json_string_value(a));
-                it->axes[it->n_axes++] = (size_t)k;
-                if (__builtin_mul_overflow(it->n_cases, (uint64_t)s->axes[k].n_groups,
-                                           &it->n_cases) ||
-                    it->n_cases > max_cases)
-                        return BAD("%s/axes: the item expands to more than %llu cases "
-                                   "(--max-cases)",
-                                   where, (unsigned long long)max_cases);
-        }
-        return 0;
-}
-
-/* What each scorer of the item asks of it (a regex scorer without a
- * pattern: an expected that is one). */
-static int check_items_scorers(const struct pa_suite *s, const struct pa_item *it,
-                               const char *where, struct pa_err *err)
-{
-        for (size_t k = 0; k < s->scorers.n; k++) {
-                const struct pa_scorer *sc = &s->scorers.v[k];
-
-                if ((it->scorer_mask >> k & 1) && sc->ops->check_item &&
-                    sc->ops->check_item(sc->state, it->expected, where, err))
-                        return PA_EINVAL;
-        }
-        return 0;
-}
-
-static int item_scorers(const struct pa_suite *s, struct pa_item *it, const json_t *obj,
-                        const char *where, struct pa_err *err)
-{
-        const json_t *list = json_object_get(obj, "scorers");
-        json_t *x;
-        size_t i;
-        int k;
-
-        it->outcome_scorer = -1;
-        if (it->outcome && (it->outcome_scorer = pa_scorer_set_find(&s->scorers, it->outcome)) < 0)
-                return BAD("%s/outcome: '%s' is not a scorer in /scorers", where, it->outcome);
-        if (!list) {
-                it->scorer_mask = s->scorers.n == 64 ? ~0ull : (1ull << s->scorers.n) - 1;
-                return check_items_scorers(s, it, where, err);
-        }
-        if (!json_is_array(list))
-                return BAD("%s/scorers: expected an array of scorer names", where);
-        json_array_foreach(list, i, x)
-        {
-                if (!json_is_string(x) ||
-                    (k = pa_scorer_set_find(&s->scorers, json_string_value(x))) < 0)
-                        return BAD("%s/scorers/%zu: expected the name of a scorer in /scorers",
-                                   where, i);
-                it->scorer_mask |= 1ull << k;
-        }
-        if (it->outcome_scorer >= 0)
-                it->scorer_mask |= 1ull << it->outcome_scorer;
-        return check_items_scorers(s, it, where, err);
-}
-
 struct id_key {
         uint64_t hash;
         size_t item;
@@ -278,8 +192,8 @@ static int add_item(struct pa_suite *s, struct loader *l, const json_t *obj, uin
         int rc;
 
         if ((rc = pa__item_strings(obj, &it, where, err)) ||
-            (rc = item_axes(s, &it, obj, l->max_cases, where, err)) ||
-            (rc = item_scorers(s, &it, obj, where, err)) ||
+            (rc = pa__item_axes(s, &it, obj, l->max_cases, where, err)) ||
+            (rc = pa__item_scorers(s, &it, obj, where, err)) ||
             (rc = pa__case_check_templates(s, &it, where, err)))
                 return rc;
         if (keep_item(s, l, &it, at))
