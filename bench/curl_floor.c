@@ -6,8 +6,9 @@
  * rate and CPU per request are compared with to tell its own cost from libcurl's. curl_floor URL
  * REQUESTS CONCURRENCY [parity] Prints "REQUESTS CPU_SECONDS WALL_SECONDS". With "parity",
  * each transfer also gets the options parity's scheduler sets on its transfers
- * (evaluator/sched/sched_io.c: a timeout, TCP keepalive, Accept-Encoding), whose cost is
- * libcurl's, not parity's. */
+ * (evaluator/sched/sched_io.c: a timeout, TCP keepalive, Accept-Encoding, the last
+ * as parity sends it: the option for decoding, its header written once in the header
+ * list), whose cost is libcurl's, not parity's. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -164,6 +165,18 @@ int main(int argc, char **argv)
         headers = curl_slist_append(headers, "Content-Type: application/json");
         headers = curl_slist_append(headers, "Expect:");
         headers = curl_slist_append(headers, "Authorization: Bearer sk-stub-not-a-real-key");
+        if (as_parity) {
+                const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+                int z = !!(v->features & CURL_VERSION_LIBZ),
+                    br = !!(v->features & CURL_VERSION_BROTLI),
+                    zstd = !!(v->features & CURL_VERSION_ZSTD);
+                char ae[64];
+
+                snprintf(ae, sizeof(ae), "Accept-Encoding: %s%s%s%s", z ? "deflate, gzip" : "",
+                         br ? (z ? ", br" : "br") : "", zstd ? (z || br ? ", zstd" : "zstd") : "",
+                         z || br || zstd ? "" : "identity");
+                headers = curl_slist_append(headers, ae);
+        }
         l.multi = curl_multi_init();
         l.epfd = epoll_create1(EPOLL_CLOEXEC);
         if (!headers || !l.multi || l.epfd < 0 || !url ||

@@ -117,8 +117,11 @@ static int launch(struct http *x, struct slot *s, struct pa_err *err)
 static int start_new(struct http *x, struct slot *s, pa_sched_next_fn next, pa_sched_done_fn done,
                      void *ud, struct pa_err *err)
 {
-        struct pa_err berr = {{0}};
-        int rc = next(ud, &s->job, err);
+        struct pa_err berr; /* not zeroed: 8 KiB a request; the message is set or empty */
+        int rc;
+
+        berr.msg[0] = '\0';
+        rc = next(ud, &s->job, err);
 
         if (rc <= 0) {
                 pa_job_release(&s->job);
@@ -203,9 +206,10 @@ static bool halted(const struct http *x)
 /* The outcome of one attempt into r (error set when it failed). */
 static void attempt_reply(struct http *x, struct slot *s, CURLcode res, struct pa_reply *r)
 {
-        struct pa_err perr = {{0}};
+        struct pa_err perr; /* not zeroed: 8 KiB a request; the message is set or empty */
         char *msg;
 
+        perr.msg[0] = '\0';
         curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &r->http_status);
         r->ttft_ms = -1;
         if (s->too_big) {

@@ -32,9 +32,10 @@ struct lpool {
 
 static void answer(const struct pa_engine *e, struct pa_job *job, struct pa_reply *r, double *ms)
 {
-        struct pa_err aerr = {{0}};
+        struct pa_err aerr; /* not zeroed: 8 KiB a request; the message is set or empty */
         double t0 = pa__mono_ms();
 
+        aerr.msg[0] = '\0';
         if (e->ops->answer(e, job, r, &aerr) < 0)
                 r->error = pa__sched_one_line(strdup(aerr.msg));
         *ms = pa__mono_ms() - t0;

@@ -69,30 +69,62 @@ int pa__case_check_templates(const struct pa_suite *s, const struct pa_item *it,
         return rc;
 }
 
-int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
-                char out[17])
+/* key[0, *n) += p[0, len) when it fits in cap; false when it does not. */
+static bool put(char *key, size_t cap, size_t *n, const void *p, size_t len)
 {
-        char hash[PA_SHA256_HEX];
-        struct pa_buf b;
-        int rc;
+        if (len > cap - *n)
+                return false;
+        memcpy(key + *n, p, len);
+        *n += len;
+        return true;
+}
 
-        pa__buf_init(&b, SIZE_MAX / 2);
-        rc = pa__buf_add(&b, s->id, strlen(s->id) + 1) ||
-             pa__buf_add(&b, it->id, strlen(it->id) + 1);
-        for (size_t k = 0; rc == 0 && k < it->n_axes; k++) {
+/* The case id's key (docs/formats.md) into key[0, *n): false when longer
+ * than cap. */
+static bool case_key(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                     char *key, size_t cap, size_t *n)
+{
+        bool ok = put(key, cap, n, s->id, strlen(s->id) + 1) &&
+                  put(key, cap, n, it->id, strlen(it->id) + 1);
+
+        for (size_t k = 0; ok && k < it->n_axes; k++) {
                 const struct pa_axis *ax = &s->axes[it->axes[k]];
                 const char *g = ax->groups[groups[k]].name;
 
-                rc = pa__buf_add(&b, ax->name, strlen(ax->name)) || pa__buf_add(&b, "=", 1) ||
-                     pa__buf_add(&b, g, strlen(g) + 1);
+                ok = put(key, cap, n, ax->name, strlen(ax->name)) && put(key, cap, n, "=", 1) &&
+                     put(key, cap, n, g, strlen(g) + 1);
         }
-        if (rc == 0) {
-                pa__sha256_hex(b.p, b.len, hash);
-                memcpy(out, hash, 16);
-                out[16] = '\0';
+        return ok;
+}
+
+int pa__case_id(const struct pa_suite *s, const struct pa_item *it, const size_t *groups,
+                char out[17])
+{
+        char hash[PA_SHA256_HEX], small[512], *key = small;
+        size_t n = 0, cap = sizeof(small);
+
+        /* Most keys fit on the stack; a long one is measured, then built. */
+        if (!case_key(s, it, groups, key, cap, &n)) {
+                cap = strlen(s->id) + strlen(it->id) + 2;
+                for (size_t k = 0; k < it->n_axes; k++) {
+                        const struct pa_axis *ax = &s->axes[it->axes[k]];
+
+                        cap += strlen(ax->name) + strlen(ax->groups[groups[k]].name) + 2;
+                }
+                n = 0;
+                if (!(key = malloc(cap)))
+                        return PA_ENOMEM;
+                if (!case_key(s, it, groups, key, cap, &n)) {
+                        free(key);
+                        return PA_ENOMEM;
+                }
         }
-        pa__buf_release(&b);
-        return rc ? PA_ENOMEM : 0;
+        pa__sha256_hex(key, n, hash);
+        if (key != small)
+                free(key);
+        memcpy(out, hash, 16);
+        out[16] = '\0';
+        return 0;
 }
 
 void pa__case_groups(const struct pa_suite *s, const struct pa_item *it, uint64_t v,

@@ -86,14 +86,21 @@ void pa__buf_release(struct pa_buf *b)
         pa__buf_init(b, b->max);
 }
 
+/* Two hex digits a byte from one table: three hashes a request. */
+#define PA_HEXD(v) ((v) < 10 ? '0' + (v) : 'a' + (v)-10)
+#define PA_HEX2(x) PA_HEXD((x) >> 4), PA_HEXD((x)&15)
+#define PA_HEX8(x)                                                                                 \
+        PA_HEX2(x), PA_HEX2(x + 1), PA_HEX2(x + 2), PA_HEX2(x + 3), PA_HEX2(x + 4),                \
+            PA_HEX2(x + 5), PA_HEX2(x + 6), PA_HEX2(x + 7)
+#define PA_HEX32(x) PA_HEX8(x), PA_HEX8(x + 8), PA_HEX8(x + 16), PA_HEX8(x + 24)
+
+static const char hex_pairs[512] = {PA_HEX32(0),   PA_HEX32(32),  PA_HEX32(64),  PA_HEX32(96),
+                                    PA_HEX32(128), PA_HEX32(160), PA_HEX32(192), PA_HEX32(224)};
+
 static void hex(const unsigned char *md, unsigned n, char *out)
 {
-        static const char digits[] = "0123456789abcdef";
-
-        for (unsigned i = 0; i < n; i++) {
-                out[2 * i] = digits[md[i] >> 4];
-                out[2 * i + 1] = digits[md[i] & 15];
-        }
+        for (unsigned i = 0; i < n; i++)
+                memcpy(out + 2 * i, hex_pairs + 2 * md[i], 2);
         out[2 * n] = '\0';
 }
 
