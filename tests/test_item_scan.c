@@ -83,6 +83,19 @@ static char *tmp_dir(void)
         return d;
 }
 
+/* The folder tmp_dir made, with the two files the tests write (dir freed). */
+static void remove_dir(char *dir)
+{
+        char path[512];
+
+        snprintf(path, sizeof(path), "%s/items.jsonl", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/suite.json", dir);
+        unlink(path);
+        rmdir(dir);
+        free(dir);
+}
+
 static void write_file(const char *dir, const char *name, const char *a, const char *b,
                        const char *c)
 {
@@ -122,7 +135,7 @@ static void same_kind(const struct pa_item_kind *a, const struct pa_item_kind *b
 static void each_line_as_jansson_reads_it(void **state)
 {
         struct pa__plain_item p = {0};
-        char *dir = tmp_dir(), path[512];
+        char *dir = tmp_dir();
 
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -152,12 +165,7 @@ static void each_line_as_jansson_reads_it(void **state)
                 pa_suite_release(&in);
         }
         pa__plain_item_release(&p);
-        snprintf(path, sizeof(path), "%s/items.jsonl", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/suite.json", dir);
-        unlink(path);
-        rmdir(dir);
-        free(dir);
+        remove_dir(dir);
 }
 
 /* A refused line is named at its line with jansson's words, and the lines
@@ -166,7 +174,7 @@ static void refusal_names_the_line(void **state)
 {
         struct pa_suite s;
         struct pa_err err = {{0}};
-        char *dir = tmp_dir(), path[512];
+        char *dir = tmp_dir();
 
         (void)state;
         write_file(
@@ -196,12 +204,7 @@ static void refusal_names_the_line(void **state)
         assert_int_equal(s.n_cases, 5);
         assert_int_equal(s.line_at[1], 65);
         pa_suite_release(&s);
-        snprintf(path, sizeof(path), "%s/items.jsonl", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/suite.json", dir);
-        unlink(path);
-        rmdir(dir);
-        free(dir);
+        remove_dir(dir);
 }
 
 int main(void)
