@@ -296,11 +296,14 @@ static bool scan_beside(struct reader *r, struct checker *k)
         if (!(started = pthread_create(&t, NULL, read_ahead, q) == 0))
                 goto out;
         for (;;) {
+                size_t filled;
+
                 pthread_mutex_lock(&q->mu);
                 while (q->count == 0 && !q->done)
                         pthread_cond_wait(&q->cv, &q->mu);
+                filled = q->count;
                 pthread_mutex_unlock(&q->mu);
-                if (q->count == 0) /* done, and nothing left (read under the lock) */
+                if (filled == 0) /* done, and nothing left */
                         break;
                 check(k, &q->b[q->head]);
                 pthread_mutex_lock(&q->mu);
