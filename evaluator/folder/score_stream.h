@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "parity/report.h"
 #include "parity/suite.h"
 #include "evaluator/suite/item_index.h"
 
@@ -53,8 +54,10 @@ int pa__score_item(const struct pa_suite *s, size_t item, const char *id, struct
  * into a new file replaced atomically: every record's "scores" replaced,
  * chained anew; *n and head: the new chain's length and head. Each batch's
  * lines are parsed, scored and written by the OpenMP threads and chained
- * in file order, so the file is the same at any thread count (rescore.c). */
-int pa__results_rescore(const struct pa_suite *s, const char *path, uint64_t *n, char head[65],
-                        struct pa_err *err);
+ * in file order, so the file is the same at any thread count (rescore.c).
+ * t (may be NULL; initialised by the caller) gets each new record's row,
+ * in file order, as pa_table_add_record would add it read back. */
+int pa__results_rescore(const struct pa_suite *s, const char *path, struct pa_table *t, uint64_t *n,
+                        char head[65], struct pa_err *err);
 
 #endif
