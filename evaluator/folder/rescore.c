@@ -120,7 +120,9 @@ static int item_of(const struct rescore *rs, const struct line *l, long *item, s
 
         *item = id ? pa__item_index_lookup(&rs->ids, id) : -1;
         if (*item < 0)
-                return pa_errf(err, PA_EINVAL, "record %llu: item '%s' is not in suite '%s'",
+                return pa_errf(err, PA_EINVAL,
+                               "results.jsonl: line %llu: item '%s' or its groups are not in "
+                               "suite '%s'",
                                (unsigned long long)(l->index + 1), id ? id : "(none)", rs->s->id);
         return pa__score_item(rs->s, (size_t)*item, id, it, obj, err);
 }
@@ -237,9 +239,9 @@ static int line_error(const struct rescore *rs, const struct line *l, uint64_t n
                 return pa_errf(err, l->item_rc, "%s", l->item_msg ? l->item_msg : "out of memory");
         case LINE_GROUPS: /* as pa_run_dir_open words it */
                 return pa_errf(err, PA_EINVAL,
-                               "results '%s': line %zu: item '%s' or its groups are not in "
+                               "results.jsonl: line %llu: item '%s' or its groups are not in "
                                "suite '%s'",
-                               rs->path, l->lineno,
+                               (unsigned long long)(l->index + 1),
                                json_string_value(json_object_get(l->rec, "item_id")), rs->s->id);
         case LINE_NO_MEMORY:
                 return pa_errf(err, PA_ENOMEM, "out of memory");
@@ -371,10 +373,24 @@ static void rescore_release(struct rescore *rs)
         pa__item_index_release(&rs->ids);
 }
 
-int pa__results_rescore(const struct pa_suite *s, const char *path, struct pa_table *t, uint64_t *n,
+/* The records read are the ones the run wrote: their chain ends where the
+ * caller says (manifest.results), so an edited record is never re-chained
+ * and resealed as if it were sound. */
+static int check_in_head(const struct rescore *rs, const struct pa__rescore_want *want,
+                         struct pa_err *err)
+{
+        if (!want || (rs->records_in == want->records && !strcmp(rs->in_head, want->head)))
+                return 0;
+        return pa_errf(err, PA_EINVAL,
+                       "results.jsonl: its chain does not end at manifest.results.chain_head "
+                       "(records edited, added or removed since the run wrote them)");
+}
+
+int pa__results_rescore(const struct pa_suite *s, const char *from, const char *path,
+                        const struct pa__rescore_want *want, struct pa_table *t, uint64_t *n,
                         char head[65], struct pa_err *err)
 {
-        struct rescore rs = {.s = s, .path = path, .table = t};
+        struct rescore rs = {.s = s, .path = from, .table = t};
         char *tmp = NULL;
         int rc;
 
@@ -390,7 +406,7 @@ int pa__results_rescore(const struct pa_suite *s, const char *path, struct pa_ta
         }
         snprintf(tmp, strlen(path) + 5, "%s.tmp", path);
         if ((rc = open_in(&rs, err)) || (rc = open_out(&rs, tmp, err)) ||
-            (rc = rescore_all(&rs, err)))
+            (rc = rescore_all(&rs, err)) || (rc = check_in_head(&rs, want, err)))
                 goto out;
         if (fflush(rs.out) != 0 || fsync(fileno(rs.out)) != 0) {
                 rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));
