@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parity/engine.h"
 #include "parity/report.h"
@@ -54,14 +55,32 @@ static int check_head(const struct pa_run_dir *r, struct pa_err *err)
         return 0;
 }
 
+/* What score's records must chain to, checked as they are re-scored
+ * (pa__results_rescore) rather than in a reading of their own. */
+static int want_head(const struct pa_run_dir *r, struct pa__rescore_want *w, struct pa_err *err)
+{
+        const json_t *res = json_object_get(r->manifest, "results");
+        const json_t *n = json_object_get(res, "records");
+
+        w->head = json_string_value(json_object_get(res, "chain_head"));
+        w->records = json_is_integer(n) ? (uint64_t)json_integer_value(n) : 0;
+        if (!w->head || !json_is_integer(n) || json_integer_value(n) < 0)
+                return pa_errf(err, PA_EINVAL,
+                               "run folder '%s': results.jsonl: its chain does not end at "
+                               "manifest.results.chain_head (records edited, added or removed "
+                               "since the run wrote them)",
+                               r->dir);
+        return 0;
+}
+
 static bool is_sealed(const json_t *manifest)
 {
         return json_object_get(manifest, "seal") != NULL;
 }
 
 /* Copies what a re-score needs of a sealed folder into the new folder to:
- * the records, the suite copy, the pre-registered thresholds, the judge's
- * calibration (the ratings are kept, so their error rate is), and the
+ * the suite copy (the records are written there as they are re-scored), the pre-registered
+ * thresholds, the judge's calibration (the ratings are kept, so their error rate is), and the
  * manifest without its seal (and so without its signature), naming
  * the folder it came from, so the original evidence is never rewritten. */
 static int copy_for_rescore(const struct pa_run_dir *r, const char *to, struct pa_err *err)
@@ -79,8 +98,9 @@ static int copy_for_rescore(const struct pa_run_dir *r, const char *to, struct p
                 goto out;
         json_object_foreach(files, rel, v)
         {
-                if (strcmp(rel, "results.jsonl") && strcmp(rel, PA_THRESHOLDS_FILE) &&
-                    strcmp(rel, "judge.json") && strncmp(rel, "suite/", 6))
+                /* results.jsonl is written there as it is re-scored */
+                if (strcmp(rel, PA_THRESHOLDS_FILE) && strcmp(rel, "judge.json") &&
+                    strncmp(rel, "suite/", 6))
                         continue;
                 rc = PA_ENOMEM;
                 if (!(src = pa__path_join(r->dir, rel)) || !(dst = pa__path_join(to, rel)) ||
@@ -120,25 +140,73 @@ out:
         return rc;
 }
 
+/* Undoes copy_for_rescore when the re-score failed: the files it wrote
+ * (the copy was new or empty), their folders, and to itself when it did
+ * not exist before, so a failed score leaves no unsealed half copy. */
+static void uncopy(const char *to, bool existed)
+{
+        json_t *files = NULL, *v;
+        struct pa_err err = {{0}};
+        const char *rel;
+        char *p;
+
+        if (pa__evidence_files(to, &files, &err) == 0) {
+                json_object_foreach(files, rel, v)
+                {
+                        char *d;
+
+                        p = pa__path_join(to, rel);
+                        d = p ? pa__dirname(p) : NULL;
+
+                        if (p)
+                                unlink(p);
+                        /* suite/ and what else the copy nests, deepest first */
+                        while (d && strcmp(d, to) && strlen(d) > strlen(to) && rmdir(d) == 0) {
+                                char *up = pa__dirname(d);
+
+                                free(d);
+                                d = up;
+                        }
+                        free(d);
+                        free(p);
+                }
+        }
+        json_decref(files);
+        if ((p = pa__path_join(to, "manifest.json"))) /* the one file never listed */
+                unlink(p);
+        free(p);
+        if (!existed)
+                rmdir(to);
+}
+
 /* score: the scores again with the suite copy's scorers, into results.jsonl,
- * streamed; then the folder is read again for the summary of the new scores,
- * with the suite already loaded (moved into *kept, the caller's to release;
- * validating every item again cost a tenth of the command). */
-static int rescore(struct pa_run_dir *r, struct pa_suite *kept, struct pa_err *err)
+ * streamed, the summary's table built as the records are written; then the
+ * folder is opened again with that table and the suite already loaded
+ * (moved into *kept, the caller's to release; validating every item again
+ * cost a tenth of the command, reading the records again a few percent). */
+static int rescore(struct pa_run_dir *r, const char *from_dir, const struct pa__rescore_want *want,
+                   struct pa_suite *kept, struct pa_err *err)
 {
         char *path = pa__path_join(r->dir, "results.jsonl"), *dir = strdup(r->dir), head[65];
+        char *from = pa__path_join(from_dir, "results.jsonl");
+        struct pa_table t;
         uint64_t n;
-        int rc = path && dir ? pa__results_rescore(&r->suite, path, &n, head, err) : PA_ENOMEM;
+        int rc = PA_ENOMEM;
 
+        pa_table_init(&t, r->suite.scorers.n);
+        if (path && dir && from)
+                rc = pa__results_rescore(&r->suite, from, path, want, &t, &n, head, err);
         if (rc == 0 && !r->suite_borrowed) {
                 *kept = r->suite;
                 r->suite_borrowed = true;
                 pa_run_dir_release(r);
-                rc = pa_run_dir_open_with(r, dir, kept, err);
+                rc = pa_run_dir_open_table(r, dir, kept, &t, n, head, err);
         } else if (rc == 0) {
                 pa_run_dir_release(r);
                 rc = pa_run_dir_open(r, dir, err);
         }
+        pa_table_release(&t);
+        free(from);
         free(path);
         free(dir);
         return rc;
@@ -155,9 +223,10 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
                                              {NULL, 0, NULL, 0}};
         struct pa_run_dir r = {0};
         struct pa_suite kept = {0}; /* the suite, once rescore() moved it out of r */
+        struct pa__rescore_want want = {0};
         struct pa_err err = {{0}};
         const char *out = NULL, *usage = rescoring ? score_usage : summary_usage;
-        bool quiet = false, sealed;
+        bool quiet = false, sealed, out_existed = false, copied = false;
         struct pa__lock lock = PA__LOCK_INIT;
         int opt, rc;
 
@@ -178,11 +247,18 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
                 fputs(usage, stderr);
                 return 2;
         }
+        /* score reads the records once, as it re-scores them (want). */
         if ((rc = pa__run_dir_lock(argv[optind], &lock, &err)) ||
-            (rc = pa_run_dir_open(&r, argv[optind], &err)) || (rc = check_head(&r, &err)))
+            (rc = rescoring ? pa_run_dir_open_bare(&r, argv[optind], NULL, &err)
+                            : pa_run_dir_open(&r, argv[optind], &err)) ||
+            (rc = rescoring ? want_head(&r, &want, &err) : check_head(&r, &err)))
                 goto done;
         sealed = is_sealed(r.manifest);
         if (rescoring && sealed && !out) {
+                /* Refused: but a broken folder is named as such first. */
+                pa_run_dir_release(&r);
+                if ((rc = pa_run_dir_open(&r, argv[optind], &err)) || (rc = check_head(&r, &err)))
+                        goto done;
                 rc = pa_errf(&err, PA_EINVAL,
                              "run folder '%s' is sealed evidence and is not rewritten: parity "
                              "score %s -o NEW_DIR writes a re-scored copy",
@@ -192,8 +268,10 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
         if (rescoring && out) {
                 /* The copy holds the same suite: rescore() reads the copy's
                  * records through it and opens the copy once re-scored. */
+                out_existed = access(out, F_OK) == 0;
                 if ((rc = copy_for_rescore(&r, out, &err)))
                         goto done;
+                copied = true;
                 free(r.dir);
                 if (!(r.dir = strdup(out))) {
                         rc = pa_errf(&err, PA_ENOMEM, "out of memory");
@@ -201,8 +279,15 @@ static int on_run_dir(int argc, char **argv, bool rescoring)
                 }
                 sealed = false;
         }
-        if (rescoring)
-                rc = rescore(&r, &kept, &err);
+        if (rescoring && (rc = rescore(&r, argv[optind], &want, &kept, &err)) == PA_EINVAL &&
+            (!strncmp(err.msg, "results.jsonl: ", 15) || !strncmp(err.msg, "results '", 9))) {
+                char msg[sizeof(err.msg)];
+
+                snprintf(msg, sizeof(msg), "%s", err.msg);
+                pa_errf(&err, rc, "run folder '%s': %s", argv[optind], msg);
+        }
+        if (rc && copied)
+                uncopy(out, out_existed);
         if (rc == 0 && sealed && !out) {
                 /* summary of a sealed folder: printed, nothing written */
                 json_t *summary = NULL;

@@ -7,7 +7,13 @@
  * input chain is checked, the placeholder is filled with the hash of the
  * line before, and the line is hashed and written. A line's bytes depend
  * only on its record and its place, so the file is the same byte for byte
- * at any thread count (tests/integration/test_score_threads.py). */
+ * at any thread count (tests/integration/test_score_threads.py).
+ *
+ * Two batches are in hand: while one thread chains and writes batch k,
+ * the others (and it, once done) prepare batch k+1, so the serial part
+ * overlaps the parallel one. The new records' table rows for the summary
+ * are computed with the line and added as it is written, in file order,
+ * so the re-scored file is not read again for them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -35,7 +41,15 @@ static const char placeholder[] =
     "pppppppppp\"";
 #define PREV_AT 8 /* the hash's offset in placeholder */
 
-enum state { LINE_OK, LINE_BLANK, LINE_TORN, LINE_NOT_OBJECT, LINE_NO_MEMORY, LINE_ITEM };
+enum state {
+        LINE_OK,
+        LINE_BLANK,
+        LINE_TORN,
+        LINE_NOT_OBJECT,
+        LINE_NO_MEMORY,
+        LINE_ITEM,
+        LINE_GROUPS
+};
 
 struct line {
         char *in; /* owned, without its newline */
@@ -50,6 +64,7 @@ struct line {
         char *out;                /* owned: the new line, "prev" a placeholder */
         size_t out_len, prev_at;
         char in_hash[PA_SHA256_HEX];
+        struct pa_table_row row; /* the new record's, when the table is kept */
 };
 
 struct rescore {
@@ -57,8 +72,9 @@ struct rescore {
         struct pa__item_index ids;
         const char *path;
         FILE *in, *out;
-        struct line *lines;
-        size_t n; /* lines in the batch */
+        struct pa_table *table;     /* the caller's; NULL: not kept */
+        struct line *lines, *ahead; /* the batch being written, the next one */
+        size_t n, n_ahead;          /* lines in each */
         uint64_t lineno, records, records_in, out_n;
         char in_head[PA_SHA256_HEX], out_head[PA_SHA256_HEX];
         bool eof;
@@ -66,14 +82,15 @@ struct rescore {
 
 static const char genesis[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* Fills the batch; lines keep their buffers from one batch to the next. */
+/* Fills the next batch; lines keep their buffers from one batch to the
+ * next but one. */
 static int read_batch(struct rescore *rs, struct pa_err *err)
 {
         size_t bytes = 0;
 
-        rs->n = 0;
-        while (!rs->eof && rs->n < BATCH_LINES && bytes < BATCH_BYTES) {
-                struct line *l = &rs->lines[rs->n];
+        rs->n_ahead = 0;
+        while (!rs->eof && rs->n_ahead < BATCH_LINES && bytes < BATCH_BYTES) {
+                struct line *l = &rs->ahead[rs->n_ahead];
                 ssize_t got = getline(&l->in, &l->cap, rs->in);
 
                 if (got <= 0) {
@@ -89,23 +106,25 @@ static int read_batch(struct rescore *rs, struct pa_err *err)
                 l->index = rs->records;
                 rs->records += l->state == LINE_OK;
                 bytes += (size_t)got;
-                rs->n++;
+                rs->n_ahead++;
         }
         return 0;
 }
 
 /* The record's item as scoring needs it (as score_stream.c resolves it);
  * *obj owns its strings when they were read back. */
-static int item_of(const struct rescore *rs, const struct line *l, struct pa_item *it, json_t **obj,
-                   struct pa_err *err)
+static int item_of(const struct rescore *rs, const struct line *l, long *item, struct pa_item *it,
+                   json_t **obj, struct pa_err *err)
 {
         const char *id = json_string_value(json_object_get(l->rec, "item_id"));
-        long item = id ? pa__item_index_lookup(&rs->ids, id) : -1;
 
-        if (item < 0)
-                return pa_errf(err, PA_EINVAL, "record %llu: item '%s' is not in suite '%s'",
+        *item = id ? pa__item_index_lookup(&rs->ids, id) : -1;
+        if (*item < 0)
+                return pa_errf(err, PA_EINVAL,
+                               "results.jsonl: line %llu: item '%s' or its groups are not in "
+                               "suite '%s'",
                                (unsigned long long)(l->index + 1), id ? id : "(none)", rs->s->id);
-        return pa__score_item(rs->s, (size_t)item, id, it, obj, err);
+        return pa__score_item(rs->s, (size_t)*item, id, it, obj, err);
 }
 
 /* The new line with a placeholder "prev"; NULL out (rec kept) when the
@@ -139,6 +158,7 @@ static void prepare_line(const struct rescore *rs, struct line *l, void **scratc
         signed char v[PA_MAX_SCORERS];
         struct pa_item it;
         json_t *obj = NULL, *resp, *seq;
+        long item = -1;
         const char *prev;
         struct pa_err err = {{0}};
 
@@ -157,7 +177,7 @@ static void prepare_line(const struct rescore *rs, struct line *l, void **scratc
                 memcpy(l->prev, prev, sizeof(l->prev));
         else
                 l->prev[0] = '\0';
-        if ((l->item_rc = item_of(rs, l, &it, &obj, &err))) {
+        if ((l->item_rc = item_of(rs, l, &item, &it, &obj, &err))) {
                 l->state = LINE_ITEM;
                 l->item_msg = strdup(err.msg);
                 return;
@@ -172,22 +192,37 @@ static void prepare_line(const struct rescore *rs, struct line *l, void **scratc
         if (l->state == LINE_OK)
                 pa__judge_stored(rs->s, &it, json_object_get(l->rec, "judge"), v);
         if (l->state == LINE_OK &&
-            (json_object_set_new(l->rec, "scores", pa_scores_json(rs->s, &it, v)) || write_line(l)))
+            json_object_set_new(l->rec, "scores", pa_scores_json(rs->s, &it, v)))
+                l->state = LINE_NO_MEMORY;
+        if (l->state == LINE_OK && rs->table &&
+            pa_table_row_of(rs->s, (size_t)item, l->rec, &l->row))
+                l->state = LINE_GROUPS;
+        if (l->state == LINE_OK && write_line(l))
                 l->state = LINE_NO_MEMORY;
         json_decref(obj);
 }
 
-static void prepare_batch(struct rescore *rs)
+static int emit_batch(struct rescore *rs, struct pa_err *err);
+
+/* Batch k (lines) written by one thread while every thread prepares batch
+ * k+1 (ahead); the writer joins in once done. Each touches only its own
+ * batch; rs's chain heads and counts only the writer. */
+static int emit_and_prepare(struct rescore *rs, struct pa_err *err)
 {
+        int rc = 0;
+
 #pragma omp parallel
         {
                 void **scratch = pa_scorer_scratch_new(&rs->s->scorers);
 
+#pragma omp single nowait
+                rc = emit_batch(rs, err);
 #pragma omp for schedule(dynamic, 16)
-                for (size_t i = 0; i < rs->n; i++)
-                        prepare_line(rs, &rs->lines[i], scratch);
+                for (size_t i = 0; i < rs->n_ahead; i++)
+                        prepare_line(rs, &rs->ahead[i], scratch);
                 pa_scorer_scratch_free(&rs->s->scorers, scratch);
         }
+        return rc;
 }
 
 /* A failed line as pa_results_scan words it. */
@@ -202,6 +237,12 @@ static int line_error(const struct rescore *rs, const struct line *l, uint64_t n
                                                      : "not a JSON object");
         case LINE_ITEM:
                 return pa_errf(err, l->item_rc, "%s", l->item_msg ? l->item_msg : "out of memory");
+        case LINE_GROUPS: /* as pa_run_dir_open words it */
+                return pa_errf(err, PA_EINVAL,
+                               "results.jsonl: line %llu: item '%s' or its groups are not in "
+                               "suite '%s'",
+                               (unsigned long long)(l->index + 1),
+                               json_string_value(json_object_get(l->rec, "item_id")), rs->s->id);
         case LINE_NO_MEMORY:
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         default:
@@ -226,6 +267,9 @@ static int emit_line(struct rescore *rs, struct line *l, struct pa_err *err)
                 return line_error(rs, l, rs->records_in, err);
         memcpy(rs->in_head, l->in_hash, sizeof(rs->in_head));
         rs->records_in++;
+        if (rs->table &&
+            pa_table_add(rs->table, l->row.item, l->row.variant, l->row.sample, l->row.v))
+                return pa_errf(err, PA_ENOMEM, "out of memory");
         if (l->out) {
                 memcpy(l->out + l->prev_at, rs->out_head, 64);
                 pa__sha256_hex(l->out, l->out_len, rs->out_head);
@@ -265,15 +309,20 @@ static int emit_batch(struct rescore *rs, struct pa_err *err)
         return rc;
 }
 
+/* Read k+1, then write k while preparing k+1, then k+1 becomes k. */
 static int rescore_all(struct rescore *rs, struct pa_err *err)
 {
         int rc = 0;
 
-        while (rc == 0 && !rs->eof) {
-                if ((rc = read_batch(rs, err)))
+        while (rc == 0 && (rs->n || !rs->eof)) {
+                struct line *t = rs->lines;
+
+                if ((rc = read_batch(rs, err)) || (rc = emit_and_prepare(rs, err)))
                         break;
-                prepare_batch(rs);
-                rc = emit_batch(rs, err);
+                rs->lines = rs->ahead;
+                rs->n = rs->n_ahead;
+                rs->ahead = t;
+                rs->n_ahead = 0;
         }
         return rc;
 }
@@ -304,24 +353,44 @@ static int open_in(struct rescore *rs, struct pa_err *err)
         return 0;
 }
 
+static void lines_free(struct line *lines)
+{
+        for (size_t i = 0; lines && i < BATCH_LINES; i++) {
+                free(lines[i].in);
+                json_decref(lines[i].rec);
+                free(lines[i].out);
+                free(lines[i].item_msg);
+        }
+        free(lines);
+}
+
 static void rescore_release(struct rescore *rs)
 {
-        for (size_t i = 0; rs->lines && i < BATCH_LINES; i++) {
-                free(rs->lines[i].in);
-                json_decref(rs->lines[i].rec);
-                free(rs->lines[i].out);
-                free(rs->lines[i].item_msg);
-        }
-        free(rs->lines);
+        lines_free(rs->lines);
+        lines_free(rs->ahead);
         if (rs->in)
                 fclose(rs->in);
         pa__item_index_release(&rs->ids);
 }
 
-int pa__results_rescore(const struct pa_suite *s, const char *path, uint64_t *n, char head[65],
-                        struct pa_err *err)
+/* The records read are the ones the run wrote: their chain ends where the
+ * caller says (manifest.results), so an edited record is never re-chained
+ * and resealed as if it were sound. */
+static int check_in_head(const struct rescore *rs, const struct pa__rescore_want *want,
+                         struct pa_err *err)
 {
-        struct rescore rs = {.s = s, .path = path};
+        if (!want || (rs->records_in == want->records && !strcmp(rs->in_head, want->head)))
+                return 0;
+        return pa_errf(err, PA_EINVAL,
+                       "results.jsonl: its chain does not end at manifest.results.chain_head "
+                       "(records edited, added or removed since the run wrote them)");
+}
+
+int pa__results_rescore(const struct pa_suite *s, const char *from, const char *path,
+                        const struct pa__rescore_want *want, struct pa_table *t, uint64_t *n,
+                        char head[65], struct pa_err *err)
+{
+        struct rescore rs = {.s = s, .path = from, .table = t};
         char *tmp = NULL;
         int rc;
 
@@ -330,13 +399,14 @@ int pa__results_rescore(const struct pa_suite *s, const char *path, uint64_t *n,
         if ((rc = pa__item_index_build(s, &rs.ids, err)))
                 return rc;
         if (!(rs.lines = calloc(BATCH_LINES, sizeof(*rs.lines))) ||
+            !(rs.ahead = calloc(BATCH_LINES, sizeof(*rs.ahead))) ||
             !(tmp = malloc(strlen(path) + 5))) {
                 rc = pa_errf(err, PA_ENOMEM, "out of memory");
                 goto out;
         }
         snprintf(tmp, strlen(path) + 5, "%s.tmp", path);
         if ((rc = open_in(&rs, err)) || (rc = open_out(&rs, tmp, err)) ||
-            (rc = rescore_all(&rs, err)))
+            (rc = rescore_all(&rs, err)) || (rc = check_in_head(&rs, want, err)))
                 goto out;
         if (fflush(rs.out) != 0 || fsync(fileno(rs.out)) != 0) {
                 rc = pa_errf(err, PA_EIO, "cannot write '%s': %s", tmp, strerror(errno));

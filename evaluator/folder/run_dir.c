@@ -125,6 +125,23 @@ out:
         return rc;
 }
 
+int pa_run_dir_open_table(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
+                          struct pa_table *t, uint64_t n, const char head[65], struct pa_err *err)
+{
+        int rc = pa_run_dir_open_bare(r, dir, s, err);
+
+        /* As read_table leaves it. */
+        r->table = *t;
+        pa_table_init(t, t->nsc);
+        r->n_records = n;
+        snprintf(r->head, sizeof(r->head), "%s", head);
+        if (rc == 0 && (rc = pa_table_keep_latest(&r->table)))
+                rc = in_folder(dir, pa_errf(err, rc, "results.jsonl: too many records"), err);
+        if (rc == 0 && pa_run_dir_has_metrics(r))
+                rc = pa_run_dir_load_records(r, err);
+        return rc;
+}
+
 int pa_run_dir_load_records(struct pa_run_dir *r, struct pa_err *err)
 {
         char *res = pa__path_join(r->dir, "results.jsonl");

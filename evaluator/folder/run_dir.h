@@ -33,6 +33,11 @@ int pa_run_dir_open(struct pa_run_dir *r, const char *dir, struct pa_err *err);
  * r) standing for the folder's copy, which is not loaded again. */
 int pa_run_dir_open_with(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
                          struct pa_err *err);
+/* The same with the records' table the caller built as it wrote them
+ * (every record, in file order; moved into r, even on error), n of them
+ * chained to head: results.jsonl is not read again. */
+int pa_run_dir_open_table(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,
+                          struct pa_table *t, uint64_t n, const char head[65], struct pa_err *err);
 /* Only the manifest and the suite (s borrowed when not NULL): the records
  * are the caller's to read (parity diff: evaluator/folder/diff_scan.c). */
 int pa_run_dir_open_bare(struct pa_run_dir *r, const char *dir, const struct pa_suite *s,

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "parity/report.h"
 #include "parity/suite.h"
 #include "evaluator/suite/item_index.h"
 
@@ -49,12 +50,22 @@ void pa__score_stream_release(struct pa__score_stream *st);
 int pa__score_item(const struct pa_suite *s, size_t item, const char *id, struct pa_item *it,
                    json_t **obj, struct pa_err *err);
 
-/* Re-scores results.jsonl at path with s's scorers, one batch at a time,
+/* Re-scores results.jsonl at from with s's scorers, one batch at a time,
  * into a new file replaced atomically: every record's "scores" replaced,
  * chained anew; *n and head: the new chain's length and head. Each batch's
  * lines are parsed, scored and written by the OpenMP threads and chained
- * in file order, so the file is the same at any thread count (rescore.c). */
-int pa__results_rescore(const struct pa_suite *s, const char *path, uint64_t *n, char head[65],
-                        struct pa_err *err);
+ * in file order, so the file is the same at any thread count (rescore.c).
+ * t (may be NULL; initialised by the caller) gets each new record's row,
+ * in file order, as pa_table_add_record would add it read back. */
+struct pa__rescore_want {
+        const char *head; /* the chain head the records read must end at */
+        uint64_t records; /* and their count */
+};
+/* want (may be NULL): checked once every record is read, before the file
+ * is replaced; a mismatch is PA_EINVAL, the file left as it was. The new
+ * file is written at path (from itself, or a re-scored copy's). */
+int pa__results_rescore(const struct pa_suite *s, const char *from, const char *path,
+                        const struct pa__rescore_want *want, struct pa_table *t, uint64_t *n,
+                        char head[65], struct pa_err *err);
 
 #endif

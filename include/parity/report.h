@@ -71,6 +71,14 @@ void pa_table_release(struct pa_table *t);
  * groups are not the item's. */
 int pa_table_add_record(struct pa_table *t, const struct pa_suite *s, size_t item,
                         const json_t *rec);
+/* One record's row as pa_table_add_record adds it, computed apart from
+ * the table (so threads can compute rows that are added in order). */
+struct pa_table_row {
+        uint32_t item, variant, sample;
+        signed char v[PA_MAX_SCORERS];
+};
+int pa_table_row_of(const struct pa_suite *s, size_t item, const json_t *rec,
+                    struct pa_table_row *row);
 /* Keeps of each (item, variant, sample) only its last row, the rows in
  * their order: the records that count (pa_results_latest), a few bytes
  * each. */

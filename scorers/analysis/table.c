@@ -95,11 +95,10 @@ static long variant_of(const struct pa_suite *s, const struct pa_item_kind *it, 
         return (long)v;
 }
 
-int pa_table_add_record(struct pa_table *t, const struct pa_suite *s, size_t item,
-                        const json_t *rec)
+int pa_table_row_of(const struct pa_suite *s, size_t item, const json_t *rec,
+                    struct pa_table_row *row)
 {
         const json_t *scores = json_object_get(rec, "scores");
-        signed char v[PA_MAX_SCORERS];
         long var = variant_of(s, pa_suite_kind(s, item), rec);
 
         if (var < 0)
@@ -107,10 +106,21 @@ int pa_table_add_record(struct pa_table *t, const struct pa_suite *s, size_t ite
         for (size_t j = 0; j < s->scorers.n; j++) {
                 const json_t *x = json_object_get(scores, s->scorers.v[j].name);
 
-                v[j] = json_is_boolean(x) ? (json_is_true(x) ? PA_TRUE : PA_FALSE) : PA_NA;
+                row->v[j] = json_is_boolean(x) ? (json_is_true(x) ? PA_TRUE : PA_FALSE) : PA_NA;
         }
-        return pa_table_add(t, (uint32_t)item, (uint32_t)var,
-                            (uint32_t)json_integer_value(json_object_get(rec, "sample")), v);
+        row->item = (uint32_t)item;
+        row->variant = (uint32_t)var;
+        row->sample = (uint32_t)json_integer_value(json_object_get(rec, "sample"));
+        return 0;
+}
+
+int pa_table_add_record(struct pa_table *t, const struct pa_suite *s, size_t item,
+                        const json_t *rec)
+{
+        struct pa_table_row row;
+        int rc = pa_table_row_of(s, item, rec, &row);
+
+        return rc ? rc : pa_table_add(t, row.item, row.variant, row.sample, row.v);
 }
 
 int pa_table_from_records(struct pa_table *t, const struct pa_suite *s, const json_t *records,

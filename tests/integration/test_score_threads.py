@@ -5,7 +5,9 @@ results.jsonl and summary.json are identical, every record carries the new
 verdict as Python's own regex gives it, and the chain links each line to
 the sha256 of the line before. A broken input chain is refused with the
 line named at any thread count; a record holding the placeholder text
-"prev" stands for until its hash is known is chained the slow way."""
+"prev" stands for until its hash is known is chained the slow way. The
+summary score builds while it writes is the one summary reads back, and
+records removed since the run leave neither a half copy nor a rewrite."""
 
 import hashlib
 import json
@@ -116,6 +118,51 @@ class ScoreThreads(unittest.TestCase):
             self.assertEqual(r.rc, 2, r.describe())
             self.assertIn("line 3002: broken chain", r.stderr)
             self.assertFalse(os.path.exists(os.path.join(out, "summary.json")))
+
+    def test_the_summary_built_while_writing_is_the_one_read_back(self):
+        """score builds the summary's record table as it writes the records;
+        summary -o, reading the re-scored records back, computes the same."""
+        out = os.path.join(self.tmp, "scored-for-summary")
+        r = harness.parity(["score", self.run_dir, "-o", out, "--quiet"],
+                           env={"OMP_NUM_THREADS": "2"}, timeout=600)
+        self.assertEqual(r.rc, 0, r.describe())
+        again = os.path.join(self.tmp, "summary-again")
+        r = harness.parity(["summary", out, "-o", again, "--quiet"])
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(self.read(again, "summary.json"), self.read(out, "summary.json"))
+        self.assertEqual(load_json(os.path.join(out, "summary.json"))["records"], 4 * ITEMS)
+
+    def test_records_removed_since_the_run_leave_no_copy_and_no_rewrite(self):
+        """The records read must end at manifest.results.chain_head; score
+        checks that as it re-scores them and, when they do not, refuses
+        before anything is put in place: no half copy is left in -o, and an
+        unsealed folder re-scored in place keeps its results.jsonl."""
+        short = os.path.join(self.tmp, "short")
+        shutil.copytree(self.run_dir, short)
+        path = os.path.join(short, "results.jsonl")
+        with open(path, encoding="utf-8") as f:
+            lines = f.readlines()
+        with open(path, "w", encoding="utf-8") as f:
+            f.writelines(lines[:-3])  # an intact chain, three records short
+        for threads in (1, 2):
+            out, r = self.score(short, threads)
+            self.assertEqual(r.rc, 2, r.describe())
+            self.assertIn("does not end at manifest.results.chain_head", r.stderr)
+            self.assertIn("run folder '%s'" % short, r.stderr)
+            self.assertFalse(os.path.exists(out), os.listdir(out) if os.path.isdir(out) else "")
+        os.mkdir(os.path.join(self.tmp, "empty-out"))
+        r = harness.parity(["score", short, "-o", os.path.join(self.tmp, "empty-out")])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertEqual(os.listdir(os.path.join(self.tmp, "empty-out")), [])
+        m = load_json(os.path.join(short, "manifest.json"))
+        del m["seal"]  # unsealed: re-scored in place
+        with open(os.path.join(short, "manifest.json"), "w", encoding="utf-8") as f:
+            json.dump(m, f)
+        before = self.read(short, "results.jsonl")
+        r = harness.parity(["score", short, "--quiet"])
+        self.assertEqual(r.rc, 2, r.describe())
+        self.assertEqual(self.read(short, "results.jsonl"), before)
+        self.assertFalse(os.path.exists(path + ".tmp"))
 
     def test_a_record_holding_the_placeholder_is_chained_the_slow_way(self):
         """A record whose JSON holds "prev" with the text that stands for the
