@@ -271,6 +271,19 @@ class DiffTest(unittest.TestCase):
                            e["cand_correct"], e["b"], e["c"], e["items"])
                           for e in d["regression"]["domains"])
         self.assertEqual(counts(a), counts(b))
+        # Each compared group counted once, under its change (an unmatched
+        # one counted as compared, and under a stray key, before).
+        for d in got:
+            counts = d["disparities"]["counts"]
+            changes = [g["change"] for e in d["disparities"]["entries"] for g in e["groups"]
+                       if "change" in g]
+            self.assertLessEqual(set(counts), {"compared", "new", "resolved", "worse", "better",
+                                               "unchanged", "untestable", "unmatched",
+                                               "still_flagged"})
+            self.assertEqual(counts.get("compared", 0) + counts.get("unmatched", 0),
+                             len(changes))
+            self.assertEqual(counts.get("unmatched", 0), changes.count("unmatched"))
+        self.assertGreater(b["disparities"]["counts"].get("unmatched", 0), 0)
         # Both summaries of the same shared cases, every sample of each.
         for d in got:
             for e in d["disparities"]["entries"]:
