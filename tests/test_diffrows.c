@@ -55,14 +55,15 @@ static void close_run(struct run *r)
         pa_run_dir_release(&r->dir);
 }
 
-/* Drops row (and record) i when i % every == phase: cases missing. */
-static void drop(struct run *r, size_t every, size_t phase)
+/* Drops row (and record) i when i % every == phase, or every row of item
+ * (when not PA_DIFF_NONE): cases missing. */
+static void drop_rows(struct run *r, size_t every, size_t phase, uint32_t item)
 {
         struct pa_table *t = &r->rows.t;
         size_t k = 0, n = t->n;
 
         for (size_t i = 0; i < n; i++) {
-                if (i % every == phase) {
+                if (item != PA_DIFF_NONE ? t->item[i] == item : i % every == phase) {
                         assert_int_equal(json_array_remove(r->latest, k), 0);
                         continue;
                 }
@@ -75,6 +76,11 @@ static void drop(struct run *r, size_t every, size_t phase)
         }
         t->n = k;
         assert_int_equal(json_array_size(r->latest), k);
+}
+
+static void drop(struct run *r, size_t every, size_t phase)
+{
+        drop_rows(r, every, phase, PA_DIFF_NONE);
 }
 
 /* Every case of item id gets n samples more (its rows too), numbered from
@@ -223,12 +229,97 @@ static void same_past_a_byte(void **state)
         close_run(&c);
 }
 
+/* Two suites with the same items (a version bumped) pair by (item,
+ * variant) as one suite does: the same pairs, shared rows and counts as
+ * pairing by case id, with cases missing from either run. */
+static void aligned_as_by_case(void **state)
+{
+        struct run b, c;
+        struct pa__diff_join want, got;
+        struct pa_err err = {{0}};
+        bool aligned = false;
+
+        (void)state;
+        open_run(&b, "report/base");
+        open_run(&c, "report/cand");
+        assert_int_equal(pa__diff_suites_aligned(&b.dir.suite, &c.dir.suite, &aligned, &err), 0);
+        assert_true(aligned);
+        drop(&b, 7, 3);
+        drop(&c, 5, 1);
+        drop_rows(&b, 0, 0, 1); /* cases only in one run */
+        drop_rows(&c, 0, 0, 2);
+        assert_int_equal(pa__diff_join_build(&b.rows, &c.rows, false, &want, &err), 0);
+        assert_int_equal(pa__diff_join_build_aligned(&b.rows, &c.rows, &got, &err), 0);
+        assert_true(got.same_suite && !want.same_suite);
+        assert_memory_equal(got.match, want.match, b.rows.t.n * sizeof(*got.match));
+        assert_memory_equal(got.b_shared, want.b_shared, b.rows.t.n);
+        assert_memory_equal(got.c_shared, want.c_shared, c.rows.t.n);
+        assert_int_equal(got.cases_b, want.cases_b);
+        assert_int_equal(got.cases_c, want.cases_c);
+        assert_int_equal(got.cases_shared, want.cases_shared);
+        assert_true(got.cases_shared < got.cases_b && got.cases_shared < got.cases_c);
+        assert_int_equal(got.pairs, want.pairs);
+        /* The shared rows kept in place are the shared copy's. */
+        {
+                struct pa_table copy;
+
+                assert_int_equal(pa__diff_join_shared(&want, 0, &copy), 0);
+                assert_true(pa__diff_table_keep(&b.rows.t, got.b_shared));
+                assert_int_equal(copy.n, b.rows.t.n);
+                assert_memory_equal(copy.item, b.rows.t.item, copy.n * sizeof(*copy.item));
+                assert_memory_equal(copy.variant, b.rows.t.variant, copy.n * sizeof(*copy.variant));
+                assert_memory_equal(copy.v, b.rows.t.v, copy.n * copy.nsc);
+                pa_table_release(&copy);
+        }
+        pa__diff_join_release(&want);
+        pa__diff_join_release(&got);
+        close_run(&b);
+        close_run(&c);
+}
+
+/* A suite whose id, items or groups differ is not aligned with it. */
+static void not_aligned_when_items_differ(void **state)
+{
+        struct run b;
+        struct pa_suite other;
+        struct pa_axis axes[PA_MAX_AXES];
+        struct pa_group groups[64];
+        struct pa_err err = {{0}};
+        bool aligned = true;
+
+        (void)state;
+        open_run(&b, "report/base");
+        other = b.dir.suite;
+        other.id = "another";
+        assert_int_equal(pa__diff_suites_aligned(&b.dir.suite, &other, &aligned, &err), 0);
+        assert_false(aligned);
+        other = b.dir.suite;
+        other.n_items--;
+        assert_int_equal(pa__diff_suites_aligned(&b.dir.suite, &other, &aligned, &err), 0);
+        assert_false(aligned);
+        /* The same suite with one group renamed (copies of its axes). */
+        other = b.dir.suite;
+        assert_true(other.n_axes <= PA_MAX_AXES && other.axes[0].n_groups <= 64);
+        memcpy(axes, other.axes, other.n_axes * sizeof(*axes));
+        memcpy(groups, axes[0].groups, axes[0].n_groups * sizeof(*groups));
+        axes[0].groups = groups;
+        other.axes = axes;
+        assert_int_equal(pa__diff_suites_aligned(&b.dir.suite, &other, &aligned, &err), 0);
+        assert_true(aligned);
+        groups[0].name = "renamed";
+        assert_int_equal(pa__diff_suites_aligned(&b.dir.suite, &other, &aligned, &err), 0);
+        assert_false(aligned);
+        close_run(&b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(same_as_records),
             cmocka_unit_test(same_with_cases_missing),
             cmocka_unit_test(same_past_a_byte),
+            cmocka_unit_test(aligned_as_by_case),
+            cmocka_unit_test(not_aligned_when_items_differ),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

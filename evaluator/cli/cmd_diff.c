@@ -375,6 +375,33 @@ static int summarise_alone(struct pa__diff_input *ib, struct pa__diff_input *ic,
         return 0;
 }
 
+/* Both summaries of two suites whose items are the same (a version
+ * bumped): as summarise_alone(), each of the rows whose case the other
+ * run has, those marked by the pairs (dropped before the summaries). */
+static int summarise_shared(struct pa__diff_input *ib, struct pa__diff_input *ic,
+                            struct pa__diff_join *j, const struct pa_analysis_conf *c, json_t **sb,
+                            json_t **sc, struct pa_err *err)
+{
+        bool cut;
+
+        if (pa__diff_join_build_aligned(&ib->rows, &ic->rows, j, err))
+                return 2;
+        pa__diff_join_drop_pairs(j);
+        pa__diff_input_rows_drop(ic);
+        cut = pa__diff_table_keep(&ib->rows.t, j->b_shared);
+        if (summarise(&ib->dir, &ic->dir, false, &ib->rows.t, NULL, 0, c, sb, err))
+                return 2;
+        pa__diff_input_rows_drop(ib);
+        if (pa__diff_input_rows_again(ic, err))
+                return 2;
+        cut = pa__diff_table_keep(&ic->rows.t, j->c_shared);
+        pa__diff_join_release(j);
+        if (summarise(&ic->dir, &ib->dir, false, &ic->rows.t, NULL, 1, c, sc, err) ||
+            (cut && pa__diff_input_rows_again(ic, err)) || pa__diff_input_rows_again(ib, err))
+                return 2;
+        return 0;
+}
+
 static char *default_dir(const struct pa_run_dir *b, const struct pa_run_dir *c)
 {
         const char *ib = json_string_value(json_object_get(b->manifest, "run_id"));
@@ -566,6 +593,7 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
         int nothing = 0;
         bool differ = strcmp(b->suite.sha256, c->suite.sha256) ||
                       strcmp(b->suite.items_sha256, c->suite.items_sha256);
+        bool aligned = false;
         int rc = make_conf(o, c->manifest, &conf, &record);
 
         if (rc >= 0)
@@ -573,12 +601,18 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
         rc = 2;
         /* The summaries of two suites need the pairs; of one, not: then the
          * pairs come after them, not held while they are analysed, and the
-         * items' ids come last, with the flips (pa__diff_join_ids). */
-        if (j && differ &&
+         * items' ids come last, with the flips (pa__diff_join_ids). Two
+         * suites with the same items pair as one does. */
+        if (j && differ && pa__diff_suites_aligned(&b->suite, &c->suite, &aligned, &err))
+                goto fail;
+        if (j && differ && !aligned &&
             (pa__diff_inputs_ids(ib, ic, &err) ||
              pa__diff_join_build(&ib->rows, &ic->rows, false, j, &err)))
                 goto fail;
-        if (j && !differ) {
+        if (aligned) {
+                if (summarise_shared(ib, ic, j, &conf.analysis, &sb, &sc, &err))
+                        goto fail;
+        } else if (j && !differ) {
                 if (summarise_alone(ib, ic, &conf.analysis, &sb, &sc, &err))
                         goto fail;
         } else if (summarise(b, c, differ, j ? &ib->rows.t : NULL, j, 0, &conf.analysis, &sb,
@@ -588,6 +622,8 @@ static int run_diff(const struct opts *o, struct pa__diff_input *ib, struct pa__
                 goto fail;
         }
         if (j && !differ && pa__diff_join_build(&ib->rows, &ic->rows, true, j, &err))
+                goto fail;
+        if (aligned && pa__diff_join_build_aligned(&ib->rows, &ic->rows, j, &err))
                 goto fail;
         rb.join = rc_.join = j;
         rb.summary = sb;

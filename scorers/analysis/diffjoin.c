@@ -225,23 +225,25 @@ static int map_items(struct pa__diff_join *j, struct pa_err *err)
         return 0;
 }
 
-int pa__diff_join_build(struct pa__diff_side *b, struct pa__diff_side *c, bool same_suite,
-                        struct pa__diff_join *j, struct pa_err *err)
+/* by_item: the candidate's items are the base's, index for index, and
+ * (item, variant) is the case; shared: each row marked when the other run
+ * has its case (the summaries of two suites). */
+static int join_build(struct pa__diff_side *b, struct pa__diff_side *c, bool by_item, bool shared,
+                      struct pa__diff_join *j, struct pa_err *err)
 {
         struct order ob = {.d = b}, oc = {.d = c};
         uint64_t *kb = NULL, *kc = NULL;
         uint32_t *vb = NULL, *vc = NULL;
         int rc = PA_ENOMEM;
 
-        *j = (struct pa__diff_join){.b = b, .c = c, .same_suite = same_suite};
+        *j = (struct pa__diff_join){.b = b, .c = c, .same_suite = by_item};
         if (!(j->match = malloc((b->t.n ? b->t.n : 1) * sizeof(*j->match))) ||
-            (!same_suite && (!(j->b_shared = calloc(b->t.n ? b->t.n : 1, 1)) ||
-                             !(j->c_shared = calloc(c->t.n ? c->t.n : 1, 1)))))
+            (shared && (!(j->b_shared = calloc(b->t.n ? b->t.n : 1, 1)) ||
+                        !(j->c_shared = calloc(c->t.n ? c->t.n : 1, 1)))))
                 goto out;
         for (size_t r = 0; r < b->t.n; r++)
                 j->match[r] = PA_DIFF_NONE;
-        /* One suite: its (item, variant) is the case; else the case ids. */
-        if (!same_suite && (case_keys(b, &kb) || case_keys(c, &kc)))
+        if (!by_item && (case_keys(b, &kb) || case_keys(c, &kc)))
                 goto out;
         ob.key = kb;
         oc.key = kc;
@@ -261,6 +263,25 @@ out:
         if (rc)
                 pa__diff_join_release(j);
         return rc;
+}
+
+int pa__diff_join_build(struct pa__diff_side *b, struct pa__diff_side *c, bool same_suite,
+                        struct pa__diff_join *j, struct pa_err *err)
+{
+        /* One suite: its (item, variant) is the case; else the case ids. */
+        return join_build(b, c, same_suite, !same_suite, j, err);
+}
+
+int pa__diff_join_build_aligned(struct pa__diff_side *b, struct pa__diff_side *c,
+                                struct pa__diff_join *j, struct pa_err *err)
+{
+        return join_build(b, c, true, true, j, err);
+}
+
+void pa__diff_join_drop_pairs(struct pa__diff_join *j)
+{
+        free(j->match);
+        j->match = NULL;
 }
 
 int pa__diff_join_ids(struct pa__diff_join *j, struct pa_err *err)

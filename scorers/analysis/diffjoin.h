@@ -53,8 +53,8 @@ int pa__diff_case_id(const struct pa__diff_side *d, size_t r, char out[17]);
  * were: same_suite pairs by (item, variant), else by case id. */
 struct pa__diff_join {
         struct pa__diff_side *b, *c; /* borrowed; their ids loaded by pa__diff_join_ids */
-        bool same_suite;
-        uint32_t *match; /* per base row: the candidate's row of its (case, sample) */
+        bool same_suite;             /* the candidate's items are the base's, index for index */
+        uint32_t *match;             /* per base row: the candidate's row of its (case, sample) */
         /* Two suites only (NULL for one: every item is its own): */
         uint8_t *b_shared;   /* per base row: 1 when the candidate has its case */
         uint8_t *c_shared;   /* per candidate row: 1 when the base has its case */
@@ -71,6 +71,23 @@ static inline uint32_t pa__diff_base_item(const struct pa__diff_join *j, uint32_
 
 int pa__diff_join_build(struct pa__diff_side *b, struct pa__diff_side *c, bool same_suite,
                         struct pa__diff_join *j, struct pa_err *err);
+/* The same pairs when the candidate's suite is another whose items are
+ * the base's, index for index (pa__diff_suites_aligned): by (item,
+ * variant), as one suite's, with b_shared and c_shared marked as two
+ * suites' (each run's summary is of its shared rows). */
+int pa__diff_join_build_aligned(struct pa__diff_side *b, struct pa__diff_side *c,
+                                struct pa__diff_join *j, struct pa_err *err);
+/* The pairs (match) freed, b_shared and c_shared kept: what the summaries
+ * need of the join. */
+void pa__diff_join_drop_pairs(struct pa__diff_join *j);
+/* Whether c's items are b's, index for index, so that an item's variant
+ * has the same case id in both: the same suite id, axes and groups in the
+ * same order, and per item the same id and axes (diffalign.c). */
+int pa__diff_suites_aligned(const struct pa_suite *b, const struct pa_suite *c, bool *aligned,
+                            struct pa_err *err);
+/* Keeps the rows of t whose keep[r] is set, in their order; true when
+ * some were dropped. */
+bool pa__diff_table_keep(struct pa_table *t, const uint8_t *keep);
 /* The items' ids of both sides, loaded when not yet (one list for one
  * suite, j->same_suite): the pairs of one suite need none, so the flips
  * load them last, after the tallies are gone. */

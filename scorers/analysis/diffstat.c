@@ -255,8 +255,8 @@ static int decide_changes(json_t *dis, const struct pa_analysis_conf *c)
 
                         if (!ch || rc)
                                 continue;
-                        if (strcmp(ch, "unmatched"))
-                                ch = change_of(g, c);
+                        /* A literal: setting "change" frees the string ch points into. */
+                        ch = strcmp(ch, "unmatched") ? change_of(g, c) : "unmatched";
                         rc = json_object_set_new(g, "change", json_string(ch)) ||
                              count(counts, ch) ||
                              (strcmp(ch, "unmatched") && count(counts, "compared")) ||

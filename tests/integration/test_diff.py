@@ -213,6 +213,84 @@ class DiffTest(unittest.TestCase):
         self.assertGreater(d["regression"]["only_base"], 0)
         self.assertNotIn(dropped[0], json.dumps(d["flipped"]))
 
+    def bumped(self, name, reorder_axes=False):
+        """The suite of v1 with its version bumped, its items the same; with
+        reorder_axes, its axes listed in another order too (the same cases,
+        case ids and groups, but not index for index: paired by case id)."""
+        path = os.path.join(self.tmp, name + ".json")
+        suite = load_json(demo_with_items(self.tmp))
+        suite["version"] = "1.0.1"
+        if reorder_axes:
+            suite["axes"] = dict(reversed(list(suite["axes"].items())))
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(suite, f)
+        return path
+
+    def test_version_bump_pairs_as_one_suite(self):
+        # Two suites with the same items are paired by item and variant, as
+        # one suite's runs are (docs/formats.md): every figure is the same.
+        cand = run(self.tmp, "v2-bumped", os.path.join(DEMO, "sim-v2.json"), 2026,
+                   suite=self.bumped("demo-bumped"))
+        r1, out = self.diff(self.v1, cand)
+        r2, ref = self.diff(self.v1, self.v2)
+        self.assertEqual(r1.rc, r2.rc)
+        d, want = load_json(os.path.join(out, "diff.json")), load_json(os.path.join(ref,
+                                                                                "diff.json"))
+        self.assertFalse(d["comparability"]["same_suite"])
+        self.assertTrue(want["comparability"]["same_suite"])
+        self.assertEqual(d["comparability"]["cases"], want["comparability"]["cases"])
+        for k in ("regression", "disparities", "flipped", "dropped"):
+            self.assertEqual(d[k], want[k], k)
+        self.assertGreater(d["flipped"]["total"], 0)
+
+    def test_version_bump_half_the_cases(self):
+        # The candidate ran half the bumped suite's cases: each run's
+        # summary is of the shared cases only, whether the two suites pair
+        # index for index or by case id (axes reordered). (The tests'
+        # resampling follows the suite's axis order, so only the counts are
+        # compared across the two.)
+        got = []
+        for name, reorder in (("aligned", False), ("by-case", True)):
+            path = self.bumped("demo-bumped-" + name, reorder)
+            out = os.path.join(self.tmp, "half-" + name)
+            r = harness.parity(["run", path, "--engine", "sim", "--sim-profile",
+                                os.path.join(DEMO, "sim-v2.json"), "--samples", SAMPLES,
+                                "--seed", "2026", "--run-dir", out, "--quiet", "--shard", "0/2"])
+            self.assertEqual(r.rc, 0, r.describe())
+            _, diff = self.diff(self.v1, out)
+            got.append(load_json(os.path.join(diff, "diff.json")))
+        a, b = got
+        cases = a["comparability"]["cases"]
+        self.assertLess(cases["shared"], cases["base"])
+        self.assertEqual(cases, b["comparability"]["cases"])
+        self.assertEqual(a["dropped"], b["dropped"])
+        self.assertEqual(a["flipped"]["total"], b["flipped"]["total"])
+
+        def counts(d):
+            return sorted((e["outcome"], e["domain"], e["n"], e["base_correct"],
+                           e["cand_correct"], e["b"], e["c"], e["items"])
+                          for e in d["regression"]["domains"])
+        self.assertEqual(counts(a), counts(b))
+        # Each compared group counted once, under its change (an unmatched
+        # one counted as compared, and under a stray key, before).
+        for d in got:
+            counts = d["disparities"]["counts"]
+            changes = [g["change"] for e in d["disparities"]["entries"] for g in e["groups"]
+                       if "change" in g]
+            self.assertLessEqual(set(counts), {"compared", "new", "resolved", "worse", "better",
+                                               "unchanged", "untestable", "unmatched",
+                                               "still_flagged"})
+            self.assertEqual(counts.get("compared", 0) + counts.get("unmatched", 0),
+                             len(changes))
+            self.assertEqual(counts.get("unmatched", 0), changes.count("unmatched"))
+        self.assertGreater(b["disparities"]["counts"].get("unmatched", 0), 0)
+        # Both summaries of the same shared cases, every sample of each.
+        for d in got:
+            for e in d["disparities"]["entries"]:
+                for g in e["groups"]:
+                    if g.get("base") and g.get("candidate"):
+                        self.assertEqual(g["base"]["n"], g["candidate"]["n"], e["axis"])
+
     def test_thresholds_file_is_recorded(self):
         path = os.path.join(self.tmp, "thresholds.json")
         text = b'{"parity_thresholds": 1, "alpha": 0.01, "min_diff": 0.1, "max_drop": 0.1}\n'
