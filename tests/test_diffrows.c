@@ -264,7 +264,7 @@ static void aligned_as_by_case(void **state)
                 struct pa_table copy;
 
                 assert_int_equal(pa__diff_join_shared(&want, 0, &copy), 0);
-                assert_true(pa__diff_table_keep(&b.rows.t, got.b_shared));
+                assert_true(pa_table_keep_rows(&b.rows.t, got.b_shared));
                 assert_int_equal(copy.n, b.rows.t.n);
                 assert_memory_equal(copy.item, b.rows.t.item, copy.n * sizeof(*copy.item));
                 assert_memory_equal(copy.variant, b.rows.t.variant, copy.n * sizeof(*copy.variant));

@@ -388,13 +388,13 @@ static int summarise_shared(struct pa__diff_input *ib, struct pa__diff_input *ic
                 return 2;
         pa__diff_join_drop_pairs(j);
         pa__diff_input_rows_drop(ic);
-        cut = pa__diff_table_keep(&ib->rows.t, j->b_shared);
+        cut = pa_table_keep_rows(&ib->rows.t, j->b_shared);
         if (summarise(&ib->dir, &ic->dir, false, &ib->rows.t, NULL, 0, c, sb, err))
                 return 2;
         pa__diff_input_rows_drop(ib);
         if (pa__diff_input_rows_again(ic, err))
                 return 2;
-        cut = pa__diff_table_keep(&ic->rows.t, j->c_shared);
+        cut = pa_table_keep_rows(&ic->rows.t, j->c_shared);
         pa__diff_join_release(j);
         if (summarise(&ic->dir, &ib->dir, false, &ic->rows.t, NULL, 1, c, sc, err) ||
             (cut && pa__diff_input_rows_again(ic, err)) || pa__diff_input_rows_again(ib, err))

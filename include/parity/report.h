@@ -7,6 +7,7 @@
 #ifndef PARITY_REPORT_H
 #define PARITY_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -83,6 +84,9 @@ int pa_table_row_of(const struct pa_suite *s, size_t item, const json_t *rec,
  * their order: the records that count (pa_results_latest), a few bytes
  * each. */
 int pa_table_keep_latest(struct pa_table *t);
+/* Keeps the rows r with keep[r] set, in their order; true when some were
+ * dropped. */
+bool pa_table_keep_rows(struct pa_table *t, const uint8_t *keep);
 /* The sample of record r. */
 static inline uint32_t pa_table_sample(const struct pa_table *t, size_t r)
 {

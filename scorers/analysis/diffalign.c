@@ -88,24 +88,3 @@ int pa__diff_suites_aligned(const struct pa_suite *b, const struct pa_suite *c, 
                 return 0;
         return same_ids(b, c, aligned, err);
 }
-
-bool pa__diff_table_keep(struct pa_table *t, const uint8_t *keep)
-{
-        size_t k = 0;
-
-        for (size_t r = 0; r < t->n; r++) {
-                if (!keep[r])
-                        continue;
-                t->item[k] = t->item[r];
-                t->variant[k] = t->variant[r];
-                if (t->sample)
-                        t->sample[k] = t->sample[r];
-                if (t->nsc)
-                        memmove(t->v + k * t->nsc, t->v + r * t->nsc, t->nsc);
-                k++;
-        }
-        if (k == t->n)
-                return false;
-        t->n = k;
-        return true;
-}

@@ -85,9 +85,6 @@ void pa__diff_join_drop_pairs(struct pa__diff_join *j);
  * same order, and per item the same id and axes (diffalign.c). */
 int pa__diff_suites_aligned(const struct pa_suite *b, const struct pa_suite *c, bool *aligned,
                             struct pa_err *err);
-/* Keeps the rows of t whose keep[r] is set, in their order; true when
- * some were dropped. */
-bool pa__diff_table_keep(struct pa_table *t, const uint8_t *keep);
 /* The items' ids of both sides, loaded when not yet (one list for one
  * suite, j->same_suite): the pairs of one suite need none, so the flips
  * load them last, after the tallies are gone. */

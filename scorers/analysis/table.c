@@ -169,37 +169,13 @@ static int by_pair_then_row(const void *pa, const void *pb, void *ud)
         return a < b ? -1 : 1;
 }
 
-int pa_table_keep_latest(struct pa_table *t)
+bool pa_table_keep_rows(struct pa_table *t, const uint8_t *keep)
 {
-        uint32_t *order;
-        uint8_t *gone;
         size_t k = 0;
 
-        if (t->n < 2)
-                return 0;
-        if (t->n > UINT32_MAX)
-                return PA_EINVAL;
-        order = malloc(t->n * sizeof(*order));
-        gone = calloc(t->n, 1);
-        if (!order || !gone) {
-                free(order);
-                free(gone);
-                return PA_ENOMEM;
-        }
-        for (size_t r = 0; r < t->n; r++)
-                order[r] = (uint32_t)r;
-        /* In place: glibc's qsort_r would copy the index first. */
-        pa__sort_r(order, t->n, sizeof(*order), by_pair_then_row, t);
-        for (size_t i = 0; i + 1 < t->n; i++) {
-                uint32_t a = order[i], b = order[i + 1];
-
-                gone[a] = t->item[a] == t->item[b] && t->variant[a] == t->variant[b] &&
-                          pa_table_sample(t, a) == pa_table_sample(t, b);
-        }
-        free(order);
         /* The survivors keep their order: that of the file. */
         for (size_t r = 0; r < t->n; r++) {
-                if (gone[r])
+                if (!keep[r])
                         continue;
                 t->item[k] = t->item[r];
                 t->variant[k] = t->variant[r];
@@ -209,7 +185,41 @@ int pa_table_keep_latest(struct pa_table *t)
                         memmove(t->v + k * t->nsc, t->v + r * t->nsc, t->nsc);
                 k++;
         }
+        if (k == t->n)
+                return false;
         t->n = k;
-        free(gone);
+        return true;
+}
+
+int pa_table_keep_latest(struct pa_table *t)
+{
+        uint32_t *order;
+        uint8_t *keep;
+
+        if (t->n < 2)
+                return 0;
+        if (t->n > UINT32_MAX)
+                return PA_EINVAL;
+        order = malloc(t->n * sizeof(*order));
+        keep = malloc(t->n);
+        if (!order || !keep) {
+                free(order);
+                free(keep);
+                return PA_ENOMEM;
+        }
+        memset(keep, 1, t->n);
+        for (size_t r = 0; r < t->n; r++)
+                order[r] = (uint32_t)r;
+        /* In place: glibc's qsort_r would copy the index first. */
+        pa__sort_r(order, t->n, sizeof(*order), by_pair_then_row, t);
+        for (size_t i = 0; i + 1 < t->n; i++) {
+                uint32_t a = order[i], b = order[i + 1];
+
+                keep[a] = !(t->item[a] == t->item[b] && t->variant[a] == t->variant[b] &&
+                            pa_table_sample(t, a) == pa_table_sample(t, b));
+        }
+        free(order);
+        pa_table_keep_rows(t, keep);
+        free(keep);
         return 0;
 }
