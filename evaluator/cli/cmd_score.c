@@ -37,6 +37,15 @@ static const char summary_usage[] =
     "  -o, --out DIR  write summary.json, summary.txt and the reports there\n"
     "  --quiet        do not print the table\n";
 
+static int edited(const struct pa_run_dir *r, struct pa_err *err)
+{
+        return pa_errf(err, PA_EINVAL,
+                       "run folder '%s': results.jsonl: its chain does not end at "
+                       "manifest.results.chain_head (records edited, added or removed since the "
+                       "run wrote them)",
+                       r->dir);
+}
+
 /* The records read are the ones the run wrote: their chain ends where
  * manifest.results.chain_head says (pa_results_load checked the links), so
  * an edited record is never re-chained and resealed as if it were sound. */
@@ -47,11 +56,7 @@ static int check_head(const struct pa_run_dir *r, struct pa_err *err)
 
         if (!want || strcmp(want, r->head) ||
             json_integer_value(json_object_get(res, "records")) != (json_int_t)r->n_records)
-                return pa_errf(err, PA_EINVAL,
-                               "run folder '%s': results.jsonl: its chain does not end at "
-                               "manifest.results.chain_head (records edited, added or removed "
-                               "since the run wrote them)",
-                               r->dir);
+                return edited(r, err);
         return 0;
 }
 
@@ -65,11 +70,7 @@ static int want_head(const struct pa_run_dir *r, struct pa__rescore_want *w, str
         w->head = json_string_value(json_object_get(res, "chain_head"));
         w->records = json_is_integer(n) ? (uint64_t)json_integer_value(n) : 0;
         if (!w->head || !json_is_integer(n) || json_integer_value(n) < 0)
-                return pa_errf(err, PA_EINVAL,
-                               "run folder '%s': results.jsonl: its chain does not end at "
-                               "manifest.results.chain_head (records edited, added or removed "
-                               "since the run wrote them)",
-                               r->dir);
+                return edited(r, err);
         return 0;
 }
 
