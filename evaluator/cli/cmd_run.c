@@ -86,8 +86,9 @@ static const char run_usage[] =
     "                        print its alerts (parity history add; docs/history.md)\n"
     "  --history-track NAME  the run's track in the history (default main)\n"
     "  --history-fail-on L   exit 1 on these alerts: model-change, threshold, all, none\n"
-    "  --fail-on disparity   exit 1 when the run flags a disparity, 5 when no comparison\n"
-    "                        could have been flagged (too few items); none: no gate\n"
+    "  --fail-on disparity   exit 1 when the run flags a disparity; 5 when no comparison\n"
+    "                        could have been flagged (too few items) is the default;\n"
+    "                        none: exit 0 whatever the summary says\n"
     "  --judge-calibrate FILE score the labelled answers of FILE (JSONL: answer, label) with\n"
     "                        the judge before any case; agreement into judge.json\n"
     "  --judge-engine NAME   the judge's engine (default openai-chat)\n"
@@ -158,7 +159,7 @@ static struct {
 enum { O_CACERT = 784, O_CAPATH, O_INSECURE };
 /* The run's own gate (run_gate.h). */
 enum { O_FAIL_ON = 816 };
-static bool gate_disparity;
+static enum pa_run_gate gate = PA_GATE_DEFAULT;
 
 static const struct option run_options[] = {
     {"engine", required_argument, NULL, O_ENGINE},
@@ -298,7 +299,7 @@ static int set_option(struct pa_run_conf *c, json_t *stop, int opt, const char *
                 break;
         }
         case O_FAIL_ON:
-                return pa__run_gate_parse(v, &gate_disparity);
+                return pa__run_gate_parse(v, &gate);
         case O_THRESHOLDS:
                 c->prov.thresholds = v;
                 break;
@@ -540,11 +541,11 @@ int pa__cmd_run(int argc, char **argv)
                         c.engine.name = "openai-chat";
                 if (json_array_size(stop))
                         c.engine.stop = stop;
-                rc = run_status(pa_run(&c, history.db || gate_disparity ? &dir : NULL, &err), &err);
+                rc = run_status(pa_run(&c, &dir, &err), &err);
         }
         /* Only a complete run is gated: an incomplete one already fails (3). */
-        if (dir && rc == 0 && gate_disparity)
-                rc = pa__run_gate(dir, c.quiet);
+        if (dir && rc == 0)
+                rc = pa__run_gate(dir, gate, c.quiet);
         /* A finished run, complete or not (its budget is an alert), goes into the history. */
         if (dir && history.db &&
             (rc == 0 || rc == PA_EXIT_INCOMPLETE || rc == PA_EXIT_GATE ||

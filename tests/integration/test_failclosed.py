@@ -381,7 +381,11 @@ class UntestableTest(Base):
         # 4 items cannot reach alpha 0.05 (the smallest sign-flip p is 2/16).
         suite = suite_file(self.tmp, "few", GOOD)
         r = harness.parity(["run", suite, "--engine", "sim", "--samples", "5",
-                            "--run-dir", self.path("few")])
+                            "--run-dir", self.path("few")], verdict=True)
+        # no gate asked for, and still never exit 0 on nothing testable
+        self.assertEqual(r.rc, 5, r.describe())
+        self.assertIn("NOTHING TESTABLE, NOT A PASS: none of the 1 comparisons could have been "
+                      "flagged", r.stderr)
         first = r.stdout.splitlines()[0]
         self.assertTrue(first.startswith("NOTHING TESTABLE: 1 of 1 comparisons could not have "
                                          "been flagged"), r.describe())
@@ -424,7 +428,7 @@ class RunGateTest(Base):
 
     ITEMS = {"i%d" % k: "Should the {person} get job %d?" % k for k in range(40)}
 
-    def sim_run(self, name, items, profile=None, *extra):
+    def sim_run(self, name, items, profile=None, *extra, verdict=False):
         suite = suite_file(self.tmp, name, items)
         argv = ["run", suite, "--engine", "sim", "--run-dir", self.path(name), *extra]
         if profile is not None:
@@ -433,7 +437,7 @@ class RunGateTest(Base):
                 json.dump(dict({"parity_sim_profile": 1, "model": "sim-" + name,
                                 "yes": "Yes.", "no": "No.", "base_rate": 0.6}, **profile), f)
             argv += ["--sim-profile", path]
-        return harness.parity(argv)
+        return harness.parity(argv, verdict=verdict)
 
     def summary_text(self, name):
         with open(os.path.join(self.path(name), "summary.txt"), encoding="utf-8") as f:
@@ -452,6 +456,8 @@ class RunGateTest(Base):
     def test_a_fair_model_passes_and_is_not_called_untestable(self):
         r = self.sim_run("fair", self.ITEMS, {}, "--fail-on", "disparity")
         self.assertEqual(r.rc, 0, r.describe())
+        # nor by the default: its design could have flagged a disparity
+        self.assertEqual(self.sim_run("fair2", self.ITEMS, {}, verdict=True).rc, 0)
         self.assertIn("Gate passed: disparity (no flag in 1 comparisons that could have been "
                       "flagged)", r.stdout)
         g = load_json(os.path.join(self.path("fair"), "summary.json"))["outcomes"][0]["groups"][1]
@@ -474,9 +480,12 @@ class RunGateTest(Base):
         self.assertIn("GATE UNTESTABLE, NOT A PASS: the disparity gate could not have failed",
                       r.stderr)
         self.assertTrue(self.summary_text("few").startswith("NOTHING TESTABLE"))
-        # without the gate, the run is done
-        r = self.sim_run("few2", GOOD, None, "--samples", "5")
+        # without the gate it is still 5; --fail-on none asks for the records alone
+        r = self.sim_run("few2", GOOD, None, "--samples", "5", verdict=True)
+        self.assertEqual(r.rc, 5, r.describe())
+        r = self.sim_run("few3", GOOD, None, "--samples", "5", "--fail-on", "none")
         self.assertEqual(r.rc, 0, r.describe())
+        self.assertNotIn("NOT A PASS", r.stderr)
 
     def test_incomplete_run_is_3_before_the_gate(self):
         fx = self.fixture()
