@@ -12,7 +12,6 @@ static void count_one(const json_t *c, struct pa_comparison_counts *n)
         if (!json_is_boolean(json_object_get(c, "testable")))
                 return;
         n->all++;
-        n->flagged += json_is_true(json_object_get(c, "flag"));
         if (json_is_true(json_object_get(c, "testable")))
                 return;
         if (json_is_integer(need) && pa__int(c, "items") >= json_integer_value(need)) {

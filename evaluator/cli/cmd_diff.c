@@ -388,7 +388,7 @@ static int summarise_shared(struct pa__diff_input *ib, struct pa__diff_input *ic
                 return 2;
         pa__diff_join_drop_pairs(j);
         pa__diff_input_rows_drop(ic);
-        cut = pa_table_keep_rows(&ib->rows.t, j->b_shared);
+        pa_table_keep_rows(&ib->rows.t, j->b_shared);
         if (summarise(&ib->dir, &ic->dir, false, &ib->rows.t, NULL, 0, c, sb, err))
                 return 2;
         pa__diff_input_rows_drop(ib);

@@ -14,11 +14,10 @@
 #include "parity/result.h"
 #include "cmd.h"
 #include "opt.h"
-#include "evaluator/evidence/evidence_int.h"
 #include "evaluator/run/resume.h"
 #include "evaluator/run/run.h"
+#include "evaluator/folder/judge_note.h"
 #include "evaluator/folder/lock.h"
-#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 
 static const char merge_usage[] =
@@ -256,42 +255,21 @@ static json_t *merged_manifest(const struct merge *g, const char *run_id, const 
         return m;
 }
 
-/* judge.json of shard k into *cal (new reference), NULL when it has none. */
-static int read_judge(const struct merge *g, size_t k, json_t **cal, struct pa_err *err)
-{
-        char *path = pa__path_join(g->in[k].dir, "judge.json");
-        struct stat st;
-        int rc = 0;
-
-        *cal = NULL;
-        if (!path)
-                return PA_ENOMEM;
-        if (lstat(path, &st) == 0)
-                rc = pa__json_load_regular(path, "judge.json", 0, PA_EV_MAX_BYTES, 0, cal, NULL,
-                                           err);
-        free(path);
-        return rc;
-}
-
-/* Two calibrations of the same judge that measured the same: the labelled
- * set, the judge's prompt and settings, and the agreement. Where the judge
- * was reached and when it answered may differ between shards. */
+/* Two calibrations that measured the same: the labelled set, the prompt
+ * and the agreement (the judge's model, seed and max tokens are settings
+ * check_shards has matched already; where the judge was reached and when
+ * it answered may differ between shards). */
 static bool same_calibration(const json_t *a, const json_t *b)
 {
-        static const char *const top[] = {"labelled_set", "agreement"};
-        static const char *const judge[] = {"model", "prompt_sha256", "seed", "temperature",
-                                            "max_tokens"};
-        const json_t *ja = json_object_get(a, "judge"), *jb = json_object_get(b, "judge");
+        static const char *const keys[] = {"labelled_set", "agreement"};
 
         if (!a || !b)
                 return a == b;
-        for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
-                if (!json_equal(json_object_get(a, top[i]), json_object_get(b, top[i])))
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                if (!json_equal(json_object_get(a, keys[i]), json_object_get(b, keys[i])))
                         return false;
-        for (size_t i = 0; i < sizeof(judge) / sizeof(judge[0]); i++)
-                if (!json_equal(json_object_get(ja, judge[i]), json_object_get(jb, judge[i])))
-                        return false;
-        return true;
+        return json_equal(json_object_get(json_object_get(a, "judge"), "prompt_sha256"),
+                          json_object_get(json_object_get(b, "judge"), "prompt_sha256"));
 }
 
 /* The judge's calibration, when every shard measured the same one:
@@ -303,10 +281,10 @@ static int copy_judge(const struct merge *g, const char *out, struct pa_err *err
         json_t *first = NULL, *other = NULL;
         char *from = NULL, *to = NULL;
         bool same = true;
-        int rc = read_judge(g, 0, &first, err);
+        int rc = pa__judge_calibration_read(g->in[0].dir, &first, err);
 
         for (size_t k = 1; rc == 0 && same && k < g->n; k++) {
-                if ((rc = read_judge(g, k, &other, err)) == 0)
+                if ((rc = pa__judge_calibration_read(g->in[k].dir, &other, err)) == 0)
                         same = same_calibration(first, other);
                 json_decref(other);
                 other = NULL;

@@ -21,8 +21,6 @@
 #include "evaluator/json/jscan.h"
 #include "evaluator/util/safe_file.h"
 
-#define MAX_CHAIN_FINDINGS 10
-
 /* A batch: at most BATCH lines, closed once it holds TEXT_CAP bytes; the
  * ring holds DEPTH batches. Small: what the reader's thread holds beyond
  * the caller's (its batches, its allocator's arena) is about 1 MiB; with

@@ -14,8 +14,6 @@
 #include "evaluator/util/safe_file.h"
 #include "evaluator/suite/shard.h"
 
-#define MAX_CHAIN_FINDINGS 10
-
 /* ---- opening ---- */
 
 uint64_t pa__ev_cap(const json_t *manifest, const char *name)

@@ -188,7 +188,9 @@ json_t *pa__ev_load_json(const char *dir, const json_t *manifest, const char *na
                          struct pa__findings *f);
 /* The most bytes read of a folder's file: its size in manifest.files, or
  * PA_EV_MAX_BYTES for one not listed (0 for pa__chain_scan: no cap). */
-#define PA_EV_MAX_BYTES ((uint64_t)64 << 20)
+/* Chain findings listed one by one before "N more differences". */
+#define MAX_CHAIN_FINDINGS 10
+#define PA_EV_MAX_BYTES    ((uint64_t)64 << 20)
 uint64_t pa__ev_cap(const json_t *manifest, const char *name);
 
 #endif

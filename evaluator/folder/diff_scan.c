@@ -102,7 +102,8 @@ static int scan_record(void *ud, json_t *rec, struct pa_err *err)
 int pa__diff_scan(struct pa_run_dir *r, struct pa__diff_side *side, bool *regular_out,
                   struct pa_err *err)
 {
-        struct scan sc = {.r = r, .side = side, .regular = !pa_run_dir_has_metrics(r)};
+        struct scan sc = {
+            .r = r, .side = side, .regular = regular_out && !pa_run_dir_has_metrics(r)};
         char *res = pa__path_join(r->dir, "results.jsonl");
         int rc = res ? 0 : pa_errf(err, PA_ENOMEM, "out of memory");
 
@@ -123,6 +124,7 @@ int pa__diff_scan(struct pa_run_dir *r, struct pa__diff_side *side, bool *regula
                 snprintf(msg, sizeof(msg), "%s", err->msg);
                 return pa_errf(err, rc, "run folder '%s': %s", r->dir, msg);
         }
-        *regular_out = sc.regular;
+        if (regular_out)
+                *regular_out = sc.regular;
         return 0;
 }

@@ -15,7 +15,8 @@
  * exactly (a case id, domain, outcome, groups or scores other than its
  * item's in the suite, or a suite with benchmark metrics): the diff then
  * reads the records as JSON, as it always did. A record whose item or
- * groups are not in the suite is PA_EINVAL naming its line. */
+ * groups are not in the suite is PA_EINVAL naming its line. regular may
+ * be NULL (a re-read of records already checked): nothing is checked. */
 int pa__diff_scan(struct pa_run_dir *r, struct pa__diff_side *side, bool *regular,
                   struct pa_err *err);
 

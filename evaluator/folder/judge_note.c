@@ -10,6 +10,8 @@
 
 #include "parity/evidence.h"
 #include "judge_note.h"
+#include "evaluator/evidence/evidence_int.h"
+#include "evaluator/util/safe_file.h"
 #include "evaluator/util/util.h"
 #include "scorers/judge.h"
 
@@ -18,8 +20,7 @@
         "judge calibrated with another prompt than this outcome's: its error rate here is "        \
         "unknown"
 
-/* judge.json of dir into *cal (new reference), NULL when there is none. */
-static int read_calibration(const char *dir, json_t **cal, struct pa_err *err)
+int pa__judge_calibration_read(const char *dir, json_t **cal, struct pa_err *err)
 {
         char *path = pa__path_join(dir, "judge.json"), *data = NULL;
         size_t len = 0;
@@ -30,7 +31,9 @@ static int read_calibration(const char *dir, json_t **cal, struct pa_err *err)
         if (!path)
                 return PA_ENOMEM;
         /* json_is_object() is a macro that reads its argument twice. */
-        if (lstat(path, &st) == 0 && (rc = pa__read_file(path, &data, &len, err)) == 0 &&
+        if (lstat(path, &st) == 0 &&
+            (rc = pa__read_regular(path, "judge.json", 0, PA_EV_MAX_BYTES, &data, &len, err)) ==
+                0 &&
             (*cal = json_loadb(data, len, 0, NULL),
              !json_is_object(json_object_get(*cal, "agreement"))))
                 rc = pa_errf(err, PA_EINVAL,
@@ -129,7 +132,7 @@ int pa__judge_note(json_t *summary, const struct pa_suite *s, const json_t *mani
 
         if (pa__suite_first_judge(s) < 0)
                 return 0;
-        if ((rc = read_calibration(dir, &cal, err)))
+        if ((rc = pa__judge_calibration_read(dir, &cal, err)))
                 return rc;
         rc = (outcomes = json_object()) ? 0 : PA_ENOMEM;
         for (size_t k = 0; rc == 0 && k < s->scorers.n; k++)

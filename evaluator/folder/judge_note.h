@@ -15,5 +15,8 @@
  * outcomes. PA_EINVAL naming judge.json when it is not a calibration. */
 int pa__judge_note(json_t *summary, const struct pa_suite *s, const json_t *manifest,
                    const char *dir, struct pa_err *err);
+/* dir/judge.json into *cal (a new reference), NULL when there is none;
+ * PA_EINVAL naming it when it is not a calibration. */
+int pa__judge_calibration_read(const char *dir, json_t **cal, struct pa_err *err);
 
 #endif

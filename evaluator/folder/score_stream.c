@@ -83,7 +83,7 @@ static int resolve(struct pa__score_stream *st, size_t i, struct pa__score_slot 
 {
         const json_t *rec = st->rec[i], *resp = json_object_get(rec, "response");
         const char *id = json_string_value(json_object_get(rec, "item_id"));
-        long item = st->item[i] >= 0 ? st->item[i] : id ? pa__item_index_find(&st->ids, id) : -1;
+        long item = st->item[i]; /* looked up by the caller's table row */
 
         if (item < 0)
                 return pa_errf(err, PA_EINVAL, "record %llu: item '%s' is not in suite '%s'",

@@ -340,7 +340,7 @@ int pa__judge_prepare(const struct pa__judge_conf *j, const struct pa_suite *s, 
                         jr->scoring = true;
                 }
         jr->settings =
-            settings_json(jr, j, s, jr->e.ops->http ? pa__identity(&jr->e, NULL, false) : NULL);
+            settings_json(jr, j, s, pa__identity(&jr->e, NULL, false)); /* open_judge: HTTP */
         if (!jr->settings)
                 return pa_errf(err, PA_ENOMEM, "out of memory");
         if (!j->calibrate_path)

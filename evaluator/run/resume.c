@@ -210,26 +210,32 @@ void pa__resume_release(struct pa__resume *rs)
 /* --- settings two folders must share ------------------------------------- */
 
 static const char *const settings[][2] = {
-    {"suite", "sha256"},           {"suite", "items_sha256"},     {"engine", "name"},
-    {"engine", "model"},           {"engine", "exec_command"},    {"engine", "exec_prompt"},
-    {"engine", "replay_from"},     {"parameters", "temperature"}, {"parameters", "top_p"},
-    {"parameters", "max_tokens"},  {"parameters", "seed"},        {"parameters", "seed_scheme"},
-    {"parameters", "stop"},        {"parameters", "system"},      {"parameters", "samples"},
-    {"parameters", "sim_profile"}, {"thresholds", "sha256"},
-};
-
-/* The judge's too: the records hold its ratings (judge.h). */
-static const char *const judge_settings[][2] = {
-    {"judge", "engine"}, {"judge", "model"},    {"judge", "max_tokens"},
-    {"judge", "seed"},   {"judge", "outcomes"},
+    {"suite", "sha256"},
+    {"suite", "items_sha256"},
+    {"engine", "name"},
+    {"engine", "model"},
+    {"engine", "exec_command"},
+    {"engine", "exec_prompt"},
+    {"engine", "replay_from"},
+    {"parameters", "temperature"},
+    {"parameters", "top_p"},
+    {"parameters", "max_tokens"},
+    {"parameters", "seed"},
+    {"parameters", "seed_scheme"},
+    {"parameters", "stop"},
+    {"parameters", "system"},
+    {"parameters", "samples"},
+    {"parameters", "sim_profile"},
+    {"thresholds", "sha256"},
+    /* The judge's too: the records hold its ratings (judge.h). */
+    {"judge", "engine"},
+    {"judge", "model"},
+    {"judge", "max_tokens"},
+    {"judge", "seed"},
+    {"judge", "outcomes"},
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(*settings))
-
-static const char *const *row(size_t i)
-{
-        return i < N_SETTINGS ? settings[i] : judge_settings[i - N_SETTINGS];
-}
 
 static void shown(const json_t *v, char out[96])
 {
@@ -243,7 +249,7 @@ static void shown(const json_t *v, char out[96])
  * strings: 0.5 -> "0.5", 0.0 -> 0), or NULL when absent or null. */
 static json_t *setting(const json_t *m, size_t i)
 {
-        const json_t *v = json_object_get(json_object_get(m, row(i)[0]), row(i)[1]);
+        const json_t *v = json_object_get(json_object_get(m, settings[i][0]), settings[i][1]);
 
         return v && !json_is_null(v) ? pa_canonical_copy(v) : NULL;
 }
@@ -254,15 +260,14 @@ int pa__settings_match(const json_t *a, const json_t *b, const char *what_a, con
         char sa[96], sb[96];
         int rc = 0;
 
-        for (size_t i = 0;
-             rc == 0 && i < N_SETTINGS + sizeof(judge_settings) / sizeof(*judge_settings); i++) {
+        for (size_t i = 0; rc == 0 && i < N_SETTINGS; i++) {
                 json_t *va = setting(a, i), *vb = setting(b, i);
 
                 if ((va || vb) && !(va && vb && json_equal(va, vb))) {
                         shown(va, sa);
                         shown(vb, sb);
                         rc = pa_errf(err, PA_EINVAL, "%s and %s differ in %s.%s: %s vs %s", what_a,
-                                     what_b, row(i)[0], row(i)[1], sa, sb);
+                                     what_b, settings[i][0], settings[i][1], sa, sb);
                 }
                 json_decref(va);
                 json_decref(vb);

@@ -513,7 +513,7 @@ static int open_cache(struct run *r, struct pa_err *err)
 
 /* Cases of the plan without an answer: failed after their retries, or
  * never asked (the circuit breaker stopped the run). */
-static uint64_t unanswered(const struct run *r)
+uint64_t pa__run_unanswered(const struct run *r)
 {
         uint64_t answered = r->done - r->errors - r->unrated;
 
@@ -524,7 +524,7 @@ static uint64_t unanswered(const struct run *r)
 static bool short_of_answers(const struct run *r)
 {
         return r->x.stats.tripped ||
-               (double)unanswered(r) > r->conf->max_error_rate * (double)r->planned;
+               (double)pa__run_unanswered(r) > r->conf->max_error_rate * (double)r->planned;
 }
 
 /* Answers the judge gave no rating: counted among the missing, and why. */
@@ -541,7 +541,7 @@ static void say_unrated(const struct run *r)
  * "incomplete" and no report reads as a pass. */
 static void incomplete(const struct run *r)
 {
-        uint64_t n = unanswered(r);
+        uint64_t n = pa__run_unanswered(r);
         char cause[4 * sizeof(r->x.stats.trip_cause)];
 
         /* The cause quotes the server: escaped before it reaches a terminal. */

@@ -102,6 +102,8 @@ struct run {
 /* manifest.json of r with the given status, without writing it (new
  * reference, or NULL); put writes it, write does so under the record lock,
  * never beside the watchdog's own (resume.h). */
+/* Cases of the plan without an answer (failed, unrated or never asked). */
+uint64_t pa__run_unanswered(const struct run *r);
 json_t *pa__run_manifest_json(struct run *r, const char *status);
 int pa__run_put_manifest(struct run *r, const char *status, struct pa_err *err);
 int pa__run_write_manifest(struct run *r, const char *status, struct pa_err *err);

@@ -90,7 +90,6 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
 {
         char host[256] = "";
 
-        uint64_t answered = r->done - r->errors - r->unrated;
         json_t *m;
 
         gethostname(host, sizeof(host) - 1);
@@ -115,10 +114,9 @@ json_t *pa__run_manifest_json(struct run *r, const char *status)
                      m, "error_budget",
                      json_pack("{s:f, s:I, s:I, s:s?, s:O*, s:o*}", "max_error_rate",
                                r->conf->max_error_rate, "unanswered",
-                               (json_int_t)(r->planned > answered ? r->planned - answered : 0),
-                               "failed", (json_int_t)r->errors, "stopped_by",
-                               r->x.stats.tripped ? r->x.stats.trip_cause : NULL, "failed_cases",
-                               r->failed, "judge", judge_budget(r)))) {
+                               (json_int_t)pa__run_unanswered(r), "failed", (json_int_t)r->errors,
+                               "stopped_by", r->x.stats.tripped ? r->x.stats.trip_cause : NULL,
+                               "failed_cases", r->failed, "judge", judge_budget(r)))) {
                 json_decref(m);
                 m = NULL;
         }

@@ -126,13 +126,14 @@ int pa_design_lint(const struct pa_suite *s, double alpha, double power, FILE *f
 json_t *pa_summary_counts(const json_t *summary);
 
 /* A run summary's comparisons (each group against its reference, and each
- * interaction) as a gate and the verdicts read them: flagged; could not
- * have been flagged by the design (too few items even if every one
+ * interaction) as a gate and the verdicts read them: could not have
+ * been flagged by the design (too few items even if every one
  * differed between the groups); not tested on these answers (enough items,
  * but too few whose answers differed to reach alpha: the model barely
- * treated the groups differently there); and all. */
+ * treated the groups differently there); and all. Flags are summary.json's
+ * "findings". */
 struct pa_comparison_counts {
-        size_t flagged, untestable_design, untested_answers, all;
+        size_t untestable_design, untested_answers, all;
         long long items, needed; /* the largest items and items_needed of the design ones */
 };
 void pa_comparison_counts(const json_t *summary, struct pa_comparison_counts *c);
